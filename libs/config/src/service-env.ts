@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { commaList, port } from './load-config';
+
+import type { ServiceName } from '@aap/contracts';
+
+/** Default HTTP port of each service; each is overridable with PORT. */
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
+  submission: 3001,
+  evaluation: 3002,
+  'funding-award': 3003,
+  notification: 3004,
+};
+
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * The environment every service reads. Service-specific settings extend it.
+ * Defaults match the local infrastructure started by `npm run infra -- up`.
+ */
+export function serviceEnvSchema(service: ServiceName) {
+  return z.object({
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port.default(DEFAULT_PORTS[service]),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MONGODB_URI: z.string().startsWith('mongodb', 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017/'),
+    MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default(`aap_${service.replace('-', '_')}`),
+    KAFKA_BROKERS: commaList.default(['127.0.0.1:9092']),
+    KAFKA_CLIENT_ID: z.string().default(`aap-${service}`),
+    /** First segment of every topic and consumer group name: lets environments (and test runs) share a cluster. */
+    KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only').default('aap'),
+    KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
+    /** -1 lets the broker apply its default.replication.factor. */
+    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(-1).default(-1),
+    CONSUMER_MAX_ATTEMPTS: positiveInt.default(5),
+    CONSUMER_RETRY_BASE_MS: positiveInt.default(200),
+    OUTBOX_POLL_MS: positiveInt.default(250),
+  });
+}
+
+export type ServiceEnv = z.infer<ReturnType<typeof serviceEnvSchema>>;

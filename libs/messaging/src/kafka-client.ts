@@ -1,0 +1,72 @@
+import { Kafka, logLevel, Partitioners, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import type { Logger } from '@aap/observability';
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/**
+ * kafkajs messages that are expected and handled, logged at debug instead of warn/error:
+ * - the group/transaction coordinator is still loading right after a broker starts (kafkajs retries);
+ * - the idempotent producer's retries are bounded on purpose: an unsent outbox event stays in the
+ *   outbox and is sent again at the next relay cycle, and consumers deduplicate on the event id.
+ */
+function isExpectedNoise(message: string, error: unknown): boolean {
+  return /coordinator is (loading|not available)/i.test(String(error)) || message.startsWith('Limiting retries for the idempotent producer');
+}
+
+/** kafkajs client whose logs go through the service's pino logger (kafkajs' own chatter at warn and above). */
+export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  const kafkaLogger = options.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 8 },
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...rest } = log;
+        kafkaLogger[isExpectedNoise(message, rest.error) ? 'debug' : (levels[level] ?? 'info')](rest, message);
+      },
+  });
+}
+
+/** Idempotent producer: the broker drops retried duplicates, and keys keep per-aggregate order. */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+/** Creates missing topics (existing ones are left as they are) and waits for their leaders. */
+export async function ensureTopics(
+  admin: Admin,
+  topics: string[],
+  options: { partitions: number; replicationFactor: number },
+): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: options.partitions,
+        replicationFactor: options.replicationFactor,
+      })),
+    });
+  } catch (error) {
+    // Another instance created them between listTopics and createTopics.
+    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+  }
+}
+
+export type { Kafka, Producer, Admin } from 'kafkajs';

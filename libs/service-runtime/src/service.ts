@@ -1,0 +1,118 @@
+import mongoose, { type Connection } from 'mongoose';
+import { catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
+import type { ServiceEnv } from '@aap/config';
+import { createHttpServer, type HttpServer } from '@aap/http';
+import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
+import { createLogger, type Logger } from '@aap/observability';
+
+/** What a service module receives to register its routes, aggregates and event handlers. */
+export interface ServiceContext {
+  service: ServiceName;
+  config: ServiceEnv;
+  logger: Logger;
+  /** The service's own database (no collection is shared with another service). */
+  db: Connection;
+  http: HttpServer;
+  /** Register handlers of consumed events: `consumer.on(Definition, handler)`. */
+  consumer: EventConsumer;
+  /** Track an aggregate model whose documents carry an outbox (see `outboxPlugin`). */
+  outbox: Pick<OutboxRelay, 'track'>;
+}
+
+export interface ServiceModule {
+  name: ServiceName;
+  description: string;
+  register(context: ServiceContext): void | Promise<void>;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:3001 */
+  url: string;
+  http: HttpServer;
+  db: Connection;
+  config: ServiceEnv;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires one service: database, Kafka topics, producer, outbox relay, consumer group and HTTP server,
+ * and stops them in reverse order. Used by each app's main.ts and, in-process, by the tests.
+ */
+export async function startService(
+  module: ServiceModule,
+  config: ServiceEnv,
+  options: { logger?: Logger } = {},
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ service: module.name, level: config.LOG_LEVEL });
+  const stack: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stack.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.warn({ err: error }, 'error while stopping');
+      }
+    }
+    stack.length = 0;
+  };
+
+  try {
+    const db = mongoose.createConnection(config.MONGODB_URI, { dbName: config.MONGODB_DB, serverSelectionTimeoutMS: 10_000 });
+    stack.push(() => db.close());
+    await db.asPromise();
+
+    const kafka = createKafka({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger });
+    const admin: Admin = kafka.admin();
+    stack.push(() => admin.disconnect());
+    await admin.connect();
+    await ensureTopics(
+      admin,
+      [...catalogue.topics().map((t) => eventTopicName(config.KAFKA_TOPIC_PREFIX, t)), deadLetterTopicName(config.KAFKA_TOPIC_PREFIX, module.name)],
+      { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+    );
+
+    const producer: Producer = createIdempotentProducer(kafka);
+    stack.push(() => producer.disconnect());
+    await producer.connect();
+
+    const relay = new OutboxRelay({ producer, catalogue, topicPrefix: config.KAFKA_TOPIC_PREFIX, logger, pollMs: config.OUTBOX_POLL_MS });
+    const consumer = new EventConsumer({
+      kafka,
+      producer,
+      service: module.name,
+      catalogue,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      connection: db,
+      logger,
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+    });
+
+    const http = await createHttpServer({
+      service: module.name,
+      description: module.description,
+      logger,
+      readiness: [
+        { name: 'database', check: async () => void (await db.db!.admin().ping()) },
+        { name: 'kafka', check: async () => void (await admin.describeCluster()) },
+      ],
+    });
+    stack.push(() => http.close());
+
+    await module.register({ service: module.name, config, logger, db, http, consumer, outbox: relay });
+
+    relay.start();
+    stack.push(() => relay.stop());
+    stack.push(() => consumer.stop());
+    await consumer.start();
+
+    const address = await http.listen({ host: config.HOST, port: config.PORT });
+    const url = address.replace('[::1]', 'localhost');
+    logger.info({ url }, `${module.name} service listening`);
+    return { name: module.name, url, http, db, config, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
