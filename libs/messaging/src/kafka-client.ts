@@ -11,11 +11,16 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 /**
  * kafkajs messages that are expected and handled, logged at debug instead of warn/error:
  * - the group/transaction coordinator is still loading right after a broker starts (kafkajs retries);
+ * - "Topic creation errors" when several services create the same topics at once: ensureTopics
+ *   handles TOPIC_ALREADY_EXISTS and rethrows anything else, which then fails the start-up loudly;
  * - the idempotent producer's retries are bounded on purpose: an unsent outbox event stays in the
  *   outbox and is sent again at the next relay cycle, and consumers deduplicate on the event id.
  */
 function isExpectedNoise(message: string, error: unknown): boolean {
-  return /coordinator is (loading|not available)/i.test(String(error)) || message.startsWith('Limiting retries for the idempotent producer');
+  return (
+    /coordinator is (loading|not available)|Topic creation errors/i.test(String(error)) ||
+    message.startsWith('Limiting retries for the idempotent producer')
+  );
 }
 
 /** kafkajs client whose logs go through the service's pino logger (kafkajs' own chatter at warn and above). */

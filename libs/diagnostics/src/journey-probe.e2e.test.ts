@@ -1,0 +1,77 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { useTestEnvironment, eventually } from '@aap/test-harness';
+import type { RunningService } from '@aap/service-runtime';
+import { service as submission } from '@aap/submission-service';
+import { service as evaluation } from '@aap/evaluation-service';
+import { service as fundingAward } from '@aap/funding-award-service';
+import { service as notification } from '@aap/notification-service';
+
+const env = useTestEnvironment();
+
+describe('walking skeleton: a journey probe crosses the four services over Kafka', () => {
+  let services: Record<'submission' | 'evaluation' | 'fundingAward' | 'notification', RunningService>;
+
+  beforeAll(async () => {
+    const [s, e, f, n] = await Promise.all([submission, evaluation, fundingAward, notification].map((m) => env.startService(m)));
+    services = { submission: s!, evaluation: e!, fundingAward: f!, notification: n! };
+  });
+
+  it('every service is ready: database and Kafka reachable', async () => {
+    for (const service of Object.values(services)) {
+      const response = await fetch(`${service.url}/health/ready`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        status: 'ok',
+        checks: { database: { status: 'ok' }, kafka: { status: 'ok' } },
+      });
+    }
+  });
+
+  it('submission → evaluation → funding-award → notification, each persisting what it received', async () => {
+    const launched = await fetch(`${services.submission.url}/diagnostics/probes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'walking skeleton' }),
+    });
+    expect(launched.status).toBe(202);
+    const { probeId, correlationId } = (await launched.json()) as { probeId: string; correlationId: string };
+
+    const atNotification = await eventually(async () => {
+      const response = await fetch(`${services.notification.url}/diagnostics/probes/${probeId}`);
+      expect(response.status).toBe(200);
+      return (await response.json()) as { hops: Array<{ service: string }>; correlationId: string };
+    });
+    expect(atNotification.hops.map((h) => h.service)).toEqual(['submission', 'evaluation', 'funding-award', 'notification']);
+    // One business flow: the correlation id of the first event travels to the last service.
+    expect(atNotification.correlationId).toBe(correlationId);
+
+    for (const [name, hopCount] of [['evaluation', 2], ['fundingAward', 3]] as const) {
+      const response = await fetch(`${services[name].url}/diagnostics/probes/${probeId}`);
+      expect(((await response.json()) as { hops: unknown[] }).hops).toHaveLength(hopCount);
+    }
+    // Every outbox was emptied by its relay.
+    for (const db of ['submission', 'evaluation', 'funding-award'] as const) {
+      await eventually(async () => expect(await env.database(db).collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: 0 }));
+    }
+  });
+
+  it('refuses an invalid launch with problem+json naming the field, and records nothing', async () => {
+    const response = await fetch(`${services.submission.url}/diagnostics/probes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ label: '' }),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as { errors: Array<{ name: string; in: string }> };
+    expect(problem.errors).toEqual([expect.objectContaining({ name: 'label', in: 'body' })]);
+    const before = await env.database('submission').collection('journey_probes').countDocuments();
+    expect(before).toBe(1); // only the probe of the previous test
+  });
+
+  it('answers 404 problem+json for an unknown probe', async () => {
+    const response = await fetch(`${services.evaluation.url}/diagnostics/probes/5b1f1c1e-8f43-4a57-9d43-0d6a2a1e2f10`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+});

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { inject, afterAll } from 'vitest';
+import mongoose from 'mongoose';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { serviceEnvSchema, type ServiceEnv } from '@aap/config';
+import type { ServiceName } from '@aap/contracts';
+import { startService, type RunningService, type ServiceModule } from '@aap/service-runtime';
+import { createLogger } from '@aap/observability';
+
+/**
+ * The isolation unit of the integration tests: one per test file. Its own topic/consumer-group
+ * prefix and its own databases on the shared broker and server, dropped at the end of the file.
+ */
+export interface TestEnvironment {
+  kafkaBrokers: string;
+  mongoUri: string;
+  prefix: string;
+  /** A service configuration for this environment: own database, own topics, port chosen by the OS. */
+  configFor(service: ServiceName, overrides?: Partial<Record<keyof ServiceEnv, string>>): ServiceEnv;
+  /** The same configuration as environment variables, for a service run as a child process. */
+  envFor(service: ServiceName, overrides?: Record<string, string>): Record<string, string>;
+  /** Starts a service in this process; stopped at the end of the file. */
+  startService(module: ServiceModule, overrides?: Partial<Record<keyof ServiceEnv, string>>): Promise<RunningService>;
+  kafka(): Kafka;
+  /** Raw access to a service's database (to check what was, or was not, written). */
+  database(service: ServiceName): mongoose.mongo.Db;
+}
+
+export function useTestEnvironment(): TestEnvironment {
+  const kafkaBrokers = inject('kafkaBrokers');
+  const mongoUri = inject('mongoUri');
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const running: RunningService[] = [];
+  const client = new mongoose.mongo.MongoClient(mongoUri);
+
+  const variables = (service: ServiceName, overrides: Record<string, string> = {}): Record<string, string> => ({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    MONGODB_URI: mongoUri,
+    MONGODB_DB: `${prefix}_${service.replace('-', '_')}`,
+    KAFKA_BROKERS: kafkaBrokers,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_TOPIC_PARTITIONS: '2',
+    CONSUMER_RETRY_BASE_MS: '50',
+    OUTBOX_POLL_MS: '100',
+    ...overrides,
+  });
+
+  const environment: TestEnvironment = {
+    kafkaBrokers,
+    mongoUri,
+    prefix,
+    configFor: (service, overrides) => serviceEnvSchema(service).parse(variables(service, overrides as Record<string, string>)),
+    envFor: variables,
+    async startService(module, overrides) {
+      const config = environment.configFor(module.name, overrides);
+      const service = await startService(module, config, { logger: createLogger({ service: module.name, level: config.LOG_LEVEL }) });
+      running.push(service);
+      return service;
+    },
+    kafka: () => new Kafka({ clientId: `${prefix}-test`, brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }),
+    database: (service) => client.db(`${prefix}_${service.replace('-', '_')}`),
+  };
+
+  afterAll(async () => {
+    await Promise.allSettled(running.map((service) => service.stop()));
+    const databases = (await client.db().admin().listDatabases()).databases.filter((db) => db.name.startsWith(`${prefix}_`));
+    await Promise.allSettled(databases.map((db) => client.db(db.name).dropDatabase()));
+    await client.close();
+  });
+
+  return environment;
+}
+
+export interface ReadMessage {
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Every message currently on a topic, read with a throw-away consumer group from the beginning:
+ * waits until at least `atLeast` messages arrived, then `settleMs` more to catch unexpected extras.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  options: { atLeast?: number; timeoutMs?: number; settleMs?: number } = {},
+): Promise<ReadMessage[]> {
+  const { atLeast = 1, timeoutMs = 20_000, settleMs = 1_000 } = options;
+  const messages: ReadMessage[] = [];
+  const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        messages.push({
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+          headers: decodeHeaders(message.headers),
+          partition,
+          offset: message.offset,
+        });
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (messages.length < atLeast && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, settleMs));
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).flatMap(([name, value]) => (value === undefined ? [] : [[name, (Array.isArray(value) ? value[0] : value)!.toString()]])),
+  );
+}
+
+/** Retries an assertion until it passes or the time is up (then its last error is thrown). */
+export async function eventually<T>(assertion: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+  const { timeoutMs = 20_000, intervalMs = 100 } = options;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}
