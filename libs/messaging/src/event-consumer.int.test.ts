@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import mongoose from 'mongoose';
+import { catalogue, deadLetterTopicName, eventTopicName, ProbeLaunched, type ProbePayload } from '@aap/contracts';
+import { createLogger } from '@aap/observability';
+import { useTestEnvironment, eventually, readTopic } from '@aap/test-harness';
+import { service as evaluation } from '@aap/evaluation-service';
+import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, newEvent, PermanentHandlerError, toKafkaMessage, type Producer } from './index';
+
+const env = useTestEnvironment();
+const validPayload = (label: string): ProbePayload => ({
+  probeId: randomUUID(),
+  label,
+  hops: [{ service: 'submission', at: new Date().toISOString() }],
+});
+
+describe('consumer: invalid messages go to the dead-letter topic and never block the partition', () => {
+  let producer: Producer;
+  const topic = () => eventTopicName(env.prefix, ProbeLaunched.topic);
+  const dlq = () => deadLetterTopicName(env.prefix, 'evaluation');
+
+  beforeAll(async () => {
+    await env.startService(evaluation);
+    producer = env.kafka().producer();
+    await producer.connect();
+  });
+  afterAll(() => producer.disconnect());
+
+  /** Everything goes to one partition (same key) so "the next message" really is behind the bad one. */
+  const key = 'same-partition';
+
+  it('a malformed message lands in the DLQ with its reason, and the next good message is processed', async () => {
+    const good = newEvent('submission', ProbeLaunched, validPayload('after the bad ones'));
+    await producer.send({
+      topic: topic(),
+      messages: [
+        { key, value: '{not json', headers: { ce_specversion: '1.0', ce_id: 'bad-json', ce_type: ProbeLaunched.type, ce_source: '/test', ce_time: new Date().toISOString(), ce_subject: key } },
+        { key, value: '{}', headers: { 'content-type': 'application/json' } },
+        {
+          key,
+          value: JSON.stringify({ probeId: 'not-a-uuid', label: '', hops: [] }),
+          headers: { ce_specversion: '1.0', ce_id: 'bad-schema', ce_type: ProbeLaunched.type, ce_source: '/test', ce_time: new Date().toISOString(), ce_subject: key },
+        },
+        { ...toKafkaMessage(good.envelope), key },
+      ],
+    });
+
+    await eventually(async () =>
+      expect(await env.database('evaluation').collection('journey_probes').findOne({ _id: good.envelope.subject as never })).not.toBeNull(),
+    );
+
+    const dead = await readTopic(env.kafka(), dlq(), { atLeast: 3 });
+    expect(dead).toHaveLength(3);
+    const byReason = dead.map((m) => ({ reason: m.headers.dlq_reason, error: m.headers.dlq_error, originalTopic: m.headers.dlq_original_topic }));
+    expect(byReason).toEqual([
+      { reason: 'malformed-envelope', error: expect.stringContaining('value is not JSON'), originalTopic: topic() },
+      { reason: 'malformed-envelope', error: expect.stringContaining('missing CloudEvents header(s): ce_specversion, ce_id, ce_type'), originalTopic: topic() },
+      { reason: 'schema-validation', error: expect.stringMatching(/probeId: .*UUID.*label: .*hops: /s), originalTopic: topic() },
+    ]);
+    // The dead letter keeps the original value and headers for replay.
+    expect(dead[0]!.value).toBe('{not json');
+    expect(dead[2]!.headers.ce_id).toBe('bad-schema');
+  });
+
+  it('a redelivered event is applied once', async () => {
+    const event = newEvent('submission', ProbeLaunched, validPayload('delivered three times'));
+    const message = toKafkaMessage(event.envelope);
+    await producer.send({ topic: topic(), messages: [message, message, message] });
+    await eventually(async () =>
+      expect(await env.database('evaluation').collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1),
+    );
+    const relayed = (await readTopic(env.kafka(), eventTopicName(env.prefix, { producer: 'evaluation', aggregate: 'probe' }), { atLeast: 1 })).filter(
+      (m) => m.key === event.envelope.subject,
+    );
+    expect(relayed).toHaveLength(1);
+  });
+});
+
+describe('consumer: handler failures are retried with backoff, then dead-lettered', () => {
+  const service = 'notification' as const;
+  let connection: mongoose.Connection;
+  let producer: Producer;
+  let consumer: EventConsumer;
+  const calls = new Map<string, number>();
+
+  beforeAll(async () => {
+    const config = env.configFor(service, { CONSUMER_MAX_ATTEMPTS: '3', CONSUMER_RETRY_BASE_MS: '20' });
+    const logger = createLogger({ service, level: 'silent' });
+    connection = await mongoose.createConnection(config.MONGODB_URI, { dbName: config.MONGODB_DB }).asPromise();
+    const kafka = createKafka({ clientId: 'retry-test', brokers: config.KAFKA_BROKERS, logger });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [eventTopicName(env.prefix, ProbeLaunched.topic), deadLetterTopicName(env.prefix, service)], { partitions: 1, replicationFactor: -1 });
+    await admin.disconnect();
+    producer = createIdempotentProducer(kafka);
+    await producer.connect();
+    consumer = new EventConsumer({
+      kafka, producer, service, catalogue, topicPrefix: env.prefix, connection, logger,
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS, retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+    });
+    consumer.on(ProbeLaunched, async (event) => {
+      const attempt = (calls.get(event.data.label) ?? 0) + 1;
+      calls.set(event.data.label, attempt);
+      if (event.data.label === 'fails twice' && attempt <= 2) throw new Error(`transient failure ${attempt}`);
+      if (event.data.label === 'always fails') throw new Error('database says no');
+      if (event.data.label === 'permanent') throw new PermanentHandlerError('this can never work');
+    });
+    await consumer.start();
+  });
+  afterAll(async () => {
+    await consumer.stop();
+    await producer.disconnect();
+    await connection.close();
+  });
+
+  it('retries a transient failure and handles the event', async () => {
+    const event = newEvent('submission', ProbeLaunched, validPayload('fails twice'));
+    await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
+    await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1));
+    expect(calls.get('fails twice')).toBe(3);
+  });
+
+  it('dead-letters after the last attempt, or at once for a permanent error, and goes on', async () => {
+    const always = newEvent('submission', ProbeLaunched, validPayload('always fails'));
+    const permanent = newEvent('submission', ProbeLaunched, validPayload('permanent'));
+    const fine = newEvent('submission', ProbeLaunched, validPayload('fine'));
+    await producer.send({
+      topic: eventTopicName(env.prefix, ProbeLaunched.topic),
+      messages: [always, permanent, fine].map((e) => toKafkaMessage(e.envelope)),
+    });
+    await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: fine.envelope.id as never })).toBe(1));
+    expect(calls.get('always fails')).toBe(3);
+    expect(calls.get('permanent')).toBe(1);
+
+    // (This consumer group also read the first block's bad messages from the same topic: keep ours.)
+    const ours = new Set([always.envelope.id, permanent.envelope.id]);
+    const dead = (await readTopic(env.kafka(), deadLetterTopicName(env.prefix, service), { atLeast: 5 })).filter((m) => ours.has(m.headers.ce_id!));
+    expect(dead.map((m) => [m.headers.ce_id, m.headers.dlq_reason, m.headers.dlq_attempts, m.headers.dlq_error])).toEqual(
+      expect.arrayContaining([
+        [always.envelope.id, 'handler-failed', '3', 'database says no'],
+        [permanent.envelope.id, 'handler-failed', '1', 'this can never work'],
+      ]),
+    );
+    expect(dead).toHaveLength(2);
+  });
+});
