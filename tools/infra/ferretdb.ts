@@ -1,0 +1,58 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { PORT_ENV, ports } from './paths';
+import { isPortOpen } from './processes';
+import { provisionFerretdb } from './provision';
+import { serviceDir, type Service } from './service';
+import { FERRETDB_VERSION } from './versions';
+
+export const mongoUri = (): string => `mongodb://127.0.0.1:${ports().ferretdb}/`;
+const stateDir = () => join(serviceDir('ferretdb'), 'state');
+
+export const ferretdb: Service = {
+  name: 'ferretdb',
+  label: 'FerretDB',
+  version: FERRETDB_VERSION,
+  port: () => ports().ferretdb,
+  portEnv: PORT_ENV.ferretdb,
+  readyTimeoutMs: 30_000,
+  stopTimeoutMs: 20_000,
+
+  /** Ready means a MongoDB handshake and a ping succeed. */
+  async probe() {
+    // Fail fast when nothing listens: the driver would wait for serverSelectionTimeoutMS first.
+    if (!(await isPortOpen(ports().ferretdb))) return false;
+    const connection = mongoose.createConnection(mongoUri(), { serverSelectionTimeoutMS: 1_000 });
+    try {
+      await connection.asPromise();
+      await connection.db!.admin().ping();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
+  },
+
+  commandMarker: () => `--state-dir=${stateDir()}`,
+
+  async prepare(log) {
+    const binary = await provisionFerretdb(log);
+    const dataDir = join(serviceDir('ferretdb'), 'data');
+    await mkdir(dataDir, { recursive: true });
+    await mkdir(stateDir(), { recursive: true });
+    return {
+      command: binary,
+      args: [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dataDir}/`, // one SQLite file per database in this directory; the trailing slash is required
+        `--state-dir=${stateDir()}`,
+        `--listen-addr=127.0.0.1:${ports().ferretdb}`,
+        '--telemetry=disable',
+        '--debug-addr=-', // no debug HTTP server (it would need a port of its own)
+        '--log-level=warn',
+      ],
+    };
+  },
+};

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { KAFKA_INFRA_DIR, PORT_ENV, ports } from './paths';
+import { provisionKafka } from './provision';
+import { serviceDir, type Service } from './service';
+import { requireJava, run } from './toolchain';
+import { KAFKA_VERSION } from './versions';
+
+const TEMPLATE = join(KAFKA_INFRA_DIR, 'server.properties.template');
+const LOG4J_CONFIG = join(KAFKA_INFRA_DIR, 'log4j2.yaml');
+const configFile = () => join(serviceDir('kafka'), 'server.properties');
+
+export const kafka: Service = {
+  name: 'kafka',
+  label: 'Kafka',
+  version: KAFKA_VERSION,
+  port: () => ports().kafka,
+  portEnv: PORT_ENV.kafka,
+  readyTimeoutMs: 60_000,
+  // A controlled shutdown (leadership handover, log flush) takes a few seconds.
+  stopTimeoutMs: 20_000,
+
+  /** Ready means the broker serves metadata, not merely that the port accepts connections. */
+  async probe() {
+    const admin = new Kafka({
+      clientId: 'aap-infra-probe',
+      brokers: [`127.0.0.1:${ports().kafka}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1_000,
+      requestTimeout: 2_000,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  },
+
+  commandMarker: configFile,
+
+  async prepare(log) {
+    const java = requireJava(); // first: no point provisioning jars that cannot run
+    const libs = await provisionKafka(log);
+    const dataDir = join(serviceDir('kafka'), 'data');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(configFile(), await renderConfig(dataDir));
+    // The JVM expands `dir/*` itself; it must reach it as a single argv element (we spawn without a shell).
+    const classpath = join(libs, '*');
+    const jvm = [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classpath];
+    if (!existsSync(join(dataDir, 'meta.properties'))) {
+      log(`Kafka: formatting storage in ${dataDir}`);
+      // A KRaft cluster id is a base64url-encoded 16-byte UUID.
+      const clusterId = randomBytes(16).toString('base64url');
+      await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile()]);
+    }
+    return { command: java, args: ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', ...jvm, 'kafka.Kafka', configFile()] };
+  },
+};
+
+async function renderConfig(dataDir: string): Promise<string> {
+  const values: Record<string, string> = {
+    KAFKA_PORT: String(ports().kafka),
+    CONTROLLER_PORT: String(ports().kafkaController),
+    LOG_DIR: dataDir,
+  };
+  return (await readFile(TEMPLATE, 'utf8')).replace(/\{\{(\w+)\}\}/g, (placeholder, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`Unknown placeholder ${placeholder} in ${TEMPLATE}`);
+    return value;
+  });
+}
