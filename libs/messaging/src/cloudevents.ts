@@ -40,7 +40,7 @@ export function fromKafkaMessage(message: { headers?: IHeaders; value: Buffer | 
   if (get('ce_specversion') !== '1.0') throw new MalformedEventError(`unsupported ce_specversion ${get('ce_specversion')}`);
   const contentType = get('content-type') ?? 'application/json';
   if (!contentType.startsWith('application/json')) throw new MalformedEventError(`unsupported content-type ${contentType}`);
-  if (!message.value) throw new MalformedEventError('empty message value');
+  if (!message.value || message.value.length === 0) throw new MalformedEventError('empty message value');
   let data: unknown;
   try {
     data = JSON.parse(message.value.toString('utf8'));

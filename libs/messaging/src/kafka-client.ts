@@ -50,27 +50,40 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Creates missing topics (existing ones are left as they are) and waits for their leaders. */
+/**
+ * Creates missing topics (existing ones are left as they are) and waits until every partition has a
+ * leader. Several services start at once and create the same topics: "already exists" is fine, and
+ * metadata may briefly say "unknown topic" while the controller propagates it, so we poll.
+ */
 export async function ensureTopics(
   admin: Admin,
   topics: string[],
-  options: { partitions: number; replicationFactor: number },
+  options: { partitions: number; replicationFactor: number; timeoutMs?: number },
 ): Promise<void> {
+  const wanted = [...new Set(topics)];
   const existing = new Set(await admin.listTopics());
-  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic,
-        numPartitions: options.partitions,
-        replicationFactor: options.replicationFactor,
-      })),
-    });
-  } catch (error) {
-    // Another instance created them between listTopics and createTopics.
-    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+  const missing = wanted.filter((topic) => !existing.has(topic));
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+      });
+    } catch (error) {
+      // Another instance created them between listTopics and createTopics.
+      if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    }
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: wanted });
+      if (metadata.length === wanted.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leader after ${options.timeoutMs ?? 30_000} ms: ${wanted.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { catalogue, diagnosticsEvents, ProbeLaunched, SERVICE_NAMES, sourceOf } from './index';
+
+describe('the platform catalogue', () => {
+  it('given the event modules, when building the catalogue, then every event is registered under its wire type', () => {
+    for (const definition of diagnosticsEvents) expect(catalogue.get(definition.type)).toBe(definition);
+    expect(catalogue.get('probe.launched.v1')).toBe(ProbeLaunched);
+  });
+
+  it('given every event, when checking ownership, then its producer is a known service and owns its topic', () => {
+    for (const definition of catalogue.all()) {
+      expect(SERVICE_NAMES).toContain(definition.producer);
+      expect(definition.topic.producer).toBe(definition.producer);
+    }
+  });
+
+  it('given the probe events, when listing topics, then each relaying service has its own probe topic', () => {
+    expect(catalogue.topics()).toEqual([
+      { producer: 'submission', aggregate: 'probe' },
+      { producer: 'evaluation', aggregate: 'probe' },
+      { producer: 'funding-award', aggregate: 'probe' },
+    ]);
+  });
+
+  it('given a service name, when building the CloudEvents source, then it is /aap/<service>', () => {
+    expect(sourceOf('funding-award')).toBe('/aap/funding-award');
+  });
+});
