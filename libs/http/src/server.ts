@@ -67,7 +67,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         return {
           in: where,
           name: path.split('/').join('.') || where,
-          pointer: `#${issue.instancePath}`,
+          pointer: path ? `#/${path}` : '#', // RFC 6901: '#' is the whole document, '#/' a member named ''
           detail: issue.message ?? 'is invalid',
         };
       });

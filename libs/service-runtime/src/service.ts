@@ -1,5 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
-import { catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
+import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
 import type { ServiceEnv } from '@aap/config';
 import { createHttpServer, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
@@ -99,6 +99,7 @@ export async function startService(
       ],
     });
     stack.push(() => http.close());
+    http.get('/asyncapi.json', { schema: { hide: true } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
 
     await module.register({ service: module.name, config, logger, db, http, consumer, outbox: relay });
 

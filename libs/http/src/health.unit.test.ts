@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { pino } from 'pino';
+import { createHttpServer, type HttpServer } from './server';
+import type { ReadinessCheck } from './health';
+
+const servers: HttpServer[] = [];
+async function serverWith(readiness: ReadinessCheck[]): Promise<HttpServer> {
+  const app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness });
+  servers.push(app);
+  await app.ready();
+  return app;
+}
+
+const ok = (name: string): ReadinessCheck => ({ name, check: async () => {} });
+const failing = (name: string, message: string): ReadinessCheck => ({
+  name,
+  check: async () => {
+    throw new Error(message);
+  },
+});
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(servers.splice(0).map((app) => app.close()));
+});
+
+describe('/health/live', () => {
+  it('given a failing dependency, when asking liveness, then 200 ok: the process itself answers', async () => {
+    const app = await serverWith([failing('database', 'down')]);
+
+    const response = await app.inject({ method: 'GET', url: '/health/live' });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+});
+
+describe('/health/ready', () => {
+  it('given every check passing, when asking readiness, then 200 with each check ok', async () => {
+    const app = await serverWith([ok('database'), ok('kafka')]);
+
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, kafka: { status: 'ok' } } });
+  });
+
+  it('given no check at all, when asking readiness, then 200', async () => {
+    const app = await serverWith([]);
+
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', checks: {} });
+  });
+
+  it('given one check throwing, when asking readiness, then 503 naming that check with its error', async () => {
+    const app = await serverWith([ok('database'), failing('kafka', 'ECONNREFUSED 127.0.0.1:9092')]);
+
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: { status: 'ok' }, kafka: { status: 'unavailable', error: 'ECONNREFUSED 127.0.0.1:9092' } },
+    });
+  });
+
+  it('given a check that hangs, when 2 s pass, then it is reported unavailable (fake clock)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let checkStarted!: () => void;
+    const started = new Promise<void>((resolve) => (checkStarted = resolve));
+    const app = await serverWith([
+      ok('database'),
+      {
+        name: 'kafka',
+        check: () => {
+          checkStarted();
+          return new Promise<void>(() => {});
+        },
+      },
+    ]);
+
+    let answered = false;
+    const pending = app.inject({ method: 'GET', url: '/health/ready' }).then((response) => {
+      answered = true;
+      return response;
+    });
+    await started;
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(answered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const response = await pending;
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: { status: 'ok' }, kafka: { status: 'unavailable', error: 'no answer within 2000 ms' } },
+    });
+  });
+
+  it('given a check answering after a while but within 2 s, when asking readiness, then it is ok', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const app = await serverWith([{ name: 'slow', check: () => new Promise<void>((resolve) => setTimeout(resolve, 1_500)) }]);
+
+    const pending = app.inject({ method: 'GET', url: '/health/ready' });
+    await vi.advanceTimersByTimeAsync(1_500);
+    const response = await pending;
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', checks: { slow: { status: 'ok' } } });
+  });
+});
