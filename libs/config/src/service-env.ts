@@ -22,7 +22,7 @@ export function serviceEnvSchema(service: ServiceName) {
     HOST: z.string().default('127.0.0.1'),
     PORT: port.default(DEFAULT_PORTS[service]),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    MONGODB_URI: z.string().startsWith('mongodb', 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017/'),
+    MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017/'),
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default(`aap_${service.replace('-', '_')}`),
     KAFKA_BROKERS: commaList.default(['127.0.0.1:9092']),
     KAFKA_CLIENT_ID: z.string().default(`aap-${service}`),

@@ -128,3 +128,11 @@ describe('serviceEnvSchema with an invalid environment', () => {
     );
   });
 });
+
+describe('given an empty variable', () => {
+  it('then it counts as not set and takes the default (not 0)', () => {
+    const config = loadConfig('submission', serviceEnvSchema('submission'), { PORT: '', KAFKA_REPLICATION_FACTOR: '' });
+    expect(config.PORT).toBe(3001);
+    expect(config.KAFKA_REPLICATION_FACTOR).toBe(-1);
+  });
+});

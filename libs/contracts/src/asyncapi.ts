@@ -32,7 +32,7 @@ export function buildAsyncApiDocument(catalogue: EventCatalogue, options: { pref
         summary: d.description,
         contentType: 'application/json',
         headers: { $ref: '#/components/schemas/CloudEventsKafkaHeaders' },
-        payload: z.toJSONSchema(d.schema, { io: 'output', unrepresentable: 'any' }),
+        payload: z.toJSONSchema(d.schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }),
         bindings: { kafka: { key: { type: 'string', description: `${topic.aggregate} id` }, bindingVersion: '0.5.0' } },
       };
     }

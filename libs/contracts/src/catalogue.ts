@@ -34,6 +34,9 @@ export function defineEvent<Schema extends z.ZodType>(spec: {
   if (!/^[a-z][a-z-]*\.[a-z][a-z-]*$/.test(spec.name)) {
     throw new Error(`Event name "${spec.name}" must read <aggregate>.<fact>, lower-case with dashes`);
   }
+  if (!Number.isInteger(spec.version) || spec.version < 1) {
+    throw new Error(`Event ${spec.name}: version must be a positive integer, got ${spec.version}`);
+  }
   return {
     name: spec.name,
     version: spec.version,

@@ -101,6 +101,13 @@ describe('createHttpServer', () => {
       expect(response.json().errors).toEqual([{ in: 'body', name: 'label', pointer: '#/label', detail: expect.any(String) }]);
     });
 
+    it('given no body at all, when posting, then the single error points at the whole body (#)', async () => {
+      const response = await app.inject({ method: 'POST', url: '/dossiers' });
+
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors).toEqual([{ in: 'body', name: 'body', pointer: '#', detail: expect.any(String) }]);
+    });
+
     it('given a querystring failure, when calling, then the errors say in: query', async () => {
       const response = await app.inject({ method: 'GET', url: '/dossiers?page=0&size=500' });
 
@@ -130,7 +137,20 @@ describe('createHttpServer', () => {
 
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toMatchObject({ status: 400, instance: '/dossiers' });
+      expect(response.json()).toMatchObject({
+        type: 'https://aap.anct.gouv.fr/problems/FST_ERR_CTP_INVALID_JSON_BODY',
+        status: 400,
+        instance: '/dossiers',
+        detail: expect.stringContaining('not valid JSON'),
+      });
+    });
+
+    it('given an unsupported content type, when posting, then 415 problem+json', async () => {
+      const response = await app.inject({ method: 'POST', url: '/dossiers', headers: { 'content-type': 'text/xml' }, payload: '<dossier/>' });
+
+      expect(response.statusCode).toBe(415);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ type: 'https://aap.anct.gouv.fr/problems/FST_ERR_CTP_INVALID_MEDIA_TYPE', status: 415 });
     });
   });
 
