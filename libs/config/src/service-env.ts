@@ -34,6 +34,17 @@ export function serviceEnvSchema(service: ServiceName) {
     CONSUMER_MAX_ATTEMPTS: positiveInt.default(5),
     CONSUMER_RETRY_BASE_MS: positiveInt.default(200),
     OUTBOX_POLL_MS: positiveInt.default(250),
+    NODE_ENV: z.string().default('development'),
+    /** HS256 secret of development tokens (`npm run token`); production uses AUTH_JWKS_URL. */
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** JWKS URL of the OIDC provider; when set, tokens are verified against it (RS256/ES256). */
+    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_ISSUER: z.string().optional(),
+    AUTH_AUDIENCE: z.string().optional(),
+  }).superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.AUTH_JWKS_URL && !env.AUTH_JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'production needs AUTH_JWKS_URL (or AUTH_JWT_SECRET)' });
+    }
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { useTestEnvironment, eventually } from '@aap/test-harness';
+import { authHeaders, useTestEnvironment, eventually } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service as submission } from '@aap/submission-service';
 import { service as evaluation } from '@aap/evaluation-service';
@@ -30,14 +30,14 @@ describe('walking skeleton: a journey probe crosses the four services over Kafka
   it('submission → evaluation → funding-award → notification, each persisting what it received', async () => {
     const launched = await fetch(`${services.submission.url}/diagnostics/probes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: await authHeaders({ roles: ['admin'] }),
       body: JSON.stringify({ label: 'walking skeleton' }),
     });
     expect(launched.status).toBe(202);
     const { probeId, correlationId } = (await launched.json()) as { probeId: string; correlationId: string };
 
     const atNotification = await eventually(async () => {
-      const response = await fetch(`${services.notification.url}/diagnostics/probes/${probeId}`);
+      const response = await fetch(`${services.notification.url}/diagnostics/probes/${probeId}`, { headers: await authHeaders({ roles: ['admin'] }) });
       expect(response.status).toBe(200);
       return (await response.json()) as { hops: Array<{ service: string }>; correlationId: string };
     });
@@ -46,7 +46,7 @@ describe('walking skeleton: a journey probe crosses the four services over Kafka
     expect(atNotification.correlationId).toBe(correlationId);
 
     for (const [name, hopCount] of [['evaluation', 2], ['fundingAward', 3]] as const) {
-      const response = await fetch(`${services[name].url}/diagnostics/probes/${probeId}`);
+      const response = await fetch(`${services[name].url}/diagnostics/probes/${probeId}`, { headers: await authHeaders({ roles: ['admin'] }) });
       expect(((await response.json()) as { hops: unknown[] }).hops).toHaveLength(hopCount);
     }
     // Every outbox was emptied by its relay.
@@ -58,7 +58,7 @@ describe('walking skeleton: a journey probe crosses the four services over Kafka
   it('refuses an invalid launch with problem+json naming the field, and records nothing', async () => {
     const response = await fetch(`${services.submission.url}/diagnostics/probes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: await authHeaders({ roles: ['admin'] }),
       body: JSON.stringify({ label: '' }),
     });
     expect(response.status).toBe(400);
@@ -69,8 +69,20 @@ describe('walking skeleton: a journey probe crosses the four services over Kafka
     expect(before).toBe(1); // only the probe of the previous test
   });
 
+  it('is for platform operators only: 401 without a token, 403 for an applicant', async () => {
+    const body = JSON.stringify({ label: 'not allowed' });
+    const anonymous = await fetch(`${services.submission.url}/diagnostics/probes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(anonymous.status).toBe(401);
+    const applicant = await fetch(`${services.submission.url}/diagnostics/probes`, {
+      method: 'POST',
+      headers: await authHeaders({ roles: ['applicant'], org: '216901231' }),
+      body,
+    });
+    expect(applicant.status).toBe(403);
+  });
+
   it('answers 404 problem+json for an unknown probe', async () => {
-    const response = await fetch(`${services.evaluation.url}/diagnostics/probes/5b1f1c1e-8f43-4a57-9d43-0d6a2a1e2f10`);
+    const response = await fetch(`${services.evaluation.url}/diagnostics/probes/5b1f1c1e-8f43-4a57-9d43-0d6a2a1e2f10`, { headers: await authHeaders({ roles: ['admin'] }) });
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
   });

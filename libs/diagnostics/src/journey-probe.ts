@@ -64,6 +64,7 @@ export function registerJourneyProbe(context: ServiceContext, options: JourneyPr
     context.http.post(
       '/diagnostics/probes',
       {
+        config: { access: { roles: ['admin'] } },
         schema: {
           tags: ['diagnostics'],
           summary: 'Launch a journey probe through the four services',
@@ -110,6 +111,7 @@ export function registerJourneyProbe(context: ServiceContext, options: JourneyPr
   context.http.get(
     '/diagnostics/probes/:probeId',
     {
+      config: { access: { roles: ['admin'] } },
       schema: {
         tags: ['diagnostics'],
         summary: 'What this service recorded of a journey probe',

@@ -2,10 +2,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { createHttpServer, type HttpServer } from './server';
 import type { ReadinessCheck } from './health';
+import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
+
+const auth = { jwtSecret: DEVELOPMENT_JWT_SECRET };
+const PUBLIC = { access: { public: true } } as const;
 
 const servers: HttpServer[] = [];
 async function serverWith(readiness: ReadinessCheck[]): Promise<HttpServer> {
-  const app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness });
+  const app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness, auth });
   servers.push(app);
   await app.ready();
   return app;

@@ -1,3 +1,5 @@
 export * from './problem';
 export * from './server';
 export * from './health';
+export * from './auth';
+export * from './dev-tokens';

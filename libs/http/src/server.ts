@@ -13,6 +13,7 @@ import type { Logger } from '@aap/observability';
 import { HttpProblem, sendProblem, type ProblemError } from './problem';
 import { tracingPlugin } from './tracing';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
+import { authPlugin, type AuthOptions } from './auth';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
 
@@ -22,6 +23,7 @@ export interface HttpServerOptions {
   description?: string;
   logger: Logger;
   readiness: ReadinessCheck[];
+  auth: AuthOptions;
 }
 
 const locations = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' } as const;
@@ -40,6 +42,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(tracingPlugin);
+  // Before any route is added: its onRoute hook refuses routes that do not declare their access.
+  await app.register(authPlugin, options.auth);
 
   await app.register(swagger, {
     openapi: {
@@ -56,7 +60,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => app.swagger());
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpProblem) return sendProblem(reply, error.toProblem(request.url));

@@ -3,16 +3,20 @@ import { z } from 'zod';
 import { pino } from 'pino';
 import { createHttpServer, type HttpServer } from './server';
 import { conflict, HttpProblem, notFound, PROBLEM_CONTENT_TYPE, unprocessable } from './problem';
+import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
+
+const auth = { jwtSecret: DEVELOPMENT_JWT_SECRET };
+const PUBLIC = { access: { public: true } } as const;
 
 const TRACE_RESPONSE = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** A service with a few routes exercising every path of the error handler. */
 async function buildTestServer(): Promise<HttpServer> {
-  const app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [] });
+  const app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth });
 
   app.post(
     '/dossiers',
-    {
+    { config: PUBLIC,
       schema: {
         summary: 'Create a test dossier',
         querystring: z.object({ dryRun: z.enum(['true', 'false']).optional() }),
@@ -28,31 +32,31 @@ async function buildTestServer(): Promise<HttpServer> {
 
   app.get(
     '/dossiers',
-    { schema: { querystring: z.object({ page: z.coerce.number().int().min(1), size: z.coerce.number().int().max(100).default(20) }) } },
+    { config: PUBLIC, schema: { querystring: z.object({ page: z.coerce.number().int().min(1), size: z.coerce.number().int().max(100).default(20) }) } },
     async (request) => ({ page: request.query.page, size: request.query.size }),
   );
 
-  app.post('/dossiers/:id/submit', async () => {
+  app.post('/dossiers/:id/submit', { config: PUBLIC }, async () => {
     throw unprocessable('The dossier cannot be submitted', [
       { name: 'window-open', in: 'rule', detail: 'the call for projects closed on 2025-01-31' },
       { name: 'budget', in: 'body', pointer: '#/budget', detail: 'exceeds the ceiling' },
     ]);
   });
-  app.get('/missing', async () => {
+  app.get('/missing', { config: PUBLIC }, async () => {
     throw notFound('Dossier d-404');
   });
-  app.get('/conflict', async () => {
+  app.get('/conflict', { config: PUBLIC }, async () => {
     throw conflict('already submitted');
   });
-  app.get('/teapot', async () => {
+  app.get('/teapot', { config: PUBLIC }, async () => {
     throw new HttpProblem(418, 'teapot', 'I am a teapot');
   });
-  app.get('/boom', async () => {
+  app.get('/boom', { config: PUBLIC }, async () => {
     throw new Error('connection string mongodb://admin:hunter2@db leaked');
   });
   app.get(
     '/bad-response',
-    { schema: { response: { 200: z.object({ id: z.string() }) } } },
+    { config: PUBLIC, schema: { response: { 200: z.object({ id: z.string() }) } } },
     async () => ({ id: 42 }) as unknown as { id: string },
   );
 

@@ -4,6 +4,10 @@ import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createHttpServer, type HttpServer } from './server';
+import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
+
+const auth = { jwtSecret: DEVELOPMENT_JWT_SECRET };
+const PUBLIC = { access: { public: true } } as const;
 
 /**
  * With a real tracer provider and the W3C propagator registered (as startTelemetry does in a service),
@@ -17,9 +21,9 @@ describe('request tracing with telemetry registered', () => {
   beforeAll(async () => {
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [] });
-    app.get('/dossiers/:id', async (request) => ({ id: (request.params as { id: string }).id }));
-    app.get('/boom', async () => {
+    app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth });
+    app.get('/dossiers/:id', { config: PUBLIC }, async (request) => ({ id: (request.params as { id: string }).id }));
+    app.get('/boom', { config: PUBLIC }, async () => {
       throw new Error('boom');
     });
     await app.ready();

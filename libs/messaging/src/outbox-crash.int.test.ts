@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { ProbeLaunched, ProbeReachedEvaluation, eventTopicName } from '@aap/contracts';
-import { useTestEnvironment, eventually, readTopic, startServiceProcess } from '@aap/test-harness';
+import { authHeaders, useTestEnvironment, eventually, readTopic, startServiceProcess } from '@aap/test-harness';
 import { service as evaluation } from '@aap/evaluation-service';
 
 const env = useTestEnvironment();
@@ -23,7 +23,7 @@ describe('outbox: a publisher killed mid-flight loses nothing and duplicates no 
     // The response may or may not arrive: the process can die as soon as the state is written.
     await fetch(`${publisher.url}/diagnostics/probes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: await authHeaders({ roles: ['admin'] }),
       body: JSON.stringify({ label }),
     }).catch(() => undefined);
     expect(await publisher.exited).toBe('SIGKILL');

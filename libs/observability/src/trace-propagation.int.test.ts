@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
 import { consumerGroupId } from '@aap/contracts';
-import { useTestEnvironment, eventually } from '@aap/test-harness';
+import { authHeaders, useTestEnvironment, eventually } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service as submission } from '@aap/submission-service';
 import { service as evaluation } from '@aap/evaluation-service';
@@ -24,7 +24,7 @@ describe('one trace follows a request across HTTP, Kafka and the consuming servi
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const response = await fetch(`${services[0]!.url}/diagnostics/probes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      headers: { ...(await authHeaders({ roles: ['admin'] })), traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
       body: JSON.stringify({ label: 'traced' }),
     });
     expect(response.status).toBe(202);

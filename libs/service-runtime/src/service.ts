@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
 import type { ServiceEnv } from '@aap/config';
-import { createHttpServer, type HttpServer } from '@aap/http';
+import { createHttpServer, DEVELOPMENT_JWT_SECRET, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
 import { createLogger, type Logger } from '@aap/observability';
 
@@ -97,9 +97,16 @@ export async function startService(
         { name: 'database', check: async () => void (await db.db!.admin().ping()) },
         { name: 'kafka', check: async () => void (await admin.describeCluster()) },
       ],
+      auth: {
+        jwksUrl: config.AUTH_JWKS_URL,
+        // Outside production, the well-known development secret lets `npm run token` tokens in.
+        jwtSecret: config.AUTH_JWT_SECRET ?? (config.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET),
+        issuer: config.AUTH_ISSUER,
+        audience: config.AUTH_AUDIENCE,
+      },
     });
     stack.push(() => http.close());
-    http.get('/asyncapi.json', { schema: { hide: true } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
+    http.get('/asyncapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
 
     await module.register({ service: module.name, config, logger, db, http, consumer, outbox: relay });
 

@@ -6,6 +6,7 @@ import { serviceEnvSchema, type ServiceEnv } from '@aap/config';
 import type { ServiceName } from '@aap/contracts';
 import { startService, type RunningService, type ServiceModule } from '@aap/service-runtime';
 import { createLogger } from '@aap/observability';
+import { mintDevelopmentToken, type Role } from '@aap/http';
 
 /**
  * The isolation unit of the integration tests: one per test file. Its own topic/consumer-group
@@ -134,4 +135,10 @@ export async function eventually<T>(assertion: () => Promise<T> | T, options: { 
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
+}
+
+/** Authorization + JSON headers for a development token with these claims. */
+export async function authHeaders(claims: { sub?: string; roles: Role[]; org?: string }): Promise<Record<string, string>> {
+  const token = await mintDevelopmentToken({ sub: claims.sub ?? `test-${claims.roles.join('-')}`, roles: claims.roles, org: claims.org });
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 }

@@ -1,0 +1,134 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { HttpProblem } from './problem';
+
+export const ROLES = ['programme-manager', 'applicant', 'reviewer', 'committee', 'finance', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who may call a route. Every route declares it (`config.access`); the server refuses to start otherwise. */
+export type Access = { public: true } | { roles: readonly Role[] };
+
+/** The authenticated caller, from the verified token. */
+export interface Caller {
+  userId: string;
+  roles: Role[];
+  /** SIREN (9 digits) or SIRET (14 digits) of the applicant's organisation; required for applicants. */
+  organisation?: string;
+  name?: string;
+  email?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+export interface AuthOptions {
+  /** HS256 shared secret (development, tests). */
+  jwtSecret?: string;
+  /** JWKS of an OIDC provider (production): RS256/ES256 tokens. Takes precedence over the secret. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+const claims = z.object({
+  sub: z.string().min(1),
+  roles: z.array(z.enum(ROLES)).min(1),
+  org: z.string().regex(/^(\d{9}|\d{14})$/, 'must be a SIREN (9 digits) or SIRET (14 digits)').optional(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+});
+
+/** Routes added by plugins (documentation, health) that are public by nature. */
+const PUBLIC_PREFIXES = ['/docs', '/openapi.json', '/asyncapi.json', '/health/'];
+
+const unauthorized = (detail: string) => new HttpProblem(401, 'unauthenticated', 'Authentication required', detail);
+export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail);
+
+/**
+ * Bearer JWT authentication and role-based access. Each route's `config.access` says who may call it;
+ * a route without one makes the server refuse to start, so no route is open by omission.
+ */
+export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) => {
+  const key: Uint8Array | JWTVerifyGetKey | undefined = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : options.jwtSecret
+      ? new TextEncoder().encode(options.jwtSecret)
+      : undefined;
+  if (!key) throw new Error('authentication needs AUTH_JWKS_URL or AUTH_JWT_SECRET');
+  const algorithms = options.jwksUrl ? ['RS256', 'ES256', 'PS256'] : ['HS256'];
+
+  app.addHook('onRoute', (route) => {
+    if (route.config?.access) {
+      if ('roles' in route.config.access) {
+        route.schema = {
+          ...route.schema,
+          security: [{ bearer: [] }],
+          description: [route.schema?.description, `Roles: ${route.config.access.roles.join(', ')}.`].filter(Boolean).join('\n\n'),
+        };
+      }
+      return;
+    }
+    if (PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
+      route.config = { ...route.config, access: { public: true } };
+      return;
+    }
+    throw new Error(`${route.method} ${route.url} declares no access (config.access): every route must say who may call it`);
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access || 'public' in access) return;
+    const caller = await authenticate(request, key, { algorithms, issuer: options.issuer, audience: options.audience });
+    if (!caller.roles.some((role) => access.roles.includes(role))) {
+      throw forbidden(`this action needs one of the roles: ${access.roles.join(', ')}`);
+    }
+    request.caller = caller;
+  });
+});
+
+async function authenticate(
+  request: FastifyRequest,
+  key: Uint8Array | JWTVerifyGetKey,
+  verify: { algorithms: string[]; issuer?: string; audience?: string },
+): Promise<Caller> {
+  const header = request.headers.authorization;
+  if (!header) throw unauthorized('send an Authorization: Bearer <token> header');
+  const [scheme, token] = header.split(' ');
+  if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('the Authorization header must be "Bearer <token>"');
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, key as never, verify));
+  } catch (error) {
+    throw unauthorized(`invalid token: ${(error as Error).message}`);
+  }
+  const parsed = claims.safeParse(payload);
+  if (!parsed.success) {
+    throw unauthorized(`invalid token claims: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const { sub, roles, org, name, email } = parsed.data;
+  if (roles.includes('applicant') && !org) throw unauthorized('an applicant token must carry its organisation (org claim)');
+  return { userId: sub, roles, ...(org ? { organisation: org } : {}), ...(name ? { name } : {}), ...(email ? { email } : {}) };
+}
+
+/** The caller of a route that declared roles (set by the auth hook before any handler runs). */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error('callerOf() used on a route without roles');
+  return request.caller;
+}
+
+/**
+ * The organisation whose data an applicant is confined to; undefined for staff roles, which see every
+ * organisation's data their role allows. Staff roles win when a token carries both.
+ */
+export function applicantScope(caller: Caller): string | undefined {
+  const staff = caller.roles.some((role) => role !== 'applicant');
+  return staff ? undefined : caller.organisation;
+}
