@@ -1,12 +1,17 @@
 import { EventCatalogue } from './catalogue';
 import { diagnosticsEvents } from './events/diagnostics';
+import { callEvents } from './events/calls';
+import { dossierEvents } from './events/dossiers';
 
 export * from './services';
 export * from './topics';
 export * from './catalogue';
 export * from './envelope';
+export * from './vocabulary';
 export * from './events/diagnostics';
+export * from './events/calls';
+export * from './events/dossiers';
 export { buildAsyncApiDocument } from './asyncapi';
 
 /** Every event the platform publishes. Add a new event module's list here. */
-export const catalogue = new EventCatalogue([...diagnosticsEvents]);
+export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents]);

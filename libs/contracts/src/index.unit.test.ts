@@ -14,12 +14,19 @@ describe('the platform catalogue', () => {
     }
   });
 
-  it('given the probe events, when listing topics, then each relaying service has its own probe topic', () => {
-    expect(catalogue.topics()).toEqual([
-      { producer: 'submission', aggregate: 'probe' },
-      { producer: 'evaluation', aggregate: 'probe' },
-      { producer: 'funding-award', aggregate: 'probe' },
-    ]);
+  it('given the catalogue, when listing topics, then there is one per producing service and aggregate', () => {
+    expect(catalogue.topics()).toEqual(
+      expect.arrayContaining([
+        { producer: 'submission', aggregate: 'probe' },
+        { producer: 'evaluation', aggregate: 'probe' },
+        { producer: 'funding-award', aggregate: 'probe' },
+        { producer: 'submission', aggregate: 'call' },
+        { producer: 'submission', aggregate: 'dossier' },
+        { producer: 'evaluation', aggregate: 'dossier' },
+      ]),
+    );
+    const names = catalogue.topics().map((t) => `${t.producer}.${t.aggregate}`);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('given a service name, when building the CloudEvents source, then it is /aap/<service>', () => {

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { defineEvent } from '../catalogue';
+import { applicantKind, basisPoints, cents, isoDateTime } from '../vocabulary';
+
+/** A submission window of a call; each wave has its own committee. */
+export const wave = z.object({
+  waveId: z.string().min(1),
+  label: z.string().min(1),
+  opensAt: isoDateTime,
+  /** Explicit instant with its offset (e.g. 2026-03-31T23:59:59+02:00, Europe/Paris). */
+  closesAt: isoDateTime,
+  maxWinners: z.number().int().positive().optional(),
+});
+
+export const scoringCriterion = z.object({
+  criterionId: z.string().min(1),
+  label: z.string().min(1),
+  weight: z.number().int().positive(),
+  maxScore: z.number().int().positive(),
+});
+
+/** Everything a call configures, as set by its programme manager. */
+export const callRules = z.object({
+  title: z.string().min(3).max(200),
+  programme: z.string().min(2).max(120),
+  description: z.string().max(20_000),
+  budgetEnvelopeCents: cents,
+  eligibleApplicantKinds: z.array(applicantKind).min(1),
+  groupementsAllowed: z.boolean(),
+  cofinancing: z.object({
+    maxStateRateBps: basisPoints,
+    minGrantCents: cents,
+    maxGrantCents: cents,
+    minProjectCostCents: cents,
+    /** CGCT L1111-10 III: a collectivité owning the project funds ≥ 20 % (30 % chef-de-file) of the public funding. */
+    ownContribution: z.object({ enabled: z.boolean(), minShareBps: basisPoints }),
+  }),
+  requiredDocuments: z.array(z.object({ type: z.string().regex(/^[a-z0-9-]+$/), label: z.string().min(1) })),
+  scoringGrid: z.object({
+    criteria: z.array(scoringCriterion).min(1),
+    /** Minimum weighted score (0–100) to be ranked; optional. */
+    passThreshold: z.number().min(0).max(100).optional(),
+  }),
+  reviewersPerDossier: z.number().int().min(1).max(10),
+  paymentSchedule: z.object({
+    /** Décret 2018-514 art. 12: advance ≤ 30 %, interim payments ≤ 80 % cumulated, then the balance. */
+    advanceBps: basisPoints,
+    interimCapBps: basisPoints,
+  }),
+  waves: z.array(wave).min(1),
+  /** Active dossiers one organisation may have per wave. */
+  maxActiveDossiersPerApplicantPerWave: z.number().int().min(1).default(1),
+  /** A draft still open this many days before its wave closes gets a reminder. */
+  reminderDaysBeforeClose: z.number().int().min(0).max(60).default(7),
+});
+export type CallRules = z.infer<typeof callRules>;
+
+export const CALL_STATUSES = ['draft', 'published', 'closed', 'unpublished'] as const;
+export const callStatus = z.enum(CALL_STATUSES);
+export type CallStatus = z.infer<typeof callStatus>;
+
+/** The whole call, as carried by every call event. */
+export const callSnapshot = callRules.extend({
+  callId: z.string().min(1),
+  status: callStatus,
+  /** Closing instant of the call: the last wave's closesAt. */
+  closesAt: isoDateTime,
+  publishedAt: isoDateTime.optional(),
+  closedAt: isoDateTime.optional(),
+  version: z.number().int().positive(),
+});
+export type CallSnapshot = z.infer<typeof callSnapshot>;
+
+const call = <Extra extends z.ZodRawShape>(name: string, extra: Extra, description: string) =>
+  defineEvent({
+    name: `call.${name}`,
+    version: 1,
+    producer: 'submission',
+    aggregate: 'call',
+    schema: z.object({ call: callSnapshot, ...extra }),
+    aggregateId: (data) => (data as { call: CallSnapshot }).call.callId,
+    description,
+  });
+
+export const CallPublished = call('published', {}, 'A call for projects was published: applicants may apply in its waves.');
+export const CallClosed = call(
+  'closed',
+  { reason: z.enum(['closing-time', 'manual']), note: z.string().optional() },
+  'A call was closed, at its closing time or by its programme manager.',
+);
+export const CallExtended = call(
+  'extended',
+  { reason: z.string().min(1), previousClosesAt: isoDateTime },
+  'The closing time of a published call was moved later.',
+);
+export const CallReopened = call('reopened', { reason: z.string().min(1) }, 'A closed call was published again with a new closing time.');
+export const CallUnpublished = call('unpublished', { reason: z.string().optional() }, 'A published call was withdrawn from publication.');
+
+export const callEvents = [CallPublished, CallClosed, CallExtended, CallReopened, CallUnpublished];

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { defineEvent } from '../catalogue';
+import { applicantSnapshot, cents, isoDate, isoDateTime } from '../vocabulary';
+
+/**
+ * Dossier statuses, named after demarches-simplifiees.fr's, which applicants and agents know:
+ * draft (brouillon) → submitted (déposé) → under-review (en instruction) → accepted | rejected |
+ * closed-without-follow-up (sans suite); under-review ⇄ complement-requested; waitlisted is the
+ * committee's reserve list; withdrawn by the applicant before a decision.
+ */
+export const DOSSIER_STATUSES = [
+  'draft',
+  'submitted',
+  'under-review',
+  'complement-requested',
+  'accepted',
+  'rejected',
+  'waitlisted',
+  'closed-without-follow-up',
+  'withdrawn',
+] as const;
+export const dossierStatus = z.enum(DOSSIER_STATUSES);
+export type DossierStatus = z.infer<typeof dossierStatus>;
+
+export const FUNDING_SOURCE_KINDS = ['own-contribution', 'other-state', 'region', 'departement', 'commune-or-epci', 'european-union', 'other-public', 'private'] as const;
+export const fundingSourceKind = z.enum(FUNDING_SOURCE_KINDS);
+
+export const projectSection = z.object({
+  title: z.string().min(3).max(200),
+  summary: z.string().min(1).max(2_000),
+  description: z.string().min(1).max(50_000),
+  startDate: isoDate,
+  endDate: isoDate,
+  /** Commitment of the Pass numérique: share of passes for people far from employment, in %. */
+  beneficiaries: z.string().max(5_000).optional(),
+});
+
+/** Budget plan: eligible cost = requested State grant + every other funding source. */
+export const budgetSection = z.object({
+  eligibleCostCents: cents,
+  requestedGrantCents: cents,
+  otherFunding: z.array(z.object({ kind: fundingSourceKind, funder: z.string().min(1).max(200), amountCents: cents })),
+});
+
+export const attachmentSnapshot = z.object({
+  attachmentId: z.string(),
+  documentType: z.string(),
+  fileName: z.string(),
+  contentType: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** The whole dossier as submitted: what evaluation and funding-award keep a copy of. */
+export const dossierSnapshot = z.object({
+  dossierId: z.string(),
+  number: z.string(),
+  callId: z.string(),
+  waveId: z.string(),
+  applicant: applicantSnapshot,
+  project: projectSection,
+  budget: budgetSection,
+  attachments: z.array(attachmentSnapshot),
+  submittedAt: isoDateTime,
+  /** SHA-256 of the canonical JSON of project, budget and attachments: what the receipt attests. */
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type DossierSnapshot = z.infer<typeof dossierSnapshot>;
+
+/** What every dossier event says of its dossier, so a consumer can route it (notification, timeline). */
+const dossierRef = {
+  dossierId: z.string(),
+  number: z.string(),
+  callId: z.string(),
+  waveId: z.string(),
+  organisationId: z.string(),
+};
+
+// ── Published by the submission service (topic <prefix>.submission.dossier) ──────────────────────
+
+const bySubmission = <Shape extends z.ZodRawShape>(name: string, shape: Shape, aggregateId: (data: z.infer<z.ZodObject<Shape>>) => string, description: string) =>
+  defineEvent({ name: `dossier.${name}`, version: 1, producer: 'submission', aggregate: 'dossier', schema: z.object(shape), aggregateId, description });
+
+export const DossierSubmitted = bySubmission(
+  'submitted',
+  { dossier: dossierSnapshot },
+  (d) => d.dossier.dossierId,
+  'An applicant submitted a dossier that passed every rule of its call; carries the whole dossier and its receipt.',
+);
+export const DossierResubmitted = bySubmission(
+  'resubmitted',
+  { dossier: dossierSnapshot, complementRequestId: z.string(), answer: z.string() },
+  (d) => d.dossier.dossierId,
+  'The applicant answered a request for complements; carries the whole updated dossier.',
+);
+export const DossierWithdrawn = bySubmission(
+  'withdrawn',
+  { ...dossierRef, reason: z.string().optional(), withdrawnAt: isoDateTime, requestedGrantCents: cents },
+  (d) => d.dossierId,
+  'The applicant withdrew its dossier before a decision.',
+);
+export const DossierDraftClosingSoon = bySubmission(
+  'draft-closing-soon',
+  { dossierId: z.string(), callId: z.string(), waveId: z.string(), organisationId: z.string(), title: z.string(), closesAt: isoDateTime, daysLeft: z.number().int().nonnegative() },
+  (d) => d.dossierId,
+  'A draft is still not submitted a few days before its wave closes (reminder).',
+);
+
+// ── Published by the evaluation service (topic <prefix>.evaluation.dossier) ──────────────────────
+
+const byEvaluation = <Shape extends z.ZodRawShape>(name: string, shape: Shape, description: string) =>
+  defineEvent({
+    name: `dossier.${name}`,
+    version: 1,
+    producer: 'evaluation',
+    aggregate: 'dossier',
+    schema: z.object({ dossierId: z.string(), callId: z.string(), at: isoDateTime, ...shape }),
+    aggregateId: (d) => (d as { dossierId: string }).dossierId,
+    description,
+  });
+
+export const DossierReviewStarted = byEvaluation('review-started', {}, 'The dossier is eligible and under review (en instruction).');
+export const DossierComplementRequested = byEvaluation(
+  'complement-requested',
+  { complementRequestId: z.string(), message: z.string().min(1), dueDate: isoDate.optional() },
+  'A reviewer asked the applicant for complements; review waits for the answer.',
+);
+export const DossierAccepted = byEvaluation(
+  'accepted',
+  { grantCents: cents, motivation: z.string().min(1) },
+  'The committee approved the dossier with a grant amount.',
+);
+export const DossierRejected = byEvaluation(
+  'rejected',
+  { motivation: z.string().min(1), reasons: z.array(z.string()).default([]), ineligible: z.boolean().default(false) },
+  'The dossier was rejected, as ineligible or by the committee, with its motivation.',
+);
+export const DossierWaitlisted = byEvaluation(
+  'waitlisted',
+  { rank: z.number().int().positive().optional(), motivation: z.string().min(1) },
+  'The committee put the dossier on its reserve list.',
+);
+export const DossierClosedWithoutFollowUp = byEvaluation(
+  'closed-without-follow-up',
+  { motivation: z.string().min(1) },
+  'The dossier was closed without follow-up (classé sans suite).',
+);
+export const DossierDecisionReopened = byEvaluation(
+  'decision-reopened',
+  { reason: z.string().min(1) },
+  'The committee reopened its decision: the dossier is under review again.',
+);
+
+export const dossierEvents = [
+  DossierSubmitted,
+  DossierResubmitted,
+  DossierWithdrawn,
+  DossierDraftClosingSoon,
+  DossierReviewStarted,
+  DossierComplementRequested,
+  DossierAccepted,
+  DossierRejected,
+  DossierWaitlisted,
+  DossierClosedWithoutFollowUp,
+  DossierDecisionReopened,
+];
