@@ -8,5 +8,6 @@ export const service: ServiceModule = {
   description: 'Calls for projects, applicant organisations, dossiers and their attachments.',
   register(context) {
     registerJourneyProbe(context, { relays: ProbeLaunched });
+    // capabilities (one vertical slice per folder)
   },
 };

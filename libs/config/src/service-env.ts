@@ -34,6 +34,8 @@ export function serviceEnvSchema(service: ServiceName) {
     CONSUMER_MAX_ATTEMPTS: positiveInt.default(5),
     CONSUMER_RETRY_BASE_MS: positiveInt.default(200),
     OUTBOX_POLL_MS: positiveInt.default(250),
+    /** Period of the scheduled jobs (closing calls at their closing time, reminders). */
+    SCHEDULER_INTERVAL_MS: positiveInt.default(5_000),
     NODE_ENV: z.string().default('development'),
     /** HS256 secret of development tokens (`npm run token`); production uses AUTH_JWKS_URL. */
     AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

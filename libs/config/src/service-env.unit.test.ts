@@ -32,6 +32,7 @@ describe('serviceEnvSchema defaults', () => {
       CONSUMER_MAX_ATTEMPTS: 5,
       CONSUMER_RETRY_BASE_MS: 200,
       OUTBOX_POLL_MS: 250,
+      SCHEDULER_INTERVAL_MS: 5000,
       NODE_ENV: 'development',
     });
   });

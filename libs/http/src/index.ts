@@ -3,3 +3,4 @@ export * from './server';
 export * from './health';
 export * from './auth';
 export * from './dev-tokens';
+export * from './pagination';

@@ -4,6 +4,7 @@ import type { ServiceEnv } from '@aap/config';
 import { createHttpServer, DEVELOPMENT_JWT_SECRET, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
 import { createLogger, type Logger } from '@aap/observability';
+import { Scheduler } from './scheduler';
 
 /** What a service module receives to register its routes, aggregates and event handlers. */
 export interface ServiceContext {
@@ -17,6 +18,11 @@ export interface ServiceContext {
   consumer: EventConsumer;
   /** Track an aggregate model whose documents carry an outbox (see `outboxPlugin`). */
   outbox: Pick<OutboxRelay, 'track'>;
+  /**
+   * Runs `job` every SCHEDULER_INTERVAL_MS once the service has started, never two runs at once,
+   * until it stops. Jobs must be safe when several instances run them (guarded updates).
+   */
+  schedule(name: string, job: (now: Date) => Promise<void>): void;
 }
 
 export interface ServiceModule {
@@ -108,12 +114,25 @@ export async function startService(
     stack.push(() => http.close());
     http.get('/asyncapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
 
-    await module.register({ service: module.name, config, logger, db, http, consumer, outbox: relay });
+    const scheduler = new Scheduler(config.SCHEDULER_INTERVAL_MS, logger);
+    await module.register({
+      service: module.name,
+      config,
+      logger,
+      db,
+      http,
+      consumer,
+      outbox: relay,
+      schedule: (name, job) => scheduler.add(name, job),
+    });
 
     relay.start();
     stack.push(() => relay.stop());
     stack.push(() => consumer.stop());
     await consumer.start();
+
+    scheduler.start();
+    stack.push(() => scheduler.stop());
 
     const address = await http.listen({ host: config.HOST, port: config.PORT });
     const url = address.replace('[::1]', 'localhost');

@@ -45,6 +45,7 @@ export function useTestEnvironment(): TestEnvironment {
     KAFKA_TOPIC_PARTITIONS: '2',
     CONSUMER_RETRY_BASE_MS: '50',
     OUTBOX_POLL_MS: '100',
+    SCHEDULER_INTERVAL_MS: '200',
     ...overrides,
   });
 
