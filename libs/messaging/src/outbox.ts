@@ -112,7 +112,7 @@ export function outboxForInsert(events: PendingEvent[]): Required<OutboxFields> 
 }
 
 /** Adds `events` to an update of an existing document (one atomic single-document write). */
-export function withEvents<T>(update: UpdateQuery<T>, events: PendingEvent[]): UpdateQuery<T> {
+export function withEvents<T = any>(update: UpdateQuery<NoInfer<T>>, events: PendingEvent[]): UpdateQuery<T> {
   const set: Record<string, unknown> = { ...(update.$set as object | undefined) };
   for (const event of events) set[`outbox.${event.envelope.id}`] = event;
   const inc: Record<string, number> = { ...(update.$inc as Record<string, number> | undefined) };
