@@ -46,7 +46,12 @@ export const ferretdb: Service = {
       command: binary,
       args: [
         '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`, // one SQLite file per database in this directory; the trailing slash is required
+        // One SQLite file per database in this directory (the trailing slash is required).
+        // _txlock=immediate: a write transaction takes SQLite's write lock when it begins. With the
+        // default deferred lock, concurrent updates fail to upgrade their read snapshot (BUSY_SNAPSHOT)
+        // and FerretDB 1.24 may hand the failed connection back to its pool still inside that old
+        // snapshot, so later reads on it return stale documents.
+        `--sqlite-url=file:${dataDir}/?_txlock=immediate`,
         `--state-dir=${stateDir()}`,
         `--listen-addr=127.0.0.1:${ports().ferretdb}`,
         '--telemetry=disable',

@@ -5,4 +5,5 @@ startTelemetry({ serviceName: 'aap-notification' });
 
 const { runServiceProcess } = await import('@aap/service-runtime');
 const { service } = await import('./service');
-await runServiceProcess(service);
+const { notificationEnvSchema } = await import('./config');
+await runServiceProcess(service, notificationEnvSchema);

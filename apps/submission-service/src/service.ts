@@ -1,13 +1,22 @@
 import { ProbeLaunched } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
+import { registerOrganisations } from './organisations';
+import { registerCalls } from './calls';
+import { registerAttachments } from './attachments';
+import { dossierModel, registerDossiers } from './dossiers';
 
 /** Calls for projects, applicant organisations and dossiers: the platform's front door. */
 export const service: ServiceModule = {
   name: 'submission',
   description: 'Calls for projects, applicant organisations, dossiers and their attachments.',
-  register(context) {
+  async register(context) {
     registerJourneyProbe(context, { relays: ProbeLaunched });
     // capabilities (one vertical slice per folder)
+    const organisations = registerOrganisations(context);
+    const calls = registerCalls(context);
+    const Dossier = dossierModel(context.db);
+    const attachments = await registerAttachments(context, { Dossier });
+    registerDossiers(context, { Dossier, calls, organisations, attachments });
   },
 };

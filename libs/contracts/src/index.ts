@@ -2,6 +2,7 @@ import { EventCatalogue } from './catalogue';
 import { diagnosticsEvents } from './events/diagnostics';
 import { callEvents } from './events/calls';
 import { dossierEvents } from './events/dossiers';
+import { organisationEvents } from './events/organisations';
 
 export * from './services';
 export * from './topics';
@@ -11,7 +12,8 @@ export * from './vocabulary';
 export * from './events/diagnostics';
 export * from './events/calls';
 export * from './events/dossiers';
+export * from './events/organisations';
 export { buildAsyncApiDocument } from './asyncapi';
 
 /** Every event the platform publishes. Add a new event module's list here. */
-export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents]);
+export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...organisationEvents]);

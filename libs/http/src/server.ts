@@ -39,6 +39,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
 
+  // An empty body with a JSON content type (curl -X POST -H 'content-type: application/json') is "no
+  // body", not a syntax error: commands without a payload (submit, publish) accept it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(Object.assign(new Error(`the body is not valid JSON: ${(error as Error).message}`), { statusCode: 400, code: 'invalid-json' }), undefined);
+    }
+  });
+
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(tracingPlugin);

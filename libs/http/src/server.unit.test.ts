@@ -142,7 +142,7 @@ describe('createHttpServer', () => {
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.json()).toMatchObject({
-        type: 'https://aap.anct.gouv.fr/problems/FST_ERR_CTP_INVALID_JSON_BODY',
+        type: 'https://aap.anct.gouv.fr/problems/invalid-json',
         status: 400,
         instance: '/dossiers',
         detail: expect.stringContaining('not valid JSON'),

@@ -60,7 +60,7 @@ export function toDossierView(d: DossierDocument): DossierView {
     complementRequests: (d.complementRequests ?? []).map((r) =>
       defined({ ...r, requestedAt: iso(r.requestedAt), answeredAt: r.answeredAt && iso(r.answeredAt) }),
     ),
-    decision: d.decision && defined({ ...d.decision, at: iso(d.decision.at) }),
+    decision: d.decision ? defined({ ...d.decision, at: iso(d.decision.at) }) : undefined,
     // Who acted stays internal (reviewer identities are not shown to applicants).
     history: (d.history ?? []).map((h) => defined({ status: h.status, at: iso(h.at), note: h.note })),
     createdAt: iso(d.createdAt),

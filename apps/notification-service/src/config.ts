@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { serviceEnvSchema, type ServiceEnv } from '@aap/config';
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Settings of the notification service on top of what every service reads (see README: Configuration). */
+export const notificationSettingsSchema = z.object({
+  /** SMTP relay; `npm start` runs a local mail catcher (maildev) on 1025 with its web UI on 1080. */
+  SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
+  /** `true`: TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .or(z.boolean()),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASS: z.string().min(1).optional(),
+  SMTP_FROM: z.string().min(3).default('AAP ANCT <no-reply@aap.anct.gouv.fr>'),
+  /** Base URL of the applicants' web application, for the links in messages (no trailing slash). */
+  PUBLIC_APP_URL: z
+    .url()
+    .default('http://localhost:3000')
+    .transform((url) => url.replace(/\/+$/, '')),
+  /** A delivery (e-mail or webhook) is tried at most this many times, then marked failed for good. */
+  DELIVERY_MAX_ATTEMPTS: positiveInt.default(8),
+  /** Backoff between attempts: base × 2^(attempt−1), capped at DELIVERY_RETRY_MAX_MS. */
+  DELIVERY_RETRY_BASE_MS: positiveInt.default(1_000),
+  DELIVERY_RETRY_MAX_MS: positiveInt.default(15 * 60_000),
+  /** Deliveries claimed per scheduler tick (sent concurrently). */
+  DELIVERY_BATCH_SIZE: positiveInt.default(20),
+  /** A webhook receiver must answer within this time. */
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+});
+
+export type NotificationSettings = z.output<typeof notificationSettingsSchema>;
+
+/** The whole environment of the notification service process (`runServiceProcess(service, notificationEnvSchema)`). */
+export const notificationEnvSchema = serviceEnvSchema('notification').safeExtend(notificationSettingsSchema.shape);
+export type NotificationEnv = ServiceEnv & NotificationSettings;
+
+/**
+ * The notification settings of a running service: what the process environment gave (main.ts parses
+ * it with `notificationEnvSchema`, so `config` carries them), else the defaults, then `overrides`
+ * (in-process tests pass the port of their SMTP server this way).
+ */
+export function notificationSettings(config: object, overrides: Partial<NotificationSettings> = {}): NotificationSettings {
+  return { ...notificationSettingsSchema.parse(config), ...overrides };
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { paginated, paginationQuery, skipOf } from '@aap/http';
+import type { ServiceContext } from '@aap/service-runtime';
+import type { NotificationSettings } from '../config';
+import { CHANNELS, DELIVERY_STATUSES, DeliveryQueue, deliveryModel, type Channel, type DeliveryChannel, type DeliveryDocument } from './deliveries';
+import { deliveryView, toDeliveryView } from './views';
+
+/**
+ * The delivery queue, its sending job and the operators' view of it: what is pending, what was
+ * sent, and what failed for good (`GET /deliveries?status=failed`).
+ */
+export function registerDeliveries(context: ServiceContext, settings: NotificationSettings, channels: Partial<Record<Channel, DeliveryChannel>>): DeliveryQueue {
+  const queue = new DeliveryQueue(deliveryModel(context), settings, channels, context.logger.child({ slice: 'deliveries' }));
+
+  context.schedule('deliveries.send-due', async (now) => {
+    // Drain what is due (a burst of events) without waiting a tick per batch.
+    while ((await queue.sendDue(now)) === settings.DELIVERY_BATCH_SIZE) now = new Date();
+  });
+
+  context.http.get(
+    '/deliveries',
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: {
+        tags: ['deliveries'],
+        summary: 'E-mail and webhook deliveries, newest first; `status=failed` lists what failed for good',
+        querystring: paginationQuery.extend({
+          status: z.enum(DELIVERY_STATUSES).optional(),
+          channel: z.enum(CHANNELS).optional(),
+          organisationId: z.string().optional(),
+          dossierId: z.string().optional(),
+          eventId: z.string().optional(),
+        }),
+        response: { 200: paginated(deliveryView) },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, ...filters } = request.query;
+      const filter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
+      const [items, total] = await Promise.all([
+        queue.model.find(filter).sort({ createdAt: -1, _id: 1 }).skip(skipOf({ page, pageSize })).limit(pageSize).lean<DeliveryDocument[]>(),
+        queue.model.countDocuments(filter),
+      ]);
+      return { items: items.map(toDeliveryView), page, pageSize, total };
+    },
+  );
+
+  return queue;
+}

@@ -1,0 +1,226 @@
+import { Schema, type Model } from 'mongoose';
+import {
+  CallClosed,
+  CallExtended,
+  CallPublished,
+  CallReopened,
+  CallUnpublished,
+  DossierAccepted,
+  DossierClosedWithoutFollowUp,
+  DossierComplementRequested,
+  DossierDecisionReopened,
+  DossierDraftClosingSoon,
+  DossierRejected,
+  DossierResubmitted,
+  DossierReviewStarted,
+  DossierSubmitted,
+  DossierWaitlisted,
+  DossierWithdrawn,
+  OrganisationContactsUpdated,
+  OrganisationRegistered,
+  type ApplicantSnapshot,
+  type CallSnapshot,
+  type DossierStatus,
+  type EventDefinition,
+} from '@aap/contracts';
+import type { ServiceContext } from '@aap/service-runtime';
+import { isDuplicateKey, type EventRouter } from '../events';
+
+/**
+ * The organisation directory: this service's own copy of what it needs to address and word a
+ * message (event-carried state transfer, no call to another service):
+ * - organisations and their contacts, from organisation.* events (and, until those arrive, from the
+ *   applicant snapshot that dossier.submitted carries);
+ * - dossiers → organisation, number, call, title and status, from dossier.* events (evaluation's
+ *   events carry only dossierId/callId, so their organisation is looked up here);
+ * - calls → title and closing time, from call.* events.
+ *
+ * Topics are consumed concurrently, so events of different aggregates may arrive in any order and
+ * a redelivered old event may come after a newer one: every write is guarded by the version or the
+ * time of the event it applies, and never goes back in time.
+ */
+export interface Contact {
+  name: string;
+  email: string;
+  role?: string;
+}
+
+export interface OrganisationEntry {
+  _id: string;
+  name: string;
+  kind?: string;
+  contacts: Contact[];
+  /** Time of the organisation event applied; epoch when only a dossier's applicant snapshot was seen. */
+  asOf: Date;
+}
+
+export interface DossierEntry {
+  _id: string;
+  organisationId?: string;
+  number?: string;
+  callId: string;
+  waveId?: string;
+  title?: string;
+  status?: DossierStatus;
+  statusAsOf?: Date;
+}
+
+export interface CallEntry {
+  _id: string;
+  title: string;
+  programme?: string;
+  status: string;
+  closesAt?: string;
+  version: number;
+}
+
+/** A dossier is still in play on its call: its organisation hears about the call closing or moving. */
+export const OPEN_DOSSIER_STATUSES: readonly DossierStatus[] = ['draft', 'submitted', 'under-review', 'complement-requested', 'waitlisted'];
+
+export class Directory {
+  constructor(
+    readonly organisations: Model<OrganisationEntry>,
+    readonly dossiers: Model<DossierEntry>,
+    readonly calls: Model<CallEntry>,
+  ) {}
+
+  organisation(organisationId: string): Promise<OrganisationEntry | null> {
+    return this.organisations.findById(organisationId).lean<OrganisationEntry>();
+  }
+
+  dossier(dossierId: string): Promise<DossierEntry | null> {
+    return this.dossiers.findById(dossierId).lean<DossierEntry>();
+  }
+
+  call(callId: string): Promise<CallEntry | null> {
+    return this.calls.findById(callId).lean<CallEntry>();
+  }
+
+  /** Dossiers of a call still in play (draft or active), with their organisation known. */
+  openDossiersOn(callId: string): Promise<DossierEntry[]> {
+    return this.dossiers
+      .find({ callId, status: { $in: OPEN_DOSSIER_STATUSES }, organisationId: { $exists: true } })
+      .sort({ organisationId: 1, _id: 1 })
+      .lean<DossierEntry[]>();
+  }
+}
+
+function models(context: ServiceContext) {
+  const contact = new Schema<Contact>({ name: String, email: String, role: String }, { _id: false });
+  const organisations = context.db.model<OrganisationEntry>(
+    'DirectoryOrganisation',
+    new Schema<OrganisationEntry>(
+      { _id: String, name: String, kind: String, contacts: [contact], asOf: Date },
+      { collection: 'directory_organisations', versionKey: false },
+    ),
+  );
+  const dossierSchema = new Schema<DossierEntry>(
+    { _id: String, organisationId: String, number: String, callId: String, waveId: String, title: String, status: String, statusAsOf: Date },
+    { collection: 'directory_dossiers', versionKey: false },
+  );
+  dossierSchema.index({ callId: 1, status: 1 });
+  const dossiers = context.db.model<DossierEntry>('DirectoryDossier', dossierSchema);
+  const calls = context.db.model<CallEntry>(
+    'DirectoryCall',
+    new Schema<CallEntry>(
+      { _id: String, title: String, programme: String, status: String, closesAt: String, version: Number },
+      { collection: 'directory_calls', versionKey: false },
+    ),
+  );
+  return { organisations, dossiers, calls };
+}
+
+/**
+ * Applies `set` to the document `id` unless it already holds a newer state (`field` greater than
+ * `value`); creates it when absent. Two writes instead of one upsert so that a stale event meeting a
+ * newer document is a no-op rather than a duplicate-key error.
+ */
+async function applyIfNotOlder<T>(model: Model<T>, id: string, field: string, value: Date | number, set: Record<string, unknown>): Promise<void> {
+  const guard = { _id: id, $or: [{ [field]: { $lte: value } }, { [field]: { $exists: false } }] };
+  const updated = await model.updateOne(guard as never, { $set: { ...set, [field]: value } } as never);
+  if (updated.matchedCount > 0) return;
+  try {
+    await model.collection.insertOne({ _id: id, ...set, [field]: value } as never);
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    // It exists and holds a newer state (or was just written by a concurrent instance): nothing to do.
+  }
+}
+
+export function registerDirectory(context: ServiceContext, events: EventRouter): Directory {
+  const { organisations, dossiers, calls } = models(context);
+  const directory = new Directory(organisations, dossiers, calls);
+
+  // ── organisations ────────────────────────────────────────────────────────────────────────────
+  const applyOrganisation = (organisation: ApplicantSnapshot, asOf: Date) =>
+    applyIfNotOlder(organisations, organisation.organisationId, 'asOf', asOf, {
+      name: organisation.name,
+      kind: organisation.kind,
+      contacts: organisation.contacts.map(({ name, email, role }) => ({ name, email, ...(role ? { role } : {}) })),
+    });
+  for (const definition of [OrganisationRegistered, OrganisationContactsUpdated]) {
+    events.on(definition, (event) => applyOrganisation(event.data.organisation, new Date(event.time)));
+  }
+
+  // ── dossiers ─────────────────────────────────────────────────────────────────────────────────
+  const applyDossier = async (dossierId: string, facts: Partial<DossierEntry> & { callId: string }, status: DossierStatus, at: Date) => {
+    const defined = Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined));
+    await dossiers.updateOne({ _id: dossierId }, { $set: defined }, { upsert: true });
+    await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', at, { status });
+  };
+
+  for (const [definition, status] of [
+    [DossierSubmitted, 'submitted'],
+    [DossierResubmitted, 'under-review'],
+  ] as const) {
+    events.on(definition, async (event) => {
+      const { dossier } = event.data;
+      await applyDossier(
+        dossier.dossierId,
+        { organisationId: dossier.applicant.organisationId, number: dossier.number, callId: dossier.callId, waveId: dossier.waveId, title: dossier.project.title },
+        status,
+        new Date(event.time),
+      );
+      // Until its organisation.* events are seen, the applicant snapshot gives the organisation's
+      // name and contacts; asOf = epoch so that any organisation event replaces it.
+      await applyIfNotOlder(organisations, dossier.applicant.organisationId, 'asOf', new Date(0), {
+        name: dossier.applicant.name,
+        kind: dossier.applicant.kind,
+        contacts: dossier.applicant.contacts,
+      });
+    });
+  }
+  events.on(DossierWithdrawn, (event) => {
+    const { dossierId, number, callId, waveId, organisationId } = event.data;
+    return applyDossier(dossierId, { number, callId, waveId, organisationId }, 'withdrawn', new Date(event.time));
+  });
+  events.on(DossierDraftClosingSoon, (event) => {
+    const { dossierId, callId, waveId, organisationId, title } = event.data;
+    return applyDossier(dossierId, { callId, waveId, organisationId, title }, 'draft', new Date(event.time));
+  });
+
+  const evaluationStatuses: Array<[EventDefinition, DossierStatus]> = [
+    [DossierReviewStarted, 'under-review'],
+    [DossierComplementRequested, 'complement-requested'],
+    [DossierAccepted, 'accepted'],
+    [DossierRejected, 'rejected'],
+    [DossierWaitlisted, 'waitlisted'],
+    [DossierClosedWithoutFollowUp, 'closed-without-follow-up'],
+    [DossierDecisionReopened, 'under-review'],
+  ];
+  for (const [definition, status] of evaluationStatuses) {
+    events.on(definition, (event) => {
+      const { dossierId, callId } = event.data as { dossierId: string; callId: string };
+      return applyDossier(dossierId, { callId }, status, new Date(event.time));
+    });
+  }
+
+  // ── calls ────────────────────────────────────────────────────────────────────────────────────
+  const applyCall = (call: CallSnapshot) =>
+    applyIfNotOlder(calls, call.callId, 'version', call.version, { title: call.title, programme: call.programme, status: call.status, closesAt: call.closesAt });
+  for (const definition of [CallPublished, CallClosed, CallExtended, CallReopened, CallUnpublished]) {
+    events.on(definition, (event) => applyCall((event.data as { call: CallSnapshot }).call));
+  }
+
+  return directory;
+}

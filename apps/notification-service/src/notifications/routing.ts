@@ -1,0 +1,93 @@
+import {
+  CallClosed,
+  CallExtended,
+  CallReopened,
+  DossierAccepted,
+  DossierClosedWithoutFollowUp,
+  DossierComplementRequested,
+  DossierDecisionReopened,
+  DossierDraftClosingSoon,
+  DossierRejected,
+  DossierResubmitted,
+  DossierReviewStarted,
+  DossierSubmitted,
+  DossierWaitlisted,
+  DossierWithdrawn,
+  type EventData,
+  type EventDefinition,
+} from '@aap/contracts';
+import type { Template } from '../templates/template';
+import callClosed from '../templates/call-closed';
+import callExtended from '../templates/call-extended';
+import callReopened from '../templates/call-reopened';
+import dossierAccepted from '../templates/dossier-accepted';
+import dossierClosedWithoutFollowUp from '../templates/dossier-closed-without-follow-up';
+import dossierComplementRequested from '../templates/dossier-complement-requested';
+import dossierDecisionReopened from '../templates/dossier-decision-reopened';
+import dossierDraftClosingSoon from '../templates/dossier-draft-closing-soon';
+import dossierRejected from '../templates/dossier-rejected';
+import dossierResubmitted from '../templates/dossier-resubmitted';
+import dossierReviewStarted from '../templates/dossier-review-started';
+import dossierSubmitted from '../templates/dossier-submitted';
+import dossierWaitlisted from '../templates/dossier-waitlisted';
+import dossierWithdrawn from '../templates/dossier-withdrawn';
+import type { Category } from './categories';
+
+/**
+ * Who hears about an event:
+ * - `dossier`: the organisation that owns the dossier of the event (from the event, else from the
+ *   directory: evaluation's events carry only dossierId/callId);
+ * - `call`: every organisation with a draft or an active dossier on the call of the event.
+ */
+export type Audience = 'dossier' | 'call';
+
+export interface Route<D extends EventDefinition = EventDefinition> {
+  event: D;
+  template: Template<EventData<D>>;
+  category: Category;
+  audience: Audience;
+}
+
+const route = <D extends EventDefinition>(event: D, template: Template<EventData<D>>, category: Category, audience: Audience): Route =>
+  ({ event, template, category, audience }) as Route;
+
+/**
+ * THE routing table of applicant-facing events. Telling applicants about a new event type is one
+ * template file (templates/<event>.ts) and one line here; nothing else changes.
+ */
+export const ROUTES: readonly Route[] = [
+  // submission service
+  route(DossierSubmitted, dossierSubmitted, 'dossier-status', 'dossier'),
+  route(DossierResubmitted, dossierResubmitted, 'dossier-status', 'dossier'),
+  route(DossierWithdrawn, dossierWithdrawn, 'dossier-status', 'dossier'),
+  route(DossierDraftClosingSoon, dossierDraftClosingSoon, 'reminders', 'dossier'),
+  route(CallClosed, callClosed, 'calls', 'call'),
+  route(CallExtended, callExtended, 'calls', 'call'),
+  route(CallReopened, callReopened, 'calls', 'call'),
+  // evaluation service
+  route(DossierReviewStarted, dossierReviewStarted, 'dossier-status', 'dossier'),
+  route(DossierComplementRequested, dossierComplementRequested, 'dossier-status', 'dossier'),
+  route(DossierAccepted, dossierAccepted, 'dossier-status', 'dossier'),
+  route(DossierRejected, dossierRejected, 'dossier-status', 'dossier'),
+  route(DossierWaitlisted, dossierWaitlisted, 'dossier-status', 'dossier'),
+  route(DossierClosedWithoutFollowUp, dossierClosedWithoutFollowUp, 'dossier-status', 'dossier'),
+  route(DossierDecisionReopened, dossierDecisionReopened, 'dossier-status', 'dossier'),
+];
+
+export const ROUTED_EVENT_TYPES: readonly string[] = ROUTES.map((r) => r.event.type);
+
+export function routeOf(type: string): Route | undefined {
+  return ROUTES.find((r) => r.event.type === type);
+}
+
+/** The dossier an event is about, whatever its shape (`dossierId`, or the `dossier` snapshot). */
+export function dossierIdOf(data: unknown): string | undefined {
+  const d = data as { dossierId?: string; dossier?: { dossierId?: string } };
+  return d.dossierId ?? d.dossier?.dossierId;
+}
+
+/** The call an event is about (`callId`, `call.callId` or `dossier.callId`). */
+export function callIdOf(data: unknown): string | undefined {
+  const d = data as { callId?: string; call?: { callId?: string }; dossier?: { callId?: string } };
+  return d.callId ?? d.call?.callId ?? d.dossier?.callId;
+}

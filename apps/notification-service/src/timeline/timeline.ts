@@ -1,0 +1,192 @@
+import { Schema, type Model } from 'mongoose';
+import { z } from 'zod';
+import { callEvents, dossierEvents, type EventEnvelope } from '@aap/contracts';
+import { applicantScope, callerOf, notFound } from '@aap/http';
+import type { ServiceContext } from '@aap/service-runtime';
+import type { Directory } from '../directory/directory';
+import { isDuplicateKey, type EventRouter } from '../events';
+import { STAFF_ROLES } from '../organisation-access';
+import { callIdOf, dossierIdOf } from '../notifications/routing';
+import { applicantDetails, summaryOf } from './views';
+
+/**
+ * The per-dossier timeline: every lifecycle event of a dossier, from every service that published
+ * about it (submission, evaluation, later funding-award), plus the events of its call, in the order
+ * they happened. Entries are keyed by event id: a redelivered event changes nothing.
+ */
+export interface TimelineEntry {
+  _id: string;
+  /** `dossier`: about one dossier; `call`: about a call, shown in the timeline of each of its dossiers. */
+  scope: 'dossier' | 'call';
+  dossierId?: string;
+  callId?: string;
+  type: string;
+  /** The publishing service (`submission`, `evaluation`…). */
+  source: string;
+  occurredAt: Date;
+  data: unknown;
+  correlationId: string;
+  causationId?: string;
+  recordedAt: Date;
+}
+
+const entryView = z.object({
+  eventId: z.string(),
+  type: z.string(),
+  source: z.string(),
+  occurredAt: z.string(),
+  summary: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  correlationId: z.string().optional(),
+  causationId: z.string().optional(),
+});
+
+const timelineView = z.object({
+  dossierId: z.string(),
+  number: z.string().optional(),
+  organisationId: z.string().optional(),
+  callId: z.string().optional(),
+  view: z.enum(['applicant', 'staff']),
+  entries: z.array(entryView),
+});
+
+const READERS = ['applicant', ...STAFF_ROLES] as const;
+const params = z.object({ dossierId: z.string().min(1).max(100) });
+const query = z.object({
+  view: z.enum(['applicant', 'staff']).optional().describe('staff only: `applicant` shows exactly what the applicant sees'),
+});
+
+function toEntryView(entry: TimelineEntry, view: 'applicant' | 'staff'): z.infer<typeof entryView> {
+  const common = {
+    eventId: entry._id,
+    type: entry.type,
+    source: entry.source,
+    occurredAt: new Date(entry.occurredAt).toISOString(),
+    summary: summaryOf(entry.type, entry.data),
+  };
+  if (view === 'applicant') return { ...common, details: applicantDetails(entry.type, entry.data) };
+  return {
+    ...common,
+    details: (entry.data ?? {}) as Record<string, unknown>,
+    correlationId: entry.correlationId,
+    ...(entry.causationId ? { causationId: entry.causationId } : {}),
+  };
+}
+
+/** RFC 4180 field; a leading =, +, - or @ is neutralised (no spreadsheet formula injection). */
+function csvField(value: unknown): string {
+  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  if (/^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text)) text = `'${text}`;
+  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function registerTimeline(context: ServiceContext, events: EventRouter, directory: Directory): Model<TimelineEntry> {
+  const schema = new Schema<TimelineEntry>(
+    {
+      _id: String,
+      scope: String,
+      dossierId: String,
+      callId: String,
+      type: String,
+      source: String,
+      occurredAt: Date,
+      data: Schema.Types.Mixed,
+      correlationId: String,
+      causationId: String,
+      recordedAt: Date,
+    },
+    { collection: 'timeline', versionKey: false, minimize: false },
+  );
+  schema.index({ dossierId: 1, occurredAt: 1 });
+  schema.index({ callId: 1, scope: 1, occurredAt: 1 });
+  const Timeline = context.db.model<TimelineEntry>('TimelineEntry', schema);
+
+  const record = async (event: EventEnvelope, scope: TimelineEntry['scope']) => {
+    const dossierId = scope === 'dossier' ? dossierIdOf(event.data) : undefined;
+    const callId = callIdOf(event.data);
+    try {
+      await Timeline.collection.insertOne({
+        _id: event.id,
+        scope,
+        ...(dossierId ? { dossierId } : {}),
+        ...(callId ? { callId } : {}),
+        type: event.type,
+        source: event.source.replace(/^\/aap\//, ''),
+        occurredAt: new Date(event.time),
+        data: event.data,
+        correlationId: event.correlationid,
+        ...(event.causationid ? { causationId: event.causationid } : {}),
+        recordedAt: new Date(),
+      } as never);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  };
+  for (const definition of dossierEvents) events.on(definition, (event) => record(event, 'dossier'));
+  for (const definition of callEvents) events.on(definition, (event) => record(event, 'call'));
+
+  /** The entries of a dossier the caller may read, or 404 (an applicant: its own organisation's dossiers only). */
+  const timelineFor = async (request: { params: { dossierId: string }; query: { view?: 'applicant' | 'staff' } } & Parameters<typeof callerOf>[0]) => {
+    const { dossierId } = request.params;
+    const scope = applicantScope(callerOf(request));
+    const dossier = await directory.dossier(dossierId);
+    if (scope !== undefined && dossier?.organisationId !== scope) throw notFound(`Dossier ${dossierId}`);
+    const callId = dossier?.callId ?? (await Timeline.findOne({ dossierId }).lean<TimelineEntry>())?.callId;
+    const filter = callId ? { $or: [{ dossierId }, { scope: 'call', callId }] } : { dossierId };
+    const entries = await Timeline.find(filter).sort({ occurredAt: 1, _id: 1 }).lean<TimelineEntry[]>();
+    if (!dossier && !entries.some((e) => e.dossierId === dossierId)) throw notFound(`Dossier ${dossierId}`);
+    const view: 'applicant' | 'staff' = scope !== undefined ? 'applicant' : (request.query.view ?? 'staff');
+    return {
+      dossierId,
+      ...(dossier?.number ? { number: dossier.number } : {}),
+      ...(dossier?.organisationId ? { organisationId: dossier.organisationId } : {}),
+      ...(callId ? { callId } : {}),
+      view,
+      entries: entries.map((entry) => toEntryView(entry, view)),
+    };
+  };
+
+  context.http.get(
+    '/dossiers/:dossierId/timeline',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['timeline'],
+        summary: 'Every step of a dossier’s history, oldest first, from every service (an applicant: its own dossiers, applicant view)',
+        description:
+          'The applicant view shows, per event type, only an allow-list of fields (no reviewer identity, internal comment or draft); ' +
+          'the staff view shows every field of every event with its correlation and causation ids.',
+        params,
+        querystring: query,
+        response: { 200: timelineView },
+      },
+    },
+    async (request) => timelineFor(request),
+  );
+
+  context.http.get(
+    '/dossiers/:dossierId/timeline.csv',
+    {
+      config: { access: { roles: READERS } },
+      schema: {
+        tags: ['timeline'],
+        summary: 'The timeline of a dossier as CSV (UTF-8 with BOM, comma-separated; details as JSON)',
+        params,
+        querystring: query,
+      },
+    },
+    async (request, reply) => {
+      const timeline = await timelineFor(request);
+      const lines = [['occurredAt', 'source', 'type', 'summary', 'details', 'eventId'].join(',')];
+      for (const entry of timeline.entries) {
+        lines.push([entry.occurredAt, entry.source, entry.type, entry.summary, entry.details, entry.eventId].map(csvField).join(','));
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="timeline-${(timeline.number ?? timeline.dossierId).replace(/[^A-Za-z0-9_-]/g, '_')}.csv"`)
+        .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+    },
+  );
+
+  return Timeline;
+}

@@ -1,0 +1,37 @@
+import type { FileKind } from './content-sniffing';
+
+/**
+ * Every limit of dossier attachments, in one place. The multipart parser enforces the byte and
+ * part counts as it reads; the routes check the rest before anything is stored.
+ */
+
+/** 10 MiB per file: enough for a scanned deliberation, small enough to stream through one request. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/** At most 20 attachments per dossier (a call asks for a handful of documents, plus complements). */
+export const MAX_ATTACHMENTS_PER_DOSSIER = 20;
+
+/**
+ * The accepted types, each with the signature its first bytes must carry: the declared type alone
+ * is the client's word, and a renamed file must not get through. Office formats are ZIP containers,
+ * which is as far as their first bytes go.
+ */
+export const ALLOWED_CONTENT_TYPES: Readonly<Record<string, FileKind>> = {
+  'application/pdf': 'pdf',
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'zip',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'zip',
+  'application/vnd.oasis.opendocument.text': 'zip',
+  'application/vnd.oasis.opendocument.spreadsheet': 'zip',
+};
+
+/** A document type is a slug naming what the file is for, e.g. `deliberation`, `budget-plan`. */
+export const DOCUMENT_TYPE_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const MAX_DOCUMENT_TYPE_LENGTH = 64;
+
+/**
+ * What the multipart parser may read of one upload: one file (truncated past MAX_FILE_BYTES, which
+ * the route turns into a refusal) and a few fields (only `documentType` is used).
+ */
+export const MULTIPART_LIMITS = { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } as const;

@@ -1,0 +1,40 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readHead } from './upload-form';
+
+const source = (...chunks: string[]) => Readable.from(chunks.map((c) => Buffer.from(c)), { objectMode: false });
+const readAll = async (stream: Readable) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+};
+
+describe('readHead', () => {
+  it('gives the first bytes and the whole content, across chunks', async () => {
+    const { head, content } = await readHead(source('%P', 'DF-1', '.7\nrest of the file', '…and more'), 8);
+    expect(head.toString()).toBe('%PDF-1.7');
+    expect(await readAll(content)).toBe('%PDF-1.7\nrest of the file…and more');
+  });
+
+  it('gives a shorter head for a shorter stream, and the content still', async () => {
+    const { head, content } = await readHead(source('abc'), 8);
+    expect(head.toString()).toBe('abc');
+    expect(await readAll(content)).toBe('abc');
+  });
+
+  it('gives nothing for an empty stream', async () => {
+    const { head, content } = await readHead(source(), 8);
+    expect(head).toHaveLength(0);
+    expect(await readAll(content)).toBe('');
+  });
+
+  it('passes on an error of the source met after the head', async () => {
+    async function* failing() {
+      yield Buffer.from('%PDF-1.7 first chunk');
+      throw new Error('too large');
+    }
+    const { head, content } = await readHead(Readable.from(failing(), { objectMode: false }), 8);
+    expect(head.toString()).toBe('%PDF-1.7');
+    await expect(readAll(content)).rejects.toThrow('too large');
+  });
+});

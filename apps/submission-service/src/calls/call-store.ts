@@ -1,0 +1,190 @@
+import { Schema, type FilterQuery, type UpdateQuery } from 'mongoose';
+import { CALL_STATUSES, type CallRules, type CallSnapshot, type CallStatus } from '@aap/contracts';
+import { newEvent, outboxPlugin, withEvents, type OutboxFields } from '@aap/messaging';
+import { skipOf, toMongoSort, type Pagination } from '@aap/http';
+import type { ServiceContext } from '@aap/service-runtime';
+import type { CallEvent } from './call';
+
+/**
+ * A call as stored: the snapshot's fields, with its instants as dates so that closing and sorting
+ * compare instants (the waves keep the times as the programme manager wrote them, offset included).
+ */
+interface CallDocument extends OutboxFields, CallRules {
+  _id: string;
+  status: CallStatus;
+  version: number;
+  closesAt: Date;
+  publishedAt?: Date;
+  closedAt?: Date;
+  createdBy: string;
+  updatedAt: Date;
+}
+
+/**
+ * One claim per call version. FerretDB 1.24 applies an update as find-then-replace-by-_id, so two
+ * guarded updates racing from the same version can both match; an insert keyed by
+ * `<callId>@<version>` cannot succeed twice (unique _id), on FerretDB as on MongoDB.
+ */
+interface TransitionClaim {
+  _id: string;
+  claimedAt: Date;
+}
+
+/** A claim this old whose call is still at its version was left by a process that died before writing. */
+const STALE_CLAIM_MS = 60_000;
+const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
+
+export interface CallListQuery extends Pagination {
+  statuses: CallStatus[];
+  programme?: string;
+  sort: string;
+}
+
+function callModel(context: ServiceContext) {
+  const required = { required: true } as const;
+  const schema = new Schema<CallDocument>(
+    {
+      _id: { type: String, ...required },
+      status: { type: String, enum: CALL_STATUSES, ...required },
+      version: { type: Number, ...required },
+      title: { type: String, ...required },
+      programme: { type: String, ...required },
+      description: String,
+      budgetEnvelopeCents: { type: Number, ...required },
+      eligibleApplicantKinds: { type: [String], ...required },
+      groupementsAllowed: { type: Boolean, ...required },
+      // Validated by the zod schemas before any write; stored as written.
+      cofinancing: { type: Schema.Types.Mixed, ...required },
+      requiredDocuments: { type: Schema.Types.Mixed, ...required },
+      scoringGrid: { type: Schema.Types.Mixed, ...required },
+      reviewersPerDossier: { type: Number, ...required },
+      paymentSchedule: { type: Schema.Types.Mixed, ...required },
+      waves: { type: Schema.Types.Mixed, ...required },
+      maxActiveDossiersPerApplicantPerWave: { type: Number, ...required },
+      reminderDaysBeforeClose: { type: Number, ...required },
+      closesAt: { type: Date, ...required },
+      publishedAt: Date,
+      closedAt: Date,
+      createdBy: { type: String, ...required },
+      updatedAt: { type: Date, ...required },
+    },
+    { collection: 'calls', versionKey: false },
+  );
+  schema.index({ status: 1, closesAt: 1 });
+  schema.index({ programme: 1 });
+  schema.plugin(outboxPlugin);
+  return context.db.model<CallDocument>('Call', schema);
+}
+
+function toSnapshot(doc: CallDocument): CallSnapshot {
+  return {
+    callId: doc._id,
+    status: doc.status,
+    title: doc.title,
+    programme: doc.programme,
+    description: doc.description ?? '',
+    budgetEnvelopeCents: doc.budgetEnvelopeCents,
+    eligibleApplicantKinds: doc.eligibleApplicantKinds,
+    groupementsAllowed: doc.groupementsAllowed,
+    cofinancing: doc.cofinancing,
+    requiredDocuments: doc.requiredDocuments,
+    scoringGrid: doc.scoringGrid,
+    reviewersPerDossier: doc.reviewersPerDossier,
+    paymentSchedule: doc.paymentSchedule,
+    waves: doc.waves,
+    maxActiveDossiersPerApplicantPerWave: doc.maxActiveDossiersPerApplicantPerWave,
+    reminderDaysBeforeClose: doc.reminderDaysBeforeClose,
+    closesAt: doc.waves.at(-1)!.closesAt,
+    ...(doc.publishedAt ? { publishedAt: new Date(doc.publishedAt).toISOString() } : {}),
+    ...(doc.closedAt ? { closedAt: new Date(doc.closedAt).toISOString() } : {}),
+    version: doc.version,
+  };
+}
+
+/** The stored fields of a snapshot, except its id and version (the guard and `$inc` own those). */
+function stateOf(call: CallSnapshot) {
+  const { callId: _callId, version: _version, closesAt, publishedAt, closedAt, ...rules } = call;
+  return {
+    ...rules,
+    closesAt: new Date(closesAt),
+    ...(publishedAt ? { publishedAt: new Date(publishedAt) } : {}),
+    ...(closedAt ? { closedAt: new Date(closedAt) } : {}),
+  };
+}
+
+export function callStore(context: ServiceContext) {
+  const Call = callModel(context);
+  context.outbox.track(Call);
+  const Claim = context.db.model<TransitionClaim>(
+    'CallTransitionClaim',
+    new Schema<TransitionClaim>({ _id: { type: String, required: true }, claimedAt: { type: Date, required: true } }, { collection: 'call_transition_claims', versionKey: false }),
+  );
+
+  /** True for the one caller allowed to move `call` on from its current version. */
+  async function claim(call: CallSnapshot): Promise<boolean> {
+    const _id = `${call.callId}@${call.version}`;
+    const insert = () =>
+      Claim.create({ _id, claimedAt: new Date() }).then(
+        () => true,
+        (error: unknown) => {
+          if (isDuplicateKey(error)) return false;
+          throw error;
+        },
+      );
+    if (await insert()) return true;
+    // The call was just read at this version, so an old claim on it never led to a write: take it
+    // over. Only after a crash; not airtight against two takers at the very same instant on FerretDB,
+    // which deletes by _id after its own read.
+    const { deletedCount } = await Claim.deleteOne({ _id, claimedAt: { $lt: new Date(Date.now() - STALE_CLAIM_MS) } });
+    return deletedCount === 1 && (await insert());
+  }
+
+  return {
+    async get(callId: string): Promise<CallSnapshot | null> {
+      const doc = await Call.findById(callId).lean<CallDocument>();
+      return doc ? toSnapshot(doc) : null;
+    },
+
+    async insert(call: CallSnapshot, createdBy: string): Promise<void> {
+      await Call.create({ _id: call.callId, version: call.version, ...stateOf(call), createdBy, updatedAt: new Date() });
+    },
+
+    /**
+     * Writes a decided transition and its event in ONE guarded single-document update: it applies
+     * only if the call is still in the status and version it was decided on (and, for FerretDB, once
+     * this version is claimed), so a concurrent command or another instance never applies a
+     * transition twice. False when the race was lost.
+     */
+    async record(previous: CallSnapshot, next: CallSnapshot, event?: CallEvent): Promise<boolean> {
+      if (!(await claim(previous))) return false;
+      const unset = (['publishedAt', 'closedAt'] as const).filter((field) => !next[field]);
+      const update: UpdateQuery<CallDocument> = {
+        $set: { ...stateOf(next), updatedAt: new Date() },
+        $inc: { version: 1 },
+        ...(unset.length ? { $unset: Object.fromEntries(unset.map((field) => [field, ''])) } : {}),
+      };
+      const result = await Call.updateOne(
+        { _id: previous.callId, status: previous.status, version: previous.version },
+        event ? withEvents(update, [newEvent(context.service, event.definition, event.data)]) : update,
+      );
+      return result.matchedCount === 1;
+    },
+
+    async list(query: CallListQuery): Promise<{ items: CallSnapshot[]; total: number }> {
+      const filter: FilterQuery<CallDocument> = { status: { $in: query.statuses }, ...(query.programme ? { programme: query.programme } : {}) };
+      const [docs, total] = await Promise.all([
+        Call.find(filter).sort(toMongoSort(query.sort)).skip(skipOf(query)).limit(query.pageSize).lean<CallDocument[]>(),
+        Call.countDocuments(filter),
+      ]);
+      return { items: docs.map(toSnapshot), total };
+    },
+
+    /** Published calls whose closing time is reached, a bounded batch per run. */
+    async dueForClosing(now: Date): Promise<CallSnapshot[]> {
+      const docs = await Call.find({ status: 'published', closesAt: { $lte: now } }).sort({ closesAt: 1 }).limit(100).lean<CallDocument[]>();
+      return docs.map(toSnapshot);
+    },
+  };
+}
+
+export type CallStore = ReturnType<typeof callStore>;

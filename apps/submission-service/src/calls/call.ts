@@ -1,0 +1,196 @@
+import {
+  CallClosed,
+  CallExtended,
+  CallPublished,
+  CallReopened,
+  CallUnpublished,
+  type CallRules,
+  type CallSnapshot,
+  type CallStatus,
+  type EventData,
+  type EventDefinition,
+} from '@aap/contracts';
+
+/**
+ * The call for projects, pure: each command takes the current call (and `now` where time matters)
+ * and decides the next state and the event to record, or refuses. No I/O here.
+ *
+ * draft → published → closed (manually or at its closing time); closed → published (reopen);
+ * published → published (extend); published → unpublished. Rules are edited only in draft.
+ */
+
+/** A broken business rule: `name` is stable (problem `errors[].name`), `detail` says what to fix. */
+export interface Violation {
+  name: string;
+  detail: string;
+}
+
+export interface CallEvent {
+  definition: EventDefinition;
+  data: unknown;
+}
+
+export type Decision =
+  | { outcome: 'accepted'; call: CallSnapshot; event?: CallEvent }
+  | { outcome: 'wrong-status'; status: CallStatus; detail: string }
+  | { outcome: 'refused'; violations: Violation[] };
+
+/** Décret 2018-514 art. 12: an advance of at most 30 %, interim payments of at most 80 % cumulated. */
+export const MAX_ADVANCE_BPS = 3_000;
+export const MAX_INTERIM_CAP_BPS = 8_000;
+
+const instant = (iso: string) => Date.parse(iso);
+const event = <D extends EventDefinition>(definition: D, data: EventData<D>): CallEvent => ({ definition, data });
+const accepted = (call: CallSnapshot, emitted?: CallEvent): Decision => ({ outcome: 'accepted', call, ...(emitted ? { event: emitted } : {}) });
+const refused = (violations: Violation[]): Decision => ({ outcome: 'refused', violations });
+const wrongStatus = (call: CallSnapshot, action: string, expected: CallStatus): Decision => ({
+  outcome: 'wrong-status',
+  status: call.status,
+  detail: `call ${call.callId} is ${call.status}: only a ${expected} call can be ${action}`,
+});
+
+/** The closing instant of a call: its last wave's (waves are chronological). */
+export function closesAtOf(waves: CallRules['waves']): string {
+  const last = waves.at(-1);
+  if (!last) throw new Error('a call without waves has no closing time');
+  return last.closesAt;
+}
+
+const duplicates = (ids: string[]) => [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))];
+
+/** Rules a call must keep to from its first draft on; one violation per broken rule. */
+export function consistencyViolations(rules: CallRules): Violation[] {
+  const { waves, cofinancing, paymentSchedule, scoringGrid } = rules;
+  const violations: Violation[] = [];
+  const broken = (name: string, detail: string) => violations.push({ name, detail });
+
+  if (waves.length === 0) broken('waves-required', 'a call needs at least one wave (submission window)');
+  const inverted = waves.filter((w) => !(instant(w.opensAt) < instant(w.closesAt))).map((w) => w.waveId);
+  if (inverted.length) broken('wave-window', `each wave must open before it closes: ${inverted.join(', ')}`);
+  const overlapping = waves.slice(1).filter((w, i) => instant(w.opensAt) < instant(waves[i]!.closesAt)).map((w) => w.waveId);
+  if (overlapping.length) {
+    broken('waves-chronological', `waves must follow one another without overlapping; opening before the previous wave closes: ${overlapping.join(', ')}`);
+  }
+  const waveIds = duplicates(waves.map((w) => w.waveId));
+  if (waveIds.length) broken('wave-ids-unique', `wave ids must be unique: ${waveIds.join(', ')}`);
+
+  if (cofinancing.minGrantCents > cofinancing.maxGrantCents) {
+    broken('grant-range', `the minimum grant (${cofinancing.minGrantCents} cents) exceeds the maximum grant (${cofinancing.maxGrantCents} cents)`);
+  }
+  if (cofinancing.maxGrantCents > rules.budgetEnvelopeCents) {
+    broken('grant-within-envelope', `the maximum grant (${cofinancing.maxGrantCents} cents) exceeds the budget envelope (${rules.budgetEnvelopeCents} cents)`);
+  }
+
+  if (paymentSchedule.advanceBps > MAX_ADVANCE_BPS) {
+    broken('advance-cap', `the advance may not exceed ${MAX_ADVANCE_BPS / 100} % (décret 2018-514 art. 12); got ${paymentSchedule.advanceBps / 100} %`);
+  }
+  if (paymentSchedule.interimCapBps > MAX_INTERIM_CAP_BPS) {
+    broken('interim-cap', `interim payments may not exceed ${MAX_INTERIM_CAP_BPS / 100} % cumulated (décret 2018-514 art. 12); got ${paymentSchedule.interimCapBps / 100} %`);
+  }
+  if (paymentSchedule.advanceBps > paymentSchedule.interimCapBps) {
+    broken('advance-within-interim-cap', 'the advance may not exceed the cap of cumulated interim payments, which includes it');
+  }
+
+  const criterionIds = duplicates(scoringGrid.criteria.map((c) => c.criterionId));
+  if (criterionIds.length) broken('criteria-ids-unique', `scoring criterion ids must be unique: ${criterionIds.join(', ')}`);
+  const threshold = scoringGrid.passThreshold;
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 100)) {
+    broken('pass-threshold-range', `the pass threshold is a weighted score between 0 and 100; got ${threshold}`);
+  }
+  return violations;
+}
+
+function closingTimeViolations(call: CallSnapshot, closesAt: string, now: Date): Violation[] {
+  const violations: Violation[] = [];
+  if (!(instant(closesAt) > instant(call.closesAt))) {
+    violations.push({ name: 'closing-time-later', detail: `the new closing time must be later than the current one (${call.closesAt})` });
+  }
+  if (!(instant(closesAt) > now.getTime())) {
+    violations.push({ name: 'closing-time-in-future', detail: `the new closing time (${closesAt}) is already past` });
+  }
+  return violations;
+}
+
+const reasonViolations = (reason: string | undefined): Violation[] =>
+  reason?.trim() ? [] : [{ name: 'reason-required', detail: 'say why the closing time changes (reason)' }];
+
+/** The call's waves with the last one closing at `closesAt`. */
+const withClosingTime = (call: CallSnapshot, closesAt: string): Pick<CallSnapshot, 'waves' | 'closesAt'> => ({
+  waves: call.waves.map((w, i) => (i === call.waves.length - 1 ? { ...w, closesAt } : w)),
+  closesAt,
+});
+
+export function createCall(command: { callId: string; rules: CallRules }): Decision {
+  const violations = consistencyViolations(command.rules);
+  if (violations.length) return refused(violations);
+  return accepted({ ...command.rules, callId: command.callId, status: 'draft', closesAt: closesAtOf(command.rules.waves), version: 1 });
+}
+
+/** Replaces the rules of a draft; a published call is changed only by extending or reopening it. */
+export function editCall(call: CallSnapshot, rules: CallRules): Decision {
+  if (call.status !== 'draft') return wrongStatus(call, 'edited', 'draft');
+  const violations = consistencyViolations(rules);
+  if (violations.length) return refused(violations);
+  return accepted({ ...rules, callId: call.callId, status: 'draft', closesAt: closesAtOf(rules.waves), version: call.version + 1 });
+}
+
+export function publishCall(call: CallSnapshot, now: Date): Decision {
+  if (call.status !== 'draft') return wrongStatus(call, 'published', 'draft');
+  const violations = consistencyViolations(call);
+  if (!(instant(call.closesAt) > now.getTime())) {
+    violations.push({ name: 'closing-time-in-future', detail: `the call would close at ${call.closesAt}, which is already past` });
+  }
+  if (violations.length) return refused(violations);
+  const next: CallSnapshot = { ...call, status: 'published', publishedAt: now.toISOString(), version: call.version + 1 };
+  return accepted(next, event(CallPublished, { call: next }));
+}
+
+/** Closed by its programme manager, at any time while published. */
+export function closeCall(call: CallSnapshot, command: { note?: string }, now: Date): Decision {
+  if (call.status !== 'published') return wrongStatus(call, 'closed', 'published');
+  const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString(), version: call.version + 1 };
+  const note = command.note?.trim();
+  return accepted(next, event(CallClosed, { call: next, reason: 'manual', ...(note ? { note } : {}) }));
+}
+
+/** Closed by the platform once its closing time is reached. */
+export function closeAtClosingTime(call: CallSnapshot, now: Date): Decision {
+  if (call.status !== 'published') return wrongStatus(call, 'closed', 'published');
+  if (instant(call.closesAt) > now.getTime()) {
+    return refused([{ name: 'closing-time-not-reached', detail: `the call closes at ${call.closesAt}` }]);
+  }
+  const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString(), version: call.version + 1 };
+  return accepted(next, event(CallClosed, { call: next, reason: 'closing-time' }));
+}
+
+/** Moves the last wave's closing time later while the call is open. */
+export function extendCall(call: CallSnapshot, command: { closesAt: string; reason?: string }, now: Date): Decision {
+  if (call.status !== 'published') return wrongStatus(call, 'extended', 'published');
+  const violations = [...reasonViolations(command.reason), ...closingTimeViolations(call, command.closesAt, now)];
+  if (violations.length) return refused(violations);
+  const next: CallSnapshot = { ...call, ...withClosingTime(call, command.closesAt), version: call.version + 1 };
+  return accepted(next, event(CallExtended, { call: next, reason: command.reason!.trim(), previousClosesAt: call.closesAt }));
+}
+
+/** Publishes a closed call again, its last wave closing later. */
+export function reopenCall(call: CallSnapshot, command: { closesAt: string; reason?: string }, now: Date): Decision {
+  if (call.status !== 'closed') return wrongStatus(call, 'reopened', 'closed');
+  const violations = [...reasonViolations(command.reason), ...closingTimeViolations(call, command.closesAt, now)];
+  if (violations.length) return refused(violations);
+  const { closedAt: _closedAt, ...open } = call;
+  const next: CallSnapshot = { ...open, ...withClosingTime(call, command.closesAt), status: 'published', version: call.version + 1 };
+  return accepted(next, event(CallReopened, { call: next, reason: command.reason!.trim() }));
+}
+
+/** Withdraws a published call from publication; applicants no longer see it. */
+export function unpublishCall(call: CallSnapshot, command: { reason?: string }): Decision {
+  if (call.status !== 'published') return wrongStatus(call, 'unpublished', 'published');
+  const next: CallSnapshot = { ...call, status: 'unpublished', version: call.version + 1 };
+  const reason = command.reason?.trim();
+  return accepted(next, event(CallUnpublished, { call: next, ...(reason ? { reason } : {}) }));
+}
+
+const parisFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'full', timeStyle: 'long' });
+
+/** An instant in Europe/Paris local time, e.g. "mardi 31 mars 2026 à 23:59:59 UTC+2", so "end of day" is unambiguous. */
+export const parisTime = (iso: string) => parisFormat.format(new Date(iso));

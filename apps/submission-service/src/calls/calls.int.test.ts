@@ -1,0 +1,367 @@
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CallPublished, callSnapshot, eventTopicName, type CallRules } from '@aap/contracts';
+import type { Role } from '@aap/http';
+import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
+import { service as submission } from '@aap/submission-service';
+import type { CallView } from './call-routes';
+import { createPublishedCall, passNumeriqueCallRules } from './testing';
+
+const env = useTestEnvironment();
+const DAY_MS = 24 * 60 * 60 * 1000;
+const APPLICANT_ORG = '216901231';
+
+let baseUrl: string;
+/** A published call made before any test, so the call topic is never empty when read. */
+let reference: CallView;
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  body: any;
+}
+
+async function api(method: string, path: string, body?: unknown, roles: Role[] = ['programme-manager']): Promise<Answer> {
+  const headers = await authHeaders({ roles, ...(roles.includes('applicant') ? { org: APPLICANT_ORG } : {}) });
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
+}
+const create = (rules: CallRules) => api('POST', '/calls', rules);
+const command = (callId: string, action: string, body: unknown = {}) => api('POST', `/calls/${callId}/${action}`, body);
+
+const calls = () => env.database('submission').collection<{ _id: string; outboxPending: number }>('calls');
+const callTopic = () => eventTopicName(env.prefix, CallPublished.topic);
+
+/** The call events recorded on the topic for one call, in order (key = call id, so one partition). */
+async function eventsOf(callId: string): Promise<Array<{ type: string; data: any }>> {
+  const messages = await readTopic(env.kafka(), callTopic(), { atLeast: 1 });
+  return messages.filter((m) => m.key === callId).map((m) => ({ type: m.headers.ce_type!, data: JSON.parse(m.value!) }));
+}
+const eventsArrived = (callId: string, count: number) =>
+  eventually(async () => {
+    const events = await eventsOf(callId);
+    expect(events).toHaveLength(count);
+    return events;
+  });
+
+/**
+ * The stored document once its outbox is relayed (its events are then on the topic). Tests wait for
+ * it before the next command: FerretDB 1.24 updates by find-then-replace, so the relay marking an
+ * event sent while a command updates the same call can re-send that event or undo the command.
+ */
+const settled = (callId: string) =>
+  eventually(async () => {
+    const doc = await calls().findOne({ _id: callId });
+    expect(doc).toMatchObject({ outboxPending: 0 });
+    return doc;
+  });
+
+/** After a refusal: the stored call is as it was, and the topic holds no more events for it than before. */
+async function expectUnchanged(callId: string, before: unknown, eventCount: number) {
+  expect(await calls().findOne({ _id: callId })).toEqual(before);
+  expect(await eventsOf(callId)).toHaveLength(eventCount);
+}
+
+function expectProblem(answer: Answer, status: number, entries: Array<{ name: string; detail?: unknown }>) {
+  expect(answer.status).toBe(status);
+  expect(answer.contentType).toContain('application/problem+json');
+  expect(answer.body.errors).toEqual(entries.map((entry) => ({ in: 'rule', detail: expect.any(String), ...entry })));
+}
+
+beforeAll(async () => {
+  baseUrl = (await env.startService(submission)).url;
+  reference = await createPublishedCall(baseUrl);
+});
+
+describe('calls: the lifecycle, each transition stored and carried whole by its event', () => {
+  it('create → publish → close → reopen → extend → unpublish', async () => {
+    const rules = passNumeriqueCallRules();
+    const created = await create(rules);
+    expect(created.status).toBe(201);
+    const callId: string = created.body.callId;
+    expect(callId).toMatch(/^pass-numerique-\d{4}-[0-9a-f]{6}$/);
+    expect(created.body).toEqual({
+      ...rules,
+      callId,
+      status: 'draft',
+      closesAt: rules.waves[0]!.closesAt,
+      closesAtParis: expect.stringMatching(/ à \d\d:\d\d:\d\d UTC\+[12]$/),
+      waves: [{ ...rules.waves[0], opensAtParis: expect.any(String), closesAtParis: expect.any(String) }],
+      version: 1,
+    });
+    expect((await api('GET', `/calls/${callId}`)).body).toEqual(created.body);
+    // A draft is not announced.
+    expect(await eventsOf(callId)).toEqual([]);
+
+    /** Runs one transition; the answer, the stored call and the last event on the topic must agree. */
+    async function step(action: string, body: object, expected: object, event: { type: string; count: number; extra: object }) {
+      const answer = await command(callId, action, body);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject(expected);
+      const read = await api('GET', `/calls/${callId}`);
+      expect(read.body).toEqual(answer.body);
+      const events = await eventsArrived(callId, event.count);
+      await settled(callId);
+      expect(events.at(-1)).toEqual({ type: event.type, data: { call: callSnapshot.parse(read.body), ...event.extra } });
+      return read.body as CallView;
+    }
+
+    const published = await step('publish', {}, { status: 'published', version: 2 }, { type: 'call.published.v1', count: 1, extra: {} });
+    expect(Date.parse(published.publishedAt!)).toBeLessThanOrEqual(Date.now());
+
+    const closed = await step('close', { note: 'Enveloppe engagée en totalité' }, { status: 'closed', version: 3 }, {
+      type: 'call.closed.v1',
+      count: 2,
+      extra: { reason: 'manual', note: 'Enveloppe engagée en totalité' },
+    });
+    expect(closed.closedAt).toEqual(expect.any(String));
+
+    // Explicit instants with their offset, shown back in Paris time: end of day is unambiguous.
+    const reopened = await step('reopen', { closesAt: '2098-06-30T23:59:59+02:00', reason: 'Report demandé par les EPCI' }, {
+      status: 'published',
+      version: 4,
+      closesAt: '2098-06-30T23:59:59+02:00',
+      closesAtParis: 'lundi 30 juin 2098 à 23:59:59 UTC+2',
+    }, { type: 'call.reopened.v1', count: 3, extra: { reason: 'Report demandé par les EPCI' } });
+    expect(reopened).not.toHaveProperty('closedAt');
+    expect(reopened.waves.at(-1)).toMatchObject({ closesAt: '2098-06-30T23:59:59+02:00', closesAtParis: 'lundi 30 juin 2098 à 23:59:59 UTC+2' });
+
+    await step('extend', { closesAt: '2098-07-15T23:59:59+02:00', reason: 'Prolongation de deux semaines' }, {
+      status: 'published',
+      version: 5,
+      closesAt: '2098-07-15T23:59:59+02:00',
+    }, { type: 'call.extended.v1', count: 4, extra: { reason: 'Prolongation de deux semaines', previousClosesAt: '2098-06-30T23:59:59+02:00' } });
+
+    await step('unpublish', { reason: 'Publié en double' }, { status: 'unpublished', version: 6 }, {
+      type: 'call.unpublished.v1',
+      count: 5,
+      extra: { reason: 'Publié en double' },
+    });
+    // Withdrawn: applicants no longer see it.
+    expectNotFound(await api('GET', `/calls/${callId}`, undefined, ['applicant']));
+  });
+
+  it('a draft is edited (PUT) as long as it is a draft: rules replaced, version moved on, nothing announced', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+    const edited = passNumeriqueCallRules({ title: 'Pass numérique — vague de printemps', reviewersPerDossier: 2 });
+
+    const answer = await api('PUT', `/calls/${draft.callId}`, edited);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ callId: draft.callId, status: 'draft', version: 2, title: edited.title, reviewersPerDossier: 2 });
+    expect((await api('GET', `/calls/${draft.callId}`)).body).toEqual(answer.body);
+    expect(await eventsOf(draft.callId)).toEqual([]);
+  });
+});
+
+function expectNotFound(answer: Answer) {
+  expect(answer.status).toBe(404);
+  expect(answer.contentType).toContain('application/problem+json');
+}
+
+describe('calls: refusals answer problem+json and change nothing', () => {
+  it('editing a published call: 409 naming its status', async () => {
+    const before = await settled(reference.callId);
+
+    const answer = await api('PUT', `/calls/${reference.callId}`, passNumeriqueCallRules({ title: 'Changé après publication' }));
+
+    expectProblem(answer, 409, [{ name: 'call-status', detail: expect.stringContaining('is published') }]);
+    await expectUnchanged(reference.callId, before, 1);
+  });
+
+  it('creating a call with inconsistent rules: 422 with one entry per broken rule, nothing stored', async () => {
+    const count = await calls().countDocuments();
+    const base = passNumeriqueCallRules();
+
+    const answer = await create({
+      ...base,
+      cofinancing: { ...base.cofinancing, minGrantCents: 200_000_000 },
+      paymentSchedule: { advanceBps: 3_500, interimCapBps: 9_000 },
+      waves: [base.waves[0]!, { ...base.waves[0]!, label: 'Vague 2' }],
+    });
+
+    expectProblem(answer, 422, [
+      { name: 'waves-chronological' },
+      { name: 'wave-ids-unique' },
+      { name: 'grant-range' },
+      { name: 'advance-cap' },
+      { name: 'interim-cap' },
+    ]);
+    expect(await calls().countDocuments()).toBe(count);
+  });
+
+  it('publishing a draft whose closing time is already past: 422 closing-time-in-future, still a draft, nothing announced', async () => {
+    const yesterday = new Date(Date.now() - DAY_MS);
+    const rules = passNumeriqueCallRules({
+      waves: [{ waveId: 'vague-1', label: 'Vague 1', opensAt: new Date(yesterday.getTime() - 30 * DAY_MS).toISOString(), closesAt: yesterday.toISOString() }],
+    });
+    const { body: draft } = await create(rules);
+    const before = await settled(draft.callId);
+
+    const answer = await command(draft.callId, 'publish');
+
+    expectProblem(answer, 422, [{ name: 'closing-time-in-future' }]);
+    await expectUnchanged(draft.callId, before, 0);
+  });
+
+  it('extending to an earlier date: 422 closing-time-later', async () => {
+    const call = await createPublishedCall(baseUrl);
+    const before = await settled(call.callId);
+
+    const answer = await command(call.callId, 'extend', { closesAt: new Date(Date.parse(call.closesAt) - DAY_MS).toISOString(), reason: 'Erreur de saisie' });
+
+    expectProblem(answer, 422, [{ name: 'closing-time-later' }]);
+    await expectUnchanged(call.callId, before, 1);
+  });
+
+  it('reopening without a reason: 422 reason-required', async () => {
+    const call = await createPublishedCall(baseUrl);
+    await settled(call.callId);
+    expect((await command(call.callId, 'close')).status).toBe(200);
+    const before = await settled(call.callId);
+
+    const answer = await command(call.callId, 'reopen', { closesAt: '2098-06-30T23:59:59+02:00' });
+
+    expectProblem(answer, 422, [{ name: 'reason-required' }]);
+    await expectUnchanged(call.callId, before, 2);
+  });
+
+  it('a transition from the wrong status: 409 naming the current status', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+    const [before, referenceBefore] = [await settled(draft.callId), await settled(reference.callId)];
+
+    for (const [action, body] of [
+      ['close', {}],
+      ['extend', { closesAt: '2098-06-30T23:59:59+02:00', reason: 'r' }],
+      ['reopen', { closesAt: '2098-06-30T23:59:59+02:00', reason: 'r' }],
+      ['unpublish', {}],
+    ] as const) {
+      expectProblem(await command(draft.callId, action, body), 409, [{ name: 'call-status', detail: expect.stringContaining(`is draft`) }]);
+    }
+    expectProblem(await command(reference.callId, 'reopen', { closesAt: '2098-06-30T23:59:59+02:00', reason: 'r' }), 409, [
+      { name: 'call-status', detail: expect.stringContaining('is published') },
+    ]);
+    await expectUnchanged(draft.callId, before, 0);
+    await expectUnchanged(reference.callId, referenceBefore, 1);
+  });
+
+  it('two publications of one draft at once: one wins, the other gets a 409, one event', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+
+    const answers = await Promise.all([command(draft.callId, 'publish'), command(draft.callId, 'publish')]);
+
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const lost = answers.find((a) => a.status === 409)!;
+    expect(lost.contentType).toContain('application/problem+json');
+    // Lost either at the claim (same version) or, if the winner already wrote, as the wrong status.
+    expect(['concurrent-change', 'call-status']).toContain(lost.body.errors[0].name);
+    expect((await api('GET', `/calls/${draft.callId}`)).body).toMatchObject({ status: 'published', version: 2 });
+    await settled(draft.callId);
+    expect(await eventsOf(draft.callId)).toHaveLength(1);
+  });
+
+  it('a version claimed by another request: 409 concurrent-change; a claim left by a dead process is taken over after a minute', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+    const claims = env.database('submission').collection<{ _id: string; claimedAt: Date }>('call_transition_claims');
+    await claims.insertOne({ _id: `${draft.callId}@1`, claimedAt: new Date() });
+    const before = await settled(draft.callId);
+
+    expectProblem(await command(draft.callId, 'publish'), 409, [{ name: 'concurrent-change', detail: expect.stringContaining('version 1') }]);
+    await expectUnchanged(draft.callId, before, 0);
+
+    await claims.updateOne({ _id: `${draft.callId}@1` }, { $set: { claimedAt: new Date(Date.now() - 61_000) } });
+    expect(await command(draft.callId, 'publish')).toMatchObject({ status: 200, body: { status: 'published', version: 2 } });
+    expect(await eventsArrived(draft.callId, 1)).toEqual([expect.objectContaining({ type: 'call.published.v1' })]);
+  });
+
+  it.each<Role>(['applicant', 'reviewer'])('as %s, creating or publishing a call: 403, nothing stored', async (role) => {
+    const count = await calls().countDocuments();
+    const { body: draft } = await create(passNumeriqueCallRules());
+    const before = await settled(draft.callId);
+
+    const created = await api('POST', '/calls', passNumeriqueCallRules(), [role]);
+    const published = await api('POST', `/calls/${draft.callId}/publish`, {}, [role]);
+
+    for (const answer of [created, published]) {
+      expect(answer.status).toBe(403);
+      expect(answer.contentType).toContain('application/problem+json');
+      expect(answer.body.detail).toContain('programme-manager');
+    }
+    expect(await calls().countDocuments()).toBe(count + 1);
+    await expectUnchanged(draft.callId, before, 0);
+  });
+
+  it('an unknown call: 404', async () => {
+    expectNotFound(await command('appel-inconnu-000000', 'publish'));
+    expectNotFound(await api('GET', '/calls/appel-inconnu-000000'));
+  });
+});
+
+describe('calls: who sees what', () => {
+  it('a draft is 404 to every non-manager role, and visible to managers and admins', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+
+    for (const role of ['applicant', 'reviewer', 'committee', 'finance'] as const) {
+      expectNotFound(await api('GET', `/calls/${draft.callId}`, undefined, [role]));
+    }
+    for (const role of ['programme-manager', 'admin'] as const) {
+      expect((await api('GET', `/calls/${draft.callId}`, undefined, [role])).status).toBe(200);
+    }
+    expect((await api('GET', `/calls/${reference.callId}`, undefined, ['applicant'])).body).toEqual(reference);
+  });
+
+  it('lists calls filtered by programme and status, sorted and paginated; applicants see published and closed calls only', async () => {
+    const programme = `Fabriques de territoire ${randomBytes(3).toString('hex')}`;
+    const rules = (title: string, closesInDays: number) =>
+      passNumeriqueCallRules({
+        title,
+        programme,
+        waves: [{ waveId: 'vague-1', label: 'Vague 1', opensAt: new Date(Date.now() - DAY_MS).toISOString(), closesAt: new Date(Date.now() + closesInDays * DAY_MS).toISOString() }],
+      });
+    const b = await createPublishedCall(baseUrl, rules('Fabriques B', 20));
+    const a = await createPublishedCall(baseUrl, rules('Fabriques A', 40));
+    const c = (await create(rules('Fabriques C', 10))).body as CallView;
+    const ids = (answer: Answer) => answer.body.items.map((item: CallView) => item.callId);
+    const query = `programme=${encodeURIComponent(programme)}`;
+
+    expect(ids(await api('GET', `/calls?${query}&sort=title`))).toEqual([a.callId, b.callId, c.callId]);
+    expect(ids(await api('GET', `/calls?${query}&sort=-title`))).toEqual([c.callId, b.callId, a.callId]);
+    expect(ids(await api('GET', `/calls?${query}`))).toEqual([c.callId, b.callId, a.callId]); // closing soonest first
+    expect(ids(await api('GET', `/calls?${query}&status=draft`))).toEqual([c.callId]);
+
+    const asApplicant = await api('GET', `/calls?${query}&sort=title`, undefined, ['applicant']);
+    expect(asApplicant.body).toMatchObject({ page: 1, pageSize: 20, total: 2 });
+    expect(ids(asApplicant)).toEqual([a.callId, b.callId]);
+    expect(asApplicant.body.items[0]).toEqual(a);
+    expect((await api('GET', `/calls?${query}&status=draft`, undefined, ['reviewer'])).body).toMatchObject({ items: [], total: 0 });
+
+    const secondPage = await api('GET', `/calls?${query}&sort=title&page=2&pageSize=1`, undefined, ['committee']);
+    expect(secondPage.body).toMatchObject({ page: 2, pageSize: 1, total: 2 });
+    expect(ids(secondPage)).toEqual([b.callId]);
+  });
+});
+
+describe('calls: closing at the closing time', () => {
+  it('a published call closes on its own once its only wave closes, announced with reason closing-time', async () => {
+    const now = Date.now();
+    const call = await createPublishedCall(
+      baseUrl,
+      passNumeriqueCallRules({
+        title: 'Pass numérique — fenêtre courte',
+        waves: [{ waveId: 'vague-1', label: 'Vague 1', opensAt: new Date(now - DAY_MS).toISOString(), closesAt: new Date(now + 2_000).toISOString() }],
+      }),
+    );
+    expect(call.status).toBe('published');
+
+    const closed = await eventually(async () => {
+      const answer = await api('GET', `/calls/${call.callId}`, undefined, ['applicant']);
+      expect(answer.body).toMatchObject({ status: 'closed', version: 3 });
+      return answer.body as CallView;
+    }, { timeoutMs: 15_000 });
+    expect(Date.parse(closed.closedAt!)).toBeGreaterThanOrEqual(Date.parse(call.closesAt));
+
+    const events = await eventsArrived(call.callId, 2);
+    expect(events.map((e) => e.type)).toEqual(['call.published.v1', 'call.closed.v1']);
+    expect(events[1]!.data).toEqual({ call: callSnapshot.parse(closed), reason: 'closing-time' });
+  });
+});

@@ -1,0 +1,28 @@
+import type { CallSnapshot } from '@aap/contracts';
+import type { ServiceContext } from '@aap/service-runtime';
+import { closeAtClosingTime } from './call';
+import { callStore } from './call-store';
+import { registerCallRoutes } from './call-routes';
+
+/** Read access to the calls, for the other slices of the submission service (dossiers). */
+export interface CallRepository {
+  get(callId: string): Promise<CallSnapshot | null>;
+}
+
+/** The calls capability: programme managers' routes, every reader's routes, and closing at closing time. */
+export function registerCalls(context: ServiceContext): CallRepository {
+  const store = callStore(context);
+  registerCallRoutes(context, store);
+
+  context.schedule('close-calls-at-closing-time', async (now) => {
+    for (const call of await store.dueForClosing(now)) {
+      const decision = closeAtClosingTime(call, now);
+      // A lost race means another instance (or a manager) closed it first: nothing left to do.
+      if (decision.outcome === 'accepted' && (await store.record(call, decision.call, decision.event))) {
+        context.logger.info({ callId: call.callId, closesAt: call.closesAt }, 'call closed at its closing time');
+      }
+    }
+  });
+
+  return { get: (callId) => store.get(callId) };
+}
