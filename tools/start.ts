@@ -8,9 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
 import { DEFAULT_PORTS } from '@aap/config';
+import { MailDev } from 'maildev';
 import { downLocalInfra, upLocalInfra } from './infra/index';
+import { seedDemo } from './seed-demo';
 
 const READY_TIMEOUT_MS = 90_000;
+const MAIL_SMTP_PORT = Number(process.env.MAILDEV_SMTP_PORT ?? 1025);
+const MAIL_WEB_PORT = Number(process.env.MAILDEV_WEB_PORT ?? 1080);
 const say = (line: string) => console.log(`[start] ${line}`);
 
 interface Infra {
@@ -35,6 +39,21 @@ async function provideInfra(): Promise<Infra> {
   };
 }
 
+/** A local mail catcher (SMTP 1025, web UI 1080) unless SMTP_HOST points at a real server. */
+async function startMailCatcher(): Promise<{ stop(): Promise<void> } | undefined> {
+  if (process.env.SMTP_HOST) {
+    say(`using SMTP_HOST=${process.env.SMTP_HOST} from the environment (no mail catcher started)`);
+    return undefined;
+  }
+  const maildev = new MailDev({ smtp: MAIL_SMTP_PORT, web: MAIL_WEB_PORT, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
+  try {
+    await maildev.start();
+  } catch (error) {
+    throw new Error(`the mail catcher could not listen on ports ${MAIL_SMTP_PORT}/${MAIL_WEB_PORT} (${(error as Error).message}): set MAILDEV_SMTP_PORT/MAILDEV_WEB_PORT, or SMTP_HOST`);
+  }
+  return { stop: () => maildev.stop() };
+}
+
 function portOf(service: ServiceName): number {
   const variable = `${service.toUpperCase().replace('-', '_')}_PORT`;
   return Number(process.env[variable] ?? DEFAULT_PORTS[service]);
@@ -42,7 +61,13 @@ function portOf(service: ServiceName): number {
 
 function startService(service: ServiceName, infra: Infra): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `apps/${service}-service/src/main.ts`], {
-    env: { ...process.env, PORT: String(portOf(service)), KAFKA_BROKERS: infra.kafkaBrokers, MONGODB_URI: infra.mongoUri },
+    env: {
+      ...process.env,
+      PORT: String(portOf(service)),
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      MONGODB_URI: infra.mongoUri,
+      ...(service === 'notification' && !process.env.SMTP_HOST ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(MAIL_SMTP_PORT) } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const label = `[${service}]`.padEnd(16);
@@ -69,6 +94,7 @@ async function waitReady(service: ServiceName, child: ChildProcess): Promise<voi
 
 async function main(): Promise<void> {
   const infra = await provideInfra();
+  const mailCatcher = await startMailCatcher();
   const children = new Map<ServiceName, ChildProcess>();
   let stopping = false;
 
@@ -86,6 +112,7 @@ async function main(): Promise<void> {
           }),
       ),
     );
+    await mailCatcher?.stop();
     await infra.stop();
     say('stopped');
     process.exit(exitCode);
@@ -113,6 +140,14 @@ async function main(): Promise<void> {
     const base = `http://localhost:${portOf(service)}`;
     return `  ${service.padEnd(14)} ${base}   docs ${base}/docs   ready ${base}/health/ready`;
   });
+  if (mailCatcher) rows.push(`  ${'mail'.padEnd(14)} http://localhost:${MAIL_WEB_PORT}/index.html   (maildev; SMTP 127.0.0.1:${MAIL_SMTP_PORT})`);
+  if (process.env.AAP_SEED_DEMO !== 'false') {
+    try {
+      await seedDemo(`http://127.0.0.1:${portOf('submission')}`, (line) => say(line));
+    } catch (error) {
+      say(`demo data not seeded: ${(error as Error).message}`);
+    }
+  }
   say(`the AAP platform is up (Kafka ${infra.kafkaBrokers}, database ${infra.mongoUri}):\n${rows.join('\n')}\nCtrl-C stops everything.`);
 }
 

@@ -1,0 +1,51 @@
+/**
+ * Demo data for `npm start`, seeded once through the public API (so every event is published as in
+ * real use): a published "Pass numérique" call and a few organisations from the official geography.
+ * Idempotent: an existing demo call is found by its title, a registered organisation answers 409.
+ */
+import { mintDevelopmentToken, type Role } from '@aap/http';
+import { passNumeriqueCallRules } from '@aap/submission-service/demo';
+
+export const DEMO_CALL_TITLE = 'Pass numérique — appel de démonstration';
+
+/** Real collectivités (SIREN from @etalab/decoupage-administratif) and a tiers-lieu. */
+export const DEMO_ORGANISATIONS = [
+  { kind: 'commune', siren: '216901231', contacts: [{ name: 'Service numérique de Lyon', email: 'numerique@lyon.example.fr' }] },
+  { kind: 'metropole', siren: '200046977', contacts: [{ name: 'Direction de l’inclusion numérique', email: 'inclusion@grandlyon.example.fr' }] },
+  { kind: 'commune', siren: '216902668', contacts: [{ name: 'Mairie de Villeurbanne', email: 'numerique@villeurbanne.example.fr' }] },
+  { kind: 'commune', siren: '212000046', contacts: [{ name: 'Ville d’Ajaccio', email: 'numerique@ajaccio.example.fr' }] },
+] as const;
+
+async function headers(roles: Role[], org?: string) {
+  const token = await mintDevelopmentToken({ sub: `demo-${roles[0]}`, roles, org }, { secret: process.env.AUTH_JWT_SECRET });
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+}
+
+async function expectStatus(response: Response, accepted: number[], what: string) {
+  if (!accepted.includes(response.status)) throw new Error(`${what} answered ${response.status}: ${await response.text()}`);
+  return response;
+}
+
+export async function seedDemo(submissionUrl: string, log: (line: string) => void): Promise<void> {
+  for (const organisation of DEMO_ORGANISATIONS) {
+    const response = await fetch(`${submissionUrl}/organisations`, {
+      method: 'POST',
+      headers: await headers(['applicant'], organisation.siren),
+      body: JSON.stringify(organisation),
+    });
+    await expectStatus(response, [201, 409], `registering ${organisation.siren}`);
+  }
+
+  const manager = await headers(['programme-manager']);
+  const listed = await expectStatus(await fetch(`${submissionUrl}/calls?programme=${encodeURIComponent('Pass numérique')}&pageSize=100`, { headers: manager }), [200], 'listing calls');
+  const existing = ((await listed.json()) as { items: Array<{ callId: string; title: string; status: string }> }).items.find((c) => c.title === DEMO_CALL_TITLE);
+  if (existing) {
+    log(`demo call already there: ${existing.callId} (${existing.status})`);
+    return;
+  }
+  const rules = passNumeriqueCallRules({ title: DEMO_CALL_TITLE });
+  const created = await expectStatus(await fetch(`${submissionUrl}/calls`, { method: 'POST', headers: manager, body: JSON.stringify(rules) }), [201], 'creating the demo call');
+  const { callId } = (await created.json()) as { callId: string };
+  await expectStatus(await fetch(`${submissionUrl}/calls/${callId}/publish`, { method: 'POST', headers: manager }), [200], 'publishing the demo call');
+  log(`demo data seeded: call ${callId} (wave "vague-1"), organisations ${DEMO_ORGANISATIONS.map((o) => o.siren).join(', ')}`);
+}
