@@ -6,6 +6,7 @@ import { captureTraceContext, restoreTraceContext, trace, SpanKind, type Logger 
 import { toKafkaMessage } from './cloudevents';
 import { crashPoint } from './crash-points';
 import { onOutboxWrite, type PendingEvent } from './outbox';
+import { documentKey, lockDocument } from './document-locks';
 
 interface OutboxDocument {
   _id: unknown;
@@ -143,9 +144,15 @@ export class OutboxRelay {
     const ids = events.map((event) => event.envelope.id);
     // Guarded on every entry still being there, so two relays never decrement the counter twice.
     const guard = Object.fromEntries(ids.map((eventId) => [`outbox.${eventId}`, { $exists: true }]));
-    await model.collection.updateOne(
-      { _id: id, ...guard } as never,
-      { $unset: Object.fromEntries(ids.map((eventId) => [`outbox.${eventId}`, ''])), $inc: { outboxPending: -ids.length } } as never,
-    );
+    // The same per-document lock as the aggregate's own writes (see document-locks.ts).
+    const release = await lockDocument(documentKey(model.db.name, model.collection.collectionName, id));
+    try {
+      await model.collection.updateOne(
+        { _id: id, ...guard } as never,
+        { $unset: Object.fromEntries(ids.map((eventId) => [`outbox.${eventId}`, ''])), $inc: { outboxPending: -ids.length } } as never,
+      );
+    } finally {
+      release();
+    }
   }
 }

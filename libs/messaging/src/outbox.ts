@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Schema, type UpdateQuery } from 'mongoose';
 import { sourceOf, type EventDefinition, type EventData, type EventEnvelope, type ServiceName } from '@aap/contracts';
 import { captureTraceContext, type TraceCarrier } from '@aap/observability';
+import { documentLocksPlugin } from './document-locks';
 
 /**
  * Transactional outbox without multi-document transactions (FerretDB has none): the events an
@@ -87,6 +88,7 @@ export function onOutboxWrite(connection: object, listener: () => void): void {
 
 /** Adds the outbox fields to an aggregate schema and wakes the relay after each write. */
 export function outboxPlugin(schema: Schema): void {
+  schema.plugin(documentLocksPlugin);
   schema.add({
     outbox: { type: Schema.Types.Mixed },
     outboxPending: { type: Number, default: 0, index: true },

@@ -13,7 +13,7 @@ import {
   unpublishCall,
   type Decision,
 } from './call';
-import { passNumeriqueCallRules } from './testing';
+import { passNumeriqueCallRules } from './pass-numerique';
 
 const NOW = new Date('2026-03-02T09:00:00.000Z');
 const rules = (overrides: Partial<CallRules> = {}) => passNumeriqueCallRules(overrides, NOW);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { applicantScope, notFound, type Caller } from '@aap/http';
 import type { DossierDocument, DossierModel } from './dossier.model';
 
@@ -14,3 +15,12 @@ export async function findDossierFor(Dossier: DossierModel, caller: Caller, doss
   if (!dossier) throw notFound(`Dossier ${dossierId}`);
   return dossier;
 }
+
+/** The dossier of the caller's own organisation (routes only applicants may call: changes). */
+export async function findOwnDossier(Dossier: DossierModel, organisationId: string, dossierId: string): Promise<DossierDocument> {
+  const dossier = await Dossier.findOne({ _id: dossierId, organisationId }).lean<DossierDocument>();
+  if (!dossier) throw notFound(`Dossier ${dossierId}`);
+  return dossier;
+}
+
+export const dossierParams = z.object({ dossierId: z.string().min(1).max(100) });

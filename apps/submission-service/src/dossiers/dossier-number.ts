@@ -6,8 +6,15 @@ import type { Connection } from 'mongoose';
  */
 export async function nextDossierNumber(db: Connection, now: Date): Promise<string> {
   const year = now.getUTCFullYear();
-  const counter = await db
-    .collection<{ _id: string; value: number }>('counters')
-    .findOneAndUpdate({ _id: `dossier-number-${year}` }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' });
-  return `AAP-${year}-${String(counter!.value).padStart(6, '0')}`;
+  const counters = db.collection<{ _id: string; value: number }>('counters');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const counter = await counters.findOneAndUpdate({ _id: `dossier-number-${year}` }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' });
+      return `AAP-${year}-${String(counter!.value).padStart(6, '0')}`;
+    } catch (error) {
+      // Two first numbers of the year at once: both upserts insert, one loses on the _id. The counter
+      // exists now, so the retry increments it (MongoDB retries this itself, FerretDB does not).
+      if ((error as { code?: number }).code !== 11000 || attempt >= 3) throw error;
+    }
+  }
 }

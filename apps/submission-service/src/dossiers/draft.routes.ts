@@ -1,15 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { budgetSection } from '@aap/contracts';
-import { callerOf, conflict, notFound, unprocessable } from '@aap/http';
+import { callerOf, conflict, unprocessable } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierDependencies } from './index';
 import { EDITABLE_STATUSES, projectDraft } from './dossier';
 import type { DossierDocument } from './dossier.model';
-import { DOSSIER_READERS, findDossierFor } from './dossier-access';
+import { DOSSIER_READERS, dossierParams, findDossierFor, findOwnDossier } from './dossier-access';
 import { dossierView, toDossierView } from './views';
 
-const dossierParams = z.object({ dossierId: z.string().min(1).max(100) });
 export const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
 
 /** A draft created with an Idempotency-Key gets an id derived from it: a retry finds the same draft. */
@@ -99,8 +98,7 @@ export function registerDraftRoutes(context: ServiceContext, { Dossier, calls, o
 
   /** Saves one part of an editable dossier with a guarded write (status and version unchanged since read). */
   async function savePart(dossierId: string, organisationId: string, update: Record<string, unknown>) {
-    const dossier = await Dossier.findOne({ _id: dossierId, organisationId }).lean<DossierDocument>();
-    if (!dossier) throw notFound(`Dossier ${dossierId}`);
+    const dossier = await findOwnDossier(Dossier, organisationId, dossierId);
     if (!EDITABLE_STATUSES.includes(dossier.status)) {
       throw conflict(`the dossier is ${dossier.status}: only a draft or a dossier awaiting complements can be changed`);
     }

@@ -14,9 +14,9 @@ import type { DossierDocument } from './dossier.model';
 import { contentHash } from './content-hash';
 import { nextDossierNumber } from './dossier-number';
 import { idempotencyHeaders } from './draft.routes';
+import { dossierParams, findOwnDossier } from './dossier-access';
 import { receiptView, toReceipt } from './views';
 
-const dossierParams = z.object({ dossierId: z.string().min(1).max(100) });
 
 /** Rules that only bind a first submission: an answer to a complement request may come after the window. */
 const FIRST_SUBMISSION_ONLY = new Set(['window-open', 'call-published', 'active-dossiers-per-wave']);
@@ -68,11 +68,7 @@ export function registerLifecycleRoutes(context: ServiceContext, deps: DossierDe
     };
   }
 
-  async function ownDossier(organisationId: string, dossierId: string): Promise<DossierDocument> {
-    const dossier = await Dossier.findOne({ _id: dossierId, organisationId }).lean<DossierDocument>();
-    if (!dossier) throw notFound(`Dossier ${dossierId}`);
-    return dossier;
-  }
+  const ownDossier = (organisationId: string, dossierId: string) => findOwnDossier(Dossier, organisationId, dossierId);
 
   http.post(
     '/dossiers/:dossierId/submit',
