@@ -83,7 +83,9 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
     throw new Error(`${route.method} ${route.url} declares no access (config.access): every route must say who may call it`);
   });
 
-  app.addHook('preHandler', async (request) => {
+  // onRequest: authentication and roles come before the body is even parsed, so an anonymous or
+  // unauthorised caller learns nothing about the validation of a request it may not make.
+  app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (!access || 'public' in access) return;
     const caller = await authenticate(request, key, { algorithms, issuer: options.issuer, audience: options.audience });

@@ -92,3 +92,13 @@ describe('given a route that does not declare who may call it', () => {
     expect(() => app.get('/forgotten', async () => ({}))).toThrow('GET /forgotten declares no access');
   });
 });
+
+describe('given an anonymous request with an invalid body', () => {
+  it('answers 401 before validating the body', async () => {
+    const app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth });
+    const { z } = await import('zod');
+    app.post('/things', { config: { access: { roles: ['admin'] } }, schema: { body: z.object({ name: z.string() }) } }, async () => ({}));
+    const response = await app.inject({ method: 'POST', url: '/things', payload: { name: 42 } });
+    expect(response.statusCode).toBe(401);
+  });
+});
