@@ -129,7 +129,8 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
       messages: [always, permanent, fine].map((e) => toKafkaMessage(e.envelope)),
     });
     await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: fine.envelope.id as never })).toBe(1));
-    expect(calls.get('always fails')).toBe(3);
+    // The three events went to different partitions: the failing one may still be retrying when the good one is done.
+    await eventually(() => expect(calls.get('always fails')).toBe(3));
     expect(calls.get('permanent')).toBe(1);
 
     // (This consumer group also read the first block's bad messages from the same topic: keep ours.)
