@@ -20,20 +20,6 @@ interface CallDocument extends OutboxFields, CallRules {
   updatedAt: Date;
 }
 
-/**
- * One claim per call version. FerretDB 1.24 applies an update as find-then-replace-by-_id, so two
- * guarded updates racing from the same version can both match; an insert keyed by
- * `<callId>@<version>` cannot succeed twice (unique _id), on FerretDB as on MongoDB.
- */
-interface TransitionClaim {
-  _id: string;
-  claimedAt: Date;
-}
-
-/** A claim this old whose call is still at its version was left by a process that died before writing. */
-const STALE_CLAIM_MS = 60_000;
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
-
 export interface CallListQuery extends Pagination {
   statuses: CallStatus[];
   programme?: string;
@@ -115,29 +101,6 @@ function stateOf(call: CallSnapshot) {
 export function callStore(context: ServiceContext) {
   const Call = callModel(context);
   context.outbox.track(Call);
-  const Claim = context.db.model<TransitionClaim>(
-    'CallTransitionClaim',
-    new Schema<TransitionClaim>({ _id: { type: String, required: true }, claimedAt: { type: Date, required: true } }, { collection: 'call_transition_claims', versionKey: false }),
-  );
-
-  /** True for the one caller allowed to move `call` on from its current version. */
-  async function claim(call: CallSnapshot): Promise<boolean> {
-    const _id = `${call.callId}@${call.version}`;
-    const insert = () =>
-      Claim.create({ _id, claimedAt: new Date() }).then(
-        () => true,
-        (error: unknown) => {
-          if (isDuplicateKey(error)) return false;
-          throw error;
-        },
-      );
-    if (await insert()) return true;
-    // The call was just read at this version, so an old claim on it never led to a write: take it
-    // over. Only after a crash; not airtight against two takers at the very same instant on FerretDB,
-    // which deletes by _id after its own read.
-    const { deletedCount } = await Claim.deleteOne({ _id, claimedAt: { $lt: new Date(Date.now() - STALE_CLAIM_MS) } });
-    return deletedCount === 1 && (await insert());
-  }
 
   return {
     async get(callId: string): Promise<CallSnapshot | null> {
@@ -151,12 +114,11 @@ export function callStore(context: ServiceContext) {
 
     /**
      * Writes a decided transition and its event in ONE guarded single-document update: it applies
-     * only if the call is still in the status and version it was decided on (and, for FerretDB, once
-     * this version is claimed), so a concurrent command or another instance never applies a
-     * transition twice. False when the race was lost.
+     * only if the call is still in the status and version it was decided on, so a concurrent command
+     * never applies a transition twice (on FerretDB thanks to the per-document lock of outboxPlugin).
+     * False when the race was lost.
      */
     async record(previous: CallSnapshot, next: CallSnapshot, event?: CallEvent): Promise<boolean> {
-      if (!(await claim(previous))) return false;
       const unset = (['publishedAt', 'closedAt'] as const).filter((field) => !next[field]);
       const update: UpdateQuery<CallDocument> = {
         $set: { ...stateOf(next), updatedAt: new Date() },
