@@ -17,3 +17,5 @@ export { buildAsyncApiDocument } from './asyncapi';
 
 /** Every event the platform publishes. Add a new event module's list here. */
 export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...organisationEvents]);
+export * from './decision';
+export * from './lifecycle';

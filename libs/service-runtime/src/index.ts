@@ -1,2 +1,3 @@
 export * from './service';
 export * from './main';
+export * from './aggregate';

@@ -5,9 +5,13 @@ import { createHttpServer, DEVELOPMENT_JWT_SECRET, type HttpServer } from '@aap/
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
 import { createLogger, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
+import { aggregateKit, type AggregateKit } from './aggregate';
 
-/** What a service module receives to register its routes, aggregates and event handlers. */
-export interface ServiceContext {
+/**
+ * What a service module receives to register its routes, aggregates and event handlers; aggregates
+ * are declared with `context.aggregate(...)` and their events built with `context.event(...)`.
+ */
+export interface ServiceContext extends AggregateKit {
   service: ServiceName;
   config: ServiceEnv;
   logger: Logger;
@@ -16,7 +20,7 @@ export interface ServiceContext {
   http: HttpServer;
   /** Register handlers of consumed events: `consumer.on(Definition, handler)`. */
   consumer: EventConsumer;
-  /** Track an aggregate model whose documents carry an outbox (see `outboxPlugin`). */
+  /** @deprecated declare the aggregate with `aggregate()`, which tracks it; goes once every caller moved. */
   outbox: Pick<OutboxRelay, 'track'>;
   /**
    * Runs `job` every SCHEDULER_INTERVAL_MS once the service has started, never two runs at once,
@@ -123,6 +127,7 @@ export async function startService(
       http,
       consumer,
       outbox: relay,
+      ...aggregateKit(module.name, db, relay),
       schedule: (name, job) => scheduler.add(name, job),
     });
 

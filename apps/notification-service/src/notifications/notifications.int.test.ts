@@ -22,14 +22,14 @@ const env = useTestEnvironment();
 const DOSSIER_STORY = [
   'dossier.draft-closing-soon.v1',
   'dossier.submitted.v1',
-  'dossier.review-started.v1',
-  'dossier.complement-requested.v1',
+  'dossier.review-started.v2',
+  'dossier.complement-requested.v2',
   'dossier.resubmitted.v1',
-  'dossier.waitlisted.v1',
-  'dossier.decision-reopened.v1',
-  'dossier.accepted.v1',
-  'dossier.rejected.v1',
-  'dossier.closed-without-follow-up.v1',
+  'dossier.waitlisted.v2',
+  'dossier.decision-reopened.v2',
+  'dossier.accepted.v2',
+  'dossier.rejected.v2',
+  'dossier.closed-without-follow-up.v2',
   'dossier.withdrawn.v1',
 ] as const;
 const CALL_STORY = ['call.extended.v1', 'call.closed.v1', 'call.reopened.v1'] as const;
@@ -38,14 +38,14 @@ const CALL_STORY = ['call.extended.v1', 'call.closed.v1', 'call.reopened.v1'] as
 const SUBJECTS: Record<(typeof DOSSIER_STORY)[number] | (typeof CALL_STORY)[number], RegExp> = {
   'dossier.draft-closing-soon.v1': /^Rappel : plus que 3 jours pour déposer votre dossier « Tiers-lieu de la gare »$/,
   'dossier.submitted.v1': /^Accusé de réception — dossier AAP-2026-000101$/,
-  'dossier.review-started.v1': /^Votre dossier est en instruction — dossier AAP-2026-000101$/,
-  'dossier.complement-requested.v1': /^Demande de compléments — dossier AAP-2026-000101$/,
+  'dossier.review-started.v2': /^Votre dossier est en instruction — dossier AAP-2026-000101$/,
+  'dossier.complement-requested.v2': /^Demande de compléments — dossier AAP-2026-000101$/,
   'dossier.resubmitted.v1': /^Compléments reçus — dossier AAP-2026-000101$/,
-  'dossier.waitlisted.v1': /^Votre dossier est sur liste complémentaire — dossier AAP-2026-000101$/,
-  'dossier.decision-reopened.v1': /^Réexamen de votre dossier — dossier AAP-2026-000101$/,
-  'dossier.accepted.v1': /^Votre dossier est retenu — dossier AAP-2026-000101$/,
-  'dossier.rejected.v1': /^Décision sur votre dossier — dossier AAP-2026-000101$/,
-  'dossier.closed-without-follow-up.v1': /^Votre dossier est classé sans suite — dossier AAP-2026-000101$/,
+  'dossier.waitlisted.v2': /^Votre dossier est sur liste complémentaire — dossier AAP-2026-000101$/,
+  'dossier.decision-reopened.v2': /^Réexamen de votre dossier — dossier AAP-2026-000101$/,
+  'dossier.accepted.v2': /^Votre dossier est retenu — dossier AAP-2026-000101$/,
+  'dossier.rejected.v2': /^Décision sur votre dossier — dossier AAP-2026-000101$/,
+  'dossier.closed-without-follow-up.v2': /^Votre dossier est classé sans suite — dossier AAP-2026-000101$/,
   'dossier.withdrawn.v1': /^Retrait de votre dossier — dossier AAP-2026-000101$/,
   'call.extended.v1': /^Prolongation de l'appel à projets « Fabriques de territoire 2026 »$/,
   'call.closed.v1': /^Clôture de l'appel à projets « Fabriques de territoire 2026 »$/,
@@ -136,8 +136,8 @@ describe('notifications: every applicant-facing event reaches the organisation o
       }
     }
     // The message quotes the motivation of the decision and keeps the reason of a reopening internal.
-    expect(mails.find((m) => eventTypeOf(m) === 'dossier.accepted.v1')!.text).toContain('120 000,00 €');
-    expect(mails.find((m) => eventTypeOf(m) === 'dossier.decision-reopened.v1')!.text).not.toContain('note interne');
+    expect(mails.find((m) => eventTypeOf(m) === 'dossier.accepted.v2')!.text).toContain('120 000,00 €');
+    expect(mails.find((m) => eventTypeOf(m) === 'dossier.decision-reopened.v2')!.text).not.toContain('note interne');
 
     // One inbox item per event for A, newest first, whatever the number of contacts.
     const inbox = await get(`/organisations/${orgA.organisationId}/inbox?pageSize=100`, { roles: ['applicant'], org: orgA.organisationId });
@@ -211,7 +211,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
     const organisation = applicant('216900019', { contacts: [{ name: 'Lyon', email: 'contact@lyon-test.fr' }] });
     await publisher.publish(OrganisationRegistered, { organisation });
     const story = routedEventData({ dossierId: 'dossier-p', number: 'AAP-2026-000601', callId, organisation });
-    const early = await publisher.publish(catalogue.get('dossier.review-started.v1')!, story['dossier.review-started.v1'] as never, { time: '2026-03-05T08:00:00Z' });
+    const early = await publisher.publish(catalogue.get('dossier.review-started.v2')!, story['dossier.review-started.v2'] as never, { time: '2026-03-05T08:00:00Z' });
     const parked = env.database('notification').collection('notifications_parked');
     await eventually(async () => expect(await parked.findOne({ _id: early.id as never })).toMatchObject({ waitingFor: 'dossier dossier-p' }));
     await sleep(500);
@@ -219,7 +219,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
 
     await publisher.publish(DossierSubmitted, story['dossier.submitted.v1'], { time: '2026-03-04T08:00:00Z' });
     await eventually(async () =>
-      expect((await mail.mails()).filter((m) => m.to.includes('contact@lyon-test.fr')).map(eventTypeOf).sort()).toEqual(['dossier.review-started.v1', 'dossier.submitted.v1']),
+      expect((await mail.mails()).filter((m) => m.to.includes('contact@lyon-test.fr')).map(eventTypeOf).sort()).toEqual(['dossier.review-started.v2', 'dossier.submitted.v1']),
     );
     expect(await parked.countDocuments({ _id: early.id as never })).toBe(0);
   });

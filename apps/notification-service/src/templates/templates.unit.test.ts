@@ -96,14 +96,14 @@ describe('wording', () => {
   });
 
   it('writes amounts in euros, French style, and quotes the motivation', () => {
-    const message = renderMessage(dossierAccepted, modelFor(data['dossier.accepted.v1']));
+    const message = renderMessage(dossierAccepted, modelFor(data['dossier.accepted.v2']));
     expect(message.text).toContain('- Subvention accordée : 120 000,00 €');
     expect(message.text).toContain('> Projet structurant pour le territoire.');
     expect(message.html).toContain('<blockquote');
   });
 
   it('keeps the committee’s internal reason for reopening out of the message', () => {
-    const message = renderMessage(dossierDecisionReopened, modelFor(data['dossier.decision-reopened.v1']));
+    const message = renderMessage(dossierDecisionReopened, modelFor(data['dossier.decision-reopened.v2']));
     expect(message.text).not.toContain('note interne');
     expect(message.html).not.toContain('note interne');
   });

@@ -84,19 +84,19 @@ export function routedEventData(story: DossierStory) {
   const { dossierId, number, callId, organisation } = story;
   const dossier = dossierSnapshot(dossierId, number, callId, organisation);
   const ref = { dossierId, number, callId, waveId: 'w1', organisationId: organisation.organisationId };
-  const evaluation = { dossierId, callId, at: '2026-04-10T09:00:00+02:00' };
+  const evaluation = { ...ref, at: '2026-04-10T09:00:00+02:00' };
   const call = callSnapshot(callId);
   return {
     'dossier.draft-closing-soon.v1': { dossierId, callId, waveId: 'w1', organisationId: organisation.organisationId, title: dossier.project.title, closesAt: call.closesAt, daysLeft: 3 },
     'dossier.submitted.v1': { dossier },
-    'dossier.review-started.v1': { ...evaluation },
-    'dossier.complement-requested.v1': { ...evaluation, complementRequestId: 'cr-1', message: 'Merci de joindre le plan de financement signé & daté <urgent>.', dueDate: '2026-04-30' },
+    'dossier.review-started.v2': { ...evaluation },
+    'dossier.complement-requested.v2': { ...evaluation, complementRequestId: 'cr-1', message: 'Merci de joindre le plan de financement signé & daté <urgent>.', dueDate: '2026-04-30' },
     'dossier.resubmitted.v1': { dossier, complementRequestId: 'cr-1', answer: 'Plan de financement joint.' },
-    'dossier.waitlisted.v1': { ...evaluation, rank: 2, motivation: 'Projet solide, crédits insuffisants à ce stade.' },
-    'dossier.decision-reopened.v1': { ...evaluation, reason: 'Crédits libérés par un désistement (note interne).' },
-    'dossier.accepted.v1': { ...evaluation, grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' },
-    'dossier.rejected.v1': { ...evaluation, motivation: 'Projet hors du périmètre de l’appel.', reasons: ['Territoire non éligible'], ineligible: false },
-    'dossier.closed-without-follow-up.v1': { ...evaluation, motivation: 'Le porteur a renoncé au projet.' },
+    'dossier.waitlisted.v2': { ...evaluation, rank: 2, motivation: 'Projet solide, crédits insuffisants à ce stade.' },
+    'dossier.decision-reopened.v2': { ...evaluation, reason: 'Crédits libérés par un désistement (note interne).' },
+    'dossier.accepted.v2': { ...evaluation, grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' },
+    'dossier.rejected.v2': { ...evaluation, motivation: 'Projet hors du périmètre de l’appel.', reasons: ['Territoire non éligible'], ineligible: false },
+    'dossier.closed-without-follow-up.v2': { ...evaluation, motivation: 'Le porteur a renoncé au projet.' },
     'dossier.withdrawn.v1': { ...ref, reason: 'Projet reporté', withdrawnAt: '2026-04-20T10:00:00+02:00', requestedGrantCents: 15_000_000 },
     'call.extended.v1': { call: { ...call, closesAt: '2026-04-15T23:59:59+02:00', version: 2 }, reason: 'Forte demande des territoires', previousClosesAt: call.closesAt },
     'call.closed.v1': { call: { ...call, status: 'closed' as const, closedAt: '2026-04-15T23:59:59+02:00', version: 3 }, reason: 'closing-time' as const },

@@ -39,10 +39,10 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     // Published out of order on purpose: the evaluation service's events first, then the
     // submission service's, then the call's. The timeline orders them by when they happened.
     const steps: Array<[string, string]> = [
-      ['dossier.review-started.v1', at(10)],
-      ['dossier.complement-requested.v1', at(12)],
-      ['dossier.decision-reopened.v1', at(20)],
-      ['dossier.accepted.v1', at(25)],
+      ['dossier.review-started.v2', at(10)],
+      ['dossier.complement-requested.v2', at(12)],
+      ['dossier.decision-reopened.v2', at(20)],
+      ['dossier.accepted.v2', at(25)],
       ['dossier.draft-closing-soon.v1', at(2)],
       ['dossier.submitted.v1', at(5)],
       ['dossier.resubmitted.v1', at(15)],
@@ -75,20 +75,20 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       ['dossier.draft-closing-soon.v1', 'submission'],
       ['dossier.submitted.v1', 'submission'],
       ['call.extended.v1', 'submission'],
-      ['dossier.review-started.v1', 'evaluation'],
-      ['dossier.complement-requested.v1', 'evaluation'],
+      ['dossier.review-started.v2', 'evaluation'],
+      ['dossier.complement-requested.v2', 'evaluation'],
       ['dossier.resubmitted.v1', 'submission'],
-      ['dossier.decision-reopened.v1', 'evaluation'],
-      ['dossier.accepted.v1', 'evaluation'],
+      ['dossier.decision-reopened.v2', 'evaluation'],
+      ['dossier.accepted.v2', 'evaluation'],
     ]);
     const times = timeline.entries.map((e) => e.occurredAt);
     expect([...times].sort()).toEqual(times);
     // Staff see everything, internal fields included, with the correlation of each event.
-    const reopened = timeline.entries.find((e) => e.type === 'dossier.decision-reopened.v1')!;
+    const reopened = timeline.entries.find((e) => e.type === 'dossier.decision-reopened.v2')!;
     expect(reopened.details).toMatchObject({ reason: 'Crédits libérés par un désistement (note interne).' });
     expect(reopened.correlationId).toBeDefined();
     expect(timeline.entries.find((e) => e.type === 'dossier.submitted.v1')!.details).toHaveProperty('dossier.budget.requestedGrantCents', 15_000_000);
-    expect(timeline.entries.find((e) => e.type === 'dossier.accepted.v1')!.summary).toBe('Dossier retenu par le comité');
+    expect(timeline.entries.find((e) => e.type === 'dossier.accepted.v2')!.summary).toBe('Dossier retenu par le comité');
   });
 
   it('shows the applicant its own dossier through the allow-list only: no internal reason, no full snapshot', async () => {
@@ -98,15 +98,15 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     expect(timeline.view).toBe('applicant');
     expect(timeline.entries).toHaveLength(9);
     const byType = Object.fromEntries(timeline.entries.map((e) => [e.type, e]));
-    expect(byType['dossier.decision-reopened.v1']!.details).toEqual({});
-    expect(byType['dossier.accepted.v1']!.details).toEqual({ grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' });
+    expect(byType['dossier.decision-reopened.v2']!.details).toEqual({});
+    expect(byType['dossier.accepted.v2']!.details).toEqual({ grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' });
     expect(byType['dossier.submitted.v1']!.details).toEqual({
       number: 'AAP-2026-000777',
       submittedAt: '2026-03-02T10:15:00+01:00',
       contentHash: 'a'.repeat(64),
       title: 'Tiers-lieu de la gare',
     });
-    expect(byType['dossier.complement-requested.v1']!.details).toMatchObject({ message: expect.stringContaining('plan de financement') });
+    expect(byType['dossier.complement-requested.v2']!.details).toMatchObject({ message: expect.stringContaining('plan de financement') });
     expect(JSON.stringify(timeline)).not.toContain('note interne');
     expect(timeline.entries.every((e) => e.correlationId === undefined)).toBe(true);
     // Staff can preview exactly what the applicant sees.
@@ -129,12 +129,12 @@ describe('timeline: the history of a dossier, from every service, in order', () 
   });
 
   it('a redelivered event adds no second entry', async () => {
-    const accepted = published.find((e) => e.type === 'dossier.accepted.v1')!;
+    const accepted = published.find((e) => e.type === 'dossier.accepted.v2')!;
     await env.database('notification').collection('processed_events').deleteOne({ _id: accepted.id as never });
-    await publisher.redeliver(accepted, catalogue.get('dossier.accepted.v1')!);
+    await publisher.redeliver(accepted, catalogue.get('dossier.accepted.v2')!);
     await eventually(async () => expect(await env.database('notification').collection('processed_events').countDocuments({ _id: accepted.id as never })).toBe(1));
     const timeline = (await (await read('/dossiers/dossier-t/timeline', { roles: ['admin'] })).json()) as Timeline;
-    expect(timeline.entries.filter((e) => e.type === 'dossier.accepted.v1')).toHaveLength(1);
+    expect(timeline.entries.filter((e) => e.type === 'dossier.accepted.v2')).toHaveLength(1);
   });
 
   it('documents its HTTP API (OpenAPI) and its events (AsyncAPI)', async () => {

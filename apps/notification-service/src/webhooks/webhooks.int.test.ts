@@ -85,10 +85,10 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
   let secret: string;
 
   it('registers a webhook for the organisation’s events and shows its secret once', async () => {
-    const created = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v1'], description: 'Notre GRC' });
+    const created = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v2'], description: 'Notre GRC' });
     expect(created.status).toBe(201);
     const body = (await created.json()) as { webhookId: string; secret: string; organisationId: string; scope: string };
-    expect(body).toMatchObject({ organisationId: organisation.organisationId, scope: 'organisation', eventTypes: ['dossier.accepted.v1'] });
+    expect(body).toMatchObject({ organisationId: organisation.organisationId, scope: 'organisation', eventTypes: ['dossier.accepted.v2'] });
     expect(body.secret).toMatch(/^whsec_/);
     ({ webhookId, secret } = body);
 
@@ -99,19 +99,19 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
   });
 
   it('refuses a non-http URL, and event types an organisation may not subscribe to', async () => {
-    const ftp = await call('POST', '/webhooks', asApplicant, { url: 'ftp://example.fr/hook', eventTypes: ['dossier.accepted.v1'] });
+    const ftp = await call('POST', '/webhooks', asApplicant, { url: 'ftp://example.fr/hook', eventTypes: ['dossier.accepted.v2'] });
     expect(ftp.status).toBe(400);
     expect(((await ftp.json()) as { errors: Array<{ name: string }> }).errors).toEqual([expect.objectContaining({ name: 'url' })]);
-    const types = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v1', 'organisation.registered.v1', 'nope.v1'] });
+    const types = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v2', 'organisation.registered.v1', 'nope.v1'] });
     expect(types.status).toBe(422);
     expect(((await types.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer)).toEqual(['#/eventTypes/1', '#/eventTypes/2']);
-    expect((await call('POST', '/webhooks', { roles: ['reviewer'] }, { url: flaky.url, eventTypes: ['dossier.accepted.v1'] })).status).toBe(403);
+    expect((await call('POST', '/webhooks', { roles: ['reviewer'] }, { url: flaky.url, eventTypes: ['dossier.accepted.v2'] })).status).toBe(403);
   });
 
   it('a receiver failing twice then succeeding gets the event once, with a valid signature at each attempt', async () => {
     const story = routedEventData({ dossierId: 'dossier-w', number: 'AAP-2026-000900', callId: 'call-w', organisation });
     await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']); // not subscribed: not sent
-    const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v1']);
+    const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
 
     await eventually(() => expect(flaky.received.map((r) => r.answered)).toEqual([500, 500, 200]), { timeoutMs: 20_000 });
     await sleep(1_500); // backoff would have brought a 4th attempt by now
@@ -129,7 +129,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     expect(JSON.parse(flaky.received[2]!.body)).toMatchObject({
       specversion: '1.0',
       id: accepted.id,
-      type: 'dossier.accepted.v1',
+      type: 'dossier.accepted.v2',
       source: '/aap/evaluation',
       subject: 'dossier-w',
       datacontenttype: 'application/json',
@@ -143,7 +143,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const log = await eventually(async () => {
       const page = (await (await call('GET', `/webhooks/${webhookId}/deliveries`, asApplicant)).json()) as { items: Delivery[] };
       expect(page.items).toHaveLength(1);
-      expect(page.items[0]).toMatchObject({ status: 'sent', attempts: 3, eventType: 'dossier.accepted.v1' });
+      expect(page.items[0]).toMatchObject({ status: 'sent', attempts: 3, eventType: 'dossier.accepted.v2' });
       return page.items[0]!;
     });
     expect(log.log.map((l) => [l.outcome, l.statusCode])).toEqual([
@@ -205,7 +205,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const before = flaky.received.length;
     const story = routedEventData({ dossierId: 'dossier-z', number: 'AAP-2026-000902', callId: 'call-w', organisation });
     await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
-    await publisher.publish(DossierAccepted, story['dossier.accepted.v1']);
+    await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
     await eventually(async () => expect((await mail.mails()).filter((m) => m.subject.includes('AAP-2026-000902'))).toHaveLength(4));
     await sleep(500);
     expect(flaky.received).toHaveLength(before);

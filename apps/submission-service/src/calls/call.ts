@@ -1,4 +1,8 @@
 import {
+  accepted,
+  emit,
+  refused,
+  wrongStatus,
   CallClosed,
   CallExtended,
   CallPublished,
@@ -7,8 +11,8 @@ import {
   type CallRules,
   type CallSnapshot,
   type CallStatus,
-  type EventData,
-  type EventDefinition,
+  type Decision,
+  type Violation,
 } from '@aap/contracts';
 
 /**
@@ -19,35 +23,17 @@ import {
  * published → published (extend); published → unpublished. Rules are edited only in draft.
  */
 
-/** A broken business rule: `name` is stable (problem `errors[].name`), `detail` says what to fix. */
-export interface Violation {
-  name: string;
-  detail: string;
-}
-
-export interface CallEvent {
-  definition: EventDefinition;
-  data: unknown;
-}
-
-export type Decision =
-  | { outcome: 'accepted'; call: CallSnapshot; event?: CallEvent }
-  | { outcome: 'wrong-status'; status: CallStatus; detail: string }
-  | { outcome: 'refused'; violations: Violation[] };
+/** A call's decision: the next call and its event, or a refusal (see `Decision` in @aap/contracts). */
+export type CallDecision = Decision<CallSnapshot>;
+export type { Violation };
 
 /** Décret 2018-514 art. 12: an advance of at most 30 %, interim payments of at most 80 % cumulated. */
 export const MAX_ADVANCE_BPS = 3_000;
 export const MAX_INTERIM_CAP_BPS = 8_000;
 
 const instant = (iso: string) => Date.parse(iso);
-const event = <D extends EventDefinition>(definition: D, data: EventData<D>): CallEvent => ({ definition, data });
-const accepted = (call: CallSnapshot, emitted?: CallEvent): Decision => ({ outcome: 'accepted', call, ...(emitted ? { event: emitted } : {}) });
-const refused = (violations: Violation[]): Decision => ({ outcome: 'refused', violations });
-const wrongStatus = (call: CallSnapshot, action: string, expected: CallStatus): Decision => ({
-  outcome: 'wrong-status',
-  status: call.status,
-  detail: `call ${call.callId} is ${call.status}: only a ${expected} call can be ${action}`,
-});
+const wrongStatusOf = (call: CallSnapshot, action: string, expected: CallStatus): CallDecision =>
+  wrongStatus(call.status, `call ${call.callId} is ${call.status}: only a ${expected} call can be ${action}`);
 
 /** The closing instant of a call: its last wave's (waves are chronological). */
 export function closesAtOf(waves: CallRules['waves']): string {
@@ -120,74 +106,74 @@ const withClosingTime = (call: CallSnapshot, closesAt: string): Pick<CallSnapsho
   closesAt,
 });
 
-export function createCall(command: { callId: string; rules: CallRules }): Decision {
+export function createCall(command: { callId: string; rules: CallRules }): CallDecision {
   const violations = consistencyViolations(command.rules);
   if (violations.length) return refused(violations);
   return accepted({ ...command.rules, callId: command.callId, status: 'draft', closesAt: closesAtOf(command.rules.waves), version: 1 });
 }
 
 /** Replaces the rules of a draft; a published call is changed only by extending or reopening it. */
-export function editCall(call: CallSnapshot, rules: CallRules): Decision {
-  if (call.status !== 'draft') return wrongStatus(call, 'edited', 'draft');
+export function editCall(call: CallSnapshot, rules: CallRules): CallDecision {
+  if (call.status !== 'draft') return wrongStatusOf(call, 'edited', 'draft');
   const violations = consistencyViolations(rules);
   if (violations.length) return refused(violations);
   return accepted({ ...rules, callId: call.callId, status: 'draft', closesAt: closesAtOf(rules.waves), version: call.version + 1 });
 }
 
-export function publishCall(call: CallSnapshot, now: Date): Decision {
-  if (call.status !== 'draft') return wrongStatus(call, 'published', 'draft');
+export function publishCall(call: CallSnapshot, now: Date): CallDecision {
+  if (call.status !== 'draft') return wrongStatusOf(call, 'published', 'draft');
   const violations = consistencyViolations(call);
   if (!(instant(call.closesAt) > now.getTime())) {
     violations.push({ name: 'closing-time-in-future', detail: `the call would close at ${call.closesAt}, which is already past` });
   }
   if (violations.length) return refused(violations);
   const next: CallSnapshot = { ...call, status: 'published', publishedAt: now.toISOString(), version: call.version + 1 };
-  return accepted(next, event(CallPublished, { call: next }));
+  return accepted(next, emit(CallPublished, { call: next }));
 }
 
 /** Closed by its programme manager, at any time while published. */
-export function closeCall(call: CallSnapshot, command: { note?: string }, now: Date): Decision {
-  if (call.status !== 'published') return wrongStatus(call, 'closed', 'published');
+export function closeCall(call: CallSnapshot, command: { note?: string }, now: Date): CallDecision {
+  if (call.status !== 'published') return wrongStatusOf(call, 'closed', 'published');
   const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString(), version: call.version + 1 };
   const note = command.note?.trim();
-  return accepted(next, event(CallClosed, { call: next, reason: 'manual', ...(note ? { note } : {}) }));
+  return accepted(next, emit(CallClosed, { call: next, reason: 'manual', ...(note ? { note } : {}) }));
 }
 
 /** Closed by the platform once its closing time is reached. */
-export function closeAtClosingTime(call: CallSnapshot, now: Date): Decision {
-  if (call.status !== 'published') return wrongStatus(call, 'closed', 'published');
+export function closeAtClosingTime(call: CallSnapshot, now: Date): CallDecision {
+  if (call.status !== 'published') return wrongStatusOf(call, 'closed', 'published');
   if (instant(call.closesAt) > now.getTime()) {
     return refused([{ name: 'closing-time-not-reached', detail: `the call closes at ${call.closesAt}` }]);
   }
   const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString(), version: call.version + 1 };
-  return accepted(next, event(CallClosed, { call: next, reason: 'closing-time' }));
+  return accepted(next, emit(CallClosed, { call: next, reason: 'closing-time' }));
 }
 
 /** Moves the last wave's closing time later while the call is open. */
-export function extendCall(call: CallSnapshot, command: { closesAt: string; reason?: string }, now: Date): Decision {
-  if (call.status !== 'published') return wrongStatus(call, 'extended', 'published');
+export function extendCall(call: CallSnapshot, command: { closesAt: string; reason?: string }, now: Date): CallDecision {
+  if (call.status !== 'published') return wrongStatusOf(call, 'extended', 'published');
   const violations = [...reasonViolations(command.reason), ...closingTimeViolations(call, command.closesAt, now)];
   if (violations.length) return refused(violations);
   const next: CallSnapshot = { ...call, ...withClosingTime(call, command.closesAt), version: call.version + 1 };
-  return accepted(next, event(CallExtended, { call: next, reason: command.reason!.trim(), previousClosesAt: call.closesAt }));
+  return accepted(next, emit(CallExtended, { call: next, reason: command.reason!.trim(), previousClosesAt: call.closesAt }));
 }
 
 /** Publishes a closed call again, its last wave closing later. */
-export function reopenCall(call: CallSnapshot, command: { closesAt: string; reason?: string }, now: Date): Decision {
-  if (call.status !== 'closed') return wrongStatus(call, 'reopened', 'closed');
+export function reopenCall(call: CallSnapshot, command: { closesAt: string; reason?: string }, now: Date): CallDecision {
+  if (call.status !== 'closed') return wrongStatusOf(call, 'reopened', 'closed');
   const violations = [...reasonViolations(command.reason), ...closingTimeViolations(call, command.closesAt, now)];
   if (violations.length) return refused(violations);
   const { closedAt: _closedAt, ...open } = call;
   const next: CallSnapshot = { ...open, ...withClosingTime(call, command.closesAt), status: 'published', version: call.version + 1 };
-  return accepted(next, event(CallReopened, { call: next, reason: command.reason!.trim() }));
+  return accepted(next, emit(CallReopened, { call: next, reason: command.reason!.trim() }));
 }
 
 /** Withdraws a published call from publication; applicants no longer see it. */
-export function unpublishCall(call: CallSnapshot, command: { reason?: string }): Decision {
-  if (call.status !== 'published') return wrongStatus(call, 'unpublished', 'published');
+export function unpublishCall(call: CallSnapshot, command: { reason?: string }): CallDecision {
+  if (call.status !== 'published') return wrongStatusOf(call, 'unpublished', 'published');
   const next: CallSnapshot = { ...call, status: 'unpublished', version: call.version + 1 };
   const reason = command.reason?.trim();
-  return accepted(next, event(CallUnpublished, { call: next, ...(reason ? { reason } : {}) }));
+  return accepted(next, emit(CallUnpublished, { call: next, ...(reason ? { reason } : {}) }));
 }
 
 const parisFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'full', timeStyle: 'long' });

@@ -11,7 +11,7 @@ import {
   publishCall,
   reopenCall,
   unpublishCall,
-  type Decision,
+  type CallDecision,
 } from './call';
 import { passNumeriqueCallRules } from './pass-numerique';
 
@@ -30,11 +30,11 @@ const callIn = (status: CallStatus, overrides: Partial<CallSnapshot> = {}): Call
   ...overrides,
 });
 
-function acceptedOf(decision: Decision) {
+function acceptedOf(decision: CallDecision) {
   if (decision.outcome !== 'accepted') throw new Error(`expected an accepted decision, got ${JSON.stringify(decision)}`);
   return decision;
 }
-const violationNames = (decision: Decision) => (decision.outcome === 'refused' ? decision.violations.map((v) => v.name) : decision);
+const violationNames = (decision: CallDecision) => (decision.outcome === 'refused' ? decision.violations.map((v) => v.name) : decision);
 
 const wave = (waveId: string, opensAt: string, closesAt: string) => ({ waveId, label: waveId, opensAt, closesAt });
 
@@ -100,14 +100,14 @@ describe('create', () => {
   it('given consistent rules, when creating, then a draft at version 1 closing with its last wave, and no event', () => {
     const decision = acceptedOf(createCall({ callId: 'pass-numerique-2026-abc123', rules: rules() }));
 
-    expect(decision.call).toEqual({ ...rules(), callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 1 });
-    expect(decision.event).toBeUndefined();
+    expect(decision.state).toEqual({ ...rules(), callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 1 });
+    expect(decision.events).toEqual([]);
   });
 
   it('given several waves, when creating, then the call closes when its last wave closes', () => {
     const waves = [wave('v1', '2026-03-01T00:00:00+01:00', '2026-04-30T23:59:59+02:00'), wave('v2', '2026-05-01T00:00:00+02:00', '2026-06-30T23:59:59+02:00')];
 
-    expect(acceptedOf(createCall({ callId: 'c', rules: rules({ waves }) })).call.closesAt).toBe('2026-06-30T23:59:59+02:00');
+    expect(acceptedOf(createCall({ callId: 'c', rules: rules({ waves }) })).state.closesAt).toBe('2026-06-30T23:59:59+02:00');
   });
 
   it('given inconsistent rules, when creating, then refused with their violations', () => {
@@ -127,8 +127,8 @@ describe('edit', () => {
 
     const decision = acceptedOf(editCall(callIn('draft'), edited));
 
-    expect(decision.call).toEqual({ ...edited, callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 4 });
-    expect(decision.event).toBeUndefined();
+    expect(decision.state).toEqual({ ...edited, callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 4 });
+    expect(decision.events).toEqual([]);
   });
 
   it('given a draft, when editing with inconsistent rules, then refused with the violations', () => {
@@ -144,8 +144,8 @@ describe('publish', () => {
   it('given a consistent draft closing in the future, when publishing, then published now and call.published carries the whole call', () => {
     const decision = acceptedOf(publishCall(callIn('draft'), NOW));
 
-    expect(decision.call).toEqual({ ...callIn('draft'), status: 'published', publishedAt: NOW.toISOString(), version: 4 });
-    expect(decision.event).toEqual({ definition: CallPublished, data: { call: decision.call } });
+    expect(decision.state).toEqual({ ...callIn('draft'), status: 'published', publishedAt: NOW.toISOString(), version: 4 });
+    expect(decision.events).toEqual([{ definition: CallPublished, data: { call: decision.state } }]);
   });
 
   it('given a draft whose closing time is past, when publishing, then refused: closing-time-in-future', () => {
@@ -171,12 +171,12 @@ describe('close manually', () => {
   it('given a published call, when its manager closes it, then closed now and call.closed says manual, with the note', () => {
     const decision = acceptedOf(closeCall(callIn('published'), { note: ' Enveloppe épuisée ' }, NOW));
 
-    expect(decision.call).toEqual({ ...callIn('published'), status: 'closed', closedAt: NOW.toISOString(), version: 4 });
-    expect(decision.event).toEqual({ definition: CallClosed, data: { call: decision.call, reason: 'manual', note: 'Enveloppe épuisée' } });
+    expect(decision.state).toEqual({ ...callIn('published'), status: 'closed', closedAt: NOW.toISOString(), version: 4 });
+    expect(decision.events).toEqual([{ definition: CallClosed, data: { call: decision.state, reason: 'manual', note: 'Enveloppe épuisée' } }]);
   });
 
   it('given a published call, when closing without a note, then the event carries none', () => {
-    expect(acceptedOf(closeCall(callIn('published'), {}, NOW)).event!.data).not.toHaveProperty('note');
+    expect(acceptedOf(closeCall(callIn('published'), {}, NOW)).events[0]!.data).not.toHaveProperty('note');
   });
 
   it.each<CallStatus>(['draft', 'closed', 'unpublished'])('given a %s call, when closing, then refused as the wrong status', (status) => {
@@ -190,8 +190,8 @@ describe('close at closing time', () => {
 
     const decision = acceptedOf(closeAtClosingTime(callIn('published'), at));
 
-    expect(decision.call).toMatchObject({ status: 'closed', closedAt: at.toISOString(), version: 4 });
-    expect(decision.event).toEqual({ definition: CallClosed, data: { call: decision.call, reason: 'closing-time' } });
+    expect(decision.state).toMatchObject({ status: 'closed', closedAt: at.toISOString(), version: 4 });
+    expect(decision.events).toEqual([{ definition: CallClosed, data: { call: decision.state, reason: 'closing-time' } }]);
   });
 
   it('given a published call still open, when the scheduler runs, then refused: closing-time-not-reached', () => {
@@ -209,13 +209,13 @@ describe('extend', () => {
   it("given a published call, when extended with a reason, then its last wave closes later and call.extended gives the previous closing time", () => {
     const decision = acceptedOf(extendCall(callIn('published'), { closesAt: later, reason: ' Demande des EPCI ' }, NOW));
 
-    expect(decision.call).toEqual({
+    expect(decision.state).toEqual({
       ...callIn('published'),
       waves: [{ ...callIn('published').waves[0]!, closesAt: later }],
       closesAt: later,
       version: 4,
     });
-    expect(decision.event).toEqual({ definition: CallExtended, data: { call: decision.call, reason: 'Demande des EPCI', previousClosesAt: CLOSES_AT } });
+    expect(decision.events).toEqual([{ definition: CallExtended, data: { call: decision.state, reason: 'Demande des EPCI', previousClosesAt: CLOSES_AT } }]);
   });
 
   it('given several waves, when extended, then only the last wave moves', () => {
@@ -223,7 +223,7 @@ describe('extend', () => {
 
     const decision = acceptedOf(extendCall(callIn('published', { waves }), { closesAt: later, reason: 'r' }, NOW));
 
-    expect(decision.call.waves).toEqual([waves[0], { ...waves[1], closesAt: later }]);
+    expect(decision.state.waves).toEqual([waves[0], { ...waves[1], closesAt: later }]);
   });
 
   it('given a published call, when extended to an earlier or the same time, then refused: closing-time-later', () => {
@@ -253,8 +253,8 @@ describe('reopen', () => {
     const decision = acceptedOf(reopenCall(callIn('closed'), { closesAt: later, reason: 'Report de la date limite' }, NOW));
 
     const { closedAt: _closedAt, ...open } = callIn('closed');
-    expect(decision.call).toEqual({ ...open, status: 'published', waves: [{ ...open.waves[0]!, closesAt: later }], closesAt: later, version: 4 });
-    expect(decision.event).toEqual({ definition: CallReopened, data: { call: decision.call, reason: 'Report de la date limite' } });
+    expect(decision.state).toEqual({ ...open, status: 'published', waves: [{ ...open.waves[0]!, closesAt: later }], closesAt: later, version: 4 });
+    expect(decision.events).toEqual([{ definition: CallReopened, data: { call: decision.state, reason: 'Report de la date limite' } }]);
   });
 
   it('given a closed call, when reopened without a reason, then refused: reason-required', () => {
@@ -288,12 +288,12 @@ describe('unpublish', () => {
   it('given a published call, when unpublished with a reason, then unpublished and call.unpublished carries it', () => {
     const decision = acceptedOf(unpublishCall(callIn('published'), { reason: 'Publié par erreur' }));
 
-    expect(decision.call).toEqual({ ...callIn('published'), status: 'unpublished', version: 4 });
-    expect(decision.event).toEqual({ definition: CallUnpublished, data: { call: decision.call, reason: 'Publié par erreur' } });
+    expect(decision.state).toEqual({ ...callIn('published'), status: 'unpublished', version: 4 });
+    expect(decision.events).toEqual([{ definition: CallUnpublished, data: { call: decision.state, reason: 'Publié par erreur' } }]);
   });
 
   it('given a published call, when unpublished without a reason, then the event carries none', () => {
-    expect(acceptedOf(unpublishCall(callIn('published'), {})).event!.data).toEqual({ call: expect.objectContaining({ status: 'unpublished' }) });
+    expect(acceptedOf(unpublishCall(callIn('published'), {})).events[0]!.data).toEqual({ call: expect.objectContaining({ status: 'unpublished' }) });
   });
 
   it.each<CallStatus>(['draft', 'closed', 'unpublished'])('given a %s call, when unpublishing, then refused as the wrong status', (status) => {

@@ -4,7 +4,7 @@ import { CallPublished, callSnapshot, eventTopicName, type CallRules } from '@aa
 import type { Role } from '@aap/http';
 import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
 import { service as submission } from '@aap/submission-service';
-import type { CallView } from './call-routes';
+import type { CallView } from './call.routes';
 import { createPublishedCall, passNumeriqueCallRules } from './testing';
 
 const env = useTestEnvironment();

@@ -1,8 +1,8 @@
 import type { CallSnapshot } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
 import { closeAtClosingTime } from './call';
-import { callStore } from './call-store';
-import { registerCallRoutes } from './call-routes';
+import { callStore } from './call.store';
+import { registerCallRoutes } from './call.routes';
 
 /** Read access to the calls, for the other slices of the submission service (dossiers). */
 export interface CallRepository {
@@ -18,7 +18,7 @@ export function registerCalls(context: ServiceContext): CallRepository {
     for (const call of await store.dueForClosing(now)) {
       const decision = closeAtClosingTime(call, now);
       // A lost race means another instance (or a manager) closed it first: nothing left to do.
-      if (decision.outcome === 'accepted' && (await store.record(call, decision.call, decision.event))) {
+      if (decision.outcome === 'accepted' && (await store.record(call, decision.state, context.events(decision.events)))) {
         context.logger.info({ callId: call.callId, closesAt: call.closesAt }, 'call closed at its closing time');
       }
     }

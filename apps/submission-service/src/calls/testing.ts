@@ -1,6 +1,6 @@
 import type { CallRules } from '@aap/contracts';
 import { authHeaders } from '@aap/test-harness';
-import type { CallView } from './call-routes';
+import type { CallView } from './call.routes';
 import { passNumeriqueCallRules } from './pass-numerique';
 
 export { passNumeriqueCallRules };

@@ -210,6 +210,11 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     return dossierId;
   }
   const statusOf = async (dossierId: string) => (await call('GET', `/dossiers/${dossierId}`, { headers: await manager() })).body.status;
+  /** The dossier reference every dossier event carries. */
+  const referenceOf = async (dossierId: string) => {
+    const { number, callId, waveId, organisationId } = (await call('GET', `/dossiers/${dossierId}`, { headers: await manager() })).body;
+    return { dossierId, number, callId, waveId, organisationId };
+  };
 
   it('withdraws before a decision and publishes dossier.withdrawn; a second withdraw is a conflict', async () => {
     const dossierId = await submitted();
@@ -223,13 +228,14 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
 
   it('applies the evaluation events from the broker: review, complement, answer, acceptance, reopening — each once', async () => {
     const dossierId = await submitted();
+    const ref = await referenceOf(dossierId);
     const at = () => new Date().toISOString();
-    const reviewStarted = newEvent('evaluation', DossierReviewStarted, { dossierId, callId, at: at() });
+    const reviewStarted = newEvent('evaluation', DossierReviewStarted, { ...ref, at: at() });
     await publishEvaluation(reviewStarted);
     await publishEvaluation(reviewStarted); // redelivered: applied once
     await eventually(async () => expect(await statusOf(dossierId)).toBe('under-review'));
 
-    await publishEvaluation(newEvent('evaluation', DossierComplementRequested, { dossierId, callId, at: at(), complementRequestId: 'cr-1', message: 'Joindre le plan de financement signé' }));
+    await publishEvaluation(newEvent('evaluation', DossierComplementRequested, { ...ref, at: at(), complementRequestId: 'cr-1', message: 'Joindre le plan de financement signé' }));
     await eventually(async () => expect(await statusOf(dossierId)).toBe('complement-requested'));
 
     // The applicant may edit while complements are requested, then answers.
@@ -239,7 +245,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     expect(await statusOf(dossierId)).toBe('under-review');
     expect((await call('POST', `/dossiers/${dossierId}/complements/cr-1/answer`, { headers: await applicant(LYON), body: { answer: 'encore' } })).status).toBe(409);
 
-    await publishEvaluation(newEvent('evaluation', DossierAccepted, { dossierId, callId, at: at(), grantCents: 2_000_000, motivation: 'Projet solide' }));
+    await publishEvaluation(newEvent('evaluation', DossierAccepted, { ...ref, at: at(), grantCents: 2_000_000, motivation: 'Projet solide' }));
     await eventually(async () => expect(await statusOf(dossierId)).toBe('accepted'));
     const view = await call('GET', `/dossiers/${dossierId}`, { headers: await applicant(LYON) });
     expect(view.body.decision).toMatchObject({ kind: 'accepted', grantCents: 2_000_000, motivation: 'Projet solide' });
@@ -247,7 +253,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     // Withdrawal after a decision is refused.
     expect((await call('POST', `/dossiers/${dossierId}/withdraw`, { headers: await applicant(LYON), body: {} })).status).toBe(409);
 
-    await publishEvaluation(newEvent('evaluation', DossierDecisionReopened, { dossierId, callId, at: at(), reason: 'erreur matérielle' }));
+    await publishEvaluation(newEvent('evaluation', DossierDecisionReopened, { ...ref, at: at(), reason: 'erreur matérielle' }));
     await eventually(async () => expect(await statusOf(dossierId)).toBe('under-review'));
     const stored = await dossiers().findOne({ _id: dossierId as never });
     expect(stored!.appliedEventIds).toHaveLength(4);
@@ -260,7 +266,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
   it('an impossible decision (accepting a withdrawn dossier) goes to the dead-letter topic with its reason', async () => {
     const dossierId = await submitted();
     await call('POST', `/dossiers/${dossierId}/withdraw`, { headers: await applicant(LYON), body: {} });
-    const accepted = newEvent('evaluation', DossierAccepted, { dossierId, callId, at: new Date().toISOString(), grantCents: 1, motivation: 'x' });
+    const accepted = newEvent('evaluation', DossierAccepted, { ...(await referenceOf(dossierId)), at: new Date().toISOString(), grantCents: 1, motivation: 'x' });
     await publishEvaluation(accepted);
     const dead = await eventually(async () => {
       const messages = (await readTopic(env.kafka(), deadLetterTopicName(env.prefix, 'submission'), { atLeast: 1, settleMs: 200 })).filter((m) => m.headers.ce_id === accepted.envelope.id);

@@ -67,14 +67,21 @@ export const dossierSnapshot = z.object({
 });
 export type DossierSnapshot = z.infer<typeof dossierSnapshot>;
 
-/** What every dossier event says of its dossier, so a consumer can route it (notification, timeline). */
-const dossierRef = {
+/**
+ * What every dossier event says of its dossier, so a consumer can route it (notification, timeline)
+ * without guessing: the same five fields in every `dossier.*` event (inside `dossier` for the events
+ * that carry the whole snapshot, whose applicant holds the organisationId; `number` absent only for a
+ * draft's event such as draft-closing-soon).
+ */
+export const dossierReference = z.object({
   dossierId: z.string(),
   number: z.string(),
   callId: z.string(),
   waveId: z.string(),
   organisationId: z.string(),
-};
+});
+export type DossierReference = z.infer<typeof dossierReference>;
+const dossierRef = dossierReference.shape;
 
 // ── Published by the submission service (topic <prefix>.submission.dossier) ──────────────────────
 
@@ -101,20 +108,22 @@ export const DossierWithdrawn = bySubmission(
 );
 export const DossierDraftClosingSoon = bySubmission(
   'draft-closing-soon',
-  { dossierId: z.string(), callId: z.string(), waveId: z.string(), organisationId: z.string(), title: z.string(), closesAt: isoDateTime, daysLeft: z.number().int().nonnegative() },
+  { ...dossierReference.omit({ number: true }).shape, title: z.string(), closesAt: isoDateTime, daysLeft: z.number().int().nonnegative() },
   (d) => d.dossierId,
   'A draft is still not submitted a few days before its wave closes (reminder).',
 );
 
 // ── Published by the evaluation service (topic <prefix>.evaluation.dossier) ──────────────────────
+// Version 2 carries the whole dossier reference (version 1 carried only dossierId and callId, and no
+// producer ever emitted it outside tests: it left the catalogue with this version).
 
 const byEvaluation = <Shape extends z.ZodRawShape>(name: string, shape: Shape, description: string) =>
   defineEvent({
     name: `dossier.${name}`,
-    version: 1,
+    version: 2,
     producer: 'evaluation',
     aggregate: 'dossier',
-    schema: z.object({ dossierId: z.string(), callId: z.string(), at: isoDateTime, ...shape }),
+    schema: z.object({ ...dossierRef, at: isoDateTime, ...shape }),
     aggregateId: (d) => (d as { dossierId: string }).dossierId,
     description,
   });

@@ -1,9 +1,8 @@
 import { Schema, type FilterQuery, type UpdateQuery } from 'mongoose';
 import { CALL_STATUSES, type CallRules, type CallSnapshot, type CallStatus } from '@aap/contracts';
-import { newEvent, outboxPlugin, withEvents, type OutboxFields } from '@aap/messaging';
+import type { OutboxFields, PendingEvent } from '@aap/messaging';
 import { skipOf, toMongoSort, type Pagination } from '@aap/http';
-import type { ServiceContext } from '@aap/service-runtime';
-import type { CallEvent } from './call';
+import { record, type ServiceContext } from '@aap/service-runtime';
 
 /**
  * A call as stored: the snapshot's fields, with its instants as dates so that closing and sorting
@@ -54,12 +53,10 @@ function callModel(context: ServiceContext) {
       createdBy: { type: String, ...required },
       updatedAt: { type: Date, ...required },
     },
-    { collection: 'calls', versionKey: false },
   );
   schema.index({ status: 1, closesAt: 1 });
   schema.index({ programme: 1 });
-  schema.plugin(outboxPlugin);
-  return context.db.model<CallDocument>('Call', schema);
+  return context.aggregate('Call', schema, { collection: 'calls' });
 }
 
 function toSnapshot(doc: CallDocument): CallSnapshot {
@@ -100,7 +97,6 @@ function stateOf(call: CallSnapshot) {
 
 export function callStore(context: ServiceContext) {
   const Call = callModel(context);
-  context.outbox.track(Call);
 
   return {
     async get(callId: string): Promise<CallSnapshot | null> {
@@ -113,23 +109,17 @@ export function callStore(context: ServiceContext) {
     },
 
     /**
-     * Writes a decided transition and its event in ONE guarded single-document update: it applies
-     * only if the call is still in the status and version it was decided on, so a concurrent command
-     * never applies a transition twice (on FerretDB thanks to the per-document lock of outboxPlugin).
-     * False when the race was lost.
+     * Writes a decided transition and its events in ONE guarded single-document update (`record`):
+     * it applies only if the call still has the version it was decided on, so a concurrent command
+     * never applies a transition twice. False when the race was lost.
      */
-    async record(previous: CallSnapshot, next: CallSnapshot, event?: CallEvent): Promise<boolean> {
+    async record(current: CallSnapshot, next: CallSnapshot, events: PendingEvent[]): Promise<boolean> {
       const unset = (['publishedAt', 'closedAt'] as const).filter((field) => !next[field]);
       const update: UpdateQuery<CallDocument> = {
         $set: { ...stateOf(next), updatedAt: new Date() },
-        $inc: { version: 1 },
         ...(unset.length ? { $unset: Object.fromEntries(unset.map((field) => [field, ''])) } : {}),
       };
-      const result = await Call.updateOne(
-        { _id: previous.callId, status: previous.status, version: previous.version },
-        event ? withEvents(update, [newEvent(context.service, event.definition, event.data)]) : update,
-      );
-      return result.matchedCount === 1;
+      return record(Call, { id: current.callId, version: current.version }, update, events);
     },
 
     async list(query: CallListQuery): Promise<{ items: CallSnapshot[]; total: number }> {

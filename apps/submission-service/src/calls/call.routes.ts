@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CALL_STATUSES, callRules, callSnapshot, callStatus, isoDateTime, wave, type CallSnapshot, type CallStatus } from '@aap/contracts';
-import { callerOf, conflict, notFound, paginated, paginationQuery, ROLES, sortQuery, unprocessable, type Caller, type Role } from '@aap/http';
-import type { ServiceContext } from '@aap/service-runtime';
+import { callerOf, notFound, paginated, paginationQuery, ROLES, sortQuery, type Caller, type Role } from '@aap/http';
+import { acceptedOrThrow, concurrentChange, type ServiceContext } from '@aap/service-runtime';
 import {
   closeCall,
   createCall,
@@ -12,10 +12,9 @@ import {
   publishCall,
   reopenCall,
   unpublishCall,
-  type CallEvent,
-  type Decision,
+  type CallDecision,
 } from './call';
-import type { CallStore } from './call-store';
+import type { CallStore } from './call.store';
 
 const MANAGERS: readonly Role[] = ['programme-manager', 'admin'];
 /** What applicants and the other staff roles may see: never a draft nor a withdrawn call. */
@@ -54,33 +53,16 @@ function newCallId(title: string): string {
   return `${slug || 'call'}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The accepted decision, or the problem answering its refusal. */
-function acceptedOrThrow(decision: Decision): { call: CallSnapshot; event?: CallEvent } {
-  if (decision.outcome === 'wrong-status') {
-    throw conflict(decision.detail, [{ name: 'call-status', in: 'rule', detail: decision.detail }]);
-  }
-  if (decision.outcome === 'refused') {
-    throw unprocessable(
-      `${decision.violations.length} rule(s) refuse this change`,
-      decision.violations.map((v) => ({ name: v.name, in: 'rule', detail: v.detail })),
-    );
-  }
-  return decision;
-}
-
 export function registerCallRoutes(context: ServiceContext, store: CallStore): void {
   const { http } = context;
   const tags = ['calls'];
 
   /** Decides on the current call, then records the outcome with a guarded update; a lost race is a 409. */
-  async function transition(callId: string, decide: (call: CallSnapshot) => Decision): Promise<CallView> {
+  async function transition(callId: string, decide: (call: CallSnapshot) => CallDecision): Promise<CallView> {
     const current = await store.get(callId);
     if (!current) throw notFound(`Call ${callId}`);
-    const { call, event } = acceptedOrThrow(decide(current));
-    if (!(await store.record(current, call, event))) {
-      const detail = `call ${callId} was changed by another request at the same time (from version ${current.version}); reload it and retry`;
-      throw conflict(detail, [{ name: 'concurrent-change', in: 'rule', detail }]);
-    }
+    const { state: call, events } = acceptedOrThrow(decide(current), 'call');
+    if (!(await store.record(current, call, context.events(events)))) throw concurrentChange(`call ${callId}`, current.version);
     return toView(call);
   }
 
@@ -91,7 +73,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
       schema: { tags, summary: 'Create a draft call', body: callRules, response: { 201: callView } },
     },
     async (request, reply) => {
-      const { call } = acceptedOrThrow(createCall({ callId: newCallId(request.body.title), rules: request.body }));
+      const { state: call } = acceptedOrThrow(createCall({ callId: newCallId(request.body.title), rules: request.body }), 'call');
       await store.insert(call, callerOf(request).userId);
       return reply.status(201).header('location', `/calls/${call.callId}`).send(toView(call));
     },
