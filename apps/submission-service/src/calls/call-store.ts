@@ -1,7 +1,7 @@
 import { Schema, type FilterQuery, type UpdateQuery } from 'mongoose';
 import { CALL_STATUSES, type CallRules, type CallSnapshot, type CallStatus } from '@aap/contracts';
 import { newEvent, outboxPlugin, withEvents, type OutboxFields } from '@aap/messaging';
-import { skipOf, toMongoSort, type Pagination } from '@aap/http';
+import { paginate, type Page, type Pagination } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallEvent } from './call';
 
@@ -132,13 +132,9 @@ export function callStore(context: ServiceContext) {
       return result.matchedCount === 1;
     },
 
-    async list(query: CallListQuery): Promise<{ items: CallSnapshot[]; total: number }> {
+    async list(query: CallListQuery): Promise<Page<CallSnapshot>> {
       const filter: FilterQuery<CallDocument> = { status: { $in: query.statuses }, ...(query.programme ? { programme: query.programme } : {}) };
-      const [docs, total] = await Promise.all([
-        Call.find(filter).sort(toMongoSort(query.sort)).skip(skipOf(query)).limit(query.pageSize).lean<CallDocument[]>(),
-        Call.countDocuments(filter),
-      ]);
-      return { items: docs.map(toSnapshot), total };
+      return paginate(Call, filter, query, toSnapshot);
     },
 
     /** Published calls whose closing time is reached, a bounded batch per run. */
