@@ -4,3 +4,5 @@ export * from './health';
 export * from './auth';
 export * from './dev-tokens';
 export * from './pagination';
+export * from './csv';
+export * from './policies';

@@ -1,8 +1,9 @@
+import type { FilterQuery, Model } from 'mongoose';
 import { z } from 'zod';
 
 /** `?page=1&pageSize=20` (at most 100), shared by every list route. */
 export const paginationQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type Pagination = z.infer<typeof paginationQuery>;
@@ -13,8 +14,10 @@ export function sortQuery<const Fields extends readonly [string, ...string[]]>(f
   return z.enum(allowed).default(defaultSort);
 }
 
+export type MongoSort = Record<string, 1 | -1>;
+
 /** The mongo sort of a `sortQuery` value, with `_id` as tie-breaker so pages never overlap. */
-export function toMongoSort(sort: string, fieldMap: Record<string, string> = {}): Record<string, 1 | -1> {
+export function toMongoSort(sort: string, fieldMap: Record<string, string> = {}): MongoSort {
   const descending = sort.startsWith('-');
   const field = descending ? sort.slice(1) : sort;
   return { [fieldMap[field] ?? field]: descending ? -1 : 1, _id: 1 };
@@ -29,4 +32,29 @@ export function paginated<Item extends z.ZodType>(item: Item) {
   });
 }
 
+export interface Page<View> {
+  items: View[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
 export const skipOf = ({ page, pageSize }: Pagination) => (page - 1) * pageSize;
+
+/**
+ * One page of a collection and the total it is taken from, every list route's find/sort/skip/limit/count.
+ * `sort` is a mongo sort or a `sortQuery` value; `_id` always breaks ties so pages never overlap.
+ */
+export async function paginate<Doc, View>(
+  model: Model<Doc>,
+  filter: FilterQuery<Doc>,
+  { page, pageSize, sort }: Pagination & { sort: MongoSort | string },
+  toView: (document: Doc) => View,
+): Promise<Page<View>> {
+  const order = typeof sort === 'string' ? toMongoSort(sort) : { ...sort, _id: sort._id ?? 1 };
+  const [documents, total] = await Promise.all([
+    model.find(filter).sort(order).skip(skipOf({ page, pageSize })).limit(pageSize).lean<Doc[]>(),
+    model.countDocuments(filter),
+  ]);
+  return { items: documents.map(toView), page, pageSize, total };
+}

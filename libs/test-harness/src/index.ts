@@ -1,2 +1,3 @@
 export * from './test-env';
 export * from './service-process';
+export * from './http-client';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginated, paginationQuery, skipOf } from '@aap/http';
+import { paginate, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { NotificationSettings } from '../config';
 import { CHANNELS, DELIVERY_STATUSES, DeliveryQueue, deliveryModel, type Channel, type DeliveryChannel, type DeliveryDocument } from './deliveries';
@@ -37,11 +37,7 @@ export function registerDeliveries(context: ServiceContext, settings: Notificati
     async (request) => {
       const { page, pageSize, ...filters } = request.query;
       const filter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
-      const [items, total] = await Promise.all([
-        queue.model.find(filter).sort({ createdAt: -1, _id: 1 }).skip(skipOf({ page, pageSize })).limit(pageSize).lean<DeliveryDocument[]>(),
-        queue.model.countDocuments(filter),
-      ]);
-      return { items: items.map(toDeliveryView), page, pageSize, total };
+      return paginate(queue.model, filter, { page, pageSize, sort: { createdAt: -1 } }, toDeliveryView);
     },
   );
 

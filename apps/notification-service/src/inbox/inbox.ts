@@ -1,10 +1,9 @@
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
 import { organisationId as organisationIdSchema } from '@aap/contracts';
-import { callerOf, notFound, paginated, paginationQuery, skipOf } from '@aap/http';
+import { callerOf, notFound, paginate, paginated, paginationQuery, policies, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { isDuplicateKey } from '../events';
-import { assertOrganisationAccess, STAFF_ROLES } from '../organisation-access';
 
 /**
  * The in-app inbox of each organisation: one item per (event, organisation), `_id` =
@@ -79,7 +78,6 @@ export class Inbox {
   }
 }
 
-const READERS = ['applicant', ...STAFF_ROLES] as const;
 const params = z.object({ organisationId: organisationIdSchema });
 
 export function registerInbox(context: ServiceContext): Inbox {
@@ -110,7 +108,7 @@ export function registerInbox(context: ServiceContext): Inbox {
   http.get(
     '/organisations/:organisationId/inbox',
     {
-      config: { access: { roles: READERS } },
+      config: { access: { roles: ROLE_SETS.readers } },
       schema: {
         tags: ['inbox'],
         summary: "An organisation's notifications, newest first (an applicant reads its own organisation's only)",
@@ -123,21 +121,17 @@ export function registerInbox(context: ServiceContext): Inbox {
     },
     async (request) => {
       const { organisationId } = request.params;
-      assertOrganisationAccess(callerOf(request), organisationId, `Inbox of ${organisationId}`);
+      policies.ownOrganisation(callerOf(request), organisationId, `Inbox of ${organisationId}`);
       const { page, pageSize, unread } = request.query;
       const filter = { organisationId, ...(unread === undefined ? {} : { readAt: { $exists: !unread } }) };
-      const [items, total] = await Promise.all([
-        model.find(filter).sort({ occurredAt: -1, _id: 1 }).skip(skipOf({ page, pageSize })).limit(pageSize).lean<InboxItem[]>(),
-        model.countDocuments(filter),
-      ]);
-      return { items: items.map(toView), page, pageSize, total };
+      return paginate(model, filter, { page, pageSize, sort: { occurredAt: -1 } }, toView);
     },
   );
 
   http.get(
     '/organisations/:organisationId/inbox/unread-count',
     {
-      config: { access: { roles: READERS } },
+      config: { access: { roles: ROLE_SETS.readers } },
       schema: {
         tags: ['inbox'],
         summary: 'How many notifications of an organisation are unread',
@@ -147,7 +141,7 @@ export function registerInbox(context: ServiceContext): Inbox {
     },
     async (request) => {
       const { organisationId } = request.params;
-      assertOrganisationAccess(callerOf(request), organisationId, `Inbox of ${organisationId}`);
+      policies.ownOrganisation(callerOf(request), organisationId, `Inbox of ${organisationId}`);
       return { organisationId, unread: await model.countDocuments({ organisationId, readAt: { $exists: false } }) };
     },
   );
@@ -155,7 +149,7 @@ export function registerInbox(context: ServiceContext): Inbox {
   http.post(
     '/organisations/:organisationId/inbox/:notificationId/read',
     {
-      config: { access: { roles: ['applicant', 'admin'] } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
         tags: ['inbox'],
         summary: 'Mark a notification as read (idempotent: reading it again keeps the first reading time)',
@@ -166,7 +160,7 @@ export function registerInbox(context: ServiceContext): Inbox {
     async (request) => {
       const caller = callerOf(request);
       const { organisationId, notificationId } = request.params;
-      assertOrganisationAccess(caller, organisationId, `Notification ${notificationId}`);
+      policies.ownOrganisation(caller, organisationId, `Notification ${notificationId}`);
       await model.updateOne({ _id: notificationId, organisationId, readAt: { $exists: false } }, { $set: { readAt: new Date(), readBy: caller.userId } });
       const item = await model.findOne({ _id: notificationId, organisationId }).lean<InboxItem>();
       if (!item) throw notFound(`Notification ${notificationId}`);
@@ -177,7 +171,7 @@ export function registerInbox(context: ServiceContext): Inbox {
   http.post(
     '/organisations/:organisationId/inbox/read-all',
     {
-      config: { access: { roles: ['applicant', 'admin'] } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
         tags: ['inbox'],
         summary: "Mark every notification of an organisation as read",
@@ -188,7 +182,7 @@ export function registerInbox(context: ServiceContext): Inbox {
     async (request) => {
       const caller = callerOf(request);
       const { organisationId } = request.params;
-      assertOrganisationAccess(caller, organisationId, `Inbox of ${organisationId}`);
+      policies.ownOrganisation(caller, organisationId, `Inbox of ${organisationId}`);
       const result = await model.updateMany({ organisationId, readAt: { $exists: false } }, { $set: { readAt: new Date(), readBy: caller.userId } });
       return { organisationId, marked: result.modifiedCount };
     },

@@ -1,10 +1,9 @@
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
 import { organisationId as organisationIdSchema } from '@aap/contracts';
-import { callerOf } from '@aap/http';
+import { callerOf, policies, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { CATEGORIES, type Category } from '../notifications/categories';
-import { assertOrganisationAccess } from '../organisation-access';
 
 /**
  * Per-organisation preferences: e-mail on or off per category (default on). The in-app inbox always
@@ -49,7 +48,7 @@ export function registerPreferences(context: ServiceContext): Preferences {
   context.http.get(
     '/organisations/:organisationId/preferences',
     {
-      config: { access: { roles: ['applicant', 'programme-manager', 'admin'] } },
+      config: { access: { roles: ROLE_SETS.applicantsAndManagers } },
       schema: {
         tags: ['preferences'],
         summary: 'Notification preferences of an organisation (e-mail on/off per category; on by default)',
@@ -58,7 +57,7 @@ export function registerPreferences(context: ServiceContext): Preferences {
       },
     },
     async (request) => {
-      assertOrganisationAccess(callerOf(request), request.params.organisationId, `Preferences of ${request.params.organisationId}`);
+      policies.ownOrganisation(callerOf(request), request.params.organisationId, `Preferences of ${request.params.organisationId}`);
       return preferences.of(request.params.organisationId);
     },
   );
@@ -66,7 +65,7 @@ export function registerPreferences(context: ServiceContext): Preferences {
   context.http.put(
     '/organisations/:organisationId/preferences',
     {
-      config: { access: { roles: ['applicant', 'admin'] } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
         tags: ['preferences'],
         summary: 'Replace the notification preferences of an organisation (a category left out is on)',
@@ -79,7 +78,7 @@ export function registerPreferences(context: ServiceContext): Preferences {
     async (request) => {
       const caller = callerOf(request);
       const { organisationId } = request.params;
-      assertOrganisationAccess(caller, organisationId, `Preferences of ${organisationId}`);
+      policies.ownOrganisation(caller, organisationId, `Preferences of ${organisationId}`);
       await model.updateOne(
         { _id: organisationId },
         { $set: { email: request.body.email, updatedAt: new Date(), updatedBy: caller.userId } },

@@ -1,11 +1,10 @@
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
 import { callEvents, dossierEvents, type EventEnvelope } from '@aap/contracts';
-import { applicantScope, callerOf, notFound } from '@aap/http';
+import { callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { Directory } from '../directory/directory';
 import { isDuplicateKey, type EventRouter } from '../events';
-import { STAFF_ROLES } from '../organisation-access';
 import { callIdOf, dossierIdOf } from '../notifications/routing';
 import { applicantDetails, summaryOf } from './views';
 
@@ -50,7 +49,6 @@ const timelineView = z.object({
   entries: z.array(entryView),
 });
 
-const READERS = ['applicant', ...STAFF_ROLES] as const;
 const params = z.object({ dossierId: z.string().min(1).max(100) });
 const query = z.object({
   view: z.enum(['applicant', 'staff']).optional().describe('staff only: `applicant` shows exactly what the applicant sees'),
@@ -73,12 +71,14 @@ function toEntryView(entry: TimelineEntry, view: 'applicant' | 'staff'): z.infer
   };
 }
 
-/** RFC 4180 field; a leading =, +, - or @ is neutralised (no spreadsheet formula injection). */
-function csvField(value: unknown): string {
-  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text)) text = `'${text}`;
-  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+const timelineCsvColumns: CsvColumn<z.infer<typeof entryView>>[] = [
+  { header: 'occurredAt', value: (entry) => entry.occurredAt },
+  { header: 'source', value: (entry) => entry.source },
+  { header: 'type', value: (entry) => entry.type },
+  { header: 'summary', value: (entry) => entry.summary },
+  { header: 'details', value: (entry) => entry.details },
+  { header: 'eventId', value: (entry) => entry.eventId },
+];
 
 export function registerTimeline(context: ServiceContext, events: EventRouter, directory: Directory): Model<TimelineEntry> {
   const schema = new Schema<TimelineEntry>(
@@ -128,14 +128,16 @@ export function registerTimeline(context: ServiceContext, events: EventRouter, d
   /** The entries of a dossier the caller may read, or 404 (an applicant: its own organisation's dossiers only). */
   const timelineFor = async (request: { params: { dossierId: string }; query: { view?: 'applicant' | 'staff' } } & Parameters<typeof callerOf>[0]) => {
     const { dossierId } = request.params;
-    const scope = applicantScope(callerOf(request));
+    const caller = callerOf(request);
+    const applicantView = !policies.isStaff(caller);
     const dossier = await directory.dossier(dossierId);
-    if (scope !== undefined && dossier?.organisationId !== scope) throw notFound(`Dossier ${dossierId}`);
+    // Staff may read the entries of a dossier the directory does not know yet; an applicant never.
+    if (applicantView) policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
     const callId = dossier?.callId ?? (await Timeline.findOne({ dossierId }).lean<TimelineEntry>())?.callId;
     const filter = callId ? { $or: [{ dossierId }, { scope: 'call', callId }] } : { dossierId };
     const entries = await Timeline.find(filter).sort({ occurredAt: 1, _id: 1 }).lean<TimelineEntry[]>();
     if (!dossier && !entries.some((e) => e.dossierId === dossierId)) throw notFound(`Dossier ${dossierId}`);
-    const view: 'applicant' | 'staff' = scope !== undefined ? 'applicant' : (request.query.view ?? 'staff');
+    const view: 'applicant' | 'staff' = applicantView ? 'applicant' : (request.query.view ?? 'staff');
     return {
       dossierId,
       ...(dossier?.number ? { number: dossier.number } : {}),
@@ -149,7 +151,7 @@ export function registerTimeline(context: ServiceContext, events: EventRouter, d
   context.http.get(
     '/dossiers/:dossierId/timeline',
     {
-      config: { access: { roles: READERS } },
+      config: { access: { roles: ROLE_SETS.readers } },
       schema: {
         tags: ['timeline'],
         summary: 'Every step of a dossier’s history, oldest first, from every service (an applicant: its own dossiers, applicant view)',
@@ -167,7 +169,7 @@ export function registerTimeline(context: ServiceContext, events: EventRouter, d
   context.http.get(
     '/dossiers/:dossierId/timeline.csv',
     {
-      config: { access: { roles: READERS } },
+      config: { access: { roles: ROLE_SETS.readers } },
       schema: {
         tags: ['timeline'],
         summary: 'The timeline of a dossier as CSV (UTF-8 with BOM, comma-separated; details as JSON)',
@@ -177,14 +179,7 @@ export function registerTimeline(context: ServiceContext, events: EventRouter, d
     },
     async (request, reply) => {
       const timeline = await timelineFor(request);
-      const lines = [['occurredAt', 'source', 'type', 'summary', 'details', 'eventId'].join(',')];
-      for (const entry of timeline.entries) {
-        lines.push([entry.occurredAt, entry.source, entry.type, entry.summary, entry.details, entry.eventId].map(csvField).join(','));
-      }
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="timeline-${(timeline.number ?? timeline.dossierId).replace(/[^A-Za-z0-9_-]/g, '_')}.csv"`)
-        .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+      return sendCsv(reply, `timeline-${timeline.number ?? timeline.dossierId}.csv`, timeline.entries, timelineCsvColumns);
     },
   );
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CALL_STATUSES, callRules, callSnapshot, callStatus, isoDateTime, wave, type CallSnapshot, type CallStatus } from '@aap/contracts';
-import { callerOf, notFound, paginated, paginationQuery, ROLES, sortQuery, type Caller, type Role } from '@aap/http';
+import { callerOf, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery } from '@aap/http';
 import { acceptedOrThrow, concurrentChange, type ServiceContext } from '@aap/service-runtime';
 import {
   closeCall,
@@ -16,11 +16,8 @@ import {
 } from './call';
 import type { CallStore } from './call.store';
 
-const MANAGERS: readonly Role[] = ['programme-manager', 'admin'];
 /** What applicants and the other staff roles may see: never a draft nor a withdrawn call. */
 const PUBLIC_STATUSES: readonly CallStatus[] = ['published', 'closed'];
-
-const isManager = (caller: Caller) => caller.roles.some((role) => MANAGERS.includes(role));
 
 /** The call with its times also in Europe/Paris local time, so "end of day" is never ambiguous. */
 export const callView = callSnapshot.extend({
@@ -69,7 +66,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls',
     {
-      config: { access: { roles: MANAGERS } },
+      config: { access: { roles: ROLE_SETS.managers } },
       schema: { tags, summary: 'Create a draft call', body: callRules, response: { 201: callView } },
     },
     async (request, reply) => {
@@ -82,7 +79,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.put(
     '/calls/:callId',
     {
-      config: { access: { roles: MANAGERS } },
+      config: { access: { roles: ROLE_SETS.managers } },
       schema: { tags, summary: 'Replace the rules of a draft call', params, body: callRules, response: { 200: callView } },
     },
     async (request) => transition(request.params.callId, (call) => editCall(call, request.body)),
@@ -91,7 +88,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/publish',
     {
-      config: { access: { roles: MANAGERS } },
+      config: { access: { roles: ROLE_SETS.managers } },
       schema: { tags, summary: 'Publish a draft call (its closing time must be in the future)', params, response: { 200: callView } },
     },
     async (request) => transition(request.params.callId, (call) => publishCall(call, new Date())),
@@ -100,7 +97,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/close',
     {
-      config: { access: { roles: MANAGERS } },
+      config: { access: { roles: ROLE_SETS.managers } },
       schema: {
         tags,
         summary: 'Close a published call now',
@@ -115,7 +112,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/extend',
     {
-      config: { access: { roles: MANAGERS } },
+      config: { access: { roles: ROLE_SETS.managers } },
       schema: { tags, summary: "Move a published call's closing time (its last wave's) later", params, body: closingTimeChange, response: { 200: callView } },
     },
     async (request) => transition(request.params.callId, (call) => extendCall(call, request.body, new Date())),
@@ -124,7 +121,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/reopen',
     {
-      config: { access: { roles: MANAGERS } },
+      config: { access: { roles: ROLE_SETS.managers } },
       schema: { tags, summary: 'Publish a closed call again with a later closing time', params, body: closingTimeChange, response: { 200: callView } },
     },
     async (request) => transition(request.params.callId, (call) => reopenCall(call, request.body, new Date())),
@@ -133,7 +130,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/unpublish',
     {
-      config: { access: { roles: MANAGERS } },
+      config: { access: { roles: ROLE_SETS.managers } },
       schema: {
         tags,
         summary: 'Withdraw a published call from publication',
@@ -148,13 +145,13 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.get(
     '/calls',
     {
-      config: { access: { roles: ROLES } },
+      config: { access: { roles: ROLE_SETS.everyone } },
       schema: {
         tags,
         summary: 'List calls (applicants and non-manager roles see published and closed calls only)',
         querystring: paginationQuery.extend({
           status: callStatus.optional(),
-          programme: z.string().optional(),
+          programme: z.string().max(100).optional(),
           sort: sortQuery(['closesAt', 'publishedAt', 'title'] as const, 'closesAt'),
         }),
         response: { 200: paginated(callView) },
@@ -162,28 +159,28 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
     },
     async (request) => {
       const { status, programme, sort, page, pageSize } = request.query;
-      const visible = isManager(callerOf(request)) ? CALL_STATUSES : PUBLIC_STATUSES;
-      const { items, total } = await store.list({
+      const visible = policies.isManager(callerOf(request)) ? CALL_STATUSES : PUBLIC_STATUSES;
+      const calls = await store.list({
         statuses: visible.filter((s) => !status || s === status),
         ...(programme ? { programme } : {}),
         sort,
         page,
         pageSize,
       });
-      return { items: items.map(toView), page, pageSize, total };
+      return { ...calls, items: calls.items.map(toView) };
     },
   );
 
   http.get(
     '/calls/:callId',
     {
-      config: { access: { roles: ROLES } },
+      config: { access: { roles: ROLE_SETS.everyone } },
       schema: { tags, summary: 'One call (a draft or unpublished call exists for its managers only)', params, response: { 200: callView } },
     },
     async (request) => {
       const call = await store.get(request.params.callId);
       // Not 403: whether an unpublished call exists is itself not for applicants to know.
-      if (!call || (!isManager(callerOf(request)) && !PUBLIC_STATUSES.includes(call.status))) throw notFound(`Call ${request.params.callId}`);
+      if (!call || (!policies.isManager(callerOf(request)) && !PUBLIC_STATUSES.includes(call.status))) throw notFound(`Call ${request.params.callId}`);
       return toView(call);
     },
   );

@@ -1,7 +1,7 @@
 import { Schema, type FilterQuery, type UpdateQuery } from 'mongoose';
 import { CALL_STATUSES, type CallRules, type CallSnapshot, type CallStatus } from '@aap/contracts';
 import type { OutboxFields, PendingEvent } from '@aap/messaging';
-import { skipOf, toMongoSort, type Pagination } from '@aap/http';
+import { paginate, type Page, type Pagination } from '@aap/http';
 import { record, type ServiceContext } from '@aap/service-runtime';
 
 /**
@@ -122,13 +122,9 @@ export function callStore(context: ServiceContext) {
       return record(Call, { id: current.callId, version: current.version }, update, events);
     },
 
-    async list(query: CallListQuery): Promise<{ items: CallSnapshot[]; total: number }> {
+    async list(query: CallListQuery): Promise<Page<CallSnapshot>> {
       const filter: FilterQuery<CallDocument> = { status: { $in: query.statuses }, ...(query.programme ? { programme: query.programme } : {}) };
-      const [docs, total] = await Promise.all([
-        Call.find(filter).sort(toMongoSort(query.sort)).skip(skipOf(query)).limit(query.pageSize).lean<CallDocument[]>(),
-        Call.countDocuments(filter),
-      ]);
-      return { items: docs.map(toSnapshot), total };
+      return paginate(Call, filter, query, toSnapshot);
     },
 
     /** Published calls whose closing time is reached, a bounded batch per run. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CallPublished, callSnapshot, eventTopicName, type CallRules } from '@aap/contracts';
 import type { Role } from '@aap/http';
-import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
+import { eventually, httpClient, readTopic, useTestEnvironment, type HttpAnswer } from '@aap/test-harness';
 import { service as submission } from '@aap/submission-service';
 import type { CallView } from './call.routes';
 import { createPublishedCall, passNumeriqueCallRules } from './testing';
@@ -15,16 +15,8 @@ let baseUrl: string;
 /** A published call made before any test, so the call topic is never empty when read. */
 let reference: CallView;
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  body: any;
-}
-
-async function api(method: string, path: string, body?: unknown, roles: Role[] = ['programme-manager']): Promise<Answer> {
-  const headers = await authHeaders({ roles, ...(roles.includes('applicant') ? { org: APPLICANT_ORG } : {}) });
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
+async function api(method: string, path: string, body?: unknown, roles: Role[] = ['programme-manager']): Promise<HttpAnswer> {
+  return httpClient(baseUrl).as(roles, roles.includes('applicant') ? { org: APPLICANT_ORG } : {}).request(method, path, body);
 }
 const create = (rules: CallRules) => api('POST', '/calls', rules);
 const command = (callId: string, action: string, body: unknown = {}) => api('POST', `/calls/${callId}/${action}`, body);
@@ -62,9 +54,9 @@ async function expectUnchanged(callId: string, before: unknown, eventCount: numb
   expect(await eventsOf(callId)).toHaveLength(eventCount);
 }
 
-function expectProblem(answer: Answer, status: number, entries: Array<{ name: string; detail?: unknown }>) {
+function expectProblem(answer: HttpAnswer, status: number, entries: Array<{ name: string; detail?: unknown }>) {
   expect(answer.status).toBe(status);
-  expect(answer.contentType).toContain('application/problem+json');
+  expect(answer.headers['content-type']).toContain('application/problem+json');
   expect(answer.body.errors).toEqual(entries.map((entry) => ({ in: 'rule', detail: expect.any(String), ...entry })));
 }
 
@@ -154,9 +146,9 @@ describe('calls: the lifecycle, each transition stored and carried whole by its 
   });
 });
 
-function expectNotFound(answer: Answer) {
+function expectNotFound(answer: HttpAnswer) {
   expect(answer.status).toBe(404);
-  expect(answer.contentType).toContain('application/problem+json');
+  expect(answer.headers['content-type']).toContain('application/problem+json');
 }
 
 describe('calls: refusals answer problem+json and change nothing', () => {
@@ -252,7 +244,7 @@ describe('calls: refusals answer problem+json and change nothing', () => {
 
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
     const lost = answers.find((a) => a.status === 409)!;
-    expect(lost.contentType).toContain('application/problem+json');
+    expect(lost.headers['content-type']).toContain('application/problem+json');
     // Lost on the version guard, or, if the winner already wrote, as the wrong status.
     expect(['concurrent-change', 'call-status']).toContain(lost.body.errors[0].name);
     expect((await api('GET', `/calls/${draft.callId}`)).body).toMatchObject({ status: 'published', version: 2 });
@@ -270,7 +262,7 @@ describe('calls: refusals answer problem+json and change nothing', () => {
 
     for (const answer of [created, published]) {
       expect(answer.status).toBe(403);
-      expect(answer.contentType).toContain('application/problem+json');
+      expect(answer.headers['content-type']).toContain('application/problem+json');
       expect(answer.body.detail).toContain('programme-manager');
     }
     expect(await calls().countDocuments()).toBe(count + 1);
@@ -307,7 +299,7 @@ describe('calls: who sees what', () => {
     const b = await createPublishedCall(baseUrl, rules('Fabriques B', 20));
     const a = await createPublishedCall(baseUrl, rules('Fabriques A', 40));
     const c = (await create(rules('Fabriques C', 10))).body as CallView;
-    const ids = (answer: Answer) => answer.body.items.map((item: CallView) => item.callId);
+    const ids = (answer: HttpAnswer) => answer.body.items.map((item: CallView) => item.callId);
     const query = `programme=${encodeURIComponent(programme)}`;
 
     expect(ids(await api('GET', `/calls?${query}&sort=title`))).toEqual([a.callId, b.callId, c.callId]);

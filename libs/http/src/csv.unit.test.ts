@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { csvOf, sendCsv, type CsvColumn } from './csv';
+
+interface Row {
+  label: unknown;
+  amountCents?: number;
+}
+const columns: CsvColumn<Row>[] = [
+  { header: 'label', value: (row) => row.label },
+  { header: 'amountCents', value: (row) => row.amountCents },
+];
+const BOM = '\uFEFF';
+
+/** The cells of a CSV produced by csvOf, split back (no embedded separators in these cases). */
+const linesOf = (csv: string) => csv.slice(BOM.length).split('\r\n').filter(Boolean);
+
+describe('csvOf', () => {
+  it('given rows, when writing, then a BOM, a header line and one CRLF-terminated line per row', () => {
+    const csv = csvOf([{ label: 'Lyon', amountCents: 2_000_000 }], columns);
+    expect(csv.startsWith(BOM)).toBe(true);
+    expect(csv.slice(BOM.length)).toBe('label,amountCents\r\nLyon,2000000\r\n');
+  });
+
+  it.each(['=HYPERLINK("http://evil")', '+33 1 23', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd'])(
+    'given a text cell starting a formula (%j), when writing, then it is prefixed with a quote',
+    (label) => {
+      const [, line] = linesOf(csvOf([{ label }], columns));
+      expect(line!.replace(/^"/, '').startsWith("'")).toBe(true);
+    },
+  );
+
+  it('given a negative number, when writing, then it keeps its sign (a number is never a formula)', () => {
+    expect(linesOf(csvOf([{ label: 'recovery', amountCents: -1_500 }], columns))[1]).toBe('recovery,-1500');
+  });
+
+  it('given commas, quotes and line breaks, when writing, then the cell is quoted RFC 4180 style', () => {
+    const csv = csvOf([{ label: 'a, "b"\nc' }], columns);
+    expect(csv).toContain('"a, ""b""\nc",');
+  });
+
+  it('given dates, objects and missing values, when writing, then ISO dates, JSON and empty cells', () => {
+    const csv = csvOf([{ label: new Date('2026-01-02T03:04:05Z') }, { label: { kind: 'commune' } }, { label: null }], columns);
+    expect(linesOf(csv).slice(1)).toEqual(['2026-01-02T03:04:05.000Z,', '"{""kind"":""commune""}",', ',']);
+  });
+});
+
+describe('sendCsv', () => {
+  it('given a file name with odd characters, when sending, then a UTF-8 CSV attachment with a safe name', async () => {
+    const app = Fastify();
+    app.get('/export', async (_request, reply) => sendCsv(reply, 'dossiers "2026"/été.csv', [{ label: 'x' }], columns));
+    const response = await app.inject({ method: 'GET', url: '/export' });
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toBe('attachment; filename="dossiers__2026___t_.csv"');
+    expect(response.body).toBe(`${BOM}label,amountCents\r\nx,\r\n`);
+    await app.close();
+  });
+});
