@@ -1,7 +1,8 @@
 import type { ApplicantSnapshot } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
-import { organisationModel, recordOf, snapshotOf, type OrganisationDocument } from './model';
-import { registerOrganisationRoutes } from './routes';
+import { snapshotOf } from './organisation';
+import { organisationStore } from './organisation.store';
+import { registerOrganisationRoutes } from './organisation.routes';
 
 /** What other slices of the submission service read of an organisation (e.g. a dossier's applicant). */
 export interface OrganisationRepository {
@@ -10,13 +11,12 @@ export interface OrganisationRepository {
 
 /** Organisations (applicants): registration checked against the official geography, contacts. */
 export function registerOrganisations(context: ServiceContext): OrganisationRepository {
-  const Organisation = organisationModel(context);
-  context.outbox.track(Organisation);
-  registerOrganisationRoutes(context, Organisation);
+  const store = organisationStore(context);
+  registerOrganisationRoutes(context, store);
   return {
     async get(organisationId) {
-      const document = await Organisation.findById(organisationId).lean<OrganisationDocument>();
-      return document ? snapshotOf(recordOf(document)) : null;
+      const found = await store.get(organisationId);
+      return found ? snapshotOf(found.organisation) : null;
     },
   };
 }

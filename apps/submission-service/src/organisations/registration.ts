@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { inseeCommuneCode, SIREN, SIRET, TIERS_LIEU_KINDS, type ApplicantKind, type ApplicantSnapshot, type Territory } from '@aap/contracts';
-import type { ProblemError } from '@aap/http';
+import { inseeCommuneCode, SIREN, SIRET, TIERS_LIEU_KINDS, type ApplicantKind, type ApplicantSnapshot, type Territory, type Violation } from '@aap/contracts';
 import { communeByCode, communeBySiren, communesByPostcode, departementByCode, epciBySiren, regionByCode } from './geography';
 import { isValidRna, isValidSiren, isValidSiret } from './identifiers';
 
@@ -59,9 +58,9 @@ export interface OrganisationRecord extends ApplicantSnapshot {
   rna?: string;
 }
 
-export type RegistrationOutcome = { organisation: OrganisationRecord; refusals?: never } | { refusals: ProblemError[]; organisation?: never };
+export type RegistrationOutcome = { organisation: OrganisationRecord; violations?: never } | { violations: Violation[]; organisation?: never };
 
-const refusal = (name: string, pointer: string, detail: string): ProblemError => ({ in: 'rule', name, pointer, detail });
+const refusal = (name: string, pointer: string, detail: string): Violation => ({ name, pointer, detail });
 
 const KIND_LABELS: Record<ApplicantKind, string> = {
   commune: 'a commune',
@@ -124,8 +123,8 @@ const sirenChecksum = (siren: string) =>
 export function resolveRegistration(input: RegistrationInput): RegistrationOutcome {
   const resolved = resolveOrganisation(input);
   const groupement = input.groupement ? resolveGroupement(input.groupement.memberSirens, 'siren' in input ? input.siren : input.siret.slice(0, 9)) : undefined;
-  const refusals = [...(resolved.refusals ?? []), ...(groupement?.refusals ?? [])];
-  if (refusals.length > 0 || !resolved.organisation) return { refusals };
+  const violations = [...(resolved.violations ?? []), ...(groupement?.violations ?? [])];
+  if (violations.length > 0 || !resolved.organisation) return { violations };
   return {
     organisation: {
       ...resolved.organisation,
@@ -135,18 +134,18 @@ export function resolveRegistration(input: RegistrationInput): RegistrationOutco
   };
 }
 
-type Resolved = { organisation: Omit<OrganisationRecord, 'contacts'>; refusals?: never } | { refusals: ProblemError[]; organisation?: never };
+type Resolved = { organisation: Omit<OrganisationRecord, 'contacts'>; violations?: never } | { violations: Violation[]; organisation?: never };
 
 function resolveOrganisation(input: RegistrationInput): Resolved {
   switch (input.kind) {
     case 'commune':
     case 'epci':
     case 'metropole': {
-      if (!isValidSiren(input.siren)) return { refusals: [sirenChecksum(input.siren)] };
+      if (!isValidSiren(input.siren)) return { violations: [sirenChecksum(input.siren)] };
       const found = collectiviteBySiren(input.siren);
       if (!found) {
         return {
-          refusals: [
+          violations: [
             refusal(
               'siren-not-in-geography',
               '#/siren',
@@ -155,17 +154,17 @@ function resolveOrganisation(input: RegistrationInput): Resolved {
           ],
         };
       }
-      if (found.kind !== input.kind) return { refusals: [kindMismatch(input.siren, input.kind, found)] };
+      if (found.kind !== input.kind) return { violations: [kindMismatch(input.siren, input.kind, found)] };
       return { organisation: { organisationId: input.siren, siren: input.siren, name: found.name, kind: input.kind, territory: found.territory } };
     }
     case 'departement':
     case 'syndicat-mixte': {
       const departement = departementByCode(input.departementCode);
-      const refusals = [
+      const violations = [
         ...collectiviteSirenRefusals(input.siren, input.kind),
         ...(departement ? [] : [refusal('unknown-departement', '#/departementCode', `${input.departementCode} is not a département code of the official geography`)]),
       ];
-      if (refusals.length > 0 || !departement) return { refusals };
+      if (violations.length > 0 || !departement) return { violations };
       return {
         organisation: {
           organisationId: input.siren,
@@ -178,11 +177,11 @@ function resolveOrganisation(input: RegistrationInput): Resolved {
     }
     case 'region': {
       const region = regionByCode(input.regionCode);
-      const refusals = [
+      const violations = [
         ...collectiviteSirenRefusals(input.siren, input.kind),
         ...(region ? [] : [refusal('unknown-region', '#/regionCode', `${input.regionCode} is not a région code of the official geography`)]),
       ];
-      if (refusals.length > 0 || !region) return { refusals };
+      if (violations.length > 0 || !region) return { violations };
       return {
         organisation: {
           organisationId: input.siren,
@@ -199,7 +198,7 @@ function resolveOrganisation(input: RegistrationInput): Resolved {
 }
 
 /** Départements, régions and syndicats mixtes have no SIREN in the data: checksum, and not a commune's or EPCI's. */
-function collectiviteSirenRefusals(siren: string, kind: ApplicantKind): ProblemError[] {
+function collectiviteSirenRefusals(siren: string, kind: ApplicantKind): Violation[] {
   if (!isValidSiren(siren)) return [sirenChecksum(siren)];
   const found = collectiviteBySiren(siren);
   return found ? [kindMismatch(siren, kind, found)] : [];
@@ -207,14 +206,14 @@ function collectiviteSirenRefusals(siren: string, kind: ApplicantKind): ProblemE
 
 function resolveTiersLieu(input: Extract<RegistrationInput, { siret: string }>): Resolved {
   const commune = communeByCode(input.communeCode);
-  const refusals = [
+  const violations = [
     ...(isValidSiret(input.siret) ? [] : [refusal('siret-checksum', '#/siret', `SIRET ${input.siret} fails its checksum (Luhn): check for a mistyped digit`)]),
     ...(commune ? [] : [refusal('unknown-commune', '#/communeCode', unknownCommuneDetail(input.communeCode))]),
     ...(input.rna && input.kind !== 'association'
       ? [refusal('rna-association-only', '#/rna', `an RNA number identifies an association, not ${KIND_LABELS[input.kind]}: remove it or register with kind "association"`)]
       : []),
   ];
-  if (refusals.length > 0 || !commune) return { refusals };
+  if (violations.length > 0 || !commune) return { violations };
   return {
     organisation: {
       organisationId: input.siret,
@@ -238,14 +237,14 @@ function unknownCommuneDetail(code: string): string {
   return `${code} is not the INSEE code of a current commune of the official geography${hint}`;
 }
 
-function resolveGroupement(memberSirens: string[], leadSiren: string): { memberSirens?: string[]; refusals: ProblemError[] } {
+function resolveGroupement(memberSirens: string[], leadSiren: string): { memberSirens?: string[]; violations: Violation[] } {
   const members = [...new Set(memberSirens)];
-  const refusals = members.flatMap((siren): ProblemError[] => {
+  const violations = members.flatMap((siren): Violation[] => {
     const pointer = `#/groupement/memberSirens/${memberSirens.indexOf(siren)}`;
     if (siren === leadSiren) return [refusal('groupement-member-is-lead', pointer, `SIREN ${siren} is the lead organisation itself: list only the other members`)];
     if (collectiviteBySiren(siren)) return [];
     const why = isValidSiren(siren) ? 'is neither a current commune nor an EPCI of the official geography' : 'fails its checksum (Luhn)';
     return [refusal('groupement-member-unknown', pointer, `member SIREN ${siren} ${why}: a groupement's members are communes and EPCI`)];
   });
-  return refusals.length > 0 ? { refusals } : { memberSirens: members, refusals };
+  return violations.length > 0 ? { violations } : { memberSirens: members, violations };
 }

@@ -3,8 +3,8 @@ import { registrationInput, resolveRegistration, type RegistrationInput } from '
 
 const contacts = [{ name: 'Camille Martin', email: 'camille.martin@example.fr', role: 'chargée de mission' }];
 const resolve = (input: Record<string, unknown>) => resolveRegistration(registrationInput.parse({ contacts, ...input }) as RegistrationInput);
-const refusalsOf = (input: Record<string, unknown>) => resolve(input).refusals?.map(({ name, pointer }) => ({ name, pointer }));
-const detailOf = (input: Record<string, unknown>) => resolve(input).refusals?.[0]?.detail;
+const refusalsOf = (input: Record<string, unknown>) => resolve(input).violations?.map(({ name, pointer }) => ({ name, pointer }));
+const detailOf = (input: Record<string, unknown>) => resolve(input).violations?.[0]?.detail;
 
 /** Checksum-valid, but no commune or EPCI has it. */
 const SIREN_OUTSIDE_DATA = '123456782';
