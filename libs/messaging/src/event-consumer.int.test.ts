@@ -82,6 +82,8 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
   let producer: Producer;
   let consumer: EventConsumer;
   const calls = new Map<string, number>();
+  const secondCalls = new Map<string, number>();
+  const order: string[] = [];
 
   beforeAll(async () => {
     const config = env.configFor(service, { CONSUMER_MAX_ATTEMPTS: '3', CONSUMER_RETRY_BASE_MS: '20' });
@@ -105,6 +107,13 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
       if (event.data.label === 'always fails') throw new Error('database says no');
       if (event.data.label === 'permanent') throw new PermanentHandlerError('this can never work');
     });
+    // A second handler of the same type: runs after the first, in registration order.
+    consumer.on(ProbeLaunched, async (event) => {
+      const attempt = (secondCalls.get(event.data.label) ?? 0) + 1;
+      secondCalls.set(event.data.label, attempt);
+      order.push(`second:${event.data.label}:first-had-run-${calls.get(event.data.label) ?? 0}`);
+      if (event.data.label === 'second handler fails once' && attempt === 1) throw new Error('second handler: transient failure');
+    });
     await consumer.start();
   });
   afterAll(async () => {
@@ -118,6 +127,18 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
     await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
     await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1));
     expect(calls.get('fails twice')).toBe(3);
+  });
+
+  it('runs several handlers of one type in registration order; a retry resumes at the failed one; recorded once all succeeded', async () => {
+    const event = newEvent('submission', ProbeLaunched, validPayload('second handler fails once'));
+    await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
+    await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1));
+    expect(calls.get('second handler fails once')).toBe(1);
+    expect(secondCalls.get('second handler fails once')).toBe(2);
+    expect(order.filter((entry) => entry.includes('second handler fails once'))).toEqual([
+      'second:second handler fails once:first-had-run-1',
+      'second:second handler fails once:first-had-run-1',
+    ]);
   });
 
   it('dead-letters after the last attempt, or at once for a permanent error, and goes on', async () => {

@@ -89,7 +89,8 @@ export interface EventConsumerOptions {
  * moves on, so no message blocks its partition.
  */
 export class EventConsumer {
-  private readonly handlers = new Map<string, EventHandler<any>>();
+  /** Handlers of each event type, in registration order. */
+  private readonly handlers = new Map<string, EventHandler<any>[]>();
   private readonly inbox: Model<ProcessedEvent>;
   private consumer: Consumer | undefined;
   readonly deadLetterTopic: string;
@@ -99,9 +100,15 @@ export class EventConsumer {
     this.deadLetterTopic = deadLetterTopicName(options.topicPrefix, options.service);
   }
 
+  /**
+   * Adds a handler for one event type. Several may be registered for a type: they run one after the
+   * other in registration order, and the event is recorded as handled once every one succeeded.
+   * Each must be idempotent on its own (a retry or redelivery runs the ones that already succeeded again).
+   */
   on<D extends EventDefinition>(definition: D, handler: EventHandler<D>): this {
-    if (this.handlers.has(definition.type)) throw new Error(`${definition.type} already has a handler`);
-    this.handlers.set(definition.type, handler);
+    const handlers = this.handlers.get(definition.type) ?? [];
+    handlers.push(handler);
+    this.handlers.set(definition.type, handlers);
     return this;
   }
 
@@ -147,8 +154,8 @@ export class EventConsumer {
       return this.deadLetter(message, position, 'malformed-envelope', error.message, 1);
     }
 
-    const handler = this.handlers.get(envelope.type);
-    if (!handler) return; // another consumer's event on a shared topic
+    const handlers = this.handlers.get(envelope.type);
+    if (!handlers) return; // another consumer's event on a shared topic
     const definition = this.options.catalogue.get(envelope.type)!;
     const parsed = definition.schema.safeParse(envelope.data);
     if (!parsed.success) {
@@ -179,7 +186,7 @@ export class EventConsumer {
         },
       },
       async () => {
-        const failure = await this.runWithRetries(handler, event, { logger, ...position });
+        const failure = await this.runWithRetries(handlers, event, { logger, ...position });
         if (failure) {
           await this.deadLetter(message, position, 'handler-failed', failure.error.message, failure.attempts);
           return;
@@ -189,14 +196,16 @@ export class EventConsumer {
     );
   }
 
+  /** Runs the handlers in order; a retry resumes at the handler that failed. */
   private async runWithRetries(
-    handler: EventHandler<any>,
+    handlers: EventHandler<any>[],
     event: EventEnvelope,
     context: HandlerContext,
   ): Promise<{ error: Error; attempts: number } | undefined> {
+    let next = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        await handler(event, context);
+        for (; next < handlers.length; next++) await handlers[next]!(event, context);
         return undefined;
       } catch (caught) {
         const error = caught instanceof Error ? caught : new Error(String(caught));
