@@ -39,7 +39,8 @@ describe('consumer: invalid messages go to the dead-letter topic and never block
         {
           key,
           value: JSON.stringify({ probeId: 'not-a-uuid', label: '', hops: [] }),
-          headers: { ce_specversion: '1.0', ce_id: 'bad-schema', ce_type: ProbeLaunched.type, ce_source: '/test', ce_time: new Date().toISOString(), ce_subject: key },
+          // From the producer's own source, so that it passes the trust check and reaches schema validation.
+          headers: { ce_specversion: '1.0', ce_id: 'bad-schema', ce_type: ProbeLaunched.type, ce_source: '/aap/submission', ce_time: new Date().toISOString(), ce_subject: key },
         },
         { ...toKafkaMessage(good.envelope), key },
       ],
