@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commaList, port } from './load-config';
+import { messagingEnvShape, refineMessagingEnv } from './kafka-env';
 
 import type { ServiceName } from '@aap/contracts';
 
@@ -31,9 +32,11 @@ export function serviceEnvSchema(service: ServiceName) {
     KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
     /** -1 lets the broker apply its default.replication.factor. */
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(-1).default(-1),
+    ...messagingEnvShape,
     CONSUMER_MAX_ATTEMPTS: positiveInt.default(5),
     CONSUMER_RETRY_BASE_MS: positiveInt.default(200),
-    OUTBOX_POLL_MS: positiveInt.default(250),
+    /** Safety poll of the outbox relay; it is woken at once by the writes of its own process. */
+    OUTBOX_POLL_MS: positiveInt.default(5_000),
     /** Period of the scheduled jobs (closing calls at their closing time, reminders). */
     SCHEDULER_INTERVAL_MS: positiveInt.default(5_000),
     NODE_ENV: z.string().default('development'),
@@ -47,7 +50,7 @@ export function serviceEnvSchema(service: ServiceName) {
     if (env.NODE_ENV === 'production' && !env.AUTH_JWKS_URL && !env.AUTH_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'production needs AUTH_JWKS_URL (or AUTH_JWT_SECRET)' });
     }
-  });
+  }).superRefine(refineMessagingEnv);
 }
 
 export type ServiceEnv = z.infer<ReturnType<typeof serviceEnvSchema>>;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import mongoose from 'mongoose';
-import { catalogue, deadLetterTopicName, eventTopicName, ProbeLaunched, type ProbePayload } from '@aap/contracts';
-import { createLogger } from '@aap/observability';
+import { deadLetterTopicName, eventTopicName, ProbeLaunched, type ProbePayload } from '@aap/contracts';
 import { useTestEnvironment, eventually, readTopic } from '@aap/test-harness';
 import { service as evaluation } from '@aap/evaluation-service';
-import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, newEvent, PermanentHandlerError, toKafkaMessage, type Producer } from './index';
+import { newEvent, PermanentHandlerError, toKafkaMessage, type Producer } from './index';
+import { startStandaloneConsumer, type StandaloneConsumer } from './consumer.fixture';
 
 const env = useTestEnvironment();
 const validPayload = (label: string): ProbePayload => ({
@@ -39,7 +39,8 @@ describe('consumer: invalid messages go to the dead-letter topic and never block
         {
           key,
           value: JSON.stringify({ probeId: 'not-a-uuid', label: '', hops: [] }),
-          headers: { ce_specversion: '1.0', ce_id: 'bad-schema', ce_type: ProbeLaunched.type, ce_source: '/test', ce_time: new Date().toISOString(), ce_subject: key },
+          // From the producer's own source, so that it passes the trust check and reaches schema validation.
+          headers: { ce_specversion: '1.0', ce_id: 'bad-schema', ce_type: ProbeLaunched.type, ce_source: '/aap/submission', ce_time: new Date().toISOString(), ce_subject: key },
         },
         { ...toKafkaMessage(good.envelope), key },
       ],
@@ -78,46 +79,56 @@ describe('consumer: invalid messages go to the dead-letter topic and never block
 
 describe('consumer: handler failures are retried with backoff, then dead-lettered', () => {
   const service = 'notification' as const;
+  let standalone: StandaloneConsumer;
   let connection: mongoose.Connection;
   let producer: Producer;
-  let consumer: EventConsumer;
   const calls = new Map<string, number>();
+  const secondCalls = new Map<string, number>();
+  const order: string[] = [];
 
   beforeAll(async () => {
-    const config = env.configFor(service, { CONSUMER_MAX_ATTEMPTS: '3', CONSUMER_RETRY_BASE_MS: '20' });
-    const logger = createLogger({ service, level: 'silent' });
-    connection = await mongoose.createConnection(config.MONGODB_URI, { dbName: config.MONGODB_DB }).asPromise();
-    const kafka = createKafka({ clientId: 'retry-test', brokers: config.KAFKA_BROKERS, logger });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [eventTopicName(env.prefix, ProbeLaunched.topic), deadLetterTopicName(env.prefix, service)], { partitions: 1, replicationFactor: -1 });
-    await admin.disconnect();
-    producer = createIdempotentProducer(kafka);
-    await producer.connect();
-    consumer = new EventConsumer({
-      kafka, producer, service, catalogue, topicPrefix: env.prefix, connection, logger,
-      maxAttempts: config.CONSUMER_MAX_ATTEMPTS, retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+    standalone = await startStandaloneConsumer(env, {
+      service,
+      topics: [eventTopicName(env.prefix, ProbeLaunched.topic)],
+      overrides: { CONSUMER_MAX_ATTEMPTS: '3', CONSUMER_RETRY_BASE_MS: '20' },
+      register: (consumer) => {
+        consumer.on(ProbeLaunched, async (event) => {
+          const attempt = (calls.get(event.data.label) ?? 0) + 1;
+          calls.set(event.data.label, attempt);
+          if (event.data.label === 'fails twice' && attempt <= 2) throw new Error(`transient failure ${attempt}`);
+          if (event.data.label === 'always fails') throw new Error('database says no');
+          if (event.data.label === 'permanent') throw new PermanentHandlerError('this can never work');
+        });
+        // A second handler of the same type: runs after the first, in registration order.
+        consumer.on(ProbeLaunched, async (event) => {
+          const attempt = (secondCalls.get(event.data.label) ?? 0) + 1;
+          secondCalls.set(event.data.label, attempt);
+          order.push(`second:${event.data.label}:first-had-run-${calls.get(event.data.label) ?? 0}`);
+          if (event.data.label === 'second handler fails once' && attempt === 1) throw new Error('second handler: transient failure');
+        });
+      },
     });
-    consumer.on(ProbeLaunched, async (event) => {
-      const attempt = (calls.get(event.data.label) ?? 0) + 1;
-      calls.set(event.data.label, attempt);
-      if (event.data.label === 'fails twice' && attempt <= 2) throw new Error(`transient failure ${attempt}`);
-      if (event.data.label === 'always fails') throw new Error('database says no');
-      if (event.data.label === 'permanent') throw new PermanentHandlerError('this can never work');
-    });
-    await consumer.start();
+    ({ connection, producer } = standalone);
   });
-  afterAll(async () => {
-    await consumer.stop();
-    await producer.disconnect();
-    await connection.close();
-  });
+  afterAll(() => standalone.stop());
 
   it('retries a transient failure and handles the event', async () => {
     const event = newEvent('submission', ProbeLaunched, validPayload('fails twice'));
     await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
     await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1));
     expect(calls.get('fails twice')).toBe(3);
+  });
+
+  it('runs several handlers of one type in registration order; a retry resumes at the failed one; recorded once all succeeded', async () => {
+    const event = newEvent('submission', ProbeLaunched, validPayload('second handler fails once'));
+    await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
+    await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1));
+    expect(calls.get('second handler fails once')).toBe(1);
+    expect(secondCalls.get('second handler fails once')).toBe(2);
+    expect(order.filter((entry) => entry.includes('second handler fails once'))).toEqual([
+      'second:second handler fails once:first-had-run-1',
+      'second:second handler fails once:first-had-run-1',
+    ]);
   });
 
   it('dead-letters after the last attempt, or at once for a permanent error, and goes on', async () => {

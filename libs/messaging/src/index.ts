@@ -5,3 +5,6 @@ export * from './outbox-relay';
 export * from './event-consumer';
 export * from './crash-points';
 export * from './document-locks';
+export * from './dead-letters';
+export * from './parked-events';
+export * from './message-size';

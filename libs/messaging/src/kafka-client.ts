@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Partitioners, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Producer, type Admin, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@aap/observability';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -23,12 +24,23 @@ function isExpectedNoise(message: string, error: unknown): boolean {
   );
 }
 
-/** kafkajs client whose logs go through the service's pino logger (kafkajs' own chatter at warn and above). */
-export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+/**
+ * kafkajs client whose logs go through the service's pino logger (kafkajs' own chatter at warn and
+ * above). `ssl` and `sasl` come from the KAFKA_SSL and KAFKA_SASL settings (`kafkaSecurityOf`).
+ */
+export function createKafka(options: {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  ssl?: ConnectionOptions | true;
+  sasl?: SASLOptions;
+}): Kafka {
   const kafkaLogger = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(options.ssl ? { ssl: options.ssl } : {}),
+    ...(options.sasl ? { sasl: options.sasl } : {}),
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 8 },
     logCreator:

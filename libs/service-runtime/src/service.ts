@@ -1,6 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
-import type { ServiceEnv } from '@aap/config';
+import { kafkaSecurityOf, type ServiceEnv } from '@aap/config';
 import { createHttpServer, DEVELOPMENT_JWT_SECRET, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
 import { createLogger, type Logger } from '@aap/observability';
@@ -72,7 +72,7 @@ export async function startService(
     stack.push(() => db.close());
     await db.asPromise();
 
-    const kafka = createKafka({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger });
+    const kafka = createKafka({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger, ...kafkaSecurityOf(config) });
     const admin: Admin = kafka.admin();
     stack.push(() => admin.disconnect());
     await admin.connect();
@@ -97,6 +97,11 @@ export async function startService(
       logger,
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
       retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+      inlineAttempts: config.CONSUMER_INLINE_ATTEMPTS,
+      handlerTimeoutMs: config.CONSUMER_HANDLER_TIMEOUT_MS,
+      retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
+      partitionsConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
+      maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
     });
 
     const http = await createHttpServer({
