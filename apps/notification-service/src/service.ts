@@ -1,11 +1,10 @@
-import { catalogue, ProbeReachedFundingAward } from '@aap/contracts';
+import { callEvents, dossierEvents, organisationEvents, ProbeReachedFundingAward } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
 import { notificationSettings, type NotificationSettings } from './config';
 import { registerDeliveries } from './deliveries/register';
 import { registerDirectory } from './directory/directory';
 import { emailChannel } from './email/email-channel';
-import { EventRouter } from './events';
 import { registerInbox } from './inbox/inbox';
 import { registerNotifications } from './notifications/notifications';
 import { ROUTED_EVENT_TYPES } from './notifications/routing';
@@ -27,21 +26,20 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       registerJourneyProbe(context, { receives: ProbeReachedFundingAward });
 
       const settings = notificationSettings(context.config, overrides);
-      // Slices handling the same event run in this order: the directory first, so the others read
-      // an up-to-date copy of organisations, dossiers and calls.
-      const events = new EventRouter();
-      const directory = registerDirectory(context, events);
-      registerTimeline(context, events, directory);
+      // Each slice registers its own handlers on the consumer and reads only what the event carries
+      // or what it keeps itself: none depends on another having handled the same event first.
+      const directory = registerDirectory(context);
+      registerTimeline(context);
       const subscriptions = webhookModel(context);
       const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings), webhook: webhookChannel(subscriptions, settings) });
-      const consumedTypes = events.types();
+      const consumed = [...organisationEvents, ...dossierEvents, ...callEvents];
+      const consumedTypes = consumed.map((definition) => definition.type);
       const webhooks = registerWebhooks(context, subscriptions, deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, backOfficeEventTypes: consumedTypes });
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);
-      registerNotifications(context, events, { directory, inbox, preferences, deliveries, webhooks, settings });
+      registerNotifications(context, { directory, inbox, preferences, deliveries, webhooks, settings });
       // Back-office webhooks receive every consumed event, for every organisation, as it comes.
-      for (const type of consumedTypes) events.on(catalogue.get(type)!, (event) => webhooks.enqueueFor(event, null));
-      events.attach(context.consumer);
+      for (const definition of consumed) context.consumer.on(definition, (event) => webhooks.enqueueFor(event, null));
     },
   };
 }

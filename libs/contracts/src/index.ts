@@ -19,3 +19,4 @@ export { buildAsyncApiDocument } from './asyncapi';
 export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...organisationEvents]);
 export * from './decision';
 export * from './lifecycle';
+export * from './dossier-reference';

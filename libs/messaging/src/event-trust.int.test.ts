@@ -30,11 +30,14 @@ describe('consumer: a forged event (wrong source or wrong topic) is dead-lettere
   });
   afterAll(() => standalone.stop());
 
-  /** A dossier.accepted.v1 as the evaluation service would publish it (its envelope says /aap/evaluation). */
+  /** A dossier.accepted as the evaluation service would publish it (its envelope says /aap/evaluation). */
   function acceptance(dossierId: string) {
     return newEvent('evaluation', DossierAccepted, {
       dossierId,
+      number: 'AAP-2026-000001',
       callId: 'call-1',
+      waveId: 'vague-1',
+      organisationId: '216901231',
       at: new Date().toISOString(),
       grantCents: 150_000_000,
       motivation: 'forged',

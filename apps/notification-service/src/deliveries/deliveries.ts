@@ -4,7 +4,7 @@ import type { EventEnvelope } from '@aap/contracts';
 import type { Logger } from '@aap/observability';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { NotificationSettings } from '../config';
-import { isDuplicateKey } from '../events';
+import { isDuplicateKey } from '@aap/service-runtime';
 import { afterFailure } from './backoff';
 
 /**

@@ -1,38 +1,26 @@
 import { Schema, type Model } from 'mongoose';
 import {
-  CallClosed,
-  CallExtended,
-  CallPublished,
-  CallReopened,
-  CallUnpublished,
-  DossierAccepted,
-  DossierClosedWithoutFollowUp,
-  DossierComplementRequested,
-  DossierDecisionReopened,
-  DossierDraftClosingSoon,
-  DossierRejected,
-  DossierResubmitted,
-  DossierReviewStarted,
-  DossierSubmitted,
-  DossierWaitlisted,
-  DossierWithdrawn,
+  callEvents,
+  dossierEvents,
+  dossierFactOf,
+  dossierReferenceOf,
+  DOSSIER_TRANSITIONS,
   OrganisationContactsUpdated,
   OrganisationRegistered,
   type ApplicantSnapshot,
   type CallSnapshot,
+  type DossierSnapshot,
   type DossierStatus,
-  type EventDefinition,
 } from '@aap/contracts';
-import type { ServiceContext } from '@aap/service-runtime';
-import { isDuplicateKey, type EventRouter } from '../events';
+import { isDuplicateKey, type ServiceContext } from '@aap/service-runtime';
 
 /**
  * The organisation directory: this service's own copy of what it needs to address and word a
  * message (event-carried state transfer, no call to another service):
  * - organisations and their contacts, from organisation.* events (and, until those arrive, from the
  *   applicant snapshot that dossier.submitted carries);
- * - dossiers → organisation, number, call, title and status, from dossier.* events (evaluation's
- *   events carry only dossierId/callId, so their organisation is looked up here);
+ * - dossiers → organisation, number, call, title and status, from the dossier reference every
+ *   dossier.* event carries and the lifecycle table of libs/contracts;
  * - calls → title and closing time, from call.* events.
  *
  * Topics are consumed concurrently, so events of different aggregates may arrive in any order and
@@ -147,9 +135,10 @@ async function applyIfNotOlder<T>(model: Model<T>, id: string, field: string, va
   }
 }
 
-export function registerDirectory(context: ServiceContext, events: EventRouter): Directory {
+export function registerDirectory(context: ServiceContext): Directory {
   const { organisations, dossiers, calls } = models(context);
   const directory = new Directory(organisations, dossiers, calls);
+  const { consumer } = context;
 
   // ── organisations ────────────────────────────────────────────────────────────────────────────
   const applyOrganisation = (organisation: ApplicantSnapshot, asOf: Date) =>
@@ -159,67 +148,32 @@ export function registerDirectory(context: ServiceContext, events: EventRouter):
       contacts: organisation.contacts.map(({ name, email, role }) => ({ name, email, ...(role ? { role } : {}) })),
     });
   for (const definition of [OrganisationRegistered, OrganisationContactsUpdated]) {
-    events.on(definition, (event) => applyOrganisation(event.data.organisation, new Date(event.time)));
+    consumer.on(definition, (event) => applyOrganisation(event.data.organisation, new Date(event.time)));
   }
 
-  // ── dossiers ─────────────────────────────────────────────────────────────────────────────────
-  const applyDossier = async (dossierId: string, facts: Partial<DossierEntry> & { callId: string }, status: DossierStatus, at: Date) => {
-    const defined = Object.fromEntries(Object.entries(facts).filter(([, value]) => value !== undefined));
-    await dossiers.updateOne({ _id: dossierId }, { $set: defined }, { upsert: true });
-    await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', at, { status });
-  };
-
-  for (const [definition, status] of [
-    [DossierSubmitted, 'submitted'],
-    [DossierResubmitted, 'under-review'],
-  ] as const) {
-    events.on(definition, async (event) => {
-      const { dossier } = event.data;
-      await applyDossier(
-        dossier.dossierId,
-        { organisationId: dossier.applicant.organisationId, number: dossier.number, callId: dossier.callId, waveId: dossier.waveId, title: dossier.project.title },
-        status,
-        new Date(event.time),
-      );
+  // ── dossiers: every dossier event carries the dossier reference; its status is the lifecycle's ──
+  for (const definition of dossierEvents) {
+    consumer.on(definition, async (event) => {
+      const reference = dossierReferenceOf(event.data)!;
+      const fact = dossierFactOf(event.type);
+      // A draft's own event (its reminder) moves nothing: the dossier is still a draft.
+      const status: DossierStatus = fact ? DOSSIER_TRANSITIONS[fact].to : 'draft';
+      const { dossier, title } = event.data as { dossier?: DossierSnapshot; title?: string };
+      const { dossierId, ...facts } = reference;
+      const known = { ...facts, ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
+      await dossiers.updateOne({ _id: dossierId }, { $set: known }, { upsert: true });
+      await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { status });
       // Until its organisation.* events are seen, the applicant snapshot gives the organisation's
       // name and contacts; asOf = epoch so that any organisation event replaces it.
-      await applyIfNotOlder(organisations, dossier.applicant.organisationId, 'asOf', new Date(0), {
-        name: dossier.applicant.name,
-        kind: dossier.applicant.kind,
-        contacts: dossier.applicant.contacts,
-      });
-    });
-  }
-  events.on(DossierWithdrawn, (event) => {
-    const { dossierId, number, callId, waveId, organisationId } = event.data;
-    return applyDossier(dossierId, { number, callId, waveId, organisationId }, 'withdrawn', new Date(event.time));
-  });
-  events.on(DossierDraftClosingSoon, (event) => {
-    const { dossierId, callId, waveId, organisationId, title } = event.data;
-    return applyDossier(dossierId, { callId, waveId, organisationId, title }, 'draft', new Date(event.time));
-  });
-
-  const evaluationStatuses: Array<[EventDefinition, DossierStatus]> = [
-    [DossierReviewStarted, 'under-review'],
-    [DossierComplementRequested, 'complement-requested'],
-    [DossierAccepted, 'accepted'],
-    [DossierRejected, 'rejected'],
-    [DossierWaitlisted, 'waitlisted'],
-    [DossierClosedWithoutFollowUp, 'closed-without-follow-up'],
-    [DossierDecisionReopened, 'under-review'],
-  ];
-  for (const [definition, status] of evaluationStatuses) {
-    events.on(definition, (event) => {
-      const { dossierId, callId } = event.data as { dossierId: string; callId: string };
-      return applyDossier(dossierId, { callId }, status, new Date(event.time));
+      if (dossier) await applyOrganisation(dossier.applicant, new Date(0));
     });
   }
 
   // ── calls ────────────────────────────────────────────────────────────────────────────────────
   const applyCall = (call: CallSnapshot) =>
     applyIfNotOlder(calls, call.callId, 'version', call.version, { title: call.title, programme: call.programme, status: call.status, closesAt: call.closesAt });
-  for (const definition of [CallPublished, CallClosed, CallExtended, CallReopened, CallUnpublished]) {
-    events.on(definition, (event) => applyCall((event.data as { call: CallSnapshot }).call));
+  for (const definition of callEvents) {
+    consumer.on(definition, (event) => applyCall((event.data as { call: CallSnapshot }).call));
   }
 
   return directory;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { organisationId as organisationIdSchema } from '@aap/contracts';
 import { callerOf, notFound, paginate, paginated, paginationQuery, policies, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
-import { isDuplicateKey } from '../events';
+import { isDuplicateKey } from '@aap/service-runtime';
 
 /**
  * The in-app inbox of each organisation: one item per (event, organisation), `_id` =

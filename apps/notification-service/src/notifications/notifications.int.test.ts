@@ -3,6 +3,7 @@ import {
   CallExtended,
   CallPublished,
   catalogue,
+  deadLetterTopicName,
   DossierDraftClosingSoon,
   DossierSubmitted,
   OrganisationContactsUpdated,
@@ -10,7 +11,7 @@ import {
   type EventDefinition,
 } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
-import { authHeaders, eventually, useTestEnvironment } from '@aap/test-harness';
+import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, callSnapshot, dossierSnapshot, routedEventData } from '../testing/fixtures';
 import { startMailCatcher, type CaughtMail } from '../testing/mail-catcher';
@@ -86,7 +87,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
     const story = routedEventData({ dossierId: 'dossier-a', number: 'AAP-2026-000101', callId, organisation: orgA });
     // The whole story of dossier A, one hour apart, published in order on the submission and
     // evaluation topics (consumed concurrently: evaluation's may be handled before the submission
-    // they follow; the service parks them until it knows the dossier).
+    // they follow; each names its organisation in its dossier reference).
     let hour = 0;
     for (const type of DOSSIER_STORY) {
       const definition = catalogue.get(type) as EventDefinition;
@@ -207,21 +208,33 @@ describe('notifications: every applicant-facing event reaches the organisation o
     expect((await mail.mails()).filter((m) => m.to.includes('ancien@nantes-test.fr'))).toHaveLength(0);
   });
 
-  it('an evaluation event handled before the dossier is known is parked, then notified once the submission arrives', async () => {
+  it('an evaluation event handled before its dossier\'s submission is notified at once: its dossier reference names the organisation', async () => {
     const organisation = applicant('216900019', { contacts: [{ name: 'Lyon', email: 'contact@lyon-test.fr' }] });
     await publisher.publish(OrganisationRegistered, { organisation });
     const story = routedEventData({ dossierId: 'dossier-p', number: 'AAP-2026-000601', callId, organisation });
-    const early = await publisher.publish(catalogue.get('dossier.review-started.v2')!, story['dossier.review-started.v2'] as never, { time: '2026-03-05T08:00:00Z' });
-    const parked = env.database('notification').collection('notifications_parked');
-    await eventually(async () => expect(await parked.findOne({ _id: early.id as never })).toMatchObject({ waitingFor: 'dossier dossier-p' }));
-    await sleep(500);
-    expect((await mail.mails()).filter((m) => m.to.includes('contact@lyon-test.fr'))).toHaveLength(0);
-
-    await publisher.publish(DossierSubmitted, story['dossier.submitted.v1'], { time: '2026-03-04T08:00:00Z' });
+    await publisher.publish(catalogue.get('dossier.review-started.v2')!, story['dossier.review-started.v2'] as never, { time: '2026-03-05T08:00:00Z' });
     await eventually(async () =>
-      expect((await mail.mails()).filter((m) => m.to.includes('contact@lyon-test.fr')).map(eventTypeOf).sort()).toEqual(['dossier.review-started.v2', 'dossier.submitted.v1']),
+      expect((await mail.mails()).filter((m) => m.to.includes('contact@lyon-test.fr')).map((m) => [eventTypeOf(m), m.subject])).toEqual([
+        ['dossier.review-started.v2', 'Votre dossier est en instruction — dossier AAP-2026-000601'],
+      ]),
     );
-    expect(await parked.countDocuments({ _id: early.id as never })).toBe(0);
+  });
+
+  it('an event whose organisation is unknown is retried aside, then dead-lettered with its reason, and never holds back later events', async () => {
+    const stranger = applicant('217500001', { contacts: [{ name: 'Inconnue', email: 'contact@inconnue-test.fr' }] });
+    const known = applicant('216900027', { contacts: [{ name: 'Connue', email: 'contact@connue-test.fr' }] });
+    await publisher.publish(OrganisationRegistered, { organisation: known });
+    const unknownStory = routedEventData({ dossierId: 'dossier-u', number: 'AAP-2026-000701', callId, organisation: stranger });
+    const knownStory = routedEventData({ dossierId: 'dossier-k', number: 'AAP-2026-000702', callId, organisation: known });
+    const orphan = await publisher.publish(catalogue.get('dossier.accepted.v2')!, unknownStory['dossier.accepted.v2'] as never);
+    await publisher.publish(catalogue.get('dossier.accepted.v2')!, knownStory['dossier.accepted.v2'] as never);
+
+    await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes('contact@connue-test.fr'))).toHaveLength(1));
+    const deadLetters = await readTopic(env.kafka(), deadLetterTopicName(env.prefix, 'notification'), { atLeast: 1, timeoutMs: 30_000, settleMs: 200 });
+    const deadLetter = deadLetters.find((m) => m.headers.ce_id === orphan.id);
+    expect(deadLetter?.headers).toMatchObject({ dlq_reason: 'handler-failed' });
+    expect(deadLetter?.headers.dlq_error).toContain('organisation 217500001 of dossier dossier-u is not known yet');
+    expect((await mail.mails()).filter((m) => m.to.includes('contact@inconnue-test.fr'))).toHaveLength(0);
   });
 
   it('inbox: paginated, unread filter and count, mark as read; another organisation’s inbox answers 404', async () => {

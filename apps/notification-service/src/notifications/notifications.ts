@@ -1,16 +1,14 @@
-import { Schema, type Model } from 'mongoose';
-import type { EventEnvelope } from '@aap/contracts';
+import { dossierReferenceOf, type DossierSnapshot, type EventEnvelope } from '@aap/contracts';
 import type { Logger } from '@aap/observability';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { NotificationSettings } from '../config';
 import type { DeliveryQueue } from '../deliveries/deliveries';
 import type { Directory, DossierEntry, OrganisationEntry } from '../directory/directory';
-import { isDuplicateKey, type EventRouter } from '../events';
 import type { Inbox } from '../inbox/inbox';
 import type { Preferences } from '../preferences/preferences';
 import { renderMessage, type DossierRef, type MessageModel } from '../templates/template';
 import type { Webhooks } from '../webhooks/webhooks';
-import { callIdOf, dossierIdOf, ROUTES, routeOf, type Route } from './routing';
+import { ROUTES, type Route } from './routing';
 
 /**
  * Turns each applicant-facing event into, per organisation concerned: one inbox item, one e-mail
@@ -18,27 +16,16 @@ import { callIdOf, dossierIdOf, ROUTES, routeOf, type Route } from './routing';
  * webhook of that organisation subscribed to the event. Everything is RECORDED here, keyed by event
  * id (a redelivered event is a duplicate-key no-op); the delivery queue sends.
  *
- * Events of different topics arrive in any order: an evaluation event may come before the
- * dossier.submitted that tells which organisation owns the dossier, or a draft reminder before the
- * organisation.registered that gives its contacts. Such an event is PARKED (kept with what it waits
- * for) and a scheduled job routes it as soon as the directory knows enough.
+ * A dossier event names its organisation (the dossier reference every dossier.* event carries). Its
+ * contacts come from this service's directory, or from the applicant snapshot a submission carries.
+ * When neither is known yet (an organisation.* event still on its way), the handler fails: the
+ * consumer retries it in the background, parked behind its key without holding its partition, and
+ * dead-letters it with the reason after its last attempt (listed by `npm run dlq`).
  */
 interface Recipient {
   organisation: OrganisationEntry;
   callId: string;
-  dossiers: DossierEntry[];
-}
-
-type Resolution = { recipients: Recipient[] } | { waitingFor: string };
-
-interface ParkedEvent {
-  _id: string;
-  type: string;
-  envelope: EventEnvelope;
-  waitingFor: string;
-  parkedAt: Date;
-  tries: number;
-  lastTriedAt?: Date;
+  dossiers: Array<Pick<DossierEntry, '_id' | 'number' | 'title'>>;
 }
 
 export interface NotificationDependencies {
@@ -50,64 +37,34 @@ export interface NotificationDependencies {
   settings: NotificationSettings;
 }
 
-export function registerNotifications(context: ServiceContext, events: EventRouter, deps: NotificationDependencies): void {
-  const logger = context.logger.child({ slice: 'notifications' });
-  const parked = context.db.model<ParkedEvent>(
-    'ParkedNotification',
-    new Schema<ParkedEvent>(
-      { _id: String, type: String, envelope: Schema.Types.Mixed, waitingFor: String, parkedAt: Date, tries: Number, lastTriedAt: Date },
-      { collection: 'notifications_parked', versionKey: false },
-    ),
-  );
-
-  /** Records the notifications of an event; what it still waits for when the directory cannot route it yet. */
-  const notify = async (event: EventEnvelope, route: Route): Promise<string | undefined> => {
-    const resolution = await resolve(deps.directory, route, event);
-    if ('waitingFor' in resolution) return resolution.waitingFor;
-    for (const recipient of resolution.recipients) await deliverTo(deps, route, event, recipient, logger);
-    return undefined;
-  };
-
-  for (const route of ROUTES) {
-    events.on(route.event, async (event, { logger: eventLogger }) => {
-      const waitingFor = await notify(event, route);
-      if (!waitingFor) return;
-      eventLogger.info({ waitingFor }, 'notification parked until the directory knows its recipient');
-      try {
-        await parked.create({ _id: event.id, type: event.type, envelope: event, waitingFor, parkedAt: new Date(), tries: 0 });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-    });
-  }
-
-  context.schedule('notifications.route-parked', async (now) => {
-    const waiting = await parked.find({}).sort({ parkedAt: 1 }).limit(200).lean<ParkedEvent[]>();
-    for (const entry of waiting) {
-      const route = routeOf(entry.type);
-      if (!route || !(await notify(entry.envelope, route))) {
-        await parked.deleteOne({ _id: entry._id });
-        if (route) logger.info({ eventId: entry._id, eventType: entry.type }, 'parked notification routed');
-      } else {
-        await parked.updateOne({ _id: entry._id }, { $inc: { tries: 1 }, $set: { lastTriedAt: now } });
-      }
-    }
-  });
+/** The organisation of a dossier event is not known to this service yet: retried, never guessed. */
+export class RecipientUnknownError extends Error {
+  override name = 'RecipientUnknownError';
 }
 
-async function resolve(directory: Directory, route: Route, event: EventEnvelope): Promise<Resolution> {
+export function registerNotifications(context: ServiceContext, deps: NotificationDependencies): void {
+  const logger = context.logger.child({ slice: 'notifications' });
+  for (const route of ROUTES) {
+    context.consumer.on(route.event, async (event) => {
+      for (const recipient of await recipientsOf(deps.directory, route, event)) await deliverTo(deps, route, event, recipient, logger);
+    });
+  }
+}
+
+async function recipientsOf(directory: Directory, route: Route, event: EventEnvelope): Promise<Recipient[]> {
   if (route.audience === 'dossier') {
-    const dossierId = dossierIdOf(event.data);
-    if (!dossierId) return { recipients: [] };
-    const dossier = await directory.dossier(dossierId);
-    if (!dossier?.organisationId) return { waitingFor: `dossier ${dossierId}` };
-    const organisation = await directory.organisation(dossier.organisationId);
-    if (!organisation) return { waitingFor: `organisation ${dossier.organisationId}` };
-    return { recipients: [{ organisation, callId: dossier.callId, dossiers: [dossier] }] };
+    const reference = dossierReferenceOf(event.data)!;
+    const snapshot = (event.data as { dossier?: DossierSnapshot }).dossier;
+    const [known, organisation] = await Promise.all([directory.dossier(reference.dossierId), directory.organisation(reference.organisationId)]);
+    const addressee = organisation ?? (snapshot && { _id: snapshot.applicant.organisationId, ...snapshot.applicant, asOf: new Date(0) });
+    if (!addressee) throw new RecipientUnknownError(`organisation ${reference.organisationId} of dossier ${reference.dossierId} is not known yet (no organisation.registered seen)`);
+    const title = snapshot?.project.title ?? known?.title ?? (event.data as { title?: string }).title;
+    const dossier = { _id: reference.dossierId, ...(reference.number ? { number: reference.number } : {}), ...(title ? { title } : {}) };
+    return [{ organisation: addressee, callId: reference.callId, dossiers: [dossier] }];
   }
   // A call event reaches the organisations with a draft or an active dossier on the call, as this
   // service knows them when the event is handled (drafts are known from their reminders).
-  const callId = callIdOf(event.data)!;
+  const callId = (event.data as { call: { callId: string } }).call.callId;
   const byOrganisation = new Map<string, DossierEntry[]>();
   for (const dossier of await directory.openDossiersOn(callId)) {
     byOrganisation.set(dossier.organisationId!, [...(byOrganisation.get(dossier.organisationId!) ?? []), dossier]);
@@ -117,7 +74,7 @@ async function resolve(directory: Directory, route: Route, event: EventEnvelope)
     const organisation = await directory.organisation(organisationId);
     if (organisation) recipients.push({ organisation, callId, dossiers });
   }
-  return { recipients };
+  return recipients;
 }
 
 async function deliverTo(deps: NotificationDependencies, route: Route, event: EventEnvelope, recipient: Recipient, logger: Logger): Promise<void> {

@@ -35,8 +35,7 @@ import type { Category } from './categories';
 
 /**
  * Who hears about an event:
- * - `dossier`: the organisation that owns the dossier of the event (from the event, else from the
- *   directory: evaluation's events carry only dossierId/callId);
+ * - `dossier`: the organisation that owns the dossier of the event (its dossier reference);
  * - `call`: every organisation with a draft or an active dossier on the call of the event.
  */
 export type Audience = 'dossier' | 'call';
@@ -75,19 +74,3 @@ export const ROUTES: readonly Route[] = [
 ];
 
 export const ROUTED_EVENT_TYPES: readonly string[] = ROUTES.map((r) => r.event.type);
-
-export function routeOf(type: string): Route | undefined {
-  return ROUTES.find((r) => r.event.type === type);
-}
-
-/** The dossier an event is about, whatever its shape (`dossierId`, or the `dossier` snapshot). */
-export function dossierIdOf(data: unknown): string | undefined {
-  const d = data as { dossierId?: string; dossier?: { dossierId?: string } };
-  return d.dossierId ?? d.dossier?.dossierId;
-}
-
-/** The call an event is about (`callId`, `call.callId` or `dossier.callId`). */
-export function callIdOf(data: unknown): string | undefined {
-  const d = data as { callId?: string; call?: { callId?: string }; dossier?: { callId?: string } };
-  return d.callId ?? d.call?.callId ?? d.dossier?.callId;
-}

@@ -1,11 +1,8 @@
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
-import { callEvents, dossierEvents, type EventEnvelope } from '@aap/contracts';
+import { callEvents, dossierEvents, dossierReferenceOf, type EventEnvelope } from '@aap/contracts';
 import { callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn } from '@aap/http';
-import type { ServiceContext } from '@aap/service-runtime';
-import type { Directory } from '../directory/directory';
-import { isDuplicateKey, type EventRouter } from '../events';
-import { callIdOf, dossierIdOf } from '../notifications/routing';
+import { insertOnce, type ServiceContext } from '@aap/service-runtime';
 import { applicantDetails, summaryOf } from './views';
 
 /**
@@ -17,7 +14,10 @@ export interface TimelineEntry {
   _id: string;
   /** `dossier`: about one dossier; `call`: about a call, shown in the timeline of each of its dossiers. */
   scope: 'dossier' | 'call';
+  /** The dossier reference of a dossier event (every dossier.* event carries it). */
   dossierId?: string;
+  number?: string;
+  organisationId?: string;
   callId?: string;
   type: string;
   /** The publishing service (`submission`, `evaluation`…). */
@@ -80,12 +80,14 @@ const timelineCsvColumns: CsvColumn<z.infer<typeof entryView>>[] = [
   { header: 'eventId', value: (entry) => entry.eventId },
 ];
 
-export function registerTimeline(context: ServiceContext, events: EventRouter, directory: Directory): Model<TimelineEntry> {
+export function registerTimeline(context: ServiceContext): Model<TimelineEntry> {
   const schema = new Schema<TimelineEntry>(
     {
       _id: String,
       scope: String,
       dossierId: String,
+      number: String,
+      organisationId: String,
       callId: String,
       type: String,
       source: String,
@@ -102,46 +104,46 @@ export function registerTimeline(context: ServiceContext, events: EventRouter, d
   const Timeline = context.db.model<TimelineEntry>('TimelineEntry', schema);
 
   const record = async (event: EventEnvelope, scope: TimelineEntry['scope']) => {
-    const dossierId = scope === 'dossier' ? dossierIdOf(event.data) : undefined;
-    const callId = callIdOf(event.data);
-    try {
-      await Timeline.collection.insertOne({
-        _id: event.id,
-        scope,
-        ...(dossierId ? { dossierId } : {}),
-        ...(callId ? { callId } : {}),
-        type: event.type,
-        source: event.source.replace(/^\/aap\//, ''),
-        occurredAt: new Date(event.time),
-        data: event.data,
-        correlationId: event.correlationid,
-        ...(event.causationid ? { causationId: event.causationid } : {}),
-        recordedAt: new Date(),
-      } as never);
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-    }
+    const reference = scope === 'dossier' ? dossierReferenceOf(event.data) : undefined;
+    const callId = reference?.callId ?? (event.data as { call?: { callId?: string } }).call?.callId;
+    await insertOnce(Timeline, {
+      _id: event.id,
+      scope,
+      ...(reference ? { dossierId: reference.dossierId, organisationId: reference.organisationId, ...(reference.number ? { number: reference.number } : {}) } : {}),
+      ...(callId ? { callId } : {}),
+      type: event.type,
+      source: event.source.replace(/^\/aap\//, ''),
+      occurredAt: new Date(event.time),
+      data: event.data,
+      correlationId: event.correlationid,
+      ...(event.causationid ? { causationId: event.causationid } : {}),
+      recordedAt: new Date(),
+    });
   };
-  for (const definition of dossierEvents) events.on(definition, (event) => record(event, 'dossier'));
-  for (const definition of callEvents) events.on(definition, (event) => record(event, 'call'));
+  for (const definition of dossierEvents) context.consumer.on(definition, (event) => record(event, 'dossier'));
+  for (const definition of callEvents) context.consumer.on(definition, (event) => record(event, 'call'));
 
   /** The entries of a dossier the caller may read, or 404 (an applicant: its own organisation's dossiers only). */
   const timelineFor = async (request: { params: { dossierId: string }; query: { view?: 'applicant' | 'staff' } } & Parameters<typeof callerOf>[0]) => {
     const { dossierId } = request.params;
     const caller = callerOf(request);
     const applicantView = !policies.isStaff(caller);
-    const dossier = await directory.dossier(dossierId);
-    // Staff may read the entries of a dossier the directory does not know yet; an applicant never.
+    // The dossier's own entries carry its reference: who owns it, its number and call.
+    const dossier = await Timeline.findOne({ dossierId }).lean<TimelineEntry>();
     if (applicantView) policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
-    const callId = dossier?.callId ?? (await Timeline.findOne({ dossierId }).lean<TimelineEntry>())?.callId;
-    const filter = callId ? { $or: [{ dossierId }, { scope: 'call', callId }] } : { dossierId };
-    const entries = await Timeline.find(filter).sort({ occurredAt: 1, _id: 1 }).lean<TimelineEntry[]>();
-    if (!dossier && !entries.some((e) => e.dossierId === dossierId)) throw notFound(`Dossier ${dossierId}`);
+    if (!dossier) throw notFound(`Dossier ${dossierId}`);
+    const callId = dossier.callId;
+    const [own, ofCall] = await Promise.all([
+      Timeline.find({ dossierId }).lean<TimelineEntry[]>(),
+      callId ? Timeline.find({ callId, scope: 'call' }).lean<TimelineEntry[]>() : [],
+    ]);
+    const entries = [...own, ...ofCall].sort((a, b) => +new Date(a.occurredAt) - +new Date(b.occurredAt) || a._id.localeCompare(b._id));
+    const number = own.find((entry) => entry.number)?.number;
     const view: 'applicant' | 'staff' = applicantView ? 'applicant' : (request.query.view ?? 'staff');
     return {
       dossierId,
-      ...(dossier?.number ? { number: dossier.number } : {}),
-      ...(dossier?.organisationId ? { organisationId: dossier.organisationId } : {}),
+      ...(number ? { number } : {}),
+      ...(dossier.organisationId ? { organisationId: dossier.organisationId } : {}),
       ...(callId ? { callId } : {}),
       view,
       entries: entries.map((entry) => toEntryView(entry, view)),
