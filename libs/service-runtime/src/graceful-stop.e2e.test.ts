@@ -76,6 +76,7 @@ describe('graceful stop of a service process on SIGTERM', () => {
     expect(launched).toHaveLength(1);
     expect(await env.database('submission').collection('journey_probes').countDocuments({ label: 'too late' })).toBe(0);
     expect(running.output()).toMatch(/"msg":"stopped"/);
+    expect(running.output()).not.toMatch(/were cut/);
   });
 
   it('a client that never finishes its request is cut after half of SHUTDOWN_TIMEOUT_MS; the process still exits 0 within it', async () => {
