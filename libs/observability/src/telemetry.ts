@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -46,13 +47,19 @@ export function startTelemetry(options: TelemetryOptions): NodeTracerProvider {
   return provider;
 }
 
-/** Sends the spans still buffered (at shutdown, before the connections close). */
-export async function flushTelemetry(): Promise<void> {
-  await provider?.forceFlush();
+/** Waits for `work` at most `ms`: an exporter whose collector does not answer must not hold a shutdown. */
+async function atMost(ms: number, work: Promise<void> | undefined): Promise<void> {
+  const ac = new AbortController();
+  await Promise.race([work, sleep(ms, undefined, { signal: ac.signal }).catch(() => undefined)]).finally(() => ac.abort());
 }
 
-export async function stopTelemetry(): Promise<void> {
+/** Sends the spans still buffered (at shutdown, before the connections close), waiting at most `timeoutMs`. */
+export async function flushTelemetry(timeoutMs = 2_000): Promise<void> {
+  await atMost(timeoutMs, provider?.forceFlush());
+}
+
+export async function stopTelemetry(timeoutMs = 2_000): Promise<void> {
   const running = provider;
   provider = undefined;
-  await running?.shutdown();
+  await atMost(timeoutMs, running?.shutdown());
 }
