@@ -40,9 +40,10 @@ export interface RunningService {
   db: Connection;
   config: ServiceEnv;
   /**
-   * Graceful stop, in this order: readiness 503 and new requests refused, accepted requests finished
-   * (at most `httpDrainMs`), scheduler, consumer (the message in progress finishes and is committed),
-   * outbox relay (one last cycle publishes what the drained work wrote), buffered spans, Kafka, database.
+   * Graceful stop, in this order: readiness 503 and new requests refused; then, side by side, the
+   * accepted requests finish (at most `httpDrainMs`), the scheduler's tick in progress and the
+   * consumer's message in progress (finished and committed); then the outbox relay's last cycle
+   * publishes what they wrote; then buffered spans are flushed, Kafka and the database closed.
    */
   stop(): Promise<void>;
 }
