@@ -3,9 +3,10 @@ import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, 
 import { kafkaSecurityOf, type ServiceEnv } from '@aap/config';
 import { createHttpServer, DEVELOPMENT_JWT_SECRET, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
-import { createLogger, type Logger } from '@aap/observability';
+import { createLogger, flushTelemetry, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
 import { aggregateKit, type AggregateKit } from './aggregate';
+import { HttpDrain } from './http-drain';
 
 /**
  * What a service module receives to register its routes, aggregates and event handlers; aggregates
@@ -42,7 +43,19 @@ export interface RunningService {
   http: HttpServer;
   db: Connection;
   config: ServiceEnv;
+  /**
+   * Graceful stop, in this order: readiness 503 and new requests refused; then, side by side, the
+   * accepted requests finish (at most `httpDrainMs`), the scheduler's tick in progress and the
+   * consumer's message in progress (finished and committed); then the outbox relay's last cycle
+   * publishes what they wrote; then buffered spans are flushed, Kafka and the database closed.
+   */
   stop(): Promise<void>;
+}
+
+export interface StartServiceOptions {
+  logger?: Logger;
+  /** How long a stop waits for accepted HTTP requests before cutting them (default 5 s). */
+  httpDrainMs?: number;
 }
 
 /**
@@ -52,29 +65,32 @@ export interface RunningService {
 export async function startService(
   module: ServiceModule,
   config: ServiceEnv,
-  options: { logger?: Logger } = {},
+  options: StartServiceOptions = {},
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ service: module.name, level: config.LOG_LEVEL });
-  const stack: Array<() => Promise<unknown>> = [];
-  const stopAll = async () => {
-    for (const stop of stack.reverse()) {
-      try {
-        await stop();
-      } catch (error) {
-        logger.warn({ err: error }, 'error while stopping');
-      }
+  const stopStep = async (step: string, stop: () => Promise<unknown>) => {
+    const started = Date.now();
+    try {
+      await stop();
+      logger.debug({ step, ms: Date.now() - started }, 'stopped');
+    } catch (error) {
+      logger.warn({ err: error, step }, 'error while stopping');
     }
+  };
+  const stack: Array<{ step: string; stop: () => Promise<unknown> }> = [];
+  const stopAll = async () => {
+    for (const { step, stop } of stack.reverse()) await stopStep(step, stop);
     stack.length = 0;
   };
 
   try {
     const db = mongoose.createConnection(config.MONGODB_URI, { dbName: config.MONGODB_DB, serverSelectionTimeoutMS: 10_000 });
-    stack.push(() => db.close());
+    stack.push({ step: 'database', stop: () => db.close() });
     await db.asPromise();
 
     const kafka = createKafka({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger, ...kafkaSecurityOf(config) });
     const admin: Admin = kafka.admin();
-    stack.push(() => admin.disconnect());
+    stack.push({ step: 'kafka admin', stop: () => admin.disconnect() });
     await admin.connect();
     await ensureTopics(
       admin,
@@ -83,8 +99,10 @@ export async function startService(
     );
 
     const producer: Producer = createIdempotentProducer(kafka);
-    stack.push(() => producer.disconnect());
+    stack.push({ step: 'kafka producer', stop: () => producer.disconnect() });
     await producer.connect();
+    // Stopped after the relay's last cycle, before the connections close: the last spans still go out.
+    stack.push({ step: 'spans', stop: () => flushTelemetry() });
 
     const relay = new OutboxRelay({ producer, catalogue, topicPrefix: config.KAFKA_TOPIC_PREFIX, logger, pollMs: config.OUTBOX_POLL_MS });
     const consumer = new EventConsumer({
@@ -104,6 +122,19 @@ export async function startService(
       maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
     });
 
+    const scheduler = new Scheduler(config.SCHEDULER_INTERVAL_MS, logger);
+    // The stop order is the reverse of these pushes (each stop is harmless on what never started):
+    // HTTP, the scheduler and the consumer finish their work in progress (side by side: they do not
+    // depend on one another), then the relay publishes what all of them wrote, then spans are
+    // flushed and the connections closed.
+    stack.push({
+      step: 'outbox relay',
+      stop: async () => {
+        await relay.stop();
+        await relay.relayOnce();
+      },
+    });
+
     const http = await createHttpServer({
       service: module.name,
       description: module.description,
@@ -120,10 +151,23 @@ export async function startService(
         audience: config.AUTH_AUDIENCE,
       },
     });
-    stack.push(() => http.close());
+    const drain = new HttpDrain(http);
+    stack.push({
+      step: 'work in progress',
+      stop: () => {
+        drain.startDraining(); // readiness 503 before anything else
+        return Promise.all([
+          stopStep('http', async () => {
+            const cut = await drain.close(options.httpDrainMs ?? 5_000);
+            if (cut > 0) logger.warn({ cut }, 'requests still running after the HTTP drain bound were cut');
+          }),
+          stopStep('scheduler', () => scheduler.stop()),
+          stopStep('consumer', () => consumer.stop()),
+        ]);
+      },
+    });
     http.get('/asyncapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
 
-    const scheduler = new Scheduler(config.SCHEDULER_INTERVAL_MS, logger);
     await module.register({
       service: module.name,
       config,
@@ -137,12 +181,8 @@ export async function startService(
     });
 
     relay.start();
-    stack.push(() => relay.stop());
-    stack.push(() => consumer.stop());
     await consumer.start();
-
     scheduler.start();
-    stack.push(() => scheduler.stop());
 
     const address = await http.listen({ host: config.HOST, port: config.PORT });
     const url = address.replace('[::1]', 'localhost');

@@ -27,7 +27,7 @@ export async function startServiceProcess(
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repositoryRoot, `apps/${service}-service/src/main.ts`)], {
     cwd: repositoryRoot,
     // At info at least: the "listening" line is how readiness of the child is detected.
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

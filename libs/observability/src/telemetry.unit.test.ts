@@ -1,0 +1,59 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { context, trace } from '@opentelemetry/api';
+import { flushTelemetry, spanExportersFromEnv, startTelemetry, stopTelemetry } from './telemetry';
+import { captureTraceContext, inSpan, SpanKind } from './propagation';
+
+describe('spanExportersFromEnv', () => {
+  it('given no exporter variable, when reading the environment, then no exporter', () => {
+    expect(spanExportersFromEnv({})).toEqual([]);
+  });
+
+  it('given OTEL_EXPORTER_ZIPKIN_ENDPOINT, when reading the environment, then a Zipkin exporter', () => {
+    const exporters = spanExportersFromEnv({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9411/api/v2/spans' });
+    expect(exporters).toHaveLength(1);
+    expect(exporters[0]).toBeInstanceOf(ZipkinExporter);
+  });
+
+  it('given both endpoints, when reading the environment, then Zipkin and OTLP/HTTP', () => {
+    const exporters = spanExportersFromEnv({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9411/api/v2/spans', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
+    expect(exporters.map((e) => e.constructor)).toEqual([ZipkinExporter, OTLPTraceExporter]);
+  });
+});
+
+// One tracer provider per process: started once for the file, exporting to a collector that accepts
+// connections and never answers (a hung Zipkin), so a span export never completes.
+const hungCollector = createServer(() => undefined);
+await new Promise<void>((resolve) => hungCollector.listen(0, '127.0.0.1', resolve));
+startTelemetry({
+  serviceName: 'telemetry-unit',
+  env: { OTEL_EXPORTER_ZIPKIN_ENDPOINT: `http://127.0.0.1:${(hungCollector.address() as AddressInfo).port}/api/v2/spans` },
+});
+afterAll(async () => {
+  await stopTelemetry(100);
+  hungCollector.closeAllConnections();
+  hungCollector.close();
+});
+
+describe('startTelemetry', () => {
+  it('given any configuration, when a span is started, then its trace id is real and its context propagates across awaits', async () => {
+    await inSpan('work', { kind: SpanKind.INTERNAL }, async (span) => {
+      const { traceId } = span.spanContext();
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(traceId).not.toMatch(/^0+$/);
+      await new Promise((r) => setTimeout(r, 1));
+      expect(trace.getSpan(context.active())?.spanContext().traceId).toBe(traceId);
+      expect(captureTraceContext().traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    });
+  });
+
+  it('given a collector that never answers, when flushing at shutdown, then the flush gives up after its bound', async () => {
+    await inSpan('buffered', { kind: SpanKind.INTERNAL }, async () => undefined);
+    const started = Date.now();
+    await flushTelemetry(300);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
