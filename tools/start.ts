@@ -87,7 +87,13 @@ async function startTraceViewer(): Promise<TraceViewer | undefined> {
     const zipkin = await supervise({ name: 'zipkin', start: () => spawnZipkin(jar), log: say });
     if (await waitForZipkin()) say(`Zipkin started (pid ${zipkin.child.pid}, ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s, log ${zipkinLogFile()})`);
     else say(`Zipkin does not answer yet (log ${zipkinLogFile()}): the services will send their spans once it does`);
-    return { spansEndpoint: zipkinSpansEndpoint(), stop: () => zipkin.stop() };
+    return {
+      spansEndpoint: zipkinSpansEndpoint(),
+      stop: async () => {
+        await zipkin.stop();
+        say('Zipkin stopped');
+      },
+    };
   } catch (error) {
     say(`no trace viewer: ${(error as Error).message}`);
     return undefined;
