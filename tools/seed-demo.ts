@@ -1,12 +1,14 @@
 /**
  * Demo data for `npm start`, seeded once through the public API (so every event is published as in
  * real use): a published "Pass numérique" call and a few organisations from the official geography.
- * Idempotent: an existing demo call is found by its title, a registered organisation answers 409.
+ * Idempotent: a published demo call with its wave open is found by its title, a registered organisation answers 409.
  */
 import { mintDevelopmentToken, type Role } from '@aap/http';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
 
 export const DEMO_CALL_TITLE = 'Pass numérique — appel de démonstration';
+/** The wave of passNumeriqueCallRules, open from yesterday to 30 days after the seed. */
+const DEMO_WAVE_ID = 'vague-1';
 
 /** Real collectivités (SIREN from @etalab/decoupage-administratif) and a tiers-lieu. */
 export const DEMO_ORGANISATIONS = [
@@ -38,14 +40,18 @@ export async function seedDemo(submissionUrl: string, log: (line: string) => voi
 
   const manager = await headers(['programme-manager']);
   const listed = await expectStatus(await fetch(`${submissionUrl}/calls?programme=${encodeURIComponent('Pass numérique')}&pageSize=100`, { headers: manager }), [200], 'listing calls');
-  const existing = ((await listed.json()) as { items: Array<{ callId: string; title: string; status: string }> }).items.find((c) => c.title === DEMO_CALL_TITLE);
-  if (existing) {
-    log(`demo call already there: ${existing.callId} (${existing.status})`);
+  type ListedCall = { callId: string; title: string; status: string; waves: Array<{ waveId: string; closesAt: string }> };
+  const demoCalls = ((await listed.json()) as { items: ListedCall[] }).items.filter((c) => c.title === DEMO_CALL_TITLE);
+  const open = demoCalls.find((c) => c.status === 'published' && c.waves.some((w) => w.waveId === DEMO_WAVE_ID && Date.parse(w.closesAt) > Date.now()));
+  if (open) {
+    log(`demo call already there: ${open.callId} (wave "${DEMO_WAVE_ID}" open)`);
     return;
   }
+  // Its wave closes 30 days after the seed: a later `npm start` publishes a fresh one, so the README session still works.
+  if (demoCalls.length > 0) log(`the earlier demo call's wave "${DEMO_WAVE_ID}" is no longer open: seeding a new demo call`);
   const rules = passNumeriqueCallRules({ title: DEMO_CALL_TITLE });
   const created = await expectStatus(await fetch(`${submissionUrl}/calls`, { method: 'POST', headers: manager, body: JSON.stringify(rules) }), [201], 'creating the demo call');
   const { callId } = (await created.json()) as { callId: string };
   await expectStatus(await fetch(`${submissionUrl}/calls/${callId}/publish`, { method: 'POST', headers: manager }), [200], 'publishing the demo call');
-  log(`demo data seeded: call ${callId} (wave "vague-1"), organisations ${DEMO_ORGANISATIONS.map((o) => o.siren).join(', ')}`);
+  log(`demo data seeded: call ${callId} (wave "${DEMO_WAVE_ID}"), organisations ${DEMO_ORGANISATIONS.map((o) => o.siren).join(', ')}`);
 }

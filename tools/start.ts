@@ -1,8 +1,9 @@
 /**
  * npm start: the whole platform on one machine.
- * Starts Kafka and FerretDB (tools/infra) unless KAFKA_BROKERS and MONGODB_URI are set, then the
- * four services as child processes; prints their URLs once each answers ready; on Ctrl-C stops the
- * services, then the infrastructure it started itself.
+ * Starts Kafka and FerretDB (tools/infra) unless KAFKA_BROKERS and MONGODB_URI are set, a mail
+ * catcher, a trace viewer (Zipkin), then the four services as supervised child processes: one that
+ * crashes is restarted with backoff while the rest keeps running. Prints the URLs once every
+ * service answers ready; on Ctrl-C stops the services, then what it started itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -11,6 +12,10 @@ import { DEFAULT_PORTS } from '@aap/config';
 import { MailDev } from 'maildev';
 import { downLocalInfra, upLocalInfra } from './infra/index';
 import { seedDemo } from './seed-demo';
+import { supervise, type Supervisor } from './supervisor';
+import {
+  provisionZipkin, spawnZipkin, waitForZipkin, zipkinAnswers, zipkinLogFile, zipkinPortConflict, zipkinSpansEndpoint, zipkinUiUrl,
+} from './zipkin/trace-viewer';
 
 const READY_TIMEOUT_MS = 90_000;
 const MAIL_SMTP_PORT = Number(process.env.MAILDEV_SMTP_PORT ?? 1025);
@@ -54,20 +59,70 @@ async function startMailCatcher(): Promise<{ stop(): Promise<void> } | undefined
   return { stop: () => maildev.stop() };
 }
 
+interface TraceViewer {
+  spansEndpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Zipkin on 127.0.0.1:9411 (supervised like the services), unless spans already go elsewhere
+ * (OTEL_EXPORTER_OTLP_ENDPOINT) or AAP_TRACE_VIEWER=false. Optional: without Java or Maven the
+ * platform starts without it.
+ */
+async function startTraceViewer(): Promise<TraceViewer | undefined> {
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    say(`spans go to OTEL_EXPORTER_OTLP_ENDPOINT=${process.env.OTEL_EXPORTER_OTLP_ENDPOINT} (no trace viewer started)`);
+    return undefined;
+  }
+  if (process.env.AAP_TRACE_VIEWER === 'false') return undefined;
+  try {
+    if (await zipkinAnswers()) {
+      say(`Zipkin already running on port ${new URL(zipkinSpansEndpoint()).port}, reusing it`);
+      return { spansEndpoint: zipkinSpansEndpoint(), stop: async () => {} };
+    }
+    const conflict = await zipkinPortConflict();
+    if (conflict) throw new Error(conflict);
+    const jar = await provisionZipkin(say);
+    const startedAt = Date.now();
+    const zipkin = await supervise({ name: 'zipkin', start: () => spawnZipkin(jar), log: say });
+    if (await waitForZipkin()) say(`Zipkin started (pid ${zipkin.child.pid}, ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s, log ${zipkinLogFile()})`);
+    else say(`Zipkin does not answer yet (log ${zipkinLogFile()}): the services will send their spans once it does`);
+    return {
+      spansEndpoint: zipkinSpansEndpoint(),
+      stop: async () => {
+        await zipkin.stop();
+        say('Zipkin stopped');
+      },
+    };
+  } catch (error) {
+    say(`no trace viewer: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 function portOf(service: ServiceName): number {
   const variable = `${service.toUpperCase().replace('-', '_')}_PORT`;
   return Number(process.env[variable] ?? DEFAULT_PORTS[service]);
 }
 
-function startService(service: ServiceName, infra: Infra): ChildProcess {
+function serviceEnvironment(service: ServiceName, infra: Infra, traceViewer: TraceViewer | undefined): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(portOf(service)),
+    KAFKA_BROKERS: infra.kafkaBrokers,
+    MONGODB_URI: infra.mongoUri,
+    // The development JWT secret of `npm run token` is accepted in development mode only.
+    AAP_DEV_MODE: process.env.AAP_DEV_MODE ?? 'true',
+    ...(traceViewer ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: traceViewer.spansEndpoint } : {}),
+    ...(service === 'notification' && !process.env.SMTP_HOST ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(MAIL_SMTP_PORT) } : {}),
+  };
+}
+
+function spawnService(service: ServiceName, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', `apps/${service}-service/src/main.ts`], {
-    env: {
-      ...process.env,
-      PORT: String(portOf(service)),
-      KAFKA_BROKERS: infra.kafkaBrokers,
-      MONGODB_URI: infra.mongoUri,
-      ...(service === 'notification' && !process.env.SMTP_HOST ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(MAIL_SMTP_PORT) } : {}),
-    },
+    env,
+    // Own process group: a Ctrl-C in the terminal reaches `npm start` only, which stops everything in order.
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const label = `[${service}]`.padEnd(16);
@@ -77,62 +132,74 @@ function startService(service: ServiceName, infra: Infra): ChildProcess {
   return child;
 }
 
-async function waitReady(service: ServiceName, child: ChildProcess): Promise<void> {
-  const url = `http://127.0.0.1:${portOf(service)}/health/ready`;
+async function isReady(service: ServiceName): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${portOf(service)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** The first start: a service that exits before it is ever ready has a problem a restart will not fix (configuration, port). */
+async function waitFirstReady(service: ServiceName, supervisor: Supervisor): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${service} exited with code ${child.exitCode} before it was ready`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (supervisor.crashes > 0) throw new Error(`${service} exited before it was ready (its output is above)`);
+    if (await isReady(service)) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${service} was not ready within ${READY_TIMEOUT_MS / 1000} s (${url})`);
+  throw new Error(`${service} was not ready within ${READY_TIMEOUT_MS / 1000} s (http://127.0.0.1:${portOf(service)}/health/ready)`);
+}
+
+/** After a restart: says when the service answers again (or that it did not, if it crashed again meanwhile). */
+async function reportReadyAgain(service: ServiceName, instance: ChildProcess): Promise<void> {
+  const restartedAt = Date.now();
+  while (instance.exitCode === null && instance.signalCode === null) {
+    if (await isReady(service)) return say(`${service} is ready again (${((Date.now() - restartedAt) / 1000).toFixed(1)}s after its restart)`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 async function main(): Promise<void> {
+  // Zipkin starts in its own JVM while Kafka starts in another: neither waits for the other.
+  const traceViewerStarting = startTraceViewer();
   const infra = await provideInfra();
   const mailCatcher = await startMailCatcher();
-  const children = new Map<ServiceName, ChildProcess>();
+  const traceViewer = await traceViewerStarting;
+  const supervisors = new Map<ServiceName, Supervisor>();
   let stopping = false;
 
   const stopAll = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping the services…');
-    await Promise.all(
-      [...children.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...supervisors.values()].map((supervisor) => supervisor.stop()));
     await mailCatcher?.stop();
+    await traceViewer?.stop();
     await infra.stop();
     say('stopped');
     process.exit(exitCode);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  // Last resort if this process dies of an error: the detached children must not outlive it.
+  process.on('exit', () => {
+    for (const supervisor of supervisors.values()) supervisor.child.kill('SIGTERM');
+  });
 
   for (const service of SERVICE_NAMES) {
-    const child = startService(service, infra);
-    children.set(service, child);
-    child.once('exit', (code, signal) => {
-      if (stopping) return;
-      say(`${service} stopped unexpectedly (${signal ?? `exit code ${code}`}): stopping everything`);
-      void stopAll(1);
+    const env = serviceEnvironment(service, infra, traceViewer);
+    const supervisor = await supervise({
+      name: service,
+      start: () => spawnService(service, env),
+      log: say,
+      onRestart: (instance) => void reportReadyAgain(service, instance),
     });
+    supervisors.set(service, supervisor);
   }
   try {
-    await Promise.all(SERVICE_NAMES.map((service) => waitReady(service, children.get(service)!)));
+    await Promise.all(SERVICE_NAMES.map((service) => waitFirstReady(service, supervisors.get(service)!)));
   } catch (error) {
-    say((error as Error).message);
+    say(`${(error as Error).message}: stopping everything`);
     return stopAll(1);
   }
 
@@ -141,6 +208,8 @@ async function main(): Promise<void> {
     return `  ${service.padEnd(14)} ${base}   docs ${base}/docs   ready ${base}/health/ready`;
   });
   if (mailCatcher) rows.push(`  ${'mail'.padEnd(14)} http://localhost:${MAIL_WEB_PORT}/index.html   (maildev; SMTP 127.0.0.1:${MAIL_SMTP_PORT})`);
+  if (traceViewer) rows.push(`  ${'traces'.padEnd(14)} ${zipkinUiUrl()}   (Zipkin; spans of every service)`);
+  rows.push(`  ${'tokens'.padEnd(14)} npm run -s token -- admin   (or applicant --org 216901231, programme-manager, reviewer…)`);
   if (process.env.AAP_SEED_DEMO !== 'false') {
     try {
       await seedDemo(`http://127.0.0.1:${portOf('submission')}`, (line) => say(line));
@@ -148,7 +217,10 @@ async function main(): Promise<void> {
       say(`demo data not seeded: ${(error as Error).message}`);
     }
   }
-  say(`the AAP platform is up (Kafka ${infra.kafkaBrokers}, database ${infra.mongoUri}):\n${rows.join('\n')}\nCtrl-C stops everything.`);
+  say(
+    `the AAP platform is up (Kafka ${infra.kafkaBrokers}, database ${infra.mongoUri}):\n${rows.join('\n')}\n` +
+      'A service that stops is restarted (1 s, doubling to 30 s); Ctrl-C stops everything.',
+  );
 }
 
 main().catch((error) => {

@@ -1,8 +1,10 @@
 /**
  * npm run token -- <role>[,<role>…] [--org <SIREN|SIRET>] [--sub <user id>] [--ttl 8h]
- * Prints a development JWT (HS256, AUTH_JWT_SECRET or the development secret) for curl:
+ * Prints a development JWT for curl, signed (HS256) with AUTH_JWT_SECRET, else the content of the
+ * file AUTH_JWT_SECRET_FILE (docker compose), else the development secret of `npm start`:
  *   curl -H "Authorization: Bearer $(npm run -s token -- applicant --org 216901231)" …
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mintDevelopmentToken, ROLES, type Role } from '@aap/http';
 
@@ -22,8 +24,11 @@ if (roles.includes('applicant') && !values.org) {
   process.exit(2);
 }
 
+const { AUTH_JWT_SECRET, AUTH_JWT_SECRET_FILE } = process.env;
+const secret = AUTH_JWT_SECRET || (AUTH_JWT_SECRET_FILE ? readFileSync(AUTH_JWT_SECRET_FILE, 'utf8').trim() : undefined);
+
 const token = await mintDevelopmentToken(
   { sub: values.sub ?? `dev-${roles[0]}`, roles: roles as Role[], org: values.org, name: values.name, email: values.email },
-  { secret: process.env.AUTH_JWT_SECRET, expiresIn: values.ttl },
+  { secret, expiresIn: values.ttl },
 );
 console.log(token);

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { eventually, startServiceProcess, useTestEnvironment } from '@aap/test-harness';
+import { supervise, type Crash } from './supervisor';
+
+/** A TCP port free right now: the restarted service must come back on the same address. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+async function readiness(url: string): Promise<number | string> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe('supervisor', () => {
+  const environment = useTestEnvironment();
+
+  it('given a real service under supervision, when it is killed with SIGKILL, then it is restarted and answers /health/ready again by itself', async () => {
+    const port = await freePort();
+    const ready = `http://127.0.0.1:${port}/health/ready`;
+    const lines: string[] = [];
+    const supervisor = await supervise({
+      name: 'submission',
+      start: async () => {
+        const env = environment.envFor('submission', { PORT: String(port), AAP_DEV_MODE: 'true' });
+        return (await startServiceProcess('submission', env, { waitForListening: false })).process;
+      },
+      backoff: { initialDelayMs: 200 },
+      log: (line) => lines.push(line),
+    });
+    try {
+      await eventually(async () => expect(await readiness(ready)).toBe(200), { timeoutMs: 60_000, intervalMs: 250 });
+      const killed = supervisor.child;
+      killed.kill('SIGKILL');
+
+      await eventually(() => expect(supervisor.crashes).toBe(1));
+      expect(lines).toContainEqual(expect.stringMatching(/^submission stopped unexpectedly \(SIGKILL\) after .*: restarting it in 0\.2 s$/));
+      await eventually(async () => expect(await readiness(ready)).toBe(200), { timeoutMs: 60_000, intervalMs: 250 });
+      expect(supervisor.child.pid).not.toBe(killed.pid);
+      expect(lines).toContainEqual(`submission restarted (pid ${supervisor.child.pid}, restart 1)`);
+    } finally {
+      await supervisor.stop();
+    }
+
+    // Stopped on purpose: not a crash, not restarted.
+    expect(supervisor.child.exitCode ?? supervisor.child.signalCode).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(supervisor.crashes).toBe(1);
+    expect(await readiness(ready)).not.toBe(200);
+  });
+
+  it('given a process that keeps crashing at once, when supervised, then each restart waits twice as long, capped, and stop() cancels the pending one', async () => {
+    const startedAt: number[] = [];
+    const crashes: Crash[] = [];
+    const supervisor = await supervise({
+      name: 'crasher',
+      start: () => {
+        startedAt.push(Date.now());
+        return spawn(process.execPath, ['-e', 'process.exit(3)'], { stdio: 'ignore' });
+      },
+      backoff: { initialDelayMs: 100, maxDelayMs: 400 },
+      log: () => undefined,
+      onCrash: (crash) => crashes.push(crash),
+    });
+    await eventually(() => expect(startedAt.length).toBeGreaterThanOrEqual(5), { timeoutMs: 15_000 });
+    await supervisor.stop();
+    const startsWhenStopped = startedAt.length;
+
+    expect(crashes.slice(0, 4).map((crash) => [crash.exit, crash.restartInMs])).toEqual([[3, 100], [3, 200], [3, 400], [3, 400]]);
+    // Between two starts: the process's own short life, then the backoff.
+    startedAt.slice(1, 5).forEach((time, index) => expect(time - startedAt[index]!).toBeGreaterThanOrEqual(crashes[index]!.restartInMs));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(startedAt.length).toBe(startsWhenStopped);
+  });
+});
