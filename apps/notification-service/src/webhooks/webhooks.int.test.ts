@@ -67,7 +67,8 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     flaky = await startReceiver([500, 500, 200]);
     broken = await startReceiver([503]);
     notification = await env.startService(
-      createNotificationService({ SMTP_PORT: mail.port, DELIVERY_MAX_ATTEMPTS: 4, DELIVERY_RETRY_BASE_MS: 200, DELIVERY_RETRY_MAX_MS: 1_000 }),
+      // The receivers listen on 127.0.0.1: admitted by the operator allow-list, as a local demo would be.
+      createNotificationService({ SMTP_PORT: mail.port, DELIVERY_MAX_ATTEMPTS: 4, DELIVERY_RETRY_BASE_MS: 200, DELIVERY_RETRY_MAX_MS: 1_000, WEBHOOK_ALLOWED_HOSTS: ['127.0.0.1'] }),
     );
     publisher = await eventPublisher(env);
     await publisher.publish(OrganisationRegistered, { organisation });
