@@ -29,18 +29,25 @@ const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
 function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const range = address.range();
-  if (range === 'ipv4Mapped' || range === 'rfc6052' || address.match(IPV4_COMPATIBLE)) {
-    const bytes = address.toByteArray().slice(-4);
-    return new ipaddr.IPv4(bytes);
+  if (range === 'ipv4Mapped' || range === 'rfc6052' || (range === 'unicast' && address.match(IPV4_COMPATIBLE))) {
+    return new ipaddr.IPv4(address.toByteArray().slice(-4));
   }
   return undefined;
+}
+
+/**
+ * IPv6 text in the WHATWG parser's canonical form: ipaddr.js reads a dotted tail (`::8.8.8.8`) as
+ * IPv4-mapped, while the URL parser and the kernel read it as `::808:808`.
+ */
+function canonicalIPv6(text: string): string {
+  return new URL(`http://[${text}]/`).hostname.slice(1, -1);
 }
 
 /** The verdict on one IP address (text as Node's resolver or the WHATWG URL parser gives it). */
 export function classifyAddress(text: string): AddressVerdict {
   const bare = text.replace(/^\[|\]$/g, '');
   if (isIP(bare) === 0) return { public: false, address: bare, range: 'not an IP address' };
-  const parsed = ipaddr.parse(bare);
+  const parsed = ipaddr.parse(isIP(bare) === 6 ? canonicalIPv6(bare) : bare);
   const address = parsed.toString();
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
@@ -100,7 +107,8 @@ export function normaliseHostname(hostname: string): string {
 export function allowListEntryProblem(entry: string): string | undefined {
   const [base, prefix, ...rest] = entry.split('/');
   const family = isIP(base ?? '');
-  if (prefix === undefined) return family || /^[a-z0-9.-]+$/i.test(entry) ? undefined : `${entry} is neither a host name nor an IP address`;
+  if (!family && !/^[a-z0-9.-]+$/i.test(base ?? '')) return `${entry} is neither a host name nor an IP address`;
+  if (prefix === undefined) return undefined;
   if (!family || rest.length > 0 || !/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) return `${entry} is not a CIDR block`;
   return undefined;
 }
