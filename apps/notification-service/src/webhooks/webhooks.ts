@@ -294,7 +294,12 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
         createdBy: caller.userId,
         createdAt: new Date(),
       };
-      await model.create(subscription);
+      try {
+        await model.create(subscription);
+      } catch (error) {
+        await quota.release(quotaSlot, webhookId);
+        throw error;
+      }
       return reply.status(201).send({ ...toView(subscription), secret });
     },
   );
