@@ -100,6 +100,7 @@ export class Webhooks {
     const subscriptions = await this.model
       .find({ organisationId: organisationId ?? { $exists: false }, eventTypes: event.type, deletedAt: { $exists: false } })
       .lean<SubscriptionDocument[]>();
+    if (subscriptions.length === 0) return;
     // An organisation receives what its applicant view shows; the back-office, the whole event.
     const envelope = organisationId ? { ...event, data: applicantEventData(event.type, event.data) } : event;
     for (const subscription of subscriptions) {
