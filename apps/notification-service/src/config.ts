@@ -1,7 +1,22 @@
 import { z } from 'zod';
 import { serviceEnvSchema, type ServiceEnv } from '@aap/config';
+import { parseSecretKey } from './webhooks/secret-box';
+import { allowListEntryProblem } from './webhooks/target-address';
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** Host names, IP addresses and CIDR blocks, comma-separated (or the list itself, when parsed again). */
+const webhookAllowList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .or(z.array(z.string()))
+  .default([])
+  .superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const problem = allowListEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
 
 /** Settings of the notification service on top of what every service reads (see README: Configuration). */
 export const notificationSettingsSchema = z.object({
@@ -31,12 +46,39 @@ export const notificationSettingsSchema = z.object({
   DELIVERY_BATCH_SIZE: positiveInt.default(20),
   /** A webhook receiver must answer within this time. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /**
+   * Targets admitted although not public (loopback, private networks…): host names, IP addresses,
+   * CIDR blocks. Empty by default: webhooks reach public addresses only.
+   */
+  WEBHOOK_ALLOWED_HOSTS: webhookAllowList,
+  /** AES-256-GCM key of the webhook secrets at rest: 32 bytes as 64 hex digits or base64. Required in production. */
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((value) => parseSecretKey(value) !== undefined, 'must be 32 bytes, as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)')
+    .optional(),
+  /** Live webhooks an organisation may have (the back-office's count as one more organisation). */
+  WEBHOOK_MAX_PER_ORGANISATION: positiveInt.default(10),
+  /** Replays a subscriber may ask per webhook and minute (then 429 with Retry-After). */
+  WEBHOOK_REPLAYS_PER_MINUTE: positiveInt.default(5),
+  /** Bytes of a receiver's answer read at most; the rest is dropped with the connection. */
+  WEBHOOK_MAX_RESPONSE_BYTES: positiveInt.default(4_096),
 });
 
 export type NotificationSettings = z.output<typeof notificationSettingsSchema>;
 
 /** The whole environment of the notification service process (`runServiceProcess(service, notificationEnvSchema)`). */
-export const notificationEnvSchema = serviceEnvSchema('notification').safeExtend(notificationSettingsSchema.shape);
+export const notificationEnvSchema = serviceEnvSchema('notification')
+  .safeExtend(notificationSettingsSchema.shape)
+  .superRefine((env, ctx) => {
+    const problem = productionWebhookProblem(env.NODE_ENV, env);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET_KEY'], message: problem });
+  });
+
+/** What production refuses to start without (the development conveniences are never its defaults). */
+export function productionWebhookProblem(nodeEnv: string | undefined, settings: Pick<NotificationSettings, 'WEBHOOK_SECRET_KEY'>): string | undefined {
+  if (nodeEnv === 'production' && !settings.WEBHOOK_SECRET_KEY) return 'production needs WEBHOOK_SECRET_KEY (32 bytes, e.g. `openssl rand -base64 32`): webhook secrets are encrypted with it';
+  return undefined;
+}
 export type NotificationEnv = ServiceEnv & NotificationSettings;
 
 /**

@@ -10,15 +10,16 @@ import { registerNotifications } from './notifications/notifications';
 import { ROUTED_EVENT_TYPES } from './notifications/routing';
 import { registerPreferences } from './preferences/preferences';
 import { registerTimeline } from './timeline/timeline';
-import { registerWebhooks, webhookChannel, webhookModel } from './webhooks/webhooks';
+import { registerWebhooks, webhookChannel, webhookModel, webhookRuntime, type WebhookDependencies } from './webhooks/webhooks';
 
 /**
  * Notifications, inbox, e-mails, webhooks and the per-dossier timeline.
  *
  * `overrides` replace settings of the environment (in-process tests: the port of their SMTP server,
- * short retry delays); a process reads them from its environment (main.ts, config.ts).
+ * short retry delays); a process reads them from its environment (main.ts, config.ts). `dependencies`
+ * replace what the environment cannot (tests: a host resolver of their own).
  */
-export function createNotificationService(overrides: Partial<NotificationSettings> = {}): ServiceModule {
+export function createNotificationService(overrides: Partial<NotificationSettings> = {}, dependencies: WebhookDependencies = {}): ServiceModule {
   return {
     name: 'notification',
     description: 'Notifications by e-mail, in-app inbox and signed webhooks; the per-dossier timeline.',
@@ -31,10 +32,11 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       const directory = registerDirectory(context);
       registerTimeline(context);
       const subscriptions = webhookModel(context);
-      const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings), webhook: webhookChannel(subscriptions, settings) });
+      const webhookSetup = webhookRuntime(settings, context.config.NODE_ENV, dependencies);
+      const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings), webhook: webhookChannel(subscriptions, webhookSetup) });
       const consumed = [...organisationEvents, ...dossierEvents, ...callEvents];
       const consumedTypes = consumed.map((definition) => definition.type);
-      const webhooks = registerWebhooks(context, subscriptions, deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, backOfficeEventTypes: consumedTypes });
+      const webhooks = registerWebhooks(context, subscriptions, deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, backOfficeEventTypes: consumedTypes, runtime: webhookSetup });
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);
       registerNotifications(context, { directory, inbox, preferences, deliveries, webhooks, settings });

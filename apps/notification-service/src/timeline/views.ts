@@ -32,7 +32,8 @@ export const APPLICANT_FIELDS: Readonly<Record<string, FieldMap>> = {
   'call.unpublished.v1': { title: 'call.title' },
 };
 
-function at(data: unknown, path: string): unknown {
+/** The value at a dotted path of an event's data (undefined when absent). */
+export function at(data: unknown, path: string): unknown {
   let value: unknown = data;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DossierAccepted, DossierSubmitted, OrganisationRegistered } from '@aap/contracts';
+import { DossierAccepted, DossierDecisionReopened, DossierSubmitted, OrganisationRegistered } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
@@ -9,9 +9,29 @@ import { applicant, dossierSnapshot, routedEventData } from '../testing/fixtures
 import { startMailCatcher } from '../testing/mail-catcher';
 import { eventPublisher } from '../testing/publisher';
 import { verify } from './signature';
+import { systemResolver, type HostResolver } from './target-policy';
 
 const env = useTestEnvironment();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The service resolves host names through this (there is no internet here, and /etc/hosts is not
+ * the tests'): a name set here resolves to the given addresses, an empty list does not resolve,
+ * any other name goes to the system resolver (`localhost.` really resolves).
+ */
+const names = new Map<string, string[]>();
+const resolutions: string[] = [];
+const resolveHost: HostResolver = async (hostname) => {
+  resolutions.push(hostname);
+  const addresses = names.get(hostname);
+  if (!addresses) return systemResolver(hostname);
+  if (addresses.length === 0) throw Object.assign(new Error(`${hostname} not found`), { code: 'ENOTFOUND' });
+  return addresses.map((address) => ({ address, family: isIP(address) }));
+};
+/** The receivers' name: it resolves to 127.0.0.1 and is on the operator allow-list, as a local demo's receiver would be. */
+const RECEIVERS = 'receivers.test';
+names.set(RECEIVERS, ['127.0.0.1']);
+const PUBLIC_ADDRESS = '93.184.215.14';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -19,8 +39,14 @@ interface Received {
   answered: number;
 }
 
-/** A webhook receiver on 127.0.0.1 answering each request with the next status of `statuses` (the last one repeats). */
-async function startReceiver(statuses: number[]): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+/**
+ * A webhook receiver on 127.0.0.1, reached as `http://receivers.test:<port>/hooks/aap`, answering each
+ * request with the next status of `statuses` (the last one repeats) and `answerBody`.
+ */
+async function startReceiver(
+  statuses: number[],
+  answerBody: (status: number) => string = (status) => (status === 200 ? 'ok' : 'receiver down'),
+): Promise<{ url: string; port: number; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -28,14 +54,19 @@ async function startReceiver(statuses: number[]): Promise<{ url: string; receive
     request.on('end', () => {
       const answered = statuses[Math.min(received.length, statuses.length - 1)]!;
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), answered });
-      response.writeHead(answered, { 'content-type': 'text/plain' }).end(answered === 200 ? 'ok' : 'receiver down');
+      response.writeHead(answered, { 'content-type': 'text/plain' }).end(answerBody(answered));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/aap`,
+    url: `http://${RECEIVERS}:${port}/hooks/aap`,
+    port,
     received,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
   };
 }
 
@@ -67,7 +98,19 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     flaky = await startReceiver([500, 500, 200]);
     broken = await startReceiver([503]);
     notification = await env.startService(
-      createNotificationService({ SMTP_PORT: mail.port, DELIVERY_MAX_ATTEMPTS: 4, DELIVERY_RETRY_BASE_MS: 200, DELIVERY_RETRY_MAX_MS: 1_000 }),
+      createNotificationService(
+        {
+          SMTP_PORT: mail.port,
+          DELIVERY_MAX_ATTEMPTS: 4,
+          DELIVERY_RETRY_BASE_MS: 200,
+          DELIVERY_RETRY_MAX_MS: 1_000,
+          WEBHOOK_ALLOWED_HOSTS: [RECEIVERS],
+          WEBHOOK_MAX_PER_ORGANISATION: 3,
+          WEBHOOK_REPLAYS_PER_MINUTE: 2,
+          WEBHOOK_TIMEOUT_MS: 1_500,
+        },
+        { resolveHost },
+      ),
     );
     publisher = await eventPublisher(env);
     await publisher.publish(OrganisationRegistered, { organisation });
@@ -210,5 +253,248 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     await sleep(500);
     expect(flaky.received).toHaveLength(before);
     expect(((await (await call('GET', '/webhooks', asApplicant)).json()) as { items: unknown[] }).items).toHaveLength(0);
+  });
+
+  // ——— Webhooks an attacker cannot turn against the platform ———
+
+  const ssrf = applicant('100000001');
+  const asSsrf = { roles: ['applicant' as const], org: ssrf.organisationId };
+  names.set('internal.test', ['127.0.0.1']);
+  names.set('mixed.test', [PUBLIC_ADDRESS, '10.1.2.3']);
+  names.set('metadata.test', ['169.254.169.254']);
+  names.set('v6only.test', ['fd00::5']);
+  names.set('nowhere.test', []);
+  names.set('hooks.example.test', [PUBLIC_ADDRESS]);
+
+  const problemOf = async (response: Response) => {
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    return (await response.json()) as { status: number; errors: Array<{ name: string; in?: string; pointer?: string; detail: string }> };
+  };
+
+  it.each([
+    // What was found from outside.
+    ['http://127.0.0.1:3004/health/ready', 'loopback'],
+    ['http://169.254.169.254/latest/meta-data/', 'link-local'],
+    ['http://[::1]/', 'loopback'],
+    ['http://localhost:27017', 'loopback'],
+    // Every notation of an IPv4 address (the URL parser normalises them; the check sees 127.0.0.1).
+    ['http://2130706433/', 'loopback'],
+    ['http://0x7f000001/', 'loopback'],
+    ['http://0x7f.1/', 'loopback'],
+    ['http://0177.0.0.1/', 'loopback'],
+    ['http://127.1:8080/', 'loopback'],
+    ['http://0/', 'unspecified'],
+    // IPv6 forms of IPv4 addresses.
+    ['http://[::ffff:127.0.0.1]/', 'loopback (embedded IPv4 127.0.0.1)'],
+    ['http://[::ffff:7f00:1]/', 'loopback (embedded IPv4 127.0.0.1)'],
+    ['http://[::127.0.0.1]/', 'loopback (embedded IPv4 127.0.0.1)'],
+    ['http://[64:ff9b::169.254.169.254]/', 'link-local (embedded IPv4 169.254.169.254)'],
+    // Names: special-use, upper case, trailing dot, and names resolving to internal addresses.
+    ['http://localhost./', 'loopback'],
+    ['http://LOCALHOST/', 'loopback'],
+    ['http://internal.test/hook', 'resolves to a loopback address'],
+    ['http://Internal.TEST./hook', 'resolves to a loopback address'],
+    ['http://mixed.test/hook', 'resolves to a private address'],
+    ['http://metadata.test./', 'resolves to a link-local address'],
+    ['http://v6only.test/', 'resolves to a private address'],
+    // Every other range that is not public unicast.
+    ['http://10.0.0.1/', 'private'],
+    ['http://172.16.5.4/', 'private'],
+    ['http://192.168.1.1/', 'private'],
+    ['http://[fd12:3456::1]/', 'private'],
+    ['http://[fe80::1]/', 'link-local'],
+    ['http://100.64.0.1/', 'carrier-grade NAT'],
+    ['http://224.0.0.1/', 'multicast'],
+    ['http://[ff02::1]/', 'multicast'],
+    ['http://0.0.0.0/', 'unspecified'],
+    ['http://[::]/', 'unspecified'],
+    ['http://255.255.255.255/', 'broadcast'],
+    ['http://240.0.0.1/', 'reserved'],
+    ['http://192.0.2.10/', 'documentation'],
+    ['http://198.51.100.7/', 'documentation'],
+    ['http://203.0.113.9/', 'documentation'],
+    ['https://[2001:db8::1]/', 'documentation'],
+  ])('refuses %s at registration: webhook-target-public (%s), nothing registered', async (url, range) => {
+    const answer = await call('POST', '/webhooks', asSsrf, { url, eventTypes: ['dossier.accepted.v2'] });
+    expect(answer.status).toBe(422);
+    const problem = await problemOf(answer);
+    expect(problem.errors).toEqual([{ in: 'rule', name: 'webhook-target-public', pointer: '#/url', detail: expect.stringContaining(range) }]);
+    expect(((await (await call('GET', '/webhooks', asSsrf)).json()) as { total: number }).total).toBe(0);
+  });
+
+  it('an invalid URL is a 400 naming the url field (it was a 500); a name that does not resolve is refused by its rule', async () => {
+    for (const url of ['not a url', 'http://exa mple.fr/', 'http://[::1/', 'http://1.2.3.4.5/', 'https://user:pass@hooks.example.test/']) {
+      const answer = await call('POST', '/webhooks', asSsrf, { url, eventTypes: ['dossier.accepted.v2'] });
+      expect(answer.status, url).toBe(400);
+      expect((await problemOf(answer)).errors).toEqual([expect.objectContaining({ name: 'url', in: 'body' })]);
+    }
+    const unresolvable = await call('POST', '/webhooks', asSsrf, { url: 'https://nowhere.test/hook', eventTypes: ['dossier.accepted.v2'] });
+    expect(unresolvable.status).toBe(422);
+    expect((await problemOf(unresolvable)).errors).toEqual([expect.objectContaining({ name: 'webhook-target-resolvable', pointer: '#/url' })]);
+    expect(((await (await call('GET', '/webhooks', asSsrf)).json()) as { total: number }).total).toBe(0);
+  });
+
+  it('DNS rebinding: a name public at registration and loopback at delivery — the delivery fails with the reason, nothing reaches the internal address', async () => {
+    const rebound = applicant('100000002');
+    await publisher.publish(OrganisationRegistered, { organisation: rebound });
+    const internal = await startReceiver([200]); // what the attacker wants to reach, on 127.0.0.1 (not allow-listed by address)
+    try {
+      names.set('rebind.test', [PUBLIC_ADDRESS]);
+      const created = await call('POST', '/webhooks', { roles: ['applicant'], org: rebound.organisationId }, { url: `http://rebind.test:${internal.port}/internal`, eventTypes: ['dossier.accepted.v2'] });
+      expect(created.status).toBe(201);
+      const { webhookId: reboundId } = (await created.json()) as { webhookId: string };
+
+      names.set('rebind.test', ['127.0.0.1']);
+      resolutions.length = 0;
+      const story = routedEventData({ dossierId: 'dossier-rebind', number: 'AAP-2026-000910', callId: 'call-w', organisation: rebound });
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
+
+      const delivery = await eventually(async () => {
+        const page = (await (await call('GET', `/webhooks/${reboundId}/deliveries`, { roles: ['applicant'], org: rebound.organisationId })).json()) as { items: Delivery[] };
+        expect(page.items[0]).toMatchObject({ status: 'failed', attempts: 4 });
+        return page.items[0]!;
+      }, { timeoutMs: 20_000 });
+      expect(delivery.lastError).toBe('refused: loopback address');
+      expect(delivery.log.map((entry) => (entry as { detail?: string }).detail)).toEqual(Array(4).fill('refused: loopback address'));
+      expect(resolutions.filter((name) => name === 'rebind.test').length).toBeGreaterThanOrEqual(4); // checked at each connection
+      expect(internal.received).toHaveLength(0);
+    } finally {
+      await internal.close();
+    }
+  });
+
+  it('the subscriber sees a status code and a short reason, never the answer body; a silent receiver is a timeout', async () => {
+    const answers = applicant('100000003');
+    const asAnswers = { roles: ['applicant' as const], org: answers.organisationId };
+    await publisher.publish(OrganisationRegistered, { organisation: answers });
+    // An internal-looking answer, 1 MiB long: only 4 KiB are read, none of it kept.
+    const leaky = await startReceiver([500], () => `mongodb://admin:hunter2@10.0.0.7:27017 ${'x'.repeat(1024 * 1024)}`);
+    const silent = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const register = async (url: string) =>
+        ((await (await call('POST', '/webhooks', asAnswers, { url, eventTypes: ['dossier.accepted.v2'] })).json()) as { webhookId: string }).webhookId;
+      const leakyId = await register(leaky.url);
+      const silentId = await register(`http://${RECEIVERS}:${(silent.address() as AddressInfo).port}/hook`);
+      const story = routedEventData({ dossierId: 'dossier-answers', number: 'AAP-2026-000911', callId: 'call-w', organisation: answers });
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
+
+      const firstAttemptOf = (webhookId: string) =>
+        eventually(async () => {
+          const answer = await call('GET', `/webhooks/${webhookId}/deliveries`, asAnswers);
+          const text = await answer.text();
+          const [delivery] = (JSON.parse(text) as { items: Delivery[] }).items;
+          expect(delivery?.log.length).toBeGreaterThanOrEqual(1);
+          return { delivery: delivery!, text };
+        }, { timeoutMs: 15_000 });
+      const { delivery: refused, text } = await firstAttemptOf(leakyId);
+      expect(refused.lastError).toBe('HTTP 500');
+      expect(refused.log[0]).toMatchObject({ outcome: 'failed', statusCode: 500, detail: 'HTTP 500' });
+      expect(text).not.toContain('hunter2');
+      const { delivery: timedOut } = await firstAttemptOf(silentId);
+      expect(timedOut.log[0]).toMatchObject({ outcome: 'failed', detail: 'timeout' });
+      // Nor is it anywhere in the database.
+      const stored = await env.database('notification').collection('deliveries').find({ 'webhook.subscriptionId': leakyId }).toArray();
+      expect(JSON.stringify(stored)).not.toContain('hunter2');
+    } finally {
+      await leaky.close();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('an organisation has at most WEBHOOK_MAX_PER_ORGANISATION webhooks, even when registering concurrently; deleting one frees its place', async () => {
+    const limited = { roles: ['applicant' as const], org: applicant('100000004').organisationId };
+    const register = (n: number) => call('POST', '/webhooks', limited, { url: `https://hooks.example.test/${n}`, eventTypes: ['dossier.accepted.v2'] });
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(register));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 422, 422]);
+    const refused = answers.find((a) => a.status === 422)!;
+    expect((await problemOf(refused)).errors).toEqual([expect.objectContaining({ in: 'rule', name: 'webhook-limit', detail: expect.stringContaining('at most 3 webhooks') })]);
+    const listed = (await (await call('GET', '/webhooks', limited)).json()) as { total: number; items: Array<{ webhookId: string }> };
+    expect(listed.total).toBe(3);
+
+    expect((await register(6)).status).toBe(422);
+    expect((await call('DELETE', `/webhooks/${listed.items[0]!.webhookId}`, limited)).status).toBe(204);
+    expect((await register(7)).status).toBe(201);
+    expect((await register(8)).status).toBe(422);
+  });
+
+  it('the secret is stored encrypted, and replays are limited per webhook and minute (429 with Retry-After)', async () => {
+    const replayer = applicant('100000005');
+    const asReplayer = { roles: ['applicant' as const], org: replayer.organisationId };
+    await publisher.publish(OrganisationRegistered, { organisation: replayer });
+    const receiver = await startReceiver([200]);
+    try {
+      const created = (await (await call('POST', '/webhooks', asReplayer, { url: receiver.url, eventTypes: ['dossier.submitted.v1'] })).json()) as { webhookId: string; secret: string };
+      const raw = await env.database('notification').collection<{ _id: string; sealedSecret?: string }>('webhook_subscriptions').findOne({ _id: created.webhookId });
+      expect(raw).not.toHaveProperty('secret');
+      expect(raw!.sealedSecret).toMatch(/^v1\./);
+      expect(JSON.stringify(raw)).not.toContain(created.secret.slice('whsec_'.length));
+
+      const story = routedEventData({ dossierId: 'dossier-replay', number: 'AAP-2026-000912', callId: 'call-w', organisation: replayer });
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await eventually(() => expect(receiver.received).toHaveLength(1));
+      expect(verify(created.secret, receiver.received[0]!.headers, receiver.received[0]!.body)).toEqual({ ok: true }); // decrypted to sign
+
+      const deliveryPath = async () => {
+        const [delivery] = ((await (await call('GET', `/webhooks/${created.webhookId}/deliveries`, asReplayer)).json()) as { items: Delivery[] }).items;
+        return `/webhooks/${created.webhookId}/deliveries/${encodeURIComponent(delivery!.deliveryId)}/replay`;
+      };
+      const path = await deliveryPath();
+      for (const expected of [2, 3]) {
+        await eventually(async () => {
+          const [delivery] = ((await (await call('GET', `/webhooks/${created.webhookId}/deliveries`, asReplayer)).json()) as { items: Delivery[] }).items;
+          expect(delivery!.status).toBe('sent');
+        });
+        expect((await call('POST', path, asReplayer)).status).toBe(202);
+        await eventually(() => expect(receiver.received).toHaveLength(expected));
+      }
+      await eventually(async () => {
+        const [delivery] = ((await (await call('GET', `/webhooks/${created.webhookId}/deliveries`, asReplayer)).json()) as { items: Delivery[] }).items;
+        expect(delivery!.status).toBe('sent');
+      });
+      const limited = await call('POST', path, asReplayer);
+      expect(limited.status).toBe(429);
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect((await problemOf(limited)).errors).toEqual([expect.objectContaining({ name: 'webhook-replay-limit' })]);
+      await sleep(500);
+      expect(receiver.received).toHaveLength(3);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('an organisation’s webhook gets what its applicant view shows (not the committee’s internal reason); a back-office webhook gets the whole event', async () => {
+    const filtered = applicant('100000006');
+    await publisher.publish(OrganisationRegistered, { organisation: filtered });
+    const organisationReceiver = await startReceiver([200]);
+    const backOfficeReceiver = await startReceiver([200]);
+    try {
+      const eventTypes = ['dossier.submitted.v1', 'dossier.decision-reopened.v2'];
+      expect((await call('POST', '/webhooks', { roles: ['applicant'], org: filtered.organisationId }, { url: organisationReceiver.url, eventTypes })).status).toBe(201);
+      expect((await call('POST', '/webhooks', { roles: ['admin'] }, { url: backOfficeReceiver.url, eventTypes: ['dossier.decision-reopened.v2'] })).status).toBe(201);
+      const story = routedEventData({ dossierId: 'dossier-filtered', number: 'AAP-2026-000913', callId: 'call-w', organisation: filtered });
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await publisher.publish(DossierDecisionReopened, story['dossier.decision-reopened.v2']);
+
+      await eventually(() => expect(organisationReceiver.received).toHaveLength(2), { timeoutMs: 15_000 });
+      const byType = Object.fromEntries(organisationReceiver.received.map((r) => [JSON.parse(r.body).type as string, r.body]));
+      expect(JSON.parse(byType['dossier.decision-reopened.v2']!).data).toEqual({ dossierId: 'dossier-filtered', callId: 'call-w' });
+      expect(byType['dossier.decision-reopened.v2']).not.toContain('note interne');
+      const submitted = JSON.parse(byType['dossier.submitted.v1']!).data.dossier;
+      expect(submitted).toMatchObject({ dossierId: 'dossier-filtered', number: 'AAP-2026-000913', project: { title: 'Tiers-lieu de la gare' } });
+      expect(submitted).not.toHaveProperty('budget');
+      expect(submitted).not.toHaveProperty('applicant');
+
+      await eventually(() => expect(backOfficeReceiver.received).toHaveLength(1));
+      expect(JSON.parse(backOfficeReceiver.received[0]!.body).data).toMatchObject({ dossierId: 'dossier-filtered', reason: 'Crédits libérés par un désistement (note interne).' });
+    } finally {
+      await organisationReceiver.close();
+      await backOfficeReceiver.close();
+    }
   });
 });

@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
 import { catalogue, type EventEnvelope } from '@aap/contracts';
-import { applicantScope, callerOf, conflict, notFound, paginated, paginationQuery, skipOf, unprocessable, type Caller } from '@aap/http';
+import { applicantScope, callerOf, conflict, HttpProblem, notFound, paginated, paginationQuery, sendProblem, skipOf, unprocessable, type Caller, type ProblemError } from '@aap/http';
+import { documentLocksPlugin } from '@aap/messaging';
 import type { Logger } from '@aap/observability';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { NotificationSettings } from '../config';
+import { productionWebhookProblem, type NotificationSettings } from '../config';
 import { DELIVERY_STATUSES, DeliveryError, type DeliveryChannel, type DeliveryDocument, type DeliveryQueue } from '../deliveries/deliveries';
 import { deliveryView, toDeliveryView } from '../deliveries/views';
+import { applicantEventData } from './applicant-payload';
+import { admitReplay, WebhookQuota, webhookSlotModel, type ReplayWindow } from './limits';
+import { DEVELOPMENT_SECRET_KEY, parseSecretKey, SecretBox } from './secret-box';
 import { generateSecret, signatureHeaders } from './signature';
+import { TargetAllowList } from './target-address';
+import { systemResolver, WebhookTargetPolicy, type HostResolver } from './target-policy';
+import { postWebhook } from './webhook-request';
 
 /**
  * Webhooks: an organisation (applicant) subscribes URLs to its own applicant-facing events; an
@@ -23,8 +30,13 @@ export interface SubscriptionDocument {
   url: string;
   eventTypes: string[];
   description?: string;
-  /** Needed in clear to sign (HMAC); shown once, at creation. */
-  secret: string;
+  /** The signing secret, encrypted (secret-box.ts): needed in clear to sign, shown once, at creation. */
+  sealedSecret?: string;
+  /** Only in subscriptions written before secrets were encrypted; sealed on first use. */
+  secret?: string;
+  /** The organisation's webhook slot this subscription holds (limits.ts). */
+  quotaSlot?: string;
+  replayWindow?: ReplayWindow;
   createdBy: string;
   createdAt: Date;
   deletedAt?: Date;
@@ -52,11 +64,27 @@ function toView(subscription: SubscriptionDocument): z.infer<typeof subscription
   };
 }
 
-/** Only http(s) URLs, without credentials (the signature authenticates; the URL is shown in lists). */
+/**
+ * Only http(s) URLs, without credentials (the signature authenticates; the URL is shown in lists),
+ * kept as the WHATWG parser writes them (`http://0x7f.1/` is `http://127.0.0.1/`: what is checked
+ * is what is stored and called). Parsed once: a refinement calling `new URL` on a string that is
+ * not a URL threw, and an invalid URL answered 500.
+ */
 const httpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .string()
   .max(2_000)
-  .refine((value) => !new URL(value).username && !new URL(value).password, 'no credentials in the URL');
+  .transform((value, ctx) => {
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      ctx.addIssue({ code: 'custom', message: 'must be an http or https URL' });
+      return z.NEVER;
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'no credentials in the URL' });
+      return z.NEVER;
+    }
+    return url.href;
+  });
 
 export class Webhooks {
   constructor(
@@ -72,6 +100,9 @@ export class Webhooks {
     const subscriptions = await this.model
       .find({ organisationId: organisationId ?? { $exists: false }, eventTypes: event.type, deletedAt: { $exists: false } })
       .lean<SubscriptionDocument[]>();
+    if (subscriptions.length === 0) return;
+    // An organisation receives what its applicant view shows; the back-office, the whole event.
+    const envelope = organisationId ? { ...event, data: applicantEventData(event.type, event.data) } : event;
     for (const subscription of subscriptions) {
       await this.deliveries.enqueue({
         _id: `${event.id}:${subscription._id}`,
@@ -80,14 +111,59 @@ export class Webhooks {
         eventType: event.type,
         ...(organisationId ? { organisationId } : {}),
         ...(dossierId ? { dossierId } : {}),
-        webhook: { subscriptionId: subscription._id, envelope: event },
+        webhook: { subscriptionId: subscription._id, envelope },
       });
     }
   }
 }
 
-/** Sends a webhook delivery: POST of the CloudEvent (structured JSON), signed at each attempt. */
-export function webhookChannel(model: Model<SubscriptionDocument>, settings: NotificationSettings): DeliveryChannel {
+/** What sending and registering webhooks need besides the database: built once per service (webhookRuntime). */
+export interface WebhookRuntime {
+  settings: NotificationSettings;
+  targets: WebhookTargetPolicy;
+  secrets: SecretBox;
+}
+
+export interface WebhookDependencies {
+  /** Host name resolution, for registration and delivery alike (tests inject theirs). */
+  resolveHost?: HostResolver;
+}
+
+/**
+ * The target policy and the secret box of a service. Refuses to build in production without
+ * WEBHOOK_SECRET_KEY (the service does not start): the development key is never a production default.
+ */
+export function webhookRuntime(settings: NotificationSettings, nodeEnv: string | undefined, dependencies: WebhookDependencies = {}): WebhookRuntime {
+  const problem = productionWebhookProblem(nodeEnv, settings);
+  if (problem) throw new Error(problem);
+  const key = settings.WEBHOOK_SECRET_KEY ? parseSecretKey(settings.WEBHOOK_SECRET_KEY) : DEVELOPMENT_SECRET_KEY;
+  if (!key) throw new Error('WEBHOOK_SECRET_KEY must be 32 bytes, as 64 hex digits or base64');
+  return {
+    settings,
+    secrets: new SecretBox(key),
+    targets: new WebhookTargetPolicy({
+      allowList: new TargetAllowList(settings.WEBHOOK_ALLOWED_HOSTS),
+      requireHttps: nodeEnv === 'production',
+      resolve: dependencies.resolveHost ?? systemResolver,
+      resolveTimeoutMs: Math.min(settings.WEBHOOK_TIMEOUT_MS, 5_000),
+    }),
+  };
+}
+
+/** The signing secret of a subscription; one written in clear before encryption is sealed now. */
+async function secretOf(model: Model<SubscriptionDocument>, subscription: SubscriptionDocument, secrets: SecretBox): Promise<string> {
+  if (subscription.sealedSecret) return secrets.open(subscription.sealedSecret, subscription._id);
+  if (!subscription.secret) throw new DeliveryError('the subscription has no secret', { permanent: true });
+  await model.updateOne({ _id: subscription._id, secret: subscription.secret }, { $set: { sealedSecret: secrets.seal(subscription.secret, subscription._id) }, $unset: { secret: '' } });
+  return subscription.secret;
+}
+
+/**
+ * Sends a webhook delivery: POST of the CloudEvent (structured JSON), signed at each attempt, to an
+ * address checked at connection time (webhook-request.ts). The error recorded in the delivery log
+ * is a short reason; the receiver's answer body is never kept.
+ */
+export function webhookChannel(model: Model<SubscriptionDocument>, runtime: WebhookRuntime): DeliveryChannel {
   return {
     async send(delivery: DeliveryDocument, logger: Logger) {
       const payload = delivery.webhook;
@@ -96,39 +172,42 @@ export function webhookChannel(model: Model<SubscriptionDocument>, settings: Not
       if (!subscription || subscription.deletedAt) throw new DeliveryError('the subscription was deleted', { permanent: true });
       const { specversion, id, type, source, subject, time, datacontenttype, correlationid, causationid, data } = payload.envelope;
       const body = JSON.stringify({ specversion, id, type, source, subject, time, datacontenttype, correlationid, ...(causationid ? { causationid } : {}), data });
-      let response: Response;
-      try {
-        response = await fetch(subscription.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/cloudevents+json; charset=utf-8',
-            'user-agent': 'AAP-Webhooks/1.0 (+https://aap.anct.gouv.fr)',
-            ...signatureHeaders(subscription.secret, id, body),
-          },
-          body,
-          redirect: 'manual', // a redirect is an answer, not an invitation to post the event elsewhere
-          signal: AbortSignal.timeout(settings.WEBHOOK_TIMEOUT_MS),
-        });
-      } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new DeliveryError(`POST ${subscription.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
-      }
-      const excerpt = (await response.text().catch(() => '')).slice(0, 300);
-      if (response.status < 200 || response.status >= 300) {
-        throw new DeliveryError(`POST ${subscription.url} answered ${response.status}${excerpt ? `: ${excerpt}` : ''}`, { statusCode: response.status });
-      }
-      logger.debug({ status: response.status }, 'webhook delivered');
-      return { statusCode: response.status };
+      const headers = {
+        'content-type': 'application/cloudevents+json; charset=utf-8',
+        'user-agent': 'AAP-Webhooks/1.0 (+https://aap.anct.gouv.fr)',
+        ...signatureHeaders(await secretOf(model, subscription, runtime.secrets), id, body),
+      };
+      const { statusCode } = await postWebhook(new URL(subscription.url), headers, body, {
+        targets: runtime.targets,
+        timeoutMs: runtime.settings.WEBHOOK_TIMEOUT_MS,
+        maxResponseBytes: runtime.settings.WEBHOOK_MAX_RESPONSE_BYTES,
+      });
+      logger.debug({ status: statusCode }, 'webhook delivered');
+      return { statusCode };
     },
   };
 }
 
 export function webhookModel(context: ServiceContext): Model<SubscriptionDocument> {
   const schema = new Schema<SubscriptionDocument>(
-    { _id: String, organisationId: String, url: String, eventTypes: [String], description: String, secret: String, createdBy: String, createdAt: Date, deletedAt: Date },
+    {
+      _id: String,
+      organisationId: String,
+      url: String,
+      eventTypes: [String],
+      description: String,
+      sealedSecret: String,
+      secret: String,
+      quotaSlot: String,
+      replayWindow: { startedAt: Date, count: Number },
+      createdBy: String,
+      createdAt: Date,
+      deletedAt: Date,
+    },
     { collection: 'webhook_subscriptions', versionKey: false },
   );
   schema.index({ organisationId: 1, eventTypes: 1 });
+  schema.plugin(documentLocksPlugin); // the replay window is a guarded read-then-write
   return context.db.model<SubscriptionDocument>('WebhookSubscription', schema);
 }
 
@@ -137,6 +216,7 @@ export interface WebhookRouteOptions {
   organisationEventTypes: readonly string[];
   /** Event types a back-office subscription may ask for: every event this service consumes. */
   backOfficeEventTypes: readonly string[];
+  runtime: WebhookRuntime;
 }
 
 const idParams = z.object({ webhookId: z.string().min(1).max(100) });
@@ -144,6 +224,12 @@ const idParams = z.object({ webhookId: z.string().min(1).max(100) });
 export function registerWebhooks(context: ServiceContext, model: Model<SubscriptionDocument>, deliveries: DeliveryQueue, options: WebhookRouteOptions): Webhooks {
   const webhooks = new Webhooks(model, deliveries);
   const { http } = context;
+  const { settings, targets, secrets } = options.runtime;
+  const quota = new WebhookQuota(
+    webhookSlotModel(context),
+    async (webhookId) => Boolean(await model.exists({ _id: webhookId, deletedAt: { $exists: false } })),
+    settings.WEBHOOK_MAX_PER_ORGANISATION,
+  );
 
   /** The subscription if the caller owns it (its organisation's, or any for an admin); 404 otherwise. */
   const findFor = async (caller: Caller, webhookId: string): Promise<SubscriptionDocument> => {
@@ -165,7 +251,10 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
         description:
           'Each event is POSTed as a CloudEvent in structured JSON mode (`application/cloudevents+json`) with the headers ' +
           '`webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256>` (Standard Webhooks). ' +
-          'The secret is returned once, in this answer.',
+          'The secret is returned once, in this answer. The URL must reach a public address (rule `webhook-target-public`: ' +
+          'no loopback, private, link-local, CGNAT, multicast, reserved or documentation address, in any notation, nor a name ' +
+          'resolving to one), https in production (`webhook-target-https`); an organisation has at most ' +
+          '`WEBHOOK_MAX_PER_ORGANISATION` webhooks (`webhook-limit`).',
         body: z.object({
           url: httpUrl,
           eventTypes: z.array(z.string().min(1)).min(1).max(50),
@@ -179,24 +268,40 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
       const organisationId = applicantScope(caller);
       const allowed = organisationId ? options.organisationEventTypes : options.backOfficeEventTypes;
       const eventTypes = [...new Set(request.body.eventTypes)];
-      const errors = eventTypes.flatMap((type, i) =>
+      const errors: ProblemError[] = eventTypes.flatMap((type, i) =>
         allowed.includes(type)
           ? []
           : [{ in: 'body' as const, name: 'eventTypes', pointer: `#/eventTypes/${i}`, detail: `${type} cannot be subscribed to${catalogue.get(type) ? ' here' : ' (unknown event type)'}; allowed: ${allowed.join(', ')}` }],
       );
-      if (errors.length > 0) throw unprocessable('Some event types cannot be subscribed to', errors);
+      const refusals = await targets.refusalsOf(new URL(request.body.url));
+      errors.push(...refusals.map((refusal): ProblemError => ({ in: 'rule', name: refusal.rule, pointer: '#/url', detail: refusal.detail })));
+      if (errors.length > 0) throw unprocessable('The webhook cannot be registered', errors);
+      const webhookId = randomUUID();
+      const scope = organisationId ?? 'back-office'; // the back-office's webhooks count as one more organisation's
+      const quotaSlot = await quota.take(scope, webhookId);
+      if (!quotaSlot) {
+        const limit = settings.WEBHOOK_MAX_PER_ORGANISATION;
+        throw unprocessable(`At most ${limit} webhooks`, [{ in: 'rule', name: 'webhook-limit', detail: `${organisationId ? 'an organisation' : 'the back-office'} has at most ${limit} webhooks: delete one first` }]);
+      }
+      const secret = generateSecret();
       const subscription: SubscriptionDocument = {
-        _id: randomUUID(),
+        _id: webhookId,
         ...(organisationId ? { organisationId } : {}),
         url: request.body.url,
         eventTypes,
         ...(request.body.description ? { description: request.body.description } : {}),
-        secret: generateSecret(),
+        sealedSecret: secrets.seal(secret, webhookId),
+        quotaSlot,
         createdBy: caller.userId,
         createdAt: new Date(),
       };
-      await model.create(subscription);
-      return reply.status(201).send({ ...toView(subscription), secret: subscription.secret });
+      try {
+        await model.create(subscription);
+      } catch (error) {
+        await quota.release(quotaSlot, webhookId);
+        throw error;
+      }
+      return reply.status(201).send({ ...toView(subscription), secret });
     },
   );
 
@@ -232,6 +337,7 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
     async (request, reply) => {
       const subscription = await findFor(callerOf(request), request.params.webhookId);
       await model.updateOne({ _id: subscription._id, deletedAt: { $exists: false } }, { $set: { deletedAt: new Date() } });
+      await quota.release(subscription.quotaSlot, subscription._id);
       return reply.status(204).send();
     },
   );
@@ -267,6 +373,7 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
       schema: {
         tags: ['webhooks'],
         summary: 'Send a delivery again (sent or failed): same event, same webhook-id, a fresh timestamp and signature',
+        description: 'At most `WEBHOOK_REPLAYS_PER_MINUTE` replays per webhook and minute; beyond, 429 with `Retry-After`.',
         params: idParams.extend({ deliveryId: z.string().min(1).max(300) }),
         response: { 202: deliveryView },
       },
@@ -274,6 +381,15 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
     async (request, reply) => {
       const caller = callerOf(request);
       const subscription = await findFor(caller, request.params.webhookId);
+      const admission = await admitReplay(model, subscription._id, settings.WEBHOOK_REPLAYS_PER_MINUTE);
+      if (!admission.admitted) {
+        const limit = settings.WEBHOOK_REPLAYS_PER_MINUTE;
+        const problem = new HttpProblem(429, 'webhook-replay-limit', 'Too many replays', `At most ${limit} replays per webhook and minute`, [
+          { in: 'rule', name: 'webhook-replay-limit', detail: `at most ${limit} replays per webhook and minute; try again in ${admission.retryAfterSeconds} s` },
+        ]);
+        reply.header('retry-after', String(admission.retryAfterSeconds));
+        return sendProblem(reply, problem.toProblem(request.url));
+      }
       const existing = await deliveries.model.findOne({ _id: request.params.deliveryId, 'webhook.subscriptionId': subscription._id }).lean<DeliveryDocument>();
       if (!existing) throw notFound(`Delivery ${request.params.deliveryId}`);
       const replayed = await deliveries.replay(existing._id, caller.userId);
