@@ -483,7 +483,14 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
 
       await eventually(() => expect(organisationReceiver.received).toHaveLength(2), { timeoutMs: 15_000 });
       const byType = Object.fromEntries(organisationReceiver.received.map((r) => [JSON.parse(r.body).type as string, r.body]));
-      expect(JSON.parse(byType['dossier.decision-reopened.v2']!).data).toEqual({ dossierId: 'dossier-filtered', callId: 'call-w' });
+      // Only its own dossier reference: the committee's reason is not allow-listed for applicants.
+      expect(JSON.parse(byType['dossier.decision-reopened.v2']!).data).toEqual({
+        dossierId: 'dossier-filtered',
+        number: 'AAP-2026-000913',
+        callId: 'call-w',
+        waveId: 'w1',
+        organisationId: '100000006',
+      });
       expect(byType['dossier.decision-reopened.v2']).not.toContain('note interne');
       const submitted = JSON.parse(byType['dossier.submitted.v1']!).data.dossier;
       expect(submitted).toMatchObject({ dossierId: 'dossier-filtered', number: 'AAP-2026-000913', project: { title: 'Tiers-lieu de la gare' } });
