@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
 import type { ServiceEnv } from '@aap/config';
-import { createHttpServer, DEVELOPMENT_JWT_SECRET, type HttpServer } from '@aap/http';
+import { createHttpServer, resolveAuthOptions, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
 import { createLogger, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
@@ -51,6 +51,15 @@ export async function startService(
   options: { logger?: Logger } = {},
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ service: module.name, level: config.LOG_LEVEL });
+  // Before connecting anything: a service that could not authenticate anyone safely does not start.
+  const auth = resolveAuthOptions({
+    developmentMode: config.AAP_DEV_MODE,
+    jwtSecret: config.AUTH_JWT_SECRET,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    maxTokenLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+  });
   const stack: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
     for (const stop of stack.reverse()) {
@@ -103,13 +112,7 @@ export async function startService(
         { name: 'database', check: async () => void (await db.db!.admin().ping()) },
         { name: 'kafka', check: async () => void (await admin.describeCluster()) },
       ],
-      auth: {
-        jwksUrl: config.AUTH_JWKS_URL,
-        // Outside production, the well-known development secret lets `npm run token` tokens in.
-        jwtSecret: config.AUTH_JWT_SECRET ?? (config.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET),
-        issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
-      },
+      auth,
     });
     stack.push(() => http.close());
     http.get('/asyncapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
