@@ -113,6 +113,8 @@ export async function startService(
         { name: 'kafka', check: async () => void (await admin.describeCluster()) },
       ],
       auth,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     });
     stack.push(() => http.close());
     http.get('/asyncapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
