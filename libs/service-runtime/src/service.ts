@@ -42,6 +42,34 @@ export interface RunningService {
 }
 
 /**
+ * How long an operation waits for the database before failing. Short, so that a request meets a
+ * database that went away with a 503 within 2 s instead of hanging; with buffering off, no
+ * operation queues up waiting for a connection either.
+ */
+const DATABASE_OPERATION_TIMEOUT_MS = 1_500;
+/** How long start-up keeps trying to reach the database (it may still be starting). */
+const DATABASE_STARTUP_TIMEOUT_MS = 30_000;
+
+async function connectDatabase(config: ServiceEnv, logger: Logger): Promise<Connection> {
+  const deadline = Date.now() + DATABASE_STARTUP_TIMEOUT_MS;
+  for (;;) {
+    const db = mongoose.createConnection(config.MONGODB_URI, {
+      dbName: config.MONGODB_DB,
+      serverSelectionTimeoutMS: DATABASE_OPERATION_TIMEOUT_MS,
+      bufferCommands: false,
+    });
+    try {
+      return await db.asPromise();
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      if (Date.now() > deadline) throw error;
+      logger.warn({ err: error }, 'database not reachable yet, retrying');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/**
  * Wires one service: database, Kafka topics, producer, outbox relay, consumer group and HTTP server,
  * and stops them in reverse order. Used by each app's main.ts and, in-process, by the tests.
  */
@@ -73,9 +101,8 @@ export async function startService(
   };
 
   try {
-    const db = mongoose.createConnection(config.MONGODB_URI, { dbName: config.MONGODB_DB, serverSelectionTimeoutMS: 10_000 });
+    const db = await connectDatabase(config, logger);
     stack.push(() => db.close());
-    await db.asPromise();
 
     const kafka = createKafka({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger });
     const admin: Admin = kafka.admin();
