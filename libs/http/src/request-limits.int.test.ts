@@ -10,9 +10,12 @@ const env = useTestEnvironment();
 
 type JsonSchema = Record<string, any>;
 
+/** Formats whose validation fixes the length (a UUID is always 36 characters). */
+const FIXED_LENGTH_FORMATS = new Set(['uuid']);
+
 /**
- * Every string without maxLength and every array without maxItems reachable from a schema; enums and
- * constants are bounded by their values.
+ * Every string without maxLength and every array without maxItems reachable from a schema; enums,
+ * constants and fixed-length formats are bounded by what they accept.
  */
 function unboundedIn(schema: JsonSchema | undefined, at: string, components: Record<string, JsonSchema>, seen = new Set<JsonSchema>()): string[] {
   if (!schema || typeof schema !== 'object' || seen.has(schema)) return [];
@@ -20,7 +23,7 @@ function unboundedIn(schema: JsonSchema | undefined, at: string, components: Rec
   if (typeof schema.$ref === 'string') return unboundedIn(components[schema.$ref.split('/').pop()!], at, components, seen);
   const found: string[] = [];
   const types: string[] = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
-  const bounded = schema.enum !== undefined || schema.const !== undefined;
+  const bounded = schema.enum !== undefined || schema.const !== undefined || FIXED_LENGTH_FORMATS.has(schema.format);
   if (types.includes('string') && !bounded && schema.maxLength === undefined) found.push(`${at} (string without maxLength)`);
   if (types.includes('array') && schema.maxItems === undefined) found.push(`${at} (array without maxItems)`);
   for (const [name, property] of Object.entries<JsonSchema>(schema.properties ?? {})) found.push(...unboundedIn(property, `${at}/${name}`, components, seen));
