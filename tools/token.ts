@@ -1,7 +1,9 @@
 /**
  * npm run token -- <role>[,<role>…] [--org <SIREN|SIRET>] [--sub <user id>] [--ttl 8h]
- * Prints a development JWT for curl, signed (HS256) with AUTH_JWT_SECRET, else the content of the
- * file AUTH_JWT_SECRET_FILE (docker compose), else the development secret of `npm start`:
+ * Prints a JWT (HS256) carrying exp, signed with AUTH_JWT_SECRET, else the content of the file
+ * AUTH_JWT_SECRET_FILE (docker compose), else the development secret that only services in
+ * AAP_DEV_MODE=true accept; services refuse tokens living longer than AUTH_MAX_TOKEN_LIFETIME_SECONDS
+ * (12 h by default). For curl:
  *   curl -H "Authorization: Bearer $(npm run -s token -- applicant --org 216901231)" …
  */
 import { readFileSync } from 'node:fs';
