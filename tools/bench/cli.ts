@@ -129,9 +129,9 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const prefix = `bench${Date.now().toString(36)}`;
   const cleanups: Array<() => Promise<unknown>> = [];
+  // Last started, first stopped; each step once even when Ctrl-C and the end of main both clean up.
   const cleanUp = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => say(`clean-up: ${(error as Error).message}`));
-    cleanups.length = 0;
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => say(`clean-up: ${(error as Error).message}`));
   };
   process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 

@@ -99,51 +99,47 @@ export async function seed(
   await call(`${submissionUrl}/calls/${callId}/publish`, { method: 'POST', headers: json(manager), body: '{}', expect: [200], what: 'publishing the call' });
   log(`call ${callId} published (wave ${WAVE_ID}), ${organisations.length} organisations registered`);
 
-  const createDrafts = async (count: number, label: string): Promise<SeededDossier[]> => {
+  const authorizationOf = new Map(organisations.map((o) => [o.organisationId, o.authorization]));
+  const createDraft = async (organisationId: string): Promise<SeededDossier> => {
+    const response = await call(`${submissionUrl}/dossiers`, {
+      method: 'POST',
+      headers: json(authorizationOf.get(organisationId)!),
+      body: JSON.stringify({ callId, waveId: WAVE_ID }),
+      expect: [201],
+      what: 'creating a draft',
+    });
+    const { dossierId } = (await response.json()) as { dossierId: string };
+    return { dossierId, organisationId };
+  };
+  /** Project, budget and the two required documents: every rule of the call passes. */
+  const complete = async (dossier: SeededDossier): Promise<SeededDossier> => {
+    const authorization = authorizationOf.get(dossier.organisationId)!;
+    const base = `${submissionUrl}/dossiers/${dossier.dossierId}`;
+    await call(`${base}/project`, { method: 'PATCH', headers: json(authorization), body: JSON.stringify(PROJECT), expect: [200], what: 'saving a project' });
+    await call(`${base}/budget`, { method: 'PUT', headers: json(authorization), body: JSON.stringify(BUDGET), expect: [200], what: 'saving a budget' });
+    for (const documentType of ['deliberation', 'budget-plan']) {
+      const form = new FormData();
+      form.append('documentType', documentType);
+      form.append('file', new Blob([PDF], { type: 'application/pdf' }), `${documentType}.pdf`);
+      await call(`${base}/attachments`, { method: 'POST', headers: { authorization }, body: form, expect: [201], what: `uploading ${documentType}` });
+    }
+    return dossier;
+  };
+  const createDrafts = async (count: number, label: string, then: (dossier: SeededDossier) => Promise<SeededDossier> = async (d) => d) => {
     const started = Date.now();
     const drafts = await mapLimit(
-      Array.from({ length: count }, (_, i) => organisations[i % organisations.length]!),
+      Array.from({ length: count }, (_, i) => organisations[i % organisations.length]!.organisationId),
       options.concurrency,
-      async (organisation) => {
-        const response = await call(`${submissionUrl}/dossiers`, {
-          method: 'POST',
-          headers: json(organisation.authorization),
-          body: JSON.stringify({ callId, waveId: WAVE_ID }),
-          expect: [201],
-          what: 'creating a draft',
-        });
-        const { dossierId } = (await response.json()) as { dossierId: string };
-        return { dossierId, organisationId: organisation.organisationId };
-      },
-      (done) => log(`${label}: ${done}/${count} drafts created (${rate(done, started)}/s)`),
+      async (organisationId) => then(await createDraft(organisationId)),
+      (done) => log(`${label}: ${done}/${count} (${rate(done, started)}/s)`),
     );
-    log(`${label}: ${count} drafts created in ${seconds(started)} s`);
+    log(`${label}: ${count} in ${seconds(started)} s`);
     return drafts;
   };
 
-  const ready = await createDrafts(options.ready, 'ready-to-submit');
-  const authorizationOf = new Map(organisations.map((o) => [o.organisationId, o.authorization]));
-  const started = Date.now();
-  await mapLimit(
-    ready,
-    options.concurrency,
-    async (dossier) => {
-      const authorization = authorizationOf.get(dossier.organisationId)!;
-      const base = `${submissionUrl}/dossiers/${dossier.dossierId}`;
-      await call(`${base}/project`, { method: 'PATCH', headers: json(authorization), body: JSON.stringify(PROJECT), expect: [200], what: 'saving a project' });
-      await call(`${base}/budget`, { method: 'PUT', headers: json(authorization), body: JSON.stringify(BUDGET), expect: [200], what: 'saving a budget' });
-      for (const documentType of ['deliberation', 'budget-plan']) {
-        const form = new FormData();
-        form.append('documentType', documentType);
-        form.append('file', new Blob([PDF], { type: 'application/pdf' }), `${documentType}.pdf`);
-        await call(`${base}/attachments`, { method: 'POST', headers: { authorization }, body: form, expect: [201], what: `uploading ${documentType}` });
-      }
-    },
-    (done) => log(`ready-to-submit: ${done}/${ready.length} completed (project, budget, 2 attachments; ${rate(done, started)}/s)`),
-  );
-  log(`ready-to-submit: ${ready.length} drafts completed in ${seconds(started)} s`);
-
-  const drafts = await createDrafts(Math.max(0, options.dossiers - options.ready), 'stored');
+  // Each completed as soon as created: the collection is at its smallest while they are written.
+  const ready = await createDrafts(options.ready, 'ready-to-submit drafts (project, budget, 2 attachments)', complete);
+  const drafts = await createDrafts(Math.max(0, options.dossiers - options.ready), 'stored drafts');
   return { callId, waveId: WAVE_ID, organisations, manager, ready, drafts };
 }
 
