@@ -26,7 +26,7 @@ import {
   type Row,
 } from './figures';
 import { seed } from './seed';
-import { freePort, provideInfrastructure, REPOSITORY_ROOT, startNodeProcess, type NodeProcess } from './stack';
+import { createTopic, freePort, provideInfrastructure, REPOSITORY_ROOT, startNodeProcess, type NodeProcess } from './stack';
 import { renderTable } from './table';
 
 const FIGURES = ['idle', 'read', 'list', 'update', 'submit', 'create', 'consumer'] as const;
@@ -161,10 +161,7 @@ async function main(): Promise<void> {
     cleanups.push(() => maildev.stop());
 
     const baselineTopic = `${prefix}.baseline.dossier`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: baselineTopic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka, baselineTopic);
 
     // The services as configured for production apart from what a bench needs: the development
     // secret (tokens minted here), no rate limit, a mail catcher, databases and topics of their own.

@@ -11,7 +11,7 @@ import type { Kafka } from 'kafkajs';
 import type mongoose from 'mongoose';
 import { closedLoop, fixedRate, median, percentile, type FixedRateResult, type LoadSummary, type RequestSpec } from './load';
 import { PROJECT, type Seed, type SeededDossier } from './seed';
-import { freePort, sampleProcess, startNodeProcess, type NodeProcess } from './stack';
+import { createTopic, freePort, sampleProcess, startNodeProcess, type NodeProcess } from './stack';
 
 export interface BenchOptions {
   dossiers: number;
@@ -430,10 +430,7 @@ export async function consumerFigure(context: BenchContext): Promise<Row[]> {
   for (let repetition = 1; repetition <= options.repetitions; repetition++) {
     const prefix = `${context.prefix}b${repetition}`;
     const topic = `${prefix}.submission.call`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka, topic);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     for (let sent = 0; sent < options.backlog; sent += 500) {

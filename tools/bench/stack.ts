@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Kafka } from 'kafkajs';
 import { downLocalInfra, localInfraStatus, upLocalInfra } from '../infra/index';
 
 export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -177,5 +178,24 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
     return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, rssBytes: rss ? Number(rss[1]) * 1024 : Number.NaN };
   } catch {
     return undefined;
+  }
+}
+
+/** Creates a topic (3 partitions, as the services' default), retrying while a freshly started broker settles. */
+export async function createTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+        return;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await sleep(1_000);
+      }
+    }
+  } finally {
+    await admin.disconnect();
   }
 }
