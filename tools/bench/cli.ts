@@ -1,0 +1,293 @@
+/**
+ * npm run bench [-- --dossiers 1000 --only read,submit …]: every figure of issue 8 beside a bare
+ * baseline on the same database and broker, in one run, `--repetitions` times, medians.
+ * Prints a table and writes it as JSON (tools/bench/results/<time>.json, or --out).
+ * Options: see USAGE below.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { MailDev } from 'maildev';
+import mongoose from 'mongoose';
+import {
+  consumerFigure,
+  createFigure,
+  idleFigure,
+  listFigure,
+  observeSubmits,
+  readFigures,
+  submitFigures,
+  updateFigure,
+  type BenchContext,
+  type BenchOptions,
+  type Row,
+} from './figures';
+import { seed } from './seed';
+import { createTopic, freePort, provideInfrastructure, REPOSITORY_ROOT, startNodeProcess, type NodeProcess } from './stack';
+import { renderTable } from './table';
+
+const FIGURES = ['idle', 'read', 'list', 'update', 'submit', 'create', 'consumer'] as const;
+type Figure = (typeof FIGURES)[number];
+const RUNNERS: Record<Figure, (context: BenchContext) => Promise<Row[]>> = {
+  idle: idleFigure,
+  read: readFigures,
+  list: listFigure,
+  update: updateFigure,
+  submit: submitFigures,
+  // Creating drafts grows the collection: after the figures that depend on its size.
+  create: createFigure,
+  consumer: consumerFigure,
+};
+
+const USAGE = `npm run bench -- [options]
+  --dossiers N          dossiers stored before the figures (default 10000)
+  --only a,b            figures to run among ${FIGURES.join(', ')} (default all)
+  --repetitions N       runs of each figure, product and baseline alternating (default 3)
+  --seconds N           duration of each closed-loop run (default 8) with --connections N (default 10)
+  --rates 20,50         submit rates requested (per second), each for --submit-seconds N (default 4)
+  --submit-timeout S    a submit not answered within S seconds counts as failed (default 30)
+  --settle S            how long to wait for the notifications after a submit run (default 30)
+  --backlog N           events in the consumer backlog (default 20000), --backlog-timeout S (default 120)
+  --idle-seconds N      the at-rest window (default 10)
+  --organisations N     applicant organisations (default 20), --seed-concurrency N (default 8)
+  --out FILE            where the JSON goes (default tools/bench/results/<time>.json)
+  --keep                keep the bench databases and topics afterwards
+Runs on KAFKA_BROKERS + MONGODB_URI when both are set, else the local Kafka and FerretDB of tools/infra
+(AAP_KAFKA_PORT, AAP_FERRETDB_PORT, AAP_INFRA_HOME select another instance).`;
+
+const say = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      dossiers: { type: 'string', default: '10000' },
+      only: { type: 'string' },
+      repetitions: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '8' },
+      connections: { type: 'string', default: '10' },
+      rates: { type: 'string', default: '20,50' },
+      'submit-seconds': { type: 'string', default: '4' },
+      'submit-timeout': { type: 'string', default: '30' },
+      settle: { type: 'string', default: '30' },
+      backlog: { type: 'string', default: '20000' },
+      'backlog-timeout': { type: 'string', default: '120' },
+      'idle-seconds': { type: 'string', default: '10' },
+      organisations: { type: 'string', default: '20' },
+      'seed-concurrency': { type: 'string', default: '8' },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const positive = (name: string, raw: string) => {
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number (got ${raw})\n${USAGE}`);
+    return value;
+  };
+  const only = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = only?.filter((name) => !(FIGURES as readonly string[]).includes(name)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown figure(s) ${unknown.join(', ')}: choose among ${FIGURES.join(', ')}`);
+  const options: BenchOptions = {
+    dossiers: Math.round(positive('dossiers', values.dossiers)),
+    repetitions: Math.round(positive('repetitions', values.repetitions)),
+    seconds: positive('seconds', values.seconds),
+    connections: Math.round(positive('connections', values.connections)),
+    rates: values.rates.split(',').map((rate) => positive('rates', rate)),
+    submitSeconds: positive('submit-seconds', values['submit-seconds']),
+    submitTimeoutMs: positive('submit-timeout', values['submit-timeout']) * 1000,
+    settleSeconds: positive('settle', values.settle),
+    backlog: Math.round(positive('backlog', values.backlog)),
+    backlogTimeoutSeconds: positive('backlog-timeout', values['backlog-timeout']),
+    idleSeconds: positive('idle-seconds', values['idle-seconds']),
+    only: only ? new Set(only) : undefined,
+  };
+  return {
+    options,
+    organisations: Math.round(positive('organisations', values.organisations)),
+    seedConcurrency: Math.round(positive('seed-concurrency', values['seed-concurrency'])),
+    out: values.out,
+    keep: values.keep,
+  };
+}
+
+const SERVICES = ['submission', 'evaluation', 'funding-award', 'notification'] as const;
+
+async function main(): Promise<void> {
+  const { options, organisations, seedConcurrency, out, keep } = parseOptions();
+  const selected = FIGURES.filter((figure) => !options.only || options.only.has(figure));
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const resultsDir = path.join(REPOSITORY_ROOT, 'tools/bench/results');
+  const logDir = path.join(resultsDir, `${stamp}-logs`);
+  mkdirSync(logDir, { recursive: true });
+  const prefix = `bench${Date.now().toString(36)}`;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  // Last started, first stopped; each step once even when Ctrl-C and the end of main both clean up.
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => say(`clean-up: ${(error as Error).message}`));
+  };
+  process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+
+  try {
+    const infra = await provideInfrastructure(say);
+    cleanups.push(() => infra.stop());
+    say(`on ${infra.describe}; prefix ${prefix}; logs in ${path.relative(REPOSITORY_ROOT, logDir)}`);
+    const mongo = await new mongoose.mongo.MongoClient(infra.mongoUri).connect();
+    const kafka = new Kafka({ clientId: `${prefix}-bench`, brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    cleanups.push(async () => {
+      if (!keep) {
+        const databases = (await mongo.db().admin().listDatabases()).databases.filter((db) => db.name.startsWith(prefix));
+        await Promise.allSettled(databases.map((db) => mongo.db(db.name).dropDatabase()));
+        const admin = kafka.admin();
+        await admin.connect();
+        const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+        if (topics.length > 0) await admin.deleteTopics({ topics });
+        await admin.disconnect();
+        say(`dropped ${databases.length} databases and ${topics.length} topics of ${prefix}`);
+      }
+      await mongo.close();
+    });
+
+    const [smtpPort, mailWebPort] = [await freePort(), await freePort()];
+    const maildev = new MailDev({ smtp: smtpPort, web: mailWebPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
+    await maildev.start();
+    cleanups.push(() => maildev.stop());
+
+    const baselineTopic = `${prefix}.baseline.dossier`;
+    await createTopic(kafka, baselineTopic);
+
+    // The services as configured for production apart from what a bench needs: the development
+    // secret (tokens minted here), no rate limit, a mail catcher, databases and topics of their own.
+    const serviceEnv: Record<string, string> = {
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      MONGODB_URI: infra.mongoUri,
+      AAP_DEV_MODE: 'true',
+      RATE_LIMIT_PER_MINUTE: '0',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtpPort),
+    };
+    say('starting the four services…');
+    const started = await Promise.all(
+      SERVICES.map(async (service) => {
+        const process = await startNodeProcess(
+          service,
+          `apps/${service}-service/src/main.ts`,
+          { ...serviceEnv, KAFKA_TOPIC_PREFIX: prefix, MONGODB_DB: `${prefix}_${service.replace('-', '_')}` },
+          { port: await freePort(), logFile: path.join(logDir, `${service}.log`) },
+        );
+        cleanups.push(() => process.stop());
+        return [service, process] as const;
+      }),
+    );
+    const services = Object.fromEntries(started) as BenchContext['services'];
+    say(`services ready: ${started.map(([name, p]) => `${name} ${p.url} (pid ${p.pid})`).join(', ')}`);
+
+    const observer = await observeSubmits(kafka, { product: `${prefix}.submission.dossier`, baseline: baselineTopic }, `${prefix}.bench-observer`);
+    cleanups.push(() => observer.stop());
+
+    const ready = selected.includes('submit') ? Math.round(options.repetitions * options.rates.reduce((sum, rate) => sum + rate * options.submitSeconds, 0)) : 0;
+    const dossiers = Math.max(options.dossiers, ready + 100);
+    if (dossiers !== options.dossiers) say(`storing ${dossiers} dossiers: the submit figure needs ${ready} ready ones plus drafts to update`);
+    const seedStarted = Date.now();
+    say(`seeding through the submission API: ${organisations} organisations, 1 call, ${ready} complete drafts, ${dossiers - ready} more drafts…`);
+    const seeded = await seed(services.submission.url, { organisations, ready, dossiers, concurrency: seedConcurrency, log: say });
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    say(`seeded in ${seedSeconds.toFixed(0)} s`);
+
+    // The baseline works on a copy of the product's dossiers: the same documents, shape and count.
+    const productDossiers = mongo.db(`${prefix}_submission`).collection('dossiers');
+    const baselineDossiers = mongo.db(`${prefix}_baseline`).collection('dossiers');
+    let batch: mongoose.mongo.Document[] = [];
+    for await (const document of productDossiers.find({})) {
+      batch.push(document);
+      if (batch.length === 1000) {
+        await baselineDossiers.insertMany(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await baselineDossiers.insertMany(batch);
+    const baseline: NodeProcess = await startNodeProcess(
+      'bare baseline server',
+      'tools/bench/baseline/server.ts',
+      { MONGODB_URI: infra.mongoUri, MONGODB_DB: `${prefix}_baseline`, KAFKA_BROKERS: infra.kafkaBrokers, BASELINE_TOPIC: baselineTopic },
+      { port: await freePort(), logFile: path.join(logDir, 'baseline.log') },
+    );
+    cleanups.push(() => baseline.stop());
+    say(`baseline ready on a copy of the ${await baselineDossiers.countDocuments()} dossiers: ${baseline.url}`);
+
+    const context: BenchContext = {
+      options,
+      prefix,
+      kafkaBrokers: infra.kafkaBrokers,
+      mongoUri: infra.mongoUri,
+      kafka,
+      mongo,
+      services,
+      baseline,
+      infraPids: infra.pids,
+      seed: seeded,
+      database: (name) => mongo.db(`${prefix}_${name.replace('-', '_')}`),
+      observer,
+      logDir,
+      serviceEnv,
+      log: say,
+    };
+    const rows: Row[] = [];
+    const loadBefore = loadavg();
+    for (const figure of selected) {
+      say(`— ${figure}`);
+      const figureRows = await RUNNERS[figure](context);
+      rows.push(...figureRows);
+      console.log(renderTable(figureRows));
+    }
+
+    const title = `AAP bench — ${dossiers} dossiers stored, ${options.repetitions} repetitions, medians (commit ${commit()}, ${startedAt.toISOString()})`;
+    console.log(`\n${title}\n${renderTable(rows)}`);
+    const file = out ? path.resolve(out) : path.join(resultsDir, `${stamp}.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      `${JSON.stringify(
+        {
+          title,
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          commit: commit(),
+          options: { ...options, only: selected, dossiers, organisations, seedConcurrency },
+          infrastructure: infra.describe,
+          machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
+          seed: { seconds: seedSeconds, how: 'through the submission API (organisations, call, drafts; ready drafts completed with project, budget and 2 attachments)' },
+          rows,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    say(`results written to ${path.relative(process.cwd(), file)}`);
+  } finally {
+    await cleanUp();
+  }
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPOSITORY_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`[bench] ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  },
+);
