@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
 import { DEFAULT_PORTS } from '@aap/config';
 import { MailDev } from 'maildev';
-import { downLocalInfra, upLocalInfra } from './infra/index';
+import { downLocalInfra, upLocalInfra } from '@aap/local-infra';
 import { seedDemo } from './seed-demo';
 
 const READY_TIMEOUT_MS = 90_000;
