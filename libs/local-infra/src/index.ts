@@ -17,7 +17,7 @@ import { ensureDown, ensureUp, logFile, serviceDir, serviceStatus, settleAll, ty
 
 export { FERRETDB_VERSION, KAFKA_VERSION, postgresPackage } from './versions';
 export { ferretdbBackend, type FerretdbBackend } from './paths';
-export { isPortOpen } from './processes';
+export { freePort, isPortOpen } from './processes';
 export type { ServiceName } from './service';
 
 export interface LocalInfra {

@@ -7,12 +7,14 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// A private runtime home and ports of its own, so this test never touches an infrastructure
-// already running on the default ports. The module reads these at call time; setting them
+// A private runtime home and free ports of its own, so this test never touches an infrastructure
+// already running, nor another run of itself. The module reads these at call time; setting them
 // before importing it (hence the dynamic import) makes that irrelevant anyway. The provisioned
 // binaries come from the shared cache (provisioned on first run if needed).
+const { freePort, isPortOpen } = await import('./processes');
 const home = mkdtempSync(join(tmpdir(), 'aap-infra-test-'));
-const PORTS = { kafka: 19092, kafkaController: 19093, postgres: 25442, ferretdb: 27018 };
+const [kafkaPort, controllerPort, postgresPort, ferretdbPort] = await distinctFreePorts(4);
+const PORTS = { kafka: kafkaPort!, kafkaController: controllerPort!, postgres: postgresPort!, ferretdb: ferretdbPort! };
 process.env.AAP_INFRA_HOME = home;
 process.env.AAP_KAFKA_PORT = String(PORTS.kafka);
 process.env.AAP_KAFKA_CONTROLLER_PORT = String(PORTS.kafkaController);
@@ -21,7 +23,6 @@ process.env.AAP_FERRETDB_PORT = String(PORTS.ferretdb);
 delete process.env.AAP_FERRETDB_BACKEND; // the default: PostgreSQL
 
 const { downLocalInfra, localInfraStatus, upLocalInfra } = await import('./index');
-const { isPortOpen } = await import('./processes');
 const { POSTGRES_OS_USER } = await import('./unprivileged-user');
 
 const log = (line: string) => console.log(`[infra test] ${line}`);
@@ -110,6 +111,12 @@ async function roundTripKafkaMessage(brokers: string): Promise<string> {
   } finally {
     await Promise.all([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
   }
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
 }
 
 function runningUser(uid: number): string {

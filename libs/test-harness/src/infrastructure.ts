@@ -62,7 +62,7 @@ function kafkaContainerEnvironment(advertisedPort: number): Record<string, strin
 }
 
 async function startContainers(): Promise<TestInfrastructure> {
-  const [{ GenericContainer, Wait }, { MongoDBContainer }, { KAFKA_VERSION }] = await Promise.all([
+  const [{ GenericContainer, Wait }, { MongoDBContainer }, { KAFKA_VERSION, freePort }] = await Promise.all([
     import('testcontainers'),
     import('@testcontainers/mongodb'),
     import('@aap/local-infra'),
@@ -89,18 +89,6 @@ async function startContainers(): Promise<TestInfrastructure> {
       await Promise.all([kafka.stop(), mongo.stop()]);
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function startLocalProcesses(): Promise<TestInfrastructure> {
