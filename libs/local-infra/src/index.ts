@@ -34,39 +34,52 @@ const SERVICES: Service[] = [kafka, postgres, ferretdb];
 export const SERVICE_NAMES: readonly ServiceName[] = SERVICES.map((service) => service.name);
 const defaultLog: Log = (line) => console.log(`[infra] ${line}`);
 
-/** Provisions what is missing, starts what is not running, and resolves once everything answers. */
+/**
+ * Provisions what is missing, starts what is not running, and resolves once everything answers.
+ * When something fails to start, what this call started is stopped again before the error is thrown.
+ */
 export async function upLocalInfra(opts: { log?: Log } = {}): Promise<LocalInfra> {
   const log = opts.log ?? defaultLog;
-  // In parallel: a cold provision (Maven + Go) or a JVM start should not wait for the database.
-  const [kafkaStarted, database] = await settleAll([ensureUp(kafka, log), ensureDatabaseUp(log)]);
+  const started = new Set<ServiceName>();
+  const up = async (service: Service) => {
+    if (await ensureUp(service, log)) started.add(service.name);
+  };
+  const databaseUp = async () => {
+    // A FerretDB that answers is reused as it is: its ping queries its backend, so that answers too.
+    if (ferretdbBackend() === 'postgresql' && !(await ferretdb.probe())) await up(postgres);
+    await up(ferretdb);
+  };
+  try {
+    // In parallel: a cold provision (Maven + Go) or a JVM start should not wait for the database.
+    await settleAll([up(kafka), databaseUp()]);
+  } catch (error) {
+    await stopInOrder([...started], log).catch(() => undefined);
+    throw error;
+  }
   return {
     kafkaBrokers: `127.0.0.1:${ports().kafka}`,
     mongoUri: mongoUri(),
     backend: ferretdbBackend(),
-    started: { kafka: kafkaStarted, ...database },
+    started: Object.fromEntries(SERVICE_NAMES.map((name) => [name, started.has(name)])) as Record<ServiceName, boolean>,
   };
-}
-
-async function ensureDatabaseUp(log: Log): Promise<{ postgres: boolean; ferretdb: boolean }> {
-  // A FerretDB that answers is reused as it is: its ping queries its backend, so that answers too.
-  const needsPostgres = ferretdbBackend() === 'postgresql' && !(await ferretdb.probe());
-  const postgresStarted = needsPostgres ? await ensureUp(postgres, log) : false;
-  return { postgres: postgresStarted, ferretdb: await ensureUp(ferretdb, log) };
 }
 
 /**
- * Stops what upLocalInfra started (FerretDB before its PostgreSQL); services it did not start are
- * left alone. Stopping FerretDB also stops the PostgreSQL under it: it serves nothing else, and
- * callers that list what they started as ['kafka', 'ferretdb'] stop everything they started.
+ * Stops what upLocalInfra started; services it did not start are left alone. Stopping FerretDB
+ * also stops the PostgreSQL under it: it serves nothing else, and callers that list what they
+ * started as ['kafka', 'ferretdb'] stop everything they started.
  */
 export async function downLocalInfra(opts: { only?: readonly ServiceName[]; log?: Log } = {}): Promise<void> {
-  const log = opts.log ?? defaultLog;
-  const only = opts.only?.includes('ferretdb') ? [...opts.only, 'postgres'] : opts.only;
-  const selected = (service: Service) => !only || only.includes(service.name);
-  const stopInOrder = async (services: Service[]) => {
-    for (const service of services.filter(selected)) await ensureDown(service, log);
+  const only = opts.only ?? SERVICE_NAMES;
+  await stopInOrder(only.includes('ferretdb') ? [...only, 'postgres'] : only, opts.log ?? defaultLog);
+}
+
+/** Kafka in parallel with FerretDB, then its PostgreSQL. */
+async function stopInOrder(names: readonly ServiceName[], log: Log): Promise<void> {
+  const stop = async (services: Service[]) => {
+    for (const service of services.filter((candidate) => names.includes(candidate.name))) await ensureDown(service, log);
   };
-  await settleAll([stopInOrder([kafka]), stopInOrder([ferretdb, postgres])]);
+  await settleAll([stop([kafka]), stop([ferretdb, postgres])]);
 }
 
 /** down, then deletes every service's runtime data (topics, databases, logs); provisioned binaries stay. */
