@@ -1,6 +1,6 @@
 /**
  * npm start: the whole platform on one machine.
- * Starts Kafka and FerretDB (tools/infra) unless KAFKA_BROKERS and MONGODB_URI are set, a mail
+ * Starts Kafka and FerretDB (@aap/local-infra) unless KAFKA_BROKERS and MONGODB_URI are set, a mail
  * catcher, a trace viewer (Zipkin), then the four services as supervised child processes: one that
  * crashes is restarted with backoff while the rest keeps running. Prints the URLs once every
  * service answers ready; on Ctrl-C stops the services, then what it started itself.
@@ -10,12 +10,12 @@ import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
 import { DEFAULT_PORTS } from '@aap/config';
 import { MailDev } from 'maildev';
-import { downLocalInfra, upLocalInfra } from './infra/index';
+import { downLocalInfra, upLocalInfra } from '@aap/local-infra';
 import { seedDemo } from './seed-demo';
 import { supervise, type Supervisor } from './supervisor';
 import {
   provisionZipkin, spawnZipkin, waitForZipkin, zipkinAnswers, zipkinLogFile, zipkinPortConflict, zipkinSpansEndpoint, zipkinUiUrl,
-} from './zipkin/trace-viewer';
+} from '@aap/local-infra';
 
 const READY_TIMEOUT_MS = 90_000;
 const MAIL_SMTP_PORT = Number(process.env.MAILDEV_SMTP_PORT ?? 1025);

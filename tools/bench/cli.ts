@@ -55,7 +55,7 @@ const USAGE = `npm run bench -- [options]
   --organisations N     applicant organisations (default 20), --seed-concurrency N (default 8)
   --out FILE            where the JSON goes (default tools/bench/results/<time>.json)
   --keep                keep the bench databases and topics afterwards
-Runs on KAFKA_BROKERS + MONGODB_URI when both are set, else the local Kafka and FerretDB of tools/infra
+Runs on KAFKA_BROKERS + MONGODB_URI when both are set, else the local Kafka and FerretDB of @aap/local-infra
 (AAP_KAFKA_PORT, AAP_FERRETDB_PORT, AAP_INFRA_HOME select another instance).`;
 
 const say = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -1,5 +1,5 @@
 /**
- * What the bench runs on: the broker and database (given, running, or started through tools/infra
+ * What the bench runs on: the broker and database (given, running, or started through @aap/local-infra
  * as the test harness does), the platform's services as separate processes on free ports with
  * their own databases and topic prefix, and the bare baselines beside them. Also reads a process's
  * CPU time and resident memory from /proc.
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
-import { downLocalInfra, localInfraStatus, upLocalInfra } from '../infra/index';
+import { downLocalInfra, localInfraStatus, SERVICE_NAMES, upLocalInfra, type ServiceName } from '@aap/local-infra';
 
 export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,7 +20,7 @@ export interface Infrastructure {
   mongoUri: string;
   describe: string;
   /** Processes of the broker and database when they run on this machine (for the at-rest figure). */
-  pids: Partial<Record<'kafka' | 'ferretdb', number>>;
+  pids: Partial<Record<ServiceName, number>>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function provideInfrastructure(log: (line: string) => void): Promis
     };
   }
   const infra = await upLocalInfra({ log });
-  const started = (['kafka', 'ferretdb'] as const).filter((name) => infra.started[name]);
+  const started = SERVICE_NAMES.filter((name) => infra.started[name]);
   const pids: Infrastructure['pids'] = {};
   for (const status of await localInfraStatus()) {
     const pid = status.pid ?? listeningPid(Number(status.address.split(':')[1]));
@@ -45,7 +45,7 @@ export async function provideInfrastructure(log: (line: string) => void): Promis
   return {
     kafkaBrokers: infra.kafkaBrokers,
     mongoUri: infra.mongoUri,
-    describe: `local Kafka at ${infra.kafkaBrokers} and FerretDB at ${infra.mongoUri} (tools/infra${started.length ? `, started: ${started.join(', ')}` : ', already running'})`,
+    describe: `local Kafka at ${infra.kafkaBrokers} and FerretDB at ${infra.mongoUri} (@aap/local-infra${started.length ? `, started: ${started.join(', ')}` : ', already running'})`,
     pids,
     stop: async () => {
       if (started.length > 0) await downLocalInfra({ only: [...started], log });
@@ -53,7 +53,7 @@ export async function provideInfrastructure(log: (line: string) => void): Promis
   };
 }
 
-/** The process listening on a local TCP port, when `ss` can tell (a stack not started by tools/infra). */
+/** The process listening on a local TCP port, when `ss` can tell (a stack not started by @aap/local-infra). */
 function listeningPid(port: number): number | undefined {
   try {
     const output = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

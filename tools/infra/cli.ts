@@ -1,29 +1,37 @@
 /**
- * npm run infra -- <command>: local Kafka + FerretDB without Docker (see index.ts).
+ * npm run infra -- <command>: local Kafka, PostgreSQL and FerretDB without Docker (libs/local-infra).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { downLocalInfra, localInfraStatus, upLocalInfra } from './index';
-import { provisionFerretdb, provisionKafka } from './provision';
-import { logFile, serviceDir, settleAll, type ServiceName } from './service';
+import {
+  downLocalInfra,
+  localInfraLogFile,
+  localInfraStatus,
+  provisionLocalInfra,
+  resetLocalInfra,
+  SERVICE_NAMES,
+  upLocalInfra,
+  type ServiceName,
+} from '@aap/local-infra';
 
 const USAGE = `Usage: npm run infra -- <command>
-  up                          provision if needed, start Kafka and FerretDB, wait until they answer
-  down [kafka|ferretdb]       stop what \`up\` started (SIGTERM, SIGKILL after 20 s)
-  status                      what answers on which address
-  logs [kafka|ferretdb] [-f]  last lines of the logs (-f: follow)
-  reset                       down, then delete all runtime data (topics, databases, logs)
-  provision                   only download/build Kafka and FerretDB into the cache`;
+  up                                   provision if needed, start Kafka, PostgreSQL and FerretDB, wait until they answer
+  down [kafka|postgres|ferretdb]       stop what \`up\` started (FerretDB's PostgreSQL with it; SIGKILL after 20 s)
+  status                               what answers on which address
+  logs [kafka|postgres|ferretdb] [-f]  last lines of the logs (-f: follow)
+  reset                                down, then delete all runtime data (topics, databases, logs)
+  provision                            only download/build/copy Kafka, PostgreSQL and FerretDB into the cache
+Environment: AAP_FERRETDB_BACKEND=postgresql (default) or sqlite; ports AAP_KAFKA_PORT (9092),
+AAP_KAFKA_CONTROLLER_PORT (9093), AAP_POSTGRES_PORT (25432), AAP_FERRETDB_PORT (27017);
+AAP_INFRA_CACHE (binaries), AAP_INFRA_HOME (runtime data).`;
 
-const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'ferretdb'];
 const log = (line: string) => console.log(line);
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const infra = await upLocalInfra({ log });
-      log(`Ready: Kafka ${infra.kafkaBrokers}, MongoDB (FerretDB) ${infra.mongoUri}`);
+      log(`Ready: Kafka ${infra.kafkaBrokers}, MongoDB (FerretDB on ${infra.backend}) ${infra.mongoUri}`);
       return 0;
     }
     case 'down':
@@ -32,19 +40,18 @@ async function main(command: string | undefined, args: string[]): Promise<number
     case 'status':
       for (const s of await localInfraStatus()) {
         const state = !s.running ? 'stopped' : s.pid ? `running (pid ${s.pid})` : 'running (not started by aap-infra)';
-        log(`${s.name.padEnd(9)} ${s.version.padEnd(8)} ${s.address.padEnd(16)} ${state}`);
+        log(`${s.name.padEnd(9)} ${s.version.padEnd(16)} ${s.address.padEnd(16)} ${state}`);
       }
       return 0;
     case 'logs':
       return showLogs(parseServices(args.filter((arg) => arg !== '-f')) ?? SERVICE_NAMES, args.includes('-f'));
     case 'reset':
-      await downLocalInfra({ log });
-      for (const name of SERVICE_NAMES) await rm(serviceDir(name), { recursive: true, force: true });
+      await resetLocalInfra({ log });
       log('Runtime data deleted (provisioned binaries are kept)');
       return 0;
     case 'provision': {
-      const [libs, binary] = await settleAll([provisionKafka(log), provisionFerretdb(log)]);
-      log(`Provisioned: Kafka jars in ${libs}, FerretDB at ${binary}`);
+      const where = await provisionLocalInfra({ log });
+      log(`Provisioned: Kafka jars in ${where.kafka}, PostgreSQL in ${where.postgres}, FerretDB at ${where.ferretdb}`);
       return 0;
     }
     case undefined:
@@ -62,13 +69,13 @@ async function main(command: string | undefined, args: string[]): Promise<number
 /** No argument means every service. */
 function parseServices(args: string[]): ServiceName[] | undefined {
   const unknown = args.filter((arg) => !SERVICE_NAMES.includes(arg as ServiceName));
-  if (unknown.length > 0) throw new Error(`Unknown service ${unknown.join(', ')} (expected ${SERVICE_NAMES.join(' or ')})`);
+  if (unknown.length > 0) throw new Error(`Unknown service ${unknown.join(', ')} (expected ${SERVICE_NAMES.join(', ')})`);
   return args.length > 0 ? (args as ServiceName[]) : undefined;
 }
 
 function showLogs(services: readonly ServiceName[], follow: boolean): Promise<number> {
-  const files = services.map(logFile).filter((file) => existsSync(file));
-  if (files.length === 0) throw new Error(`No logs yet for ${services.join(' and ')}: run \`npm run infra -- up\` first`);
+  const files = services.map(localInfraLogFile).filter((file) => existsSync(file));
+  if (files.length === 0) throw new Error(`No logs yet for ${services.join(', ')}: run \`npm run infra -- up\` first`);
   // tail prints a "==> file <==" header per file when there are several; -F keeps following
   // across a restart of the service (its log is recreated at each start).
   const tail = spawn('tail', ['-n', '100', ...(follow ? ['-F'] : []), ...files], { stdio: 'inherit' });

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
  * Chooses the real infrastructure the integration tests run on, in this order:
  * 1. KAFKA_BROKERS and MONGODB_URI set: a given Kafka cluster and MongoDB (nothing is started);
  * 2. a Docker engine answers: Kafka (same version as locally) and MongoDB 7 in testcontainers;
- * 3. otherwise: the local Kafka and FerretDB processes of tools/infra (provisioned if needed).
+ * 3. otherwise: the local Kafka, PostgreSQL and FerretDB processes of @aap/local-infra (provisioned if
+ *    needed, on the ports of its AAP_*_PORT variables).
  * Whatever fails to start fails the run: no test is skipped for want of infrastructure.
  */
 export interface TestInfrastructure {
@@ -61,10 +62,10 @@ function kafkaContainerEnvironment(advertisedPort: number): Record<string, strin
 }
 
 async function startContainers(): Promise<TestInfrastructure> {
-  const [{ GenericContainer, Wait }, { MongoDBContainer }, { KAFKA_VERSION }] = await Promise.all([
+  const [{ GenericContainer, Wait }, { MongoDBContainer }, { KAFKA_VERSION, freePort }] = await Promise.all([
     import('testcontainers'),
     import('@testcontainers/mongodb'),
-    import('../../../tools/infra/index'),
+    import('@aap/local-infra'),
   ]);
   // The broker advertises the host port, so it is chosen before the container starts.
   const kafkaPort = await freePort();
@@ -90,27 +91,17 @@ async function startContainers(): Promise<TestInfrastructure> {
   };
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function startLocalProcesses(): Promise<TestInfrastructure> {
-  const { upLocalInfra, downLocalInfra, KAFKA_VERSION, FERRETDB_VERSION } = await import('../../../tools/infra/index');
+  const { upLocalInfra, downLocalInfra, SERVICE_NAMES, KAFKA_VERSION, FERRETDB_VERSION } = await import('@aap/local-infra');
   const infra = await upLocalInfra({ log: (line) => console.log(`[test-harness] ${line}`) });
-  const startedNow = (['kafka', 'ferretdb'] as const).filter((name) => infra.started[name]);
+  const startedNow = SERVICE_NAMES.filter((name) => infra.started[name]);
   return {
     kind: 'local-processes',
     kafkaBrokers: infra.kafkaBrokers,
     mongoUri: infra.mongoUri,
-    describe: `no Docker engine: local Kafka ${KAFKA_VERSION} (KRaft) at ${infra.kafkaBrokers} and FerretDB ${FERRETDB_VERSION} (SQLite) at ${infra.mongoUri}`,
+    describe:
+      `no Docker engine: local Kafka ${KAFKA_VERSION} (KRaft) at ${infra.kafkaBrokers} and FerretDB ${FERRETDB_VERSION} at ${infra.mongoUri}` +
+      (infra.started.ferretdb ? ` on ${infra.backend}` : ' (already running, reused as it is)'),
     // Leave running what a developer had already started (npm run infra -- up); stop what we started.
     stop: async () => {
       if (startedNow.length > 0) await downLocalInfra({ only: [...startedNow], log: () => {} });

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { PORT_ENV, ports } from './paths';
+import { ferretdbBackend, PORT_ENV, ports } from './paths';
+import { postgresUrl } from './postgres';
 import { isPortOpen } from './processes';
 import { provisionFerretdb } from './provision';
 import { serviceDir, type Service } from './service';
@@ -39,19 +40,11 @@ export const ferretdb: Service = {
 
   async prepare(log) {
     const binary = await provisionFerretdb(log);
-    const dataDir = join(serviceDir('ferretdb'), 'data');
-    await mkdir(dataDir, { recursive: true });
     await mkdir(stateDir(), { recursive: true });
     return {
       command: binary,
       args: [
-        '--handler=sqlite',
-        // One SQLite file per database in this directory (the trailing slash is required).
-        // _txlock=immediate: a write transaction takes SQLite's write lock when it begins. With the
-        // default deferred lock, concurrent updates fail to upgrade their read snapshot (BUSY_SNAPSHOT)
-        // and FerretDB 1.24 may hand the failed connection back to its pool still inside that old
-        // snapshot, so later reads on it return stale documents.
-        `--sqlite-url=file:${dataDir}/?_txlock=immediate`,
+        ...(ferretdbBackend() === 'postgresql' ? ['--handler=postgresql', `--postgresql-url=${postgresUrl()}`] : await sqliteArgs()),
         `--state-dir=${stateDir()}`,
         `--listen-addr=127.0.0.1:${ports().ferretdb}`,
         '--telemetry=disable',
@@ -61,3 +54,18 @@ export const ferretdb: Service = {
     };
   },
 };
+
+/** The SQLite backend, kept selectable (AAP_FERRETDB_BACKEND=sqlite) to compare: it uses no index at all. */
+async function sqliteArgs(): Promise<string[]> {
+  const dataDir = join(serviceDir('ferretdb'), 'data');
+  await mkdir(dataDir, { recursive: true });
+  return [
+    '--handler=sqlite',
+    // One SQLite file per database in this directory (the trailing slash is required).
+    // _txlock=immediate: a write transaction takes SQLite's write lock when it begins. With the
+    // default deferred lock, concurrent updates fail to upgrade their read snapshot (BUSY_SNAPSHOT)
+    // and FerretDB 1.24 may hand the failed connection back to its pool still inside that old
+    // snapshot, so later reads on it return stale documents.
+    `--sqlite-url=file:${dataDir}/?_txlock=immediate`,
+  ];
+}

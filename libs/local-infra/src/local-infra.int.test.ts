@@ -1,39 +1,45 @@
-// Run with: npx vitest run tools/infra/infra.int.test.ts (the `integration` project of vitest.config.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+// Run with: npx vitest run --project integration libs/local-infra/src/local-infra.int.test.ts
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// A private runtime home and ports of its own, so this test never touches an infrastructure
-// already running on the default ports. The module reads these at call time; setting them
+// A private runtime home and free ports of its own, so this test never touches an infrastructure
+// already running, nor another run of itself. The module reads these at call time; setting them
 // before importing it (hence the dynamic import) makes that irrelevant anyway. The provisioned
 // binaries come from the shared cache (provisioned on first run if needed).
+const { freePort, isPortOpen } = await import('./processes');
 const home = mkdtempSync(join(tmpdir(), 'aap-infra-test-'));
-const PORTS = { kafka: 19092, kafkaController: 19093, ferretdb: 27018 };
+const [kafkaPort, controllerPort, postgresPort, ferretdbPort] = await distinctFreePorts(4);
+const PORTS = { kafka: kafkaPort!, kafkaController: controllerPort!, postgres: postgresPort!, ferretdb: ferretdbPort! };
 process.env.AAP_INFRA_HOME = home;
 process.env.AAP_KAFKA_PORT = String(PORTS.kafka);
 process.env.AAP_KAFKA_CONTROLLER_PORT = String(PORTS.kafkaController);
+process.env.AAP_POSTGRES_PORT = String(PORTS.postgres);
 process.env.AAP_FERRETDB_PORT = String(PORTS.ferretdb);
+delete process.env.AAP_FERRETDB_BACKEND; // the default: PostgreSQL
 
 const { downLocalInfra, localInfraStatus, upLocalInfra } = await import('./index');
-const { isPortOpen } = await import('./processes');
+const { POSTGRES_OS_USER } = await import('./unprivileged-user');
 
 const log = (line: string) => console.log(`[infra test] ${line}`);
 
-describe('local infrastructure (Kafka + FerretDB without Docker)', () => {
+describe('local infrastructure (Kafka, PostgreSQL and FerretDB without Docker)', () => {
   afterAll(async () => {
     await downLocalInfra({ log }); // also when a test failed halfway
     rmSync(home, { recursive: true, force: true });
   }, 60_000);
 
-  it('starts Kafka and FerretDB, which then answer', async () => {
+  it('starts Kafka, PostgreSQL and FerretDB on it, which then answer', async () => {
     const infra = await upLocalInfra({ log });
     expect(infra).toEqual({
       kafkaBrokers: `127.0.0.1:${PORTS.kafka}`,
       mongoUri: `mongodb://127.0.0.1:${PORTS.ferretdb}/`,
-      started: { kafka: true, ferretdb: true },
+      backend: 'postgresql',
+      started: { kafka: true, postgres: true, ferretdb: true },
     });
 
     expect(await roundTripKafkaMessage(infra.kafkaBrokers)).toBe('hello from the infra test');
@@ -42,26 +48,48 @@ describe('local infrastructure (Kafka + FerretDB without Docker)', () => {
 
   it('is a no-op when called again', async () => {
     const infra = await upLocalInfra({ log });
-    expect(infra.started).toEqual({ kafka: false, ferretdb: false });
+    expect(infra.started).toEqual({ kafka: false, postgres: false, ferretdb: false });
   }, 30_000);
 
-  it('reports both as running, with the pids it started', async () => {
+  it('reports the three as running, with the pids it started', async () => {
     const status = await localInfraStatus();
     expect(status.map(({ name, running, address }) => ({ name, running, address }))).toEqual([
       { name: 'kafka', running: true, address: `127.0.0.1:${PORTS.kafka}` },
+      { name: 'postgres', running: true, address: `127.0.0.1:${PORTS.postgres}` },
       { name: 'ferretdb', running: true, address: `127.0.0.1:${PORTS.ferretdb}` },
     ]);
     for (const service of status) expect(service.pid).toBeGreaterThan(0);
   }, 30_000);
 
-  it('stops both and frees their ports', async () => {
+  it('keeps PostgreSQL data under the infra home, owned by an unprivileged user when run as root', async () => {
+    const owner = statSync(join(home, 'postgres', 'data')).uid;
+    if (process.getuid?.() === 0) {
+      expect(owner).not.toBe(0);
+      expect(runningUser(owner)).toBe(POSTGRES_OS_USER);
+    } else {
+      expect(owner).toBe(process.getuid?.());
+    }
+  });
+
+  it('stops FerretDB with the PostgreSQL under it when asked to stop FerretDB', async () => {
+    await downLocalInfra({ only: ['ferretdb'], log });
+    for (const port of [PORTS.ferretdb, PORTS.postgres]) expect(await isPortOpen(port), `port ${port}`).toBe(false);
+    expect(await isPortOpen(PORTS.kafka)).toBe(true);
+  }, 60_000);
+
+  it('starts them again on the same data, then stops all and frees their ports', async () => {
+    const infra = await upLocalInfra({ log });
+    expect(infra.started).toEqual({ kafka: false, postgres: true, ferretdb: true });
+    expect(await readDocument(infra.mongoUri)).toBe('hello from the infra test');
+
     await downLocalInfra({ log });
     for (const port of Object.values(PORTS)) expect(await isPortOpen(port), `port ${port}`).toBe(false);
     expect((await localInfraStatus()).map(({ running, pid }) => ({ running, pid }))).toEqual([
       { running: false, pid: undefined },
       { running: false, pid: undefined },
+      { running: false, pid: undefined },
     ]);
-  }, 60_000);
+  }, 90_000);
 });
 
 async function roundTripKafkaMessage(brokers: string): Promise<string> {
@@ -82,6 +110,26 @@ async function roundTripKafkaMessage(brokers: string): Promise<string> {
     });
   } finally {
     await Promise.all([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+  }
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+function runningUser(uid: number): string {
+  return execFileSync('id', ['-nu', String(uid)], { encoding: 'utf8' }).trim();
+}
+
+async function readDocument(uri: string): Promise<string> {
+  const connection = await mongoose.createConnection(uri, { dbName: 'infra_test' }).asPromise();
+  try {
+    const note = await connection.db!.collection('notes').findOne();
+    return String(note?.text ?? '');
+  } finally {
+    await connection.close();
   }
 }
 

@@ -1,12 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runHome } from './paths';
-import { isPortOpen, livePid, logTail, runningCommand, spawnDetached, stopProcess, waitFor, withLock } from './processes';
+import { isPortOpen, livePid, logTail, runningCommand, spawnDetached, stopProcess, waitFor, withLock, type RunAs } from './processes';
 
-export type ServiceName = 'kafka' | 'ferretdb';
+export type ServiceName = 'kafka' | 'postgres' | 'ferretdb';
 export type Log = (line: string) => void;
 
-/** What kafka.ts and ferretdb.ts describe; the lifecycle below is shared. */
+/** What kafka.ts, postgres.ts and ferretdb.ts describe; the lifecycle below is shared. */
 export interface Service {
   name: ServiceName;
   label: string;
@@ -18,10 +18,12 @@ export interface Service {
   probe(): Promise<boolean>;
   /** A fragment of the command line unique to our process, to recognise it behind a pid file. */
   commandMarker(): string;
-  /** Provisions if needed, prepares the runtime directory, returns what to spawn. */
-  prepare(log: Log): Promise<{ command: string; args: string[] }>;
+  /** Provisions if needed, prepares the runtime directory, returns what to spawn (and as whom). */
+  prepare(log: Log): Promise<{ command: string; args: string[]; runAs?: RunAs }>;
   readyTimeoutMs: number;
   stopTimeoutMs: number;
+  /** The signal that asks for a clean shutdown (SIGTERM when not given). */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** <AAP_INFRA_HOME>/<service>: data, logs, pid file and rendered configuration. */
@@ -55,13 +57,13 @@ async function startUnlessRunning(service: Service, log: Log): Promise<boolean> 
     );
   }
 
-  const { command, args } = await service.prepare(log);
-  const child = await spawnDetached(command, args, { logFile: logFile(service.name), pidFile: pidFile(service) });
+  const { command, args, runAs } = await service.prepare(log);
+  const child = await spawnDetached(command, args, { logFile: logFile(service.name), pidFile: pidFile(service) }, runAs);
   const startedAt = Date.now();
   try {
     await waitUntilReady(service, () => child.exitCode === null && child.signalCode === null);
   } catch (error) {
-    await stopProcess(child.pid!, service.stopTimeoutMs).catch(() => undefined);
+    await stopProcess(child.pid!, service.stopTimeoutMs, service.stopSignal).catch(() => undefined);
     await rm(pidFile(service), { force: true });
     throw error;
   }
@@ -89,7 +91,7 @@ export async function ensureDown(service: Service, log: Log): Promise<void> {
   const pid = await livePid(pidFile(service), service.commandMarker());
   if (pid) {
     const stoppedAt = Date.now();
-    const how = await stopProcess(pid, service.stopTimeoutMs);
+    const how = await stopProcess(pid, service.stopTimeoutMs, service.stopSignal);
     await rm(pidFile(service), { force: true });
     log(`${service.label} stopped (pid ${pid}, ${how === 'killed' ? 'killed after timeout' : 'clean shutdown'} in ${elapsed(stoppedAt)})`);
   } else if (await isPortOpen(service.port())) {

