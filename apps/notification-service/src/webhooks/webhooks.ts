@@ -257,7 +257,7 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
           '`WEBHOOK_MAX_PER_ORGANISATION` webhooks (`webhook-limit`).',
         body: z.object({
           url: httpUrl,
-          eventTypes: z.array(z.string().min(1)).min(1).max(50),
+          eventTypes: z.array(z.string().min(1).max(100)).min(1).max(50),
           description: z.string().trim().max(500).optional(),
         }),
         response: { 201: subscriptionView.extend({ secret: z.string() }) },
