@@ -1,6 +1,6 @@
 import { Schema, type FilterQuery, type UpdateQuery } from 'mongoose';
 import { isActive } from '@aap/contracts';
-import { documentKey, documentLocksPlugin, lockDocument, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
+import { documentKey, lockDocument, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
 import { concurrentChange, insertOnce, isDuplicateKey, record, type ServiceContext } from '@aap/service-runtime';
 import type { Dossier, DossierDecision } from './dossier';
 
@@ -118,7 +118,6 @@ function waveGuardModel(context: ServiceContext) {
     { _id: { type: String, required: true }, claims: { type: Schema.Types.Mixed, default: () => [] }, version: { type: Number, required: true } },
     { collection: 'dossier_wave_guards', versionKey: false },
   );
-  schema.plugin(documentLocksPlugin);
   return context.db.model<WaveGuardDocument>('DossierWaveGuard', schema);
 }
 
@@ -134,6 +133,20 @@ export function dossierStore(context: ServiceContext) {
   };
 
   const guardIdOf = (d: Pick<Dossier, 'organisationId' | 'callId' | 'waveId'>) => `${d.organisationId}|${d.callId}|${d.waveId}`;
+
+  /**
+   * Runs a read-then-write of a wave guard under its document lock: this process's submits of one
+   * wave take turns (none loses its race to a sibling); the version guard of the write still stops
+   * another process's concurrent change.
+   */
+  async function withGuardLock<T>(dossier: Dossier, work: () => Promise<T>): Promise<T> {
+    const release = await lockDocument(documentKey(context.db.name, 'dossier_wave_guards', guardIdOf(dossier)));
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
 
   /** The wave's guard; made once from the dossiers already there (equality on an indexed prefix, once per organisation and wave). */
   async function waveGuard(dossier: Dossier): Promise<WaveGuardDocument> {
@@ -211,7 +224,7 @@ export function dossierStore(context: ServiceContext) {
      * The guard's own write is guarded on its version: of two submits racing for the last place, one
      * claims it and the other, re-reading, finds the wave full.
      */
-    async claimWavePlace(dossier: Dossier, max: number, now: Date): Promise<WaveClaim> {
+    claimWavePlace: (dossier: Dossier, max: number, now: Date): Promise<WaveClaim> => withGuardLock(dossier, async () => {
       for (let attempt = 1; ; attempt++) {
         const guard = await waveGuard(dossier);
         const live = await liveClaims(guard, dossier.dossierId, now);
@@ -220,26 +233,26 @@ export function dossierStore(context: ServiceContext) {
         if (await record(WaveGuard, { id: guard._id, version: guard.version }, { $set: { claims } })) return { outcome: 'claimed', otherActive: live.length };
         if (attempt >= 10) throw new Error(`the wave guard ${guard._id} kept changing while claiming a place`);
       }
-    },
+    }),
 
     /** Gives a dossier's place in its wave back (withdrawn, decided, or its submit failed); best effort, the guard heals itself. */
-    async releaseWavePlace(dossier: Dossier): Promise<void> {
+    releaseWavePlace: (dossier: Dossier): Promise<void> => withGuardLock(dossier, async () => {
       for (let attempt = 1; attempt <= 5; attempt++) {
         const guard = await WaveGuard.findById(guardIdOf(dossier)).lean<WaveGuardDocument>();
         if (!guard || !guard.claims.some((c) => c.dossierId === dossier.dossierId)) return;
         const claims = guard.claims.filter((c) => c.dossierId !== dossier.dossierId);
         if (await record(WaveGuard, { id: guard._id, version: guard.version }, { $set: { claims } })) return;
       }
-    },
+    }),
 
     /** Records a dossier that became active again (a reopened decision) in its wave's guard. */
-    async holdWavePlace(dossier: Dossier, now: Date): Promise<void> {
+    holdWavePlace: (dossier: Dossier, now: Date): Promise<void> => withGuardLock(dossier, async () => {
       for (let attempt = 1; attempt <= 5; attempt++) {
         const guard = await waveGuard(dossier);
         if (guard.claims.some((c) => c.dossierId === dossier.dossierId)) return;
         if (await record(WaveGuard, { id: guard._id, version: guard.version }, { $set: { claims: [...guard.claims, { dossierId: dossier.dossierId, claimedAt: now }] } })) return;
       }
-    },
+    }),
 
     /** Drafts of a wave not yet reminded for this closing time (a scheduled job, not a request). */
     async draftsToRemind(callId: string, waveId: string, closesAt: string): Promise<Dossier[]> {
