@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { budgetSection, isActive, type ApplicantSnapshot, type CallSnapshot } from '@aap/contracts';
 import { callerOf, notFound, policies, ROLE_SETS, type Caller } from '@aap/http';
-import { acceptedOrThrow, isDuplicateKey, type ServiceContext } from '@aap/service-runtime';
+import { acceptedOrThrow, concurrentChange, isDuplicateKey, type ServiceContext } from '@aap/service-runtime';
 import {
   answerComplement,
   editBudget,
@@ -102,7 +102,7 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
           if (!isDuplicateKey(error)) throw error;
           number = undefined; // taken by another process: take the next one
         }
-        if (attempt >= 5) acceptedOrThrow(submit((await store.get(dossierId))!, facts, { ...command, number: NUMBER_NOT_TAKEN }, now), 'dossier');
+        if (attempt >= 5) throw concurrentChange(`dossier ${dossierId}`, current!.version);
       }
     } catch (error) {
       const after = claimed ? await store.get(dossierId) : null;

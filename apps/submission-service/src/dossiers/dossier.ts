@@ -399,9 +399,6 @@ function snapshotOf(dossier: Dossier, applicant: ApplicantSnapshot, hash: string
   };
 }
 
-/** Every rule of the call a first submission would break now (empty: it may be submitted). */
-export const submitViolations = (dossier: Dossier, facts: SubmissionFacts, now: Date): Violation[] => submissionOf(dossier, facts, now);
-
 export interface Submit {
   /** The receipt number, taken once the rules pass. */
   number: string;
@@ -463,7 +460,7 @@ export function answerComplement(
   const complementRequests = dossier.complementRequests.map((r) => (r === open ? { ...r, answeredAt: now, answer: command.answer } : r));
   const next = moved(dossier, 'resubmitted', { at: now, by: command.by, note: 'complements sent' }, { complementRequests, contentHash: hash });
   if (typeof next === 'string') return wrongStatus(dossier.status, next);
-  return accepted(next, emit(DossierResubmitted, { dossier: snapshotOf(next, dossier.applicant!, hash), complementRequestId: command.complementRequestId, answer: command.answer }));
+  return accepted(next, emit(DossierResubmitted, { dossier: snapshotOf(next, facts.applicant ?? dossier.applicant!, hash), complementRequestId: command.complementRequestId, answer: command.answer }));
 }
 
 // ── Evaluation events ───────────────────────────────────────────────────────────────────────────
