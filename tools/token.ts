@@ -1,6 +1,8 @@
 /**
  * npm run token -- <role>[,<role>…] [--org <SIREN|SIRET>] [--sub <user id>] [--ttl 8h]
- * Prints a development JWT (HS256, AUTH_JWT_SECRET or the development secret) for curl:
+ * Prints a JWT (HS256, signed with AUTH_JWT_SECRET, else the development secret that only services in
+ * AAP_DEV_MODE=true accept) carrying exp: services refuse tokens living longer than
+ * AUTH_MAX_TOKEN_LIFETIME_SECONDS (12 h by default). For curl:
  *   curl -H "Authorization: Bearer $(npm run -s token -- applicant --org 216901231)" …
  */
 import { parseArgs } from 'node:util';

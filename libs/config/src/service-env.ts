@@ -37,16 +37,20 @@ export function serviceEnvSchema(service: ServiceName) {
     /** Period of the scheduled jobs (closing calls at their closing time, reminders). */
     SCHEDULER_INTERVAL_MS: positiveInt.default(5_000),
     NODE_ENV: z.string().default('development'),
-    /** HS256 secret of development tokens (`npm run token`); production uses AUTH_JWKS_URL. */
-    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Explicit development mode (`npm start`, tests): only then is the published development JWT secret accepted. */
+    AAP_DEV_MODE: z.enum(['true', 'false']).transform((flag) => flag === 'true').default(false),
+    /** HS256 secret of tokens (`npm run token` signs with it too); or AUTH_JWKS_URL. One of them is required outside development mode. */
+    AUTH_JWT_SECRET: z.string().refine((secret) => Buffer.byteLength(secret) >= 32, 'must be at least 32 bytes (e.g. openssl rand -base64 48)').optional(),
     /** JWKS URL of the OIDC provider; when set, tokens are verified against it (RS256/ES256). */
     AUTH_JWKS_URL: z.url().optional(),
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
-  }).superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.AUTH_JWKS_URL && !env.AUTH_JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'production needs AUTH_JWKS_URL (or AUTH_JWT_SECRET)' });
-    }
+    /** Longest accepted token lifetime (exp − iat, or exp − now without iat). */
+    AUTH_MAX_TOKEN_LIFETIME_SECONDS: positiveInt.default(12 * 60 * 60),
+    /** Requests per minute per caller (token subject, else IP address); 0 turns rate limiting off (benchmarks). */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
+    /** Longest time a request may take before its connection is closed. */
+    HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   });
 }
 

@@ -34,6 +34,10 @@ describe('serviceEnvSchema defaults', () => {
       OUTBOX_POLL_MS: 250,
       SCHEDULER_INTERVAL_MS: 5000,
       NODE_ENV: 'development',
+      AAP_DEV_MODE: false,
+      AUTH_MAX_TOKEN_LIFETIME_SECONDS: 43_200,
+      RATE_LIMIT_PER_MINUTE: 1_200,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
     });
   });
 
@@ -136,5 +140,18 @@ describe('given an empty variable', () => {
     const config = loadConfig('submission', serviceEnvSchema('submission'), { PORT: '', KAFKA_REPLICATION_FACTOR: '' });
     expect(config.PORT).toBe(3001);
     expect(config.KAFKA_REPLICATION_FACTOR).toBe(-1);
+  });
+});
+
+describe('authentication settings', () => {
+  it('given a JWT secret shorter than 32 bytes, when loading, then it is refused with the rule', () => {
+    expect(() => loadConfig('submission', serviceEnvSchema('submission'), { AUTH_JWT_SECRET: 'é'.repeat(15) })).toThrow(
+      /AUTH_JWT_SECRET: must be at least 32 bytes/,
+    );
+  });
+
+  it('given AAP_DEV_MODE=true, when loading, then development mode is on; anything but true/false is refused', () => {
+    expect(loadConfig('submission', serviceEnvSchema('submission'), { AAP_DEV_MODE: 'true' }).AAP_DEV_MODE).toBe(true);
+    expect(() => loadConfig('submission', serviceEnvSchema('submission'), { AAP_DEV_MODE: 'yes' })).toThrow(/AAP_DEV_MODE/);
   });
 });

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { HttpProblem } from './problem';
+import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
 
 export const ROLES = ['programme-manager', 'applicant', 'reviewer', 'committee', 'finance', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,12 +31,50 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  /** HS256 shared secret (development, tests). */
+  /** HS256 shared secret, at least 32 bytes. */
   jwtSecret?: string;
   /** JWKS of an OIDC provider (production): RS256/ES256 tokens. Takes precedence over the secret. */
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** Longest accepted lifetime of a token, exp − iat (or exp − now without iat); 12 h by default. */
+  maxTokenLifetimeSeconds?: number;
+}
+
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 60 * 60;
+const MIN_SECRET_BYTES = 32;
+
+/** Why a service's authentication settings cannot let it start. */
+export class AuthConfigurationError extends Error {
+  override name = 'AuthConfigurationError';
+}
+
+/**
+ * The authentication a service starts with. The published development secret is only ever accepted in
+ * explicit development mode (AAP_DEV_MODE=true, set by `npm start` and the tests); anywhere else a
+ * service needs its own secret or a JWKS, whatever NODE_ENV says, and refuses to start without one.
+ */
+export function resolveAuthOptions(settings: AuthOptions & { developmentMode: boolean }): AuthOptions {
+  const { developmentMode, ...options } = settings;
+  if (options.jwksUrl) return options;
+  if (!options.jwtSecret) {
+    if (developmentMode) return { ...options, jwtSecret: DEVELOPMENT_JWT_SECRET };
+    throw new AuthConfigurationError(
+      'authentication is not configured: set AUTH_JWT_SECRET (at least 32 bytes, e.g. `openssl rand -base64 48`) or AUTH_JWKS_URL; ' +
+        'AAP_DEV_MODE=true accepts the published development secret, for development only',
+    );
+  }
+  if (options.jwtSecret === DEVELOPMENT_JWT_SECRET && !developmentMode) {
+    throw new AuthConfigurationError('AUTH_JWT_SECRET is the published development secret: it is accepted only with AAP_DEV_MODE=true');
+  }
+  assertSecretLength(options.jwtSecret);
+  return options;
+}
+
+function assertSecretLength(secret: string): void {
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new AuthConfigurationError(`AUTH_JWT_SECRET is too short: at least ${MIN_SECRET_BYTES} bytes are needed (e.g. \`openssl rand -base64 48\`)`);
+  }
 }
 
 const claims = z.object({
@@ -57,13 +96,15 @@ export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', '
  * a route without one makes the server refuse to start, so no route is open by omission.
  */
 export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) => {
-  const key: Uint8Array | JWTVerifyGetKey | undefined = options.jwksUrl
-    ? createRemoteJWKSet(new URL(options.jwksUrl))
-    : options.jwtSecret
-      ? new TextEncoder().encode(options.jwtSecret)
-      : undefined;
-  if (!key) throw new Error('authentication needs AUTH_JWKS_URL or AUTH_JWT_SECRET');
-  const algorithms = options.jwksUrl ? ['RS256', 'ES256', 'PS256'] : ['HS256'];
+  if (!options.jwksUrl && !options.jwtSecret) throw new AuthConfigurationError('authentication needs AUTH_JWKS_URL or AUTH_JWT_SECRET');
+  if (!options.jwksUrl) assertSecretLength(options.jwtSecret!);
+  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : new TextEncoder().encode(options.jwtSecret);
+  const verify: Verification = {
+    algorithms: options.jwksUrl ? ['RS256', 'ES256', 'PS256'] : ['HS256'],
+    issuer: options.issuer,
+    audience: options.audience,
+    maxLifetimeSeconds: options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  };
 
   app.addHook('onRoute', (route) => {
     if (route.config?.access) {
@@ -88,7 +129,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (!access || 'public' in access) return;
-    const caller = await authenticate(request, key, { algorithms, issuer: options.issuer, audience: options.audience });
+    const caller = await authenticate(request, key, verify);
     if (!caller.roles.some((role) => access.roles.includes(role))) {
       throw forbidden(`this action needs one of the roles: ${access.roles.join(', ')}`);
     }
@@ -96,20 +137,35 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
   });
 });
 
-async function authenticate(
-  request: FastifyRequest,
-  key: Uint8Array | JWTVerifyGetKey,
-  verify: { algorithms: string[]; issuer?: string; audience?: string },
-): Promise<Caller> {
+interface Verification {
+  algorithms: string[];
+  issuer?: string;
+  audience?: string;
+  maxLifetimeSeconds: number;
+}
+
+async function authenticate(request: FastifyRequest, key: Uint8Array | JWTVerifyGetKey, verify: Verification): Promise<Caller> {
   const header = request.headers.authorization;
   if (!header) throw unauthorized('send an Authorization: Bearer <token> header');
   const [scheme, token] = header.split(' ');
   if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('the Authorization header must be "Bearer <token>"');
-  let payload: unknown;
+  let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key as never, verify));
+    // A token without exp would be valid forever: exp is required, and iss/aud when configured.
+    ({ payload } = await jwtVerify(token, key as never, {
+      algorithms: verify.algorithms,
+      issuer: verify.issuer,
+      audience: verify.audience,
+      requiredClaims: ['exp'],
+    }));
   } catch (error) {
     throw unauthorized(`invalid token: ${(error as Error).message}`);
+  }
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  // Measured from iat, or from now when iat is missing or in the future (a future iat must not buy extra time).
+  const issuedAt = typeof payload.iat === 'number' && payload.iat <= nowSeconds ? payload.iat : nowSeconds;
+  if (payload.exp! - issuedAt > verify.maxLifetimeSeconds) {
+    throw unauthorized(`invalid token: its lifetime (exp − iat) exceeds the ${verify.maxLifetimeSeconds} s allowed`);
   }
   const parsed = claims.safeParse(payload);
   if (!parsed.success) {

@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { pino } from 'pino';
 import { SignJWT } from 'jose';
 import { createHttpServer, type HttpServer } from './server';
-import { applicantScope, callerOf } from './auth';
+import { applicantScope, AuthConfigurationError, callerOf, resolveAuthOptions } from './auth';
 import { DEVELOPMENT_JWT_SECRET, mintDevelopmentToken } from './dev-tokens';
 
 const auth = { jwtSecret: DEVELOPMENT_JWT_SECRET };
@@ -62,7 +62,11 @@ describe('given a route that declares its roles', () => {
   });
 
   it('with unknown roles in the token: 401 naming the claim', async () => {
-    const token = await new SignJWT({ roles: ['superuser'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').sign(new TextEncoder().encode(DEVELOPMENT_JWT_SECRET));
+    const token = await new SignJWT({ roles: ['superuser'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(DEVELOPMENT_JWT_SECRET));
     const response = await get(`Bearer ${token}`);
     expect(response.statusCode).toBe(401);
     expect(response.json().detail).toContain('roles');
@@ -100,5 +104,111 @@ describe('given an anonymous request with an invalid body', () => {
     app.post('/things', { config: { access: { roles: ['admin'] } }, schema: { body: z.object({ name: z.string() }) } }, async () => ({}));
     const response = await app.inject({ method: 'POST', url: '/things', payload: { name: 42 } });
     expect(response.statusCode).toBe(401);
+  });
+});
+
+/** A token signed with the development secret, with exactly these registered claims (seconds since the epoch). */
+function signed(claims: { exp?: number; iat?: number; iss?: string; aud?: string }): Promise<string> {
+  return new SignJWT({ roles: ['programme-manager'], ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').sign(new TextEncoder().encode(DEVELOPMENT_JWT_SECRET));
+}
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const HOUR = 3600;
+
+describe('given the token lifetime rules (exp required, 12 h at most by default)', () => {
+  let app: HttpServer;
+  beforeAll(async () => {
+    app = await server();
+  });
+  const statusWith = async (token: string) => {
+    const response = await app.inject({ method: 'GET', url: '/calls', headers: { authorization: `Bearer ${token}` } });
+    return { status: response.statusCode, detail: response.json().detail as string | undefined };
+  };
+
+  it('a token without exp: 401 naming exp', async () => {
+    const answer = await statusWith(await signed({ iat: nowSeconds() }));
+    expect(answer.status).toBe(401);
+    expect(answer.detail).toMatch(/"exp"/);
+  });
+
+  it('a token living longer than allowed (from iat): 401 naming the lifetime', async () => {
+    const answer = await statusWith(await signed({ iat: nowSeconds(), exp: nowSeconds() + 13 * HOUR }));
+    expect(answer.status).toBe(401);
+    expect(answer.detail).toContain('lifetime');
+  });
+
+  it('without iat, the lifetime is measured from now; a future iat buys no extra time', async () => {
+    expect((await statusWith(await signed({ exp: nowSeconds() + 13 * HOUR }))).status).toBe(401);
+    expect((await statusWith(await signed({ iat: nowSeconds() + 10 * HOUR, exp: nowSeconds() + 13 * HOUR }))).status).toBe(401);
+    expect((await statusWith(await signed({ exp: nowSeconds() + 11 * HOUR }))).status).toBe(200);
+  });
+
+  it('a token issued 2 h ago for 12 h in all: accepted', async () => {
+    expect((await statusWith(await signed({ iat: nowSeconds() - 2 * HOUR, exp: nowSeconds() + 10 * HOUR }))).status).toBe(200);
+  });
+
+  it('a configured maximum applies', async () => {
+    const strict = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth: { ...auth, maxTokenLifetimeSeconds: 600 } });
+    strict.get('/calls', { config: { access: { roles: ['programme-manager'] } } }, async () => ({}));
+    const get = async (token: string) => (await strict.inject({ method: 'GET', url: '/calls', headers: { authorization: `Bearer ${token}` } })).statusCode;
+    expect(await get(await mintDevelopmentToken({ sub: 'u', roles: ['programme-manager'] }, { expiresIn: '11m' }))).toBe(401);
+    expect(await get(await mintDevelopmentToken({ sub: 'u', roles: ['programme-manager'] }, { expiresIn: '9m' }))).toBe(200);
+  });
+});
+
+describe('given an issuer and an audience configured', () => {
+  let app: HttpServer;
+  beforeAll(async () => {
+    app = await createHttpServer({
+      service: 'test',
+      logger: pino({ level: 'silent' }),
+      readiness: [],
+      auth: { ...auth, issuer: 'https://sso.anct.gouv.fr', audience: 'aap' },
+    });
+    app.get('/calls', { config: { access: { roles: ['programme-manager'] } } }, async () => ({}));
+  });
+  const get = async (token: string) => app.inject({ method: 'GET', url: '/calls', headers: { authorization: `Bearer ${token}` } });
+  const exp = () => nowSeconds() + HOUR;
+
+  it('the right issuer and audience: 200', async () => {
+    expect((await get(await signed({ exp: exp(), iss: 'https://sso.anct.gouv.fr', aud: 'aap' }))).statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a wrong issuer', { iss: 'https://evil.example', aud: 'aap' }, /"iss"/],
+    ['a wrong audience', { iss: 'https://sso.anct.gouv.fr', aud: 'other-app' }, /"aud"/],
+    ['no issuer nor audience', {}, /"iss"|"aud"/],
+  ])('%s: 401 naming the claim', async (_case, claims, claim) => {
+    const response = await get(await signed({ exp: exp(), ...claims }));
+    expect(response.statusCode).toBe(401);
+    expect(response.json().detail).toMatch(claim);
+  });
+});
+
+describe('resolveAuthOptions (what a service starts with)', () => {
+  it('in development mode without a secret: the published development secret', () => {
+    expect(resolveAuthOptions({ developmentMode: true }).jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it('outside development mode without a secret nor JWKS: refused, saying what to set', () => {
+    expect(() => resolveAuthOptions({ developmentMode: false })).toThrow(AuthConfigurationError);
+    expect(() => resolveAuthOptions({ developmentMode: false })).toThrow(/set AUTH_JWT_SECRET \(at least 32 bytes.*\) or AUTH_JWKS_URL/);
+  });
+
+  it('outside development mode with the published development secret: refused', () => {
+    expect(() => resolveAuthOptions({ developmentMode: false, jwtSecret: DEVELOPMENT_JWT_SECRET })).toThrow(/published development secret/);
+  });
+
+  it('a secret shorter than 32 bytes: refused, in development mode too', () => {
+    expect(() => resolveAuthOptions({ developmentMode: false, jwtSecret: 'short-secret' })).toThrow(/too short: at least 32 bytes/);
+    expect(() => resolveAuthOptions({ developmentMode: true, jwtSecret: 'x'.repeat(31) })).toThrow(/too short/);
+  });
+
+  it('an own secret of 32 bytes or a JWKS: accepted', () => {
+    expect(resolveAuthOptions({ developmentMode: false, jwtSecret: 'k'.repeat(32) }).jwtSecret).toBe('k'.repeat(32));
+    expect(resolveAuthOptions({ developmentMode: false, jwksUrl: 'https://sso.example/jwks' }).jwksUrl).toBe('https://sso.example/jwks');
+  });
+
+  it('the HTTP server itself refuses a short secret', async () => {
+    await expect(createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth: { jwtSecret: 'short' } })).rejects.toThrow(/too short/);
   });
 });

@@ -58,7 +58,7 @@ describe('/health/ready', () => {
     expect(response.json()).toEqual({ status: 'ok', checks: {} });
   });
 
-  it('given one check throwing, when asking readiness, then 503 naming that check with its error', async () => {
+  it('given one check throwing, when asking readiness, then 503 naming that check, never its error nor a host', async () => {
     const app = await serverWith([ok('database'), failing('kafka', 'ECONNREFUSED 127.0.0.1:9092')]);
 
     const response = await app.inject({ method: 'GET', url: '/health/ready' });
@@ -66,8 +66,10 @@ describe('/health/ready', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       status: 'unavailable',
-      checks: { database: { status: 'ok' }, kafka: { status: 'unavailable', error: 'ECONNREFUSED 127.0.0.1:9092' } },
+      checks: { database: { status: 'ok' }, kafka: { status: 'unavailable' } },
     });
+    expect(response.body).not.toContain('127.0.0.1');
+    expect(response.body).not.toContain('ECONNREFUSED');
   });
 
   it('given a check that hangs, when 2 s pass, then it is reported unavailable (fake clock)', async () => {
@@ -99,7 +101,7 @@ describe('/health/ready', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       status: 'unavailable',
-      checks: { database: { status: 'ok' }, kafka: { status: 'unavailable', error: 'no answer within 2000 ms' } },
+      checks: { database: { status: 'ok' }, kafka: { status: 'unavailable' } },
     });
   });
 

@@ -1,8 +1,10 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { z } from 'zod';
 import {
-  hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
   jsonSchemaTransform,
   serializerCompiler,
@@ -10,10 +12,11 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from '@aap/observability';
-import { HttpProblem, sendProblem, type ProblemError } from './problem';
+import { HttpProblem, sendProblem } from './problem';
 import { tracingPlugin } from './tracing';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { authPlugin, type AuthOptions } from './auth';
+import { problemOf } from './errors';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
 
@@ -24,19 +27,38 @@ export interface HttpServerOptions {
   logger: Logger;
   readiness: ReadinessCheck[];
   auth: AuthOptions;
+  /** Requests a minute per caller (token subject, else IP); 0 or unset: no limit. */
+  rateLimitPerMinute?: number;
+  /** Longest a request may take to arrive and be answered before its connection is closed (30 s by default). */
+  requestTimeoutMs?: number;
 }
 
-const locations = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' } as const;
+/** A path parameter longer than this is refused (400), not silently unroutable. */
+const MAX_PARAM_LENGTH = 200;
+
+/**
+ * Query objects are strict: an unknown parameter (`?number=…` on a route that has no such filter) is a
+ * 400 naming it, instead of being ignored and answering as if nothing had been asked.
+ */
+const strictQueryValidatorCompiler: typeof validatorCompiler = (route) =>
+  validatorCompiler({ ...route, schema: route.httpPart === 'querystring' && route.schema instanceof z.ZodObject ? route.schema.strict() : route.schema });
 
 /**
  * The fastify instance every service starts from: zod type provider (the same schemas validate
  * requests and produce the OpenAPI document at /openapi.json and /docs), RFC 9457 problem+json
- * errors with one entry per failing field, request tracing, and /health/live + /health/ready.
+ * errors with one entry per failing field, security headers, rate limiting per caller, request
+ * timeouts, request tracing, and /health/live + /health/ready.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
     loggerInstance: options.logger,
     requestIdHeader: 'x-request-id',
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before routing (a URL that does not decode) get the same problem+json as any other.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(reply, problemOf(error, request.url).problem);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // An empty body with a JSON content type (curl -X POST -H 'content-type: application/json') is "no
@@ -51,11 +73,29 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }
   });
 
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(strictQueryValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // A route without a query schema takes no query parameter at all (the documentation's own routes aside).
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/docs') && !route.schema?.querystring) route.schema = { ...route.schema, querystring: z.object({}) };
+  });
   await app.register(tracingPlugin);
+  await app.register(helmet, {
+    // /docs sets its own policy (swagger-ui's staticCSP: hashes of its inline code); plain http on localhost must keep working.
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
   // Before any route is added: its onRoute hook refuses routes that do not declare their access.
   await app.register(authPlugin, options.auth);
+  if (options.rateLimitPerMinute) {
+    // After authentication (hooks run in registration order), so a caller is counted by its token's subject.
+    await app.register(rateLimit, {
+      max: options.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => (request.caller ? `sub:${request.caller.userId}` : `ip:${request.ip}`),
+      errorResponseBuilder: (_request, context) =>
+        new HttpProblem(429, 'too-many-requests', 'Too many requests', `at most ${context.max} requests a minute per caller; retry in ${context.after}`),
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -71,43 +111,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (policy) => policy.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => app.swagger());
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HttpProblem) return sendProblem(reply, error.toProblem(request.url));
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const where = locations[(error.validationContext ?? 'body') as keyof typeof locations] ?? 'body';
-      const errors: ProblemError[] = error.validation.map((issue) => {
-        const path = issue.instancePath.replace(/^\//, '');
-        return {
-          in: where,
-          name: path.split('/').join('.') || where,
-          pointer: path ? `#/${path}` : '#', // RFC 6901: '#' is the whole document, '#/' a member named ''
-          detail: issue.message ?? 'is invalid',
-        };
-      });
-      return sendProblem(reply, {
-        type: 'https://aap.anct.gouv.fr/problems/validation',
-        title: 'The request is invalid',
-        status: 400,
-        detail: `${errors.length} field(s) failed validation`,
-        instance: request.url,
-        errors,
-      });
-    }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema');
     }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, {
-      type: status >= 500 ? 'about:blank' : `https://aap.anct.gouv.fr/problems/${error.code ?? 'bad-request'}`,
-      title: status >= 500 ? 'Internal server error' : error.message,
-      status,
-      instance: request.url,
-      ...(status < 500 ? { detail: error.message } : {}),
-    });
+    const { problem, headers, unexpected } = problemOf(error, request.url);
+    if (unexpected && !isResponseSerializationError(error)) request.log.error({ err: error }, 'request failed');
+    if (problem.status === 503) request.log.warn({ err: error }, 'database unavailable');
+    if (headers) reply.headers(headers);
+    return sendProblem(reply, problem);
   });
 
   app.setNotFoundHandler((request, reply) =>

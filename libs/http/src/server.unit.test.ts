@@ -154,7 +154,7 @@ describe('createHttpServer', () => {
 
       expect(response.statusCode).toBe(415);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(response.json()).toMatchObject({ type: 'https://aap.anct.gouv.fr/problems/FST_ERR_CTP_INVALID_MEDIA_TYPE', status: 415 });
+      expect(response.json()).toMatchObject({ type: 'https://aap.anct.gouv.fr/problems/unsupported-media-type', status: 415 });
     });
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { z } from 'zod';
 import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -22,7 +23,8 @@ describe('request tracing with telemetry registered', () => {
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth });
-    app.get('/dossiers/:id', { config: PUBLIC }, async (request) => ({ id: (request.params as { id: string }).id }));
+    // The query parameter lets the test check that url.path leaves the query out.
+    app.get('/dossiers/:id', { config: PUBLIC, schema: { querystring: z.object({ x: z.string().max(10).optional() }) } }, async (request) => ({ id: (request.params as { id: string }).id }));
     app.get('/boom', { config: PUBLIC }, async () => {
       throw new Error('boom');
     });

@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
 import type { ServiceEnv } from '@aap/config';
-import { createHttpServer, DEVELOPMENT_JWT_SECRET, type HttpServer } from '@aap/http';
+import { createHttpServer, resolveAuthOptions, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
 import { createLogger, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
@@ -46,6 +46,34 @@ export interface RunningService {
 }
 
 /**
+ * How long an operation waits for the database before failing. Short, so that a request meets a
+ * database that went away with a 503 within 2 s instead of hanging; with buffering off, no
+ * operation queues up waiting for a connection either.
+ */
+const DATABASE_OPERATION_TIMEOUT_MS = 1_500;
+/** How long start-up keeps trying to reach the database (it may still be starting). */
+const DATABASE_STARTUP_TIMEOUT_MS = 30_000;
+
+async function connectDatabase(config: ServiceEnv, logger: Logger): Promise<Connection> {
+  const deadline = Date.now() + DATABASE_STARTUP_TIMEOUT_MS;
+  for (;;) {
+    const db = mongoose.createConnection(config.MONGODB_URI, {
+      dbName: config.MONGODB_DB,
+      serverSelectionTimeoutMS: DATABASE_OPERATION_TIMEOUT_MS,
+      bufferCommands: false,
+    });
+    try {
+      return await db.asPromise();
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      if (Date.now() > deadline) throw error;
+      logger.warn({ err: error }, 'database not reachable yet, retrying');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/**
  * Wires one service: database, Kafka topics, producer, outbox relay, consumer group and HTTP server,
  * and stops them in reverse order. Used by each app's main.ts and, in-process, by the tests.
  */
@@ -55,6 +83,15 @@ export async function startService(
   options: { logger?: Logger } = {},
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ service: module.name, level: config.LOG_LEVEL });
+  // Before connecting anything: a service that could not authenticate anyone safely does not start.
+  const auth = resolveAuthOptions({
+    developmentMode: config.AAP_DEV_MODE,
+    jwtSecret: config.AUTH_JWT_SECRET,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    maxTokenLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+  });
   const stack: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
     for (const stop of stack.reverse()) {
@@ -68,9 +105,8 @@ export async function startService(
   };
 
   try {
-    const db = mongoose.createConnection(config.MONGODB_URI, { dbName: config.MONGODB_DB, serverSelectionTimeoutMS: 10_000 });
+    const db = await connectDatabase(config, logger);
     stack.push(() => db.close());
-    await db.asPromise();
 
     const kafka = createKafka({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger });
     const admin: Admin = kafka.admin();
@@ -107,13 +143,9 @@ export async function startService(
         { name: 'database', check: async () => void (await db.db!.admin().ping()) },
         { name: 'kafka', check: async () => void (await admin.describeCluster()) },
       ],
-      auth: {
-        jwksUrl: config.AUTH_JWKS_URL,
-        // Outside production, the well-known development secret lets `npm run token` tokens in.
-        jwtSecret: config.AUTH_JWT_SECRET ?? (config.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET),
-        issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
-      },
+      auth,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     });
     stack.push(() => http.close());
     http.get('/asyncapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));

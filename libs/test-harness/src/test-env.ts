@@ -46,6 +46,8 @@ export function useTestEnvironment(): TestEnvironment {
     CONSUMER_RETRY_BASE_MS: '50',
     OUTBOX_POLL_MS: '100',
     SCHEDULER_INTERVAL_MS: '200',
+    // Tests sign their tokens with the published development secret (mintDevelopmentToken).
+    AAP_DEV_MODE: 'true',
     ...overrides,
   });
 

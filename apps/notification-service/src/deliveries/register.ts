@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { organisationId } from '@aap/contracts';
 import { paginate, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { NotificationSettings } from '../config';
@@ -27,9 +28,9 @@ export function registerDeliveries(context: ServiceContext, settings: Notificati
         querystring: paginationQuery.extend({
           status: z.enum(DELIVERY_STATUSES).optional(),
           channel: z.enum(CHANNELS).optional(),
-          organisationId: z.string().optional(),
-          dossierId: z.string().optional(),
-          eventId: z.string().optional(),
+          organisationId: organisationId.optional(),
+          dossierId: z.string().max(100).optional(),
+          eventId: z.string().max(100).optional(),
         }),
         response: { 200: paginated(deliveryView) },
       },

@@ -32,7 +32,7 @@ export const toView = (call: CallSnapshot): CallView => ({
   waves: call.waves.map((w) => ({ ...w, opensAtParis: parisTime(w.opensAt), closesAtParis: parisTime(w.closesAt) })),
 });
 
-const params = z.object({ callId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'a call id: lower-case letters, digits and -') });
+const params = z.object({ callId: z.string().max(100).regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'a call id: lower-case letters, digits and -') });
 const closingTimeChange = z.object({
   closesAt: isoDateTime.describe('New closing instant of the last wave, with its offset (e.g. 2026-04-30T23:59:59+02:00)'),
   reason: z.string().max(2_000).optional().describe('Required (rule reason-required): why the closing time changes'),

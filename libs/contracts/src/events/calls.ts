@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineEvent } from '../catalogue';
-import { applicantKind, basisPoints, cents, isoDateTime } from '../vocabulary';
+import { APPLICANT_KINDS, applicantKind, basisPoints, cents, isoDateTime } from '../vocabulary';
 
 /** A submission window of a call; each wave has its own committee. */
 export const wave = z.object({
-  waveId: z.string().min(1),
-  label: z.string().min(1),
+  waveId: z.string().min(1).max(100),
+  label: z.string().min(1).max(200),
   opensAt: isoDateTime,
   /** Explicit instant with its offset (e.g. 2026-03-31T23:59:59+02:00, Europe/Paris). */
   closesAt: isoDateTime,
@@ -13,8 +13,8 @@ export const wave = z.object({
 });
 
 export const scoringCriterion = z.object({
-  criterionId: z.string().min(1),
-  label: z.string().min(1),
+  criterionId: z.string().min(1).max(100),
+  label: z.string().min(1).max(500),
   weight: z.number().int().positive(),
   maxScore: z.number().int().positive(),
 });
@@ -25,7 +25,7 @@ export const callRules = z.object({
   programme: z.string().min(2).max(120),
   description: z.string().max(20_000),
   budgetEnvelopeCents: cents,
-  eligibleApplicantKinds: z.array(applicantKind).min(1),
+  eligibleApplicantKinds: z.array(applicantKind).min(1).max(APPLICANT_KINDS.length),
   groupementsAllowed: z.boolean(),
   cofinancing: z.object({
     maxStateRateBps: basisPoints,
@@ -35,9 +35,9 @@ export const callRules = z.object({
     /** CGCT L1111-10 III: a collectivité owning the project funds ≥ 20 % (30 % chef-de-file) of the public funding. */
     ownContribution: z.object({ enabled: z.boolean(), minShareBps: basisPoints }),
   }),
-  requiredDocuments: z.array(z.object({ type: z.string().regex(/^[a-z0-9-]+$/), label: z.string().min(1) })),
+  requiredDocuments: z.array(z.object({ type: z.string().max(100).regex(/^[a-z0-9-]+$/), label: z.string().min(1).max(500) })).max(50),
   scoringGrid: z.object({
-    criteria: z.array(scoringCriterion).min(1),
+    criteria: z.array(scoringCriterion).min(1).max(50),
     /** Minimum weighted score (0–100) to be ranked; optional. */
     passThreshold: z.number().min(0).max(100).optional(),
   }),
@@ -47,7 +47,7 @@ export const callRules = z.object({
     advanceBps: basisPoints,
     interimCapBps: basisPoints,
   }),
-  waves: z.array(wave).min(1),
+  waves: z.array(wave).min(1).max(100),
   /** Active dossiers one organisation may have per wave. */
   maxActiveDossiersPerApplicantPerWave: z.number().int().min(1).default(1),
   /** A draft still open this many days before its wave closes gets a reminder. */
@@ -61,7 +61,7 @@ export type CallStatus = z.infer<typeof callStatus>;
 
 /** The whole call, as carried by every call event. */
 export const callSnapshot = callRules.extend({
-  callId: z.string().min(1),
+  callId: z.string().min(1).max(100),
   status: callStatus,
   /** Closing instant of the call: the last wave's closesAt. */
   closesAt: isoDateTime,

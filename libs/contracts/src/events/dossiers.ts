@@ -39,7 +39,7 @@ export const projectSection = z.object({
 export const budgetSection = z.object({
   eligibleCostCents: cents,
   requestedGrantCents: cents,
-  otherFunding: z.array(z.object({ kind: fundingSourceKind, funder: z.string().min(1).max(200), amountCents: cents })),
+  otherFunding: z.array(z.object({ kind: fundingSourceKind, funder: z.string().min(1).max(200), amountCents: cents })).max(50),
 });
 
 export const attachmentSnapshot = z.object({

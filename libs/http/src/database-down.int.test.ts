@@ -1,0 +1,77 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '@aap/service-runtime';
+import { service as submission } from '@aap/submission-service';
+import { httpClient, useTestEnvironment } from '@aap/test-harness';
+
+const env = useTestEnvironment();
+
+/** A TCP proxy in front of the test database, that the test can cut like a database going away. */
+async function databaseProxy(mongoUri: string) {
+  const target = new URL(mongoUri);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 27017), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const proxied = new URL(mongoUri);
+  proxied.host = `127.0.0.1:${port}`;
+  // Through the proxy only: never follow the server's own address list around it.
+  proxied.searchParams.set('directConnection', 'true');
+  return {
+    uri: proxied.toString(),
+    /** Stops accepting connections and drops every open one, as a crashed database would. */
+    async cut() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+describe('the database goes away while the service runs', () => {
+  let proxy: Awaited<ReturnType<typeof databaseProxy>>;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    proxy = await databaseProxy(env.mongoUri);
+    // The relay and the scheduled jobs log every failed cycle once the database is gone: keep the output for the test's own failures.
+    service = await env.startService(submission, { MONGODB_URI: proxy.uri, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal' });
+    const manager = httpClient(service.url).as('programme-manager');
+    expect((await manager.get('/calls')).status).toBe(200);
+    expect((await httpClient(service.url).anonymous().get('/health/ready')).status).toBe(200);
+    await proxy.cut();
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('a request answers 503 problem+json with Retry-After within 2 s (no hang, no bare 500)', async () => {
+    const manager = httpClient(service.url).as('programme-manager');
+    for (const path of ['/calls', '/calls/no-such-call']) {
+      const started = performance.now();
+      const answer = await manager.get(path);
+      const elapsedMs = performance.now() - started;
+      expect(answer.status, path).toBe(503);
+      expect(answer.headers['content-type']).toContain('application/problem+json');
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+      expect(answer.body).toMatchObject({ type: 'https://aap.anct.gouv.fr/problems/service-unavailable', status: 503 });
+      expect(JSON.stringify(answer.body)).not.toMatch(/127\.0\.0\.1|27017|mongodb/i);
+      expect(elapsedMs, `${path} answered in ${Math.round(elapsedMs)} ms`).toBeLessThan(2_000);
+    }
+  });
+
+  it('readiness says the database is down, and names no host nor error', async () => {
+    const answer = await httpClient(service.url).anonymous().get('/health/ready');
+    expect(answer.status).toBe(503);
+    expect(answer.body).toEqual({ status: 'unavailable', checks: { database: { status: 'unavailable' }, kafka: { status: 'ok' } } });
+  });
+});
