@@ -7,8 +7,8 @@ import type { DossierDocument, DossierStore } from './dossier.store';
 import { dossierView, toDossierView } from './dossier.views';
 
 const filters = z.object({
-  callId: z.string().optional(),
-  waveId: z.string().optional(),
+  callId: z.string().max(100).optional(),
+  waveId: z.string().max(100).optional(),
   status: dossierStatus.optional(),
   applicantKind: applicantKind.optional(),
   departement: z.string().max(3).optional(),
@@ -69,7 +69,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
     },
   );
 
-  const callParams = z.object({ callId: z.string().min(1) });
+  const callParams = z.object({ callId: z.string().min(1).max(100) });
 
   http.get(
     '/calls/:callId/dossiers.csv',
