@@ -4,7 +4,7 @@ import type { ServiceModule } from '@aap/service-runtime';
 import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
-import { dossierModel, registerDossiers } from './dossiers';
+import { registerDossiers } from './dossiers';
 
 /** Calls for projects, applicant organisations and dossiers: the platform's front door. */
 export const service: ServiceModule = {
@@ -15,8 +15,8 @@ export const service: ServiceModule = {
     // capabilities (one vertical slice per folder)
     const organisations = registerOrganisations(context);
     const calls = registerCalls(context);
-    const Dossier = dossierModel(context.db);
-    const attachments = await registerAttachments(context, { Dossier });
-    registerDossiers(context, { Dossier, calls, organisations, attachments });
+    // Dependencies flow one way: dossiers use the calls' and organisations' ports, attachments the dossiers'.
+    const dossiers = registerDossiers(context, { calls, organisations });
+    await registerAttachments(context, dossiers);
   },
 };

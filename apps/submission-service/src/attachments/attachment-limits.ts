@@ -8,8 +8,8 @@ import type { FileKind } from './content-sniffing';
 /** 10 MiB per file: enough for a scanned deliberation, small enough to stream through one request. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
-/** At most 20 attachments per dossier (a call asks for a handful of documents, plus complements). */
-export const MAX_ATTACHMENTS_PER_DOSSIER = 20;
+/** At most 20 attachments per dossier: a rule of the dossier itself (its attachments are part of it). */
+export { MAX_ATTACHMENTS_PER_DOSSIER } from '../dossiers';
 
 /**
  * The accepted types, each with the signature its first bytes must carry: the declared type alone

@@ -1,6 +1,5 @@
 import { HttpProblem } from '@aap/http';
-import type { DossierStatus } from '@aap/contracts';
-import { EDITABLE_STATUSES } from '../dossiers/dossier';
+import { EDITABLE_STATUSES } from '@aap/contracts';
 import { MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
 
 /** An upload refused by one rule: the problem's type and its single `errors` entry both name the rule. */
@@ -29,5 +28,5 @@ export const contentTypeNotAllowed = (detail: string) => refusal(415, 'content-t
 export const tooManyAttachments = () =>
   refusal(422, 'too-many-attachments', 'The dossier has too many attachments', `a dossier may have at most ${MAX_ATTACHMENTS_PER_DOSSIER} attachments: remove one first`);
 
-export const dossierNotEditable = (status: DossierStatus) =>
+export const dossierNotEditable = (status: string) =>
   refusal(409, 'dossier-not-editable', 'The dossier cannot be changed now', `attachments can only change while the dossier is ${EDITABLE_STATUSES.join(' or ')}; it is ${status}`);

@@ -5,26 +5,37 @@ import { authHeaders, useTestEnvironment } from '@aap/test-harness';
 import type { RunningService, ServiceModule } from '@aap/service-runtime';
 import type { DossierStatus } from '@aap/contracts';
 import type { Role } from '@aap/http';
-import { dossierModel } from '../dossiers/dossier.model';
+import { registerDossiers, type DossierAttachmentsPort } from '../dossiers';
 import { MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
-import { registerAttachments, type AttachmentCatalog } from './index';
+import { registerAttachments } from './index';
 
 const env = useTestEnvironment();
 
 const ORGANISATION = '216901231';
 const OTHER_ORGANISATION = '200046977';
 
-let catalog: AttachmentCatalog;
+let dossiers: DossierAttachmentsPort;
+/** The dossier's attachments as the rest of the service reads them (their snapshots). */
+const catalog = {
+  listForDossier: async (dossierId: string) =>
+    ((await dossiers.get(dossierId))?.attachments ?? []).map(({ attachmentId, documentType, fileName, contentType, sizeBytes, sha256 }) => ({ attachmentId, documentType, fileName, contentType, sizeBytes, sha256 })),
+};
 const attachmentsTest: ServiceModule = {
   name: 'submission',
   description: 'attachments test',
   register: async (context) => {
-    const Dossier = dossierModel(context.db);
-    catalog = await registerAttachments(context, { Dossier });
+    // Attachments only need the dossiers' port; no call or organisation is read here.
+    dossiers = registerDossiers(context, { calls: { get: async () => null }, organisations: { get: async () => null } });
+    await registerAttachments(context, dossiers);
   },
 };
 
 const db = () => env.database('submission');
+/** An attachment's metadata, stored in its dossier's `attachments`. */
+const storedAttachment = async (dossierId: string, attachmentId: string) =>
+  ((await db().collection('dossiers').findOne({ _id: dossierId as never }))?.attachments ?? []).find((a: { attachmentId: string }) => a.attachmentId === attachmentId);
+const attachmentCount = async (filter: Record<string, unknown> = {}) =>
+  (await db().collection('dossiers').find(filter).toArray()).reduce((sum, d) => sum + (d.attachments?.length ?? 0), 0);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** A small but real PDF, larger than one GridFS chunk (255 KiB) so the bytes span several. */
 const pdf = (size = 600_000) => Buffer.concat([Buffer.from('%PDF-1.7\n%âãÏÓ\n', 'latin1'), randomBytes(size)]);
@@ -87,7 +98,7 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
   const upload = async (dossierId: string, body: FormData, headers?: Record<string, string>) =>
     fetch(url(`/dossiers/${dossierId}/attachments`), { method: 'POST', headers: headers ?? (await applicant()), body });
   const storedCounts = async () => ({
-    attachments: await db().collection('attachments').countDocuments(),
+    attachments: await attachmentCount(),
     files: await db().collection('attachments.files').countDocuments(),
     chunks: await db().collection('attachments.chunks').countDocuments(),
   });
@@ -143,9 +154,9 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
     expect(downloaded.headers.get('repr-digest')).toBe(`sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`);
     expect(downloaded.headers.get('x-content-type-options')).toBe('nosniff');
 
-    // Metadata in `attachments`, bytes in GridFS, tied by storageId.
-    const stored = await db().collection('attachments').findOne({ _id: attachment.attachmentId as never });
-    expect(stored).toMatchObject({ dossierId, organisationId: ORGANISATION, uploadedBy: `user-applicant-${ORGANISATION}`, sha256: sha256(bytes) });
+    // Metadata in the dossier's `attachments`, bytes in GridFS, tied by storageId.
+    const stored = await storedAttachment(dossierId, attachment.attachmentId as string);
+    expect(stored).toMatchObject({ attachmentId: attachment.attachmentId, uploadedBy: `user-applicant-${ORGANISATION}`, sha256: sha256(bytes) });
     const file = await db().collection('attachments.files').findOne({ _id: new mongoose.mongo.ObjectId(stored!.storageId as string) });
     expect(file).toMatchObject({ length: bytes.length, metadata: { dossierId, attachmentId: attachment.attachmentId, documentType: 'deliberation' } });
   });
@@ -279,12 +290,10 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
     const dossierId = await insertDossier();
     // All places but one taken (metadata only: these tests never download them).
     await db()
-      .collection('attachments')
-      .insertMany(
-        Array.from({ length: MAX_ATTACHMENTS_PER_DOSSIER - 1 }, (_, i) => ({
-          _id: randomUUID() as never,
-          dossierId,
-          organisationId: ORGANISATION,
+      .collection('dossiers')
+      .updateOne({ _id: dossierId as never }, {
+        $set: { attachments: Array.from({ length: MAX_ATTACHMENTS_PER_DOSSIER - 1 }, (_, i) => ({
+          attachmentId: randomUUID(),
           documentType: `piece-${i}`,
           fileName: `piece-${i}.pdf`,
           contentType: 'application/pdf',
@@ -293,8 +302,8 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
           storageId: new mongoose.mongo.ObjectId().toHexString(),
           uploadedBy: 'x',
           uploadedAt: new Date(),
-        })),
-      );
+        })) },
+      });
     const filesBefore = await db().collection('attachments.files').countDocuments();
     const responses = await Promise.all(Array.from({ length: 4 }, (_, i) => upload(dossierId, form({ documentType: `racer-${i}`, file: aPdf(pdf(50_000)) }))));
     const accepted = responses.filter((r) => r.status === 201).length;
@@ -303,7 +312,7 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
       expect(((await refused.json()) as { type: string }).type).toMatch(/too-many-attachments$/);
     }
     expect(accepted).toBeLessThanOrEqual(1);
-    expect(await db().collection('attachments').countDocuments({ dossierId })).toBe(MAX_ATTACHMENTS_PER_DOSSIER - 1 + accepted);
+    expect(await attachmentCount({ _id: dossierId })).toBe(MAX_ATTACHMENTS_PER_DOSSIER - 1 + accepted);
     expect(await db().collection('attachments.files').countDocuments()).toBe(filesBefore + accepted);
   });
 
@@ -318,12 +327,12 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
     const dossierId = await insertDossier();
     const bytes = pdf();
     const { attachmentId } = (await (await upload(dossierId, form({ documentType: 'deliberation', file: aPdf(bytes) }))).json()) as { attachmentId: string };
-    const storageId = new mongoose.mongo.ObjectId((await db().collection('attachments').findOne({ _id: attachmentId as never }))!.storageId as string);
+    const storageId = new mongoose.mongo.ObjectId((await storedAttachment(dossierId, attachmentId))!.storageId as string);
     expect(await db().collection('attachments.chunks').countDocuments({ files_id: storageId })).toBe(3);
 
     const deleted = await fetch(url(`/dossiers/${dossierId}/attachments/${attachmentId}`), { method: 'DELETE', headers: await applicant() });
     expect(deleted.status).toBe(204);
-    expect(await db().collection('attachments').countDocuments({ _id: attachmentId as never })).toBe(0);
+    expect(await storedAttachment(dossierId, attachmentId)).toBeUndefined();
     expect(await db().collection('attachments.files').countDocuments({ _id: storageId })).toBe(0);
     expect(await db().collection('attachments.chunks').countDocuments({ files_id: storageId })).toBe(0);
 

@@ -1,4 +1,4 @@
-import type { AttachmentDocument } from './attachment.model';
+import type { AttachmentEntry } from '../dossiers';
 
 /**
  * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>` (RFC 6266 and
@@ -15,7 +15,7 @@ export function reprDigest(sha256Hex: string): string {
   return `sha-256=:${Buffer.from(sha256Hex, 'hex').toString('base64')}:`;
 }
 
-export function downloadHeaders(attachment: Pick<AttachmentDocument, 'contentType' | 'sizeBytes' | 'fileName' | 'sha256'>): Record<string, string> {
+export function downloadHeaders(attachment: Pick<AttachmentEntry, 'contentType' | 'sizeBytes' | 'fileName' | 'sha256'>): Record<string, string> {
   return {
     'content-type': attachment.contentType,
     'content-length': String(attachment.sizeBytes),

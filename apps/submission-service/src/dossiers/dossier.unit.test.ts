@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { ApplicantSnapshot, CallSnapshot } from '@aap/contracts';
-import { applyDecision, submissionViolations, type SubmissionContext } from './dossier';
+import { DossierResubmitted, DossierSubmitted, DossierWithdrawn, type ApplicantSnapshot, type CallSnapshot, type DossierStatus } from '@aap/contracts';
+import {
+  answerComplement,
+  applyEvaluation,
+  attach,
+  detach,
+  editBudget,
+  editProject,
+  MAX_ATTACHMENTS_PER_DOSSIER,
+  startDraft,
+  submissionViolations,
+  submit,
+  withdraw,
+  type AttachmentEntry,
+  type Dossier,
+  type DossierDecision,
+  type SubmissionContext,
+  type SubmissionFacts,
+} from './dossier';
 import { canonicalJson, contentHash } from './content-hash';
 
 const now = new Date('2026-03-10T10:00:00+01:00');
@@ -139,22 +156,200 @@ describe('submission rules', () => {
   });
 });
 
-describe('decisions applied to a dossier', () => {
-  it('given each decision, then it moves only from the statuses it may leave', () => {
-    expect(applyDecision('submitted', 'review-started')).toEqual({ to: 'under-review' });
-    expect(applyDecision('under-review', 'complement-requested')).toEqual({ to: 'complement-requested' });
-    expect(applyDecision('under-review', 'accepted')).toEqual({ to: 'accepted' });
-    expect(applyDecision('submitted', 'rejected')).toEqual({ to: 'rejected' }); // ineligible: never reaches reviewers
-    expect(applyDecision('under-review', 'waitlisted')).toEqual({ to: 'waitlisted' });
-    expect(applyDecision('waitlisted', 'accepted')).toEqual({ to: 'accepted' });
-    expect(applyDecision('complement-requested', 'closed-without-follow-up')).toEqual({ to: 'closed-without-follow-up' });
-    expect(applyDecision('rejected', 'decision-reopened')).toEqual({ to: 'under-review' });
+// ── decide functions ────────────────────────────────────────────────────────────────────────────
+
+const project = { title: 'Pass numérique Lyon', summary: 'r', description: 'd', startDate: '2026-05-01', endDate: '2027-04-30' };
+const budget = { eligibleCostCents: 4_000_000, requestedGrantCents: 2_000_000, otherFunding: [{ kind: 'own-contribution' as const, funder: 'Ville de Lyon', amountCents: 2_000_000 }] };
+const piece = (documentType: string, attachmentId = `a-${documentType}`): AttachmentEntry => ({
+  attachmentId,
+  documentType,
+  fileName: `${documentType}.pdf`,
+  contentType: 'application/pdf',
+  sizeBytes: 10,
+  sha256: 'b'.repeat(64),
+  storageId: `s-${attachmentId}`,
+  uploadedBy: 'agent',
+  uploadedAt: now,
+});
+
+/** A dossier in `status` with everything a submission needs. */
+function dossierIn(status: DossierStatus, overrides: Partial<Dossier> = {}): Dossier {
+  const submitted = status !== 'draft';
+  return {
+    dossierId: 'd-1',
+    callId: call.callId,
+    waveId: 'w1',
+    organisationId: commune.organisationId,
+    status,
+    project,
+    budget,
+    applicant: commune,
+    attachments: [piece('deliberation')],
+    complementRequests: [],
+    appliedEventIds: [],
+    history: [{ status: 'draft', at: now }],
+    createdBy: 'agent',
+    createdAt: now,
+    updatedAt: now,
+    version: 3,
+    ...(submitted ? { number: 'AAP-2026-000042', submittedAt: now, contentHash: 'c'.repeat(64) } : {}),
+    ...overrides,
+  };
+}
+const facts: SubmissionFacts = { call, applicant: commune, otherActiveDossiersInWave: 0 };
+const later = new Date('2026-03-11T10:00:00+01:00');
+
+function acceptedOf(decision: DossierDecision) {
+  if (decision.outcome !== 'accepted') throw new Error(`expected an accepted decision, got ${JSON.stringify(decision)}`);
+  return decision;
+}
+
+describe('a draft', () => {
+  it('given a published call and a registered organisation, when a draft is started, then it is a draft at version 1', () => {
+    const decision = acceptedOf(startDraft({ dossierId: 'd-9', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, call, applicant: commune, by: 'agent' }, now));
+    expect(decision.state).toMatchObject({ dossierId: 'd-9', status: 'draft', version: 1, attachments: [], project: {}, applicant: commune });
+    expect(decision.events).toEqual([]);
   });
 
-  it('given an impossible transition, then it is refused with the reason', () => {
-    expect(applyDecision('withdrawn', 'accepted')).toEqual({ refused: expect.stringContaining('cannot apply to a dossier that is withdrawn') });
-    expect(applyDecision('draft', 'review-started')).toHaveProperty('refused');
-    expect(applyDecision('under-review', 'decision-reopened')).toHaveProperty('refused');
+  it('given an unknown wave and an unregistered organisation, when a draft is started, then both are refused', () => {
+    const decision = startDraft({ dossierId: 'd-9', callId: call.callId, waveId: 'w9', organisationId: '1', call, applicant: null, by: 'agent' }, now);
+    expect(decision).toMatchObject({ outcome: 'refused', violations: [{ name: 'waveId' }, { name: 'applicant-registered' }] });
+  });
+
+  it('given a draft, when project fields are saved, then only those change and the version moves on', () => {
+    const decision = acceptedOf(editProject(dossierIn('draft'), { title: 'Nouveau titre' }, later));
+    expect(decision.state).toMatchObject({ project: { ...project, title: 'Nouveau titre' }, version: 4, updatedAt: later });
+  });
+
+  it('given the fields are already saved, when the same save comes again (a retry), then it is accepted and changes nothing', () => {
+    const dossier = dossierIn('draft');
+    expect(acceptedOf(editProject(dossier, { title: project.title }, later)).state).toBe(dossier);
+    expect(acceptedOf(editBudget(dossier, budget, later)).state).toBe(dossier);
+    // Even once submitted: the saved content is what was asked.
+    expect(acceptedOf(editBudget(dossierIn('submitted'), budget, later)).state.version).toBe(3);
+  });
+
+  it('given a submitted dossier, when its budget would change, then it is the wrong status', () => {
+    expect(editBudget(dossierIn('submitted'), { ...budget, eligibleCostCents: 1 }, later)).toMatchObject({ outcome: 'wrong-status', status: 'submitted' });
+  });
+
+  it('given a dossier awaiting complements, when its budget changes, then it is accepted', () => {
+    expect(acceptedOf(editBudget(dossierIn('complement-requested'), { ...budget, eligibleCostCents: 1 }, later)).state.budget.eligibleCostCents).toBe(1);
+  });
+});
+
+describe('attachments', () => {
+  it('given a draft, when a file is attached, then it is listed and the version moves on (a racing submit then loses)', () => {
+    const decision = acceptedOf(attach(dossierIn('draft'), piece('budget-plan'), later));
+    expect(decision.state.attachments.map((a) => a.documentType)).toEqual(['deliberation', 'budget-plan']);
+    expect(decision.state.version).toBe(4);
+  });
+
+  it(`given ${MAX_ATTACHMENTS_PER_DOSSIER} attachments, when one more is attached, then too-many-attachments`, () => {
+    const full = dossierIn('draft', { attachments: Array.from({ length: MAX_ATTACHMENTS_PER_DOSSIER }, (_, i) => piece(`p-${i}`)) });
+    expect(attach(full, piece('one-more'), later)).toMatchObject({ outcome: 'refused', violations: [{ name: 'too-many-attachments' }] });
+  });
+
+  it('given a submitted dossier, when a file is attached or removed, then it is the wrong status', () => {
+    expect(attach(dossierIn('submitted'), piece('late'), later)).toMatchObject({ outcome: 'wrong-status' });
+    expect(detach(dossierIn('under-review'), 'a-deliberation', later)).toMatchObject({ outcome: 'wrong-status' });
+  });
+
+  it('given a draft, when an attachment is removed, then it is no longer listed; an unknown one is refused', () => {
+    expect(acceptedOf(detach(dossierIn('draft'), 'a-deliberation', later)).state.attachments).toEqual([]);
+    expect(detach(dossierIn('draft'), 'nope', later)).toMatchObject({ outcome: 'refused', violations: [{ name: 'attachment-exists' }] });
+  });
+});
+
+describe('submitting', () => {
+  it('given a complete draft, when it is submitted, then the receipt and dossier.submitted carry the whole dossier', () => {
+    const decision = acceptedOf(submit(dossierIn('draft'), facts, { number: 'AAP-2026-000001', idempotencyKey: 'key-12345', by: 'agent' }, later));
+    expect(decision.state).toMatchObject({ status: 'submitted', number: 'AAP-2026-000001', submittedAt: later, submitIdempotencyKey: 'key-12345', version: 4 });
+    expect(decision.state.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(decision.state.history.at(-1)).toEqual({ status: 'submitted', at: later, by: 'agent' });
+    const [event] = decision.events;
+    expect(event!.definition).toBe(DossierSubmitted);
+    expect(event!.data).toMatchObject({ dossier: { dossierId: 'd-1', number: 'AAP-2026-000001', project, budget, contentHash: decision.state.contentHash } });
+  });
+
+  it('given a draft that breaks rules, when it is submitted, then every violation is listed and nothing changes', () => {
+    const decision = submit(dossierIn('draft', { attachments: [] }), { ...facts, otherActiveDossiersInWave: 1 }, { number: 'N', by: 'agent' }, later);
+    expect(decision).toMatchObject({ outcome: 'refused' });
+    expect(decision.outcome === 'refused' && decision.violations.map((v) => v.name)).toEqual(['active-dossiers-per-wave', 'required-documents']);
+  });
+
+  it('given a dossier submitted with a key, when the same submit is retried, then it is accepted unchanged; without the key it is the wrong status', () => {
+    const submitted = dossierIn('submitted', { submitIdempotencyKey: 'key-12345' });
+    expect(acceptedOf(submit(submitted, facts, { number: 'N', idempotencyKey: 'key-12345', by: 'agent' }, later)).state).toBe(submitted);
+    expect(submit(submitted, facts, { number: 'N', by: 'agent' }, later)).toMatchObject({ outcome: 'wrong-status', status: 'submitted' });
+  });
+});
+
+describe('withdrawing', () => {
+  it('given a dossier under review, when the applicant withdraws it, then it is withdrawn and dossier.withdrawn carries the reference', () => {
+    const decision = acceptedOf(withdraw(dossierIn('under-review'), { reason: 'reporté', by: 'agent' }, later));
+    expect(decision.state.status).toBe('withdrawn');
+    expect(decision.events).toEqual([
+      {
+        definition: DossierWithdrawn,
+        data: { dossierId: 'd-1', number: 'AAP-2026-000042', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, reason: 'reporté', withdrawnAt: later.toISOString(), requestedGrantCents: 2_000_000 },
+      },
+    ]);
+  });
+
+  it('given an accepted dossier, when the applicant withdraws it, then the lifecycle refuses', () => {
+    expect(withdraw(dossierIn('accepted'), { by: 'agent' }, later)).toMatchObject({ outcome: 'wrong-status', detail: expect.stringContaining('cannot apply to a dossier that is accepted') });
+  });
+});
+
+describe('answering a request for complements', () => {
+  const awaiting = () => dossierIn('complement-requested', { complementRequests: [{ complementRequestId: 'cr-1', message: 'plan signé', requestedAt: now }] });
+
+  it('given an open request, when it is answered, then the dossier is under review again and resubmitted whole', () => {
+    const decision = acceptedOf(answerComplement(awaiting(), facts, { complementRequestId: 'cr-1', answer: 'joint', by: 'agent' }, later));
+    expect(decision.state.status).toBe('under-review');
+    expect(decision.state.complementRequests[0]).toMatchObject({ answeredAt: later, answer: 'joint' });
+    expect(decision.events[0]).toMatchObject({ definition: DossierResubmitted, data: { complementRequestId: 'cr-1', answer: 'joint', dossier: { number: 'AAP-2026-000042' } } });
+  });
+
+  it('given the wave has closed since, when the request is answered, then the first-submission rules do not apply', () => {
+    const closed = { ...facts, call: { ...call, status: 'closed' as const } };
+    expect(answerComplement(awaiting(), closed, { complementRequestId: 'cr-1', answer: 'joint', by: 'agent' }, new Date('2026-05-01T10:00:00Z')).outcome).toBe('accepted');
+  });
+
+  it('given no open request with that id, when it is answered, then it is the wrong status', () => {
+    expect(answerComplement(awaiting(), facts, { complementRequestId: 'cr-2', answer: 'x', by: 'agent' }, later)).toMatchObject({ outcome: 'wrong-status' });
+  });
+});
+
+describe('evaluation events applied through the lifecycle', () => {
+  const ref = { dossierId: 'd-1', number: 'AAP-2026-000042', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, at: '2026-04-10T09:00:00+02:00' };
+
+  it('given each decision, when applied, then the dossier moves as the lifecycle says and remembers the event', () => {
+    const reviewed = acceptedOf(applyEvaluation(dossierIn('submitted'), 'review-started', { id: 'e1', data: ref }, later)).state;
+    expect(reviewed).toMatchObject({ status: 'under-review', appliedEventIds: ['e1'] });
+    const asked = acceptedOf(applyEvaluation(reviewed, 'complement-requested', { id: 'e2', data: { ...ref, complementRequestId: 'cr-1', message: 'plan' } }, later)).state;
+    expect(asked).toMatchObject({ status: 'complement-requested', complementRequests: [{ complementRequestId: 'cr-1', message: 'plan' }] });
+    const waitlisted = acceptedOf(applyEvaluation(reviewed, 'waitlisted', { id: 'e3', data: { ...ref, motivation: 'réserve' } }, later)).state;
+    const accepted = acceptedOf(applyEvaluation(waitlisted, 'accepted', { id: 'e4', data: { ...ref, grantCents: 2_000_000, motivation: 'solide' } }, later)).state;
+    expect(accepted).toMatchObject({ status: 'accepted', decision: { kind: 'accepted', grantCents: 2_000_000, motivation: 'solide' } });
+    const reopened = acceptedOf(applyEvaluation(accepted, 'decision-reopened', { id: 'e5', data: { ...ref, reason: 'erreur' } }, later)).state;
+    expect(reopened.status).toBe('under-review');
+    expect(reopened.decision).toBeUndefined();
+    expect(acceptedOf(applyEvaluation(dossierIn('submitted'), 'rejected', { id: 'e6', data: { ...ref, motivation: 'hors champ', reasons: [], ineligible: true } }, later)).state.status).toBe('rejected');
+    expect(acceptedOf(applyEvaluation(dossierIn('complement-requested'), 'closed-without-follow-up', { id: 'e7', data: { ...ref, motivation: 'renonce' } }, later)).state.status).toBe('closed-without-follow-up');
+  });
+
+  it('given an event already applied, when it is delivered again, then nothing changes', () => {
+    const reviewed = acceptedOf(applyEvaluation(dossierIn('submitted'), 'review-started', { id: 'e1', data: ref }, later)).state;
+    expect(acceptedOf(applyEvaluation(reviewed, 'review-started', { id: 'e1', data: ref }, later)).state).toBe(reviewed);
+  });
+
+  it('given a withdrawn dossier, when an acceptance arrives, then it is refused with the reason (dead letter)', () => {
+    expect(applyEvaluation(dossierIn('withdrawn'), 'accepted', { id: 'e9', data: { ...ref, grantCents: 1, motivation: 'x' } }, later)).toMatchObject({
+      outcome: 'wrong-status',
+      detail: expect.stringContaining('cannot apply to a dossier that is withdrawn'),
+    });
   });
 });
 

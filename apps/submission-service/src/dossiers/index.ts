@@ -1,27 +1,44 @@
 import type { ServiceContext } from '@aap/service-runtime';
-import type { ApplicantSnapshot, CallSnapshot, DossierSnapshot } from '@aap/contracts';
-import type { DossierModel } from './dossier.model';
-import { registerDraftRoutes } from './draft.routes';
-import { registerLifecycleRoutes } from './lifecycle.routes';
-import { registerDecisionHandlers } from './decision.handlers';
-import { registerQueryRoutes } from './query.routes';
+import type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
+import { attach, attachable, detach } from './dossier';
+import { dossierStore } from './dossier.store';
+import { registerDossierRoutes, type DossierPorts } from './dossier.routes';
+import { registerDossierListRoutes } from './dossier-list.routes';
+import { registerDossierHandlers } from './dossier.handlers';
 import { scheduleDraftReminders } from './reminders';
 
-export { dossierModel, type DossierModel, type DossierDocument } from './dossier.model';
+export type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
+export { MAX_ATTACHMENTS_PER_DOSSIER } from './dossier';
+export type { DossierPorts } from './dossier.routes';
 
-/** What the dossier slice needs from the other slices of the service (structural: no import cycle). */
-export interface DossierDependencies {
-  Dossier: DossierModel;
-  calls: { get(callId: string): Promise<CallSnapshot | null> };
-  organisations: { get(organisationId: string): Promise<ApplicantSnapshot | null> };
-  attachments: { listForDossier(dossierId: string): Promise<DossierSnapshot['attachments']> };
+/**
+ * What the attachments slice may do with dossiers: read one, and add or remove an attachment's
+ * metadata, which is part of the dossier (so an upload and a submit never interleave: both are
+ * guarded writes of the same document).
+ */
+export interface DossierAttachmentsPort {
+  get(dossierId: string): Promise<Dossier | null>;
+  /** Whether one more attachment may be added now (before its bytes are stored). */
+  attachable(dossierId: string): Promise<DossierDecision | null>;
+  attach(dossierId: string, attachment: AttachmentEntry): Promise<DossierDecision | null>;
+  detach(dossierId: string, attachmentId: string): Promise<DossierDecision | null>;
 }
 
-export function registerDossiers(context: ServiceContext, deps: DossierDependencies): void {
-  context.outbox.track(deps.Dossier);
-  registerDraftRoutes(context, deps);
-  registerLifecycleRoutes(context, deps);
-  registerQueryRoutes(context, deps);
-  registerDecisionHandlers(context, deps);
-  scheduleDraftReminders(context, deps);
+export function registerDossiers(context: ServiceContext, ports: DossierPorts): DossierAttachmentsPort {
+  const store = dossierStore(context);
+  registerDossierRoutes(context, store, ports);
+  registerDossierListRoutes(context, store, ports);
+  registerDossierHandlers(context, store);
+  scheduleDraftReminders(context, store, ports);
+
+  const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.transition(dossierId, decide))?.decision ?? null;
+  return {
+    get: store.get,
+    attachable: async (dossierId) => {
+      const dossier = await store.get(dossierId);
+      return dossier && attachable(dossier);
+    },
+    attach: (dossierId, attachment) => decided(dossierId, (d) => attach(d, attachment, new Date())),
+    detach: (dossierId, attachmentId) => decided(dossierId, (d) => detach(d, attachmentId, new Date())),
+  };
 }

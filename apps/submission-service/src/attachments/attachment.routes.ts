@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { attachmentSnapshot, type DossierStatus } from '@aap/contracts';
-import { callerOf, notFound, type Caller, type HttpServer } from '@aap/http';
+import { attachmentSnapshot, EDITABLE_STATUSES } from '@aap/contracts';
+import { callerOf, notFound, policies, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
 import type { Logger } from '@aap/observability';
-import { EDITABLE_STATUSES } from '../dossiers/dossier';
-import { DOSSIER_READERS, findDossierFor } from '../dossiers/dossier-access';
-import type { DossierDocument, DossierModel } from '../dossiers/dossier.model';
+import type { AttachmentEntry, Dossier, DossierAttachmentsPort, DossierDecision } from '../dossiers';
 import { ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
-import { attachmentsOf, type AttachmentDocument, type AttachmentModel } from './attachment.model';
 import { contentTypeNotAllowed, dossierNotEditable, fileTooLarge, tooManyAttachments } from './attachment-refusals';
 import { contentTypeRefusal, normalizeContentType, SNIFF_BYTES } from './content-sniffing';
 import { downloadHeaders } from './download-headers';
@@ -17,43 +14,49 @@ import { discardUnreadBody, readHead, readUploadForm } from './upload-form';
 export const attachmentView = attachmentSnapshot.extend({ uploadedAt: z.iso.datetime() });
 export type AttachmentView = z.infer<typeof attachmentView>;
 
-export const toSnapshot = (a: AttachmentDocument) => ({
-  attachmentId: a._id,
+export const toSnapshot = (a: AttachmentEntry) => ({
+  attachmentId: a.attachmentId,
   documentType: a.documentType,
   fileName: a.fileName,
   contentType: a.contentType,
   sizeBytes: a.sizeBytes,
   sha256: a.sha256,
 });
-const toView = (a: AttachmentDocument): AttachmentView => ({ ...toSnapshot(a), uploadedAt: a.uploadedAt.toISOString() });
+const toView = (a: AttachmentEntry): AttachmentView => ({ ...toSnapshot(a), uploadedAt: a.uploadedAt.toISOString() });
 
 const dossierParams = z.object({ dossierId: z.string().min(1).max(100) });
 const attachmentParams = dossierParams.extend({ attachmentId: z.uuid() });
-const isEditable = (status: DossierStatus) => EDITABLE_STATUSES.includes(status);
 
 export interface AttachmentRouteDeps {
-  Dossier: DossierModel;
-  Attachment: AttachmentModel;
+  dossiers: DossierAttachmentsPort;
   storage: FileStorage;
   logger: Logger;
 }
 
-export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment, storage, logger }: AttachmentRouteDeps): void {
-  /**
-   * The dossier the caller may change the attachments of: its own organisation's (even a token that
-   * also carries a staff role never changes another organisation's files), in an editable status.
-   */
-  async function ownEditableDossier(caller: Caller, dossierId: string): Promise<DossierDocument> {
-    const dossier = await findDossierFor(Dossier, caller, dossierId);
+/** The problem answering a refused attachment change (each names its rule). */
+function refusalOf(decision: DossierDecision, dossierId: string): Error | undefined {
+  if (decision.outcome === 'wrong-status') return dossierNotEditable(decision.status);
+  if (decision.outcome === 'refused') {
+    return decision.violations.some((v) => v.name === 'too-many-attachments') ? tooManyAttachments() : notFound(`Attachment of dossier ${dossierId}`);
+  }
+  return undefined;
+}
+
+export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, logger }: AttachmentRouteDeps): void {
+  /** The dossier if the caller may read it (another organisation's answers 404, like one that does not exist). */
+  async function readable(caller: Caller, dossierId: string): Promise<Dossier> {
+    const dossier = await dossiers.get(dossierId);
+    policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
+    return dossier!;
+  }
+  /** Attachments change only by the dossier's own organisation (even a token that also carries a staff role). */
+  async function ownDossier(caller: Caller, dossierId: string): Promise<Dossier> {
+    const dossier = await readable(caller, dossierId);
     if (dossier.organisationId !== caller.organisation) throw notFound(`Dossier ${dossierId}`);
-    if (!isEditable(dossier.status)) throw dossierNotEditable(dossier.status);
     return dossier;
   }
-
-  async function withdraw(attachment: AttachmentDocument): Promise<void> {
-    await Attachment.deleteOne({ _id: attachment._id });
-    await storage.remove(attachment.storageId);
-  }
+  const removeBytes = (storageId: string, attachmentId: string) =>
+    storage.remove(storageId).catch((error: unknown) => logger.error({ err: error, storageId, attachmentId }, 'could not remove the bytes of an attachment'));
 
   http.post(
     '/dossiers/:dossierId/attachments',
@@ -75,8 +78,10 @@ export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment
       const caller = callerOf(request);
       const { dossierId } = request.params;
       try {
-        const dossier = await ownEditableDossier(caller, dossierId);
-        if ((await Attachment.countDocuments({ dossierId })) >= MAX_ATTACHMENTS_PER_DOSSIER) throw tooManyAttachments();
+        await ownDossier(caller, dossierId);
+        const allowed = await dossiers.attachable(dossierId);
+        const refusal = allowed && refusalOf(allowed, dossierId);
+        if (refusal) throw refusal;
 
         const { documentType, file } = await readUploadForm(request);
         const { head, content } = await readHead(file.file, SNIFF_BYTES);
@@ -90,10 +95,8 @@ export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment
           .catch((error: unknown) => {
             throw error instanceof FileTooLargeError ? fileTooLarge() : error;
           });
-        const attachment: AttachmentDocument = {
-          _id: attachmentId,
-          dossierId,
-          organisationId: dossier.organisationId,
+        const attachment: AttachmentEntry = {
+          attachmentId,
           documentType,
           fileName: file.filename,
           contentType,
@@ -101,29 +104,15 @@ export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment
           uploadedBy: caller.userId,
           uploadedAt: new Date(),
         };
-        try {
-          await Attachment.create(attachment);
-        } catch (error) {
-          await storage.remove(stored.storageId);
+        // Recorded on the dossier with a guarded write, decided again on what is stored now: another
+        // upload or the submission may have happened while the file streamed. Refused → its bytes go.
+        const recorded = await dossiers.attach(dossierId, attachment).catch(async (error: unknown) => {
+          await removeBytes(stored.storageId, attachmentId);
           throw error;
-        }
-
-        // No transactions: another upload, or the submission, may have happened while this file
-        // streamed. Checked again now that it is recorded; uploads racing for the last place may all
-        // withdraw (the client retries), but the dossier never keeps more than the limit.
-        const [current, count] = await Promise.all([
-          Dossier.findById(dossierId, { status: 1 }).lean<Pick<DossierDocument, 'status'>>(),
-          Attachment.countDocuments({ dossierId }),
-        ]);
-        const lateRefusal = !current
-          ? notFound(`Dossier ${dossierId}`)
-          : !isEditable(current.status)
-            ? dossierNotEditable(current.status)
-            : count > MAX_ATTACHMENTS_PER_DOSSIER
-              ? tooManyAttachments()
-              : undefined;
+        });
+        const lateRefusal = recorded ? refusalOf(recorded, dossierId) : notFound(`Dossier ${dossierId}`);
         if (lateRefusal) {
-          await withdraw(attachment);
+          await removeBytes(stored.storageId, attachmentId);
           throw lateRefusal;
         }
 
@@ -141,7 +130,7 @@ export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment
   http.get(
     '/dossiers/:dossierId/attachments',
     {
-      config: { access: { roles: DOSSIER_READERS } },
+      config: { access: { roles: ROLE_SETS.readers } },
       schema: {
         tags: ['attachments'],
         summary: "A dossier's attachments, oldest first",
@@ -150,15 +139,15 @@ export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment
       },
     },
     async (request) => {
-      await findDossierFor(Dossier, callerOf(request), request.params.dossierId);
-      return { items: (await attachmentsOf(Attachment, request.params.dossierId)).map(toView) };
+      const dossier = await readable(callerOf(request), request.params.dossierId);
+      return { items: dossier.attachments.map(toView) };
     },
   );
 
   http.get(
     '/dossiers/:dossierId/attachments/:attachmentId',
     {
-      config: { access: { roles: DOSSIER_READERS } },
+      config: { access: { roles: ROLE_SETS.readers } },
       schema: {
         tags: ['attachments'],
         summary: 'Download an attachment (its bytes, with a Repr-Digest header carrying its SHA-256)',
@@ -167,8 +156,8 @@ export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment
     },
     async (request, reply) => {
       const { dossierId, attachmentId } = request.params;
-      await findDossierFor(Dossier, callerOf(request), dossierId);
-      const attachment = await Attachment.findOne({ _id: attachmentId, dossierId }).lean<AttachmentDocument>();
+      const dossier = await readable(callerOf(request), dossierId);
+      const attachment = dossier.attachments.find((a) => a.attachmentId === attachmentId);
       if (!attachment) throw notFound(`Attachment ${attachmentId}`);
       const bytes = await storage.open(attachment.storageId);
       return reply.headers(downloadHeaders(attachment)).send(bytes);
@@ -187,13 +176,14 @@ export function registerAttachmentRoutes(http: HttpServer, { Dossier, Attachment
     },
     async (request, reply) => {
       const { dossierId, attachmentId } = request.params;
-      await ownEditableDossier(callerOf(request), dossierId);
-      const attachment = await Attachment.findOneAndDelete({ _id: attachmentId, dossierId }).lean<AttachmentDocument>();
+      const dossier = await ownDossier(callerOf(request), dossierId);
+      const attachment = dossier.attachments.find((a) => a.attachmentId === attachmentId);
       if (!attachment) throw notFound(`Attachment ${attachmentId}`);
-      // The attachment is gone for everyone once its metadata is; bytes left behind are only unreachable garbage.
-      await storage.remove(attachment.storageId).catch((error: unknown) =>
-        logger.error({ err: error, storageId: attachment.storageId, attachmentId }, 'could not remove the bytes of a deleted attachment'),
-      );
+      const removed = await dossiers.detach(dossierId, attachmentId);
+      const refusal = removed ? refusalOf(removed, dossierId) : notFound(`Dossier ${dossierId}`);
+      if (refusal) throw refusal;
+      // The attachment is gone for everyone once the dossier no longer lists it; bytes left behind are only unreachable garbage.
+      await removeBytes(attachment.storageId, attachmentId);
       return reply.status(204).send();
     },
   );

@@ -1,57 +1,59 @@
 import { z } from 'zod';
 import { applicantKind, dossierStatus, type Territory } from '@aap/contracts';
-import { applicantScope, callerOf, notFound, paginated, paginationQuery, skipOf, sortQuery, toMongoSort } from '@aap/http';
+import { callerOf, notFound, paginate, paginated, paginationQuery, policies, ROLE_SETS, sendCsv, sortQuery, type Caller, type CsvColumn } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { DossierDependencies } from './index';
-import type { DossierDocument } from './dossier.model';
-import { DOSSIER_READERS } from './dossier-access';
-import { dossierView, toDossierView } from './views';
+import type { DossierPorts } from './dossier.routes';
+import type { DossierDocument, DossierStore } from './dossier.store';
+import { dossierView, toDossierView } from './dossier.views';
 
 const filters = z.object({
-  callId: z.string().optional(),
-  waveId: z.string().optional(),
+  callId: z.string().max(100).optional(),
+  waveId: z.string().max(100).optional(),
   status: dossierStatus.optional(),
   applicantKind: applicantKind.optional(),
   departement: z.string().max(3).optional(),
   region: z.string().max(3).optional(),
 });
 
-const STAFF = ['programme-manager', 'committee', 'finance', 'admin'] as const;
-
-/** Mongo filter of the list routes; an applicant is always confined to its own organisation. */
-function filterOf(query: z.infer<typeof filters>, scope: string | undefined): Record<string, unknown> {
+/** Mongo filter of the list routes (equalities on indexed fields); an applicant is always confined to its own organisation. */
+function filterOf(query: z.infer<typeof filters>, caller: Caller | undefined): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries({
-      organisationId: scope,
       callId: query.callId,
       waveId: query.waveId,
       status: query.status,
       'applicant.kind': query.applicantKind,
       'applicant.territory.departements': query.departement,
       'applicant.territory.regions': query.region,
+      ...(caller ? policies.organisationFilter(caller) : {}),
     }).filter(([, value]) => value !== undefined),
   );
 }
 
-const CSV_COLUMNS = [
-  'number', 'status', 'organisationId', 'applicant', 'kind', 'departements', 'regions', 'title',
-  'eligibleCostCents', 'requestedGrantCents', 'submittedAt', 'waveId', 'dossierId',
-] as const;
+const CSV_COLUMNS: readonly CsvColumn<DossierDocument>[] = [
+  { header: 'number', value: (d) => d.number },
+  { header: 'status', value: (d) => d.status },
+  { header: 'organisationId', value: (d) => d.organisationId },
+  { header: 'applicant', value: (d) => d.applicant?.name },
+  { header: 'kind', value: (d) => d.applicant?.kind },
+  { header: 'departements', value: (d) => d.applicant?.territory.departements.join(' ') },
+  { header: 'regions', value: (d) => d.applicant?.territory.regions.join(' ') },
+  { header: 'title', value: (d) => d.project?.title },
+  { header: 'eligibleCostCents', value: (d) => d.budget?.eligibleCostCents },
+  { header: 'requestedGrantCents', value: (d) => d.budget?.requestedGrantCents },
+  { header: 'submittedAt', value: (d) => d.submittedAt && new Date(d.submittedAt) },
+  { header: 'waveId', value: (d) => d.waveId },
+  { header: 'dossierId', value: (d) => d._id },
+];
 
-/** RFC 4180 field: quoted when it holds a separator, a quote or a line break; formulas neutralised. */
-function csvField(value: unknown): string {
-  let text = value === undefined || value === null ? '' : String(value);
-  if (/^[=+\-@]/.test(text) && !/^-?\d/.test(text)) text = `'${text}`; // no spreadsheet formula injection
-  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function registerQueryRoutes(context: ServiceContext, { Dossier, calls }: DossierDependencies): void {
+export function registerDossierListRoutes(context: ServiceContext, store: DossierStore, { calls }: DossierPorts): void {
   const { http } = context;
+  const Dossier = store.model;
 
   http.get(
     '/dossiers',
     {
-      config: { access: { roles: DOSSIER_READERS } },
+      config: { access: { roles: ROLE_SETS.readers } },
       schema: {
         tags: ['dossiers'],
         summary: 'List dossiers (an applicant sees its own organisation’s only)',
@@ -63,21 +65,16 @@ export function registerQueryRoutes(context: ServiceContext, { Dossier, calls }:
     },
     async (request) => {
       const { page, pageSize, sort, ...query } = request.query;
-      const filter = filterOf(query, applicantScope(callerOf(request)));
-      const [items, total] = await Promise.all([
-        Dossier.find(filter).sort(toMongoSort(sort)).skip(skipOf({ page, pageSize })).limit(pageSize).lean<DossierDocument[]>(),
-        Dossier.countDocuments(filter),
-      ]);
-      return { items: items.map(toDossierView), page, pageSize, total };
+      return paginate(Dossier, filterOf(query, callerOf(request)), { page, pageSize, sort }, (d) => toDossierView(store.toState(d)));
     },
   );
 
-  const callParams = z.object({ callId: z.string().min(1) });
+  const callParams = z.object({ callId: z.string().min(1).max(100) });
 
   http.get(
     '/calls/:callId/dossiers.csv',
     {
-      config: { access: { roles: STAFF } },
+      config: { access: { roles: ROLE_SETS.staff } },
       schema: {
         tags: ['dossiers'],
         summary: 'CSV export of a call’s dossiers (UTF-8 with BOM, comma-separated, amounts in cents)',
@@ -88,22 +85,8 @@ export function registerQueryRoutes(context: ServiceContext, { Dossier, calls }:
     async (request, reply) => {
       if (!(await calls.get(request.params.callId))) throw notFound(`Call ${request.params.callId}`);
       const filter = filterOf({ ...request.query, callId: request.params.callId }, undefined);
-      const lines = [CSV_COLUMNS.join(',')];
-      // A cursor: an export of thousands of dossiers never sits in memory as documents.
-      for await (const d of Dossier.find(filter).sort({ number: 1, _id: 1 }).lean<DossierDocument>().cursor()) {
-        const territory: Partial<Territory> = d.applicant?.territory ?? {};
-        lines.push(
-          [
-            d.number, d.status, d.organisationId, d.applicant?.name, d.applicant?.kind, territory.departements?.join(' '),
-            territory.regions?.join(' '), d.project?.title, d.budget?.eligibleCostCents, d.budget?.requestedGrantCents,
-            d.submittedAt && new Date(d.submittedAt).toISOString(), d.waveId, d._id,
-          ].map(csvField).join(','),
-        );
-      }
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="dossiers-${request.params.callId}.csv"`)
-        .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+      const rows = await Dossier.find(filter).sort({ number: 1, _id: 1 }).lean<DossierDocument[]>();
+      return sendCsv(reply, `dossiers-${request.params.callId}.csv`, rows, CSV_COLUMNS);
     },
   );
 
@@ -111,7 +94,7 @@ export function registerQueryRoutes(context: ServiceContext, { Dossier, calls }:
   http.get(
     '/calls/:callId/dossier-counts',
     {
-      config: { access: { roles: STAFF } },
+      config: { access: { roles: ROLE_SETS.staff } },
       schema: {
         tags: ['dossiers'],
         summary: 'Per-call counts of dossiers by status, département and région',

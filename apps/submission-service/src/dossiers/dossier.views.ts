@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { applicantSnapshot, budgetSection, dossierStatus } from '@aap/contracts';
-import type { DossierDocument } from './dossier.model';
-import { projectDraft } from './dossier';
+import { projectDraft, type Dossier } from './dossier';
 
 export const receiptView = z.object({
   dossierId: z.string(),
@@ -44,9 +43,9 @@ export type DossierView = z.infer<typeof dossierView>;
 const iso = (date: Date | string) => new Date(date).toISOString();
 const defined = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-export function toDossierView(d: DossierDocument): DossierView {
+export function toDossierView(d: Dossier): DossierView {
   return defined({
-    dossierId: d._id,
+    dossierId: d.dossierId,
     number: d.number,
     callId: d.callId,
     waveId: d.waveId,
@@ -68,6 +67,6 @@ export function toDossierView(d: DossierDocument): DossierView {
   });
 }
 
-export function toReceipt(d: DossierDocument): Receipt {
-  return { dossierId: d._id, number: d.number!, submittedAt: iso(d.submittedAt!), contentHash: d.contentHash! };
+export function toReceipt(d: Dossier): Receipt {
+  return { dossierId: d.dossierId, number: d.number!, submittedAt: iso(d.submittedAt!), contentHash: d.contentHash! };
 }
