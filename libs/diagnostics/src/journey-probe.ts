@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
 import type { EventDefinition, ProbePayload } from '@aap/contracts';
-import { causedBy, newEvent, outboxForInsert, outboxPlugin, type OutboxFields, type PendingEvent } from '@aap/messaging';
+import { causedBy, outboxForInsert, type OutboxFields, type PendingEvent } from '@aap/messaging';
 import { notFound } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 
@@ -39,10 +39,8 @@ function probeModel(context: ServiceContext): Model<ProbeDocument> {
       receivedEventId: String,
       receivedAt: { type: Date, required: true },
     },
-    { collection: 'journey_probes', versionKey: false },
   );
-  schema.plugin(outboxPlugin);
-  return context.db.model<ProbeDocument>('JourneyProbe', schema);
+  return context.aggregate('JourneyProbe', schema, { collection: 'journey_probes' });
 }
 
 export interface JourneyProbeOptions {
@@ -54,11 +52,10 @@ export interface JourneyProbeOptions {
 
 export function registerJourneyProbe(context: ServiceContext, options: JourneyProbeOptions): void {
   const Probe = probeModel(context);
-  context.outbox.track(Probe);
   const now = () => new Date().toISOString();
 
   const relayEvents = (payload: ProbePayload, metadata?: ReturnType<typeof causedBy>): PendingEvent[] =>
-    options.relays ? [newEvent(context.service, options.relays, payload, metadata)] : [];
+    options.relays ? [context.event(options.relays, payload, metadata)] : [];
 
   if (!options.receives) {
     context.http.post(

@@ -13,6 +13,8 @@ export const ROLE_SETS = {
   managers: MANAGERS,
   /** Every back-office role. */
   staff: STAFF,
+  /** Who sees every dossier of a call (exports, counts); reviewers see only the dossiers they review. */
+  callOversight: ['programme-manager', 'committee', 'finance', 'admin'],
   /** Applicants (their own organisation's data) and every staff role. */
   readers: ['applicant', ...STAFF],
   /** An organisation acting on its own data, or an operator acting for it. */

@@ -74,7 +74,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
   http.get(
     '/calls/:callId/dossiers.csv',
     {
-      config: { access: { roles: ROLE_SETS.staff } },
+      config: { access: { roles: ROLE_SETS.callOversight } },
       schema: {
         tags: ['dossiers'],
         summary: 'CSV export of a call’s dossiers (UTF-8 with BOM, comma-separated, amounts in cents)',
@@ -94,7 +94,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
   http.get(
     '/calls/:callId/dossier-counts',
     {
-      config: { access: { roles: ROLE_SETS.staff } },
+      config: { access: { roles: ROLE_SETS.callOversight } },
       schema: {
         tags: ['dossiers'],
         summary: 'Per-call counts of dossiers by status, département and région',
