@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inseeCommuneCode, SIREN, SIRET, TIERS_LIEU_KINDS, type ApplicantKind, type ApplicantSnapshot, type Territory, type Violation } from '@aap/contracts';
+import { contactEmail, inseeCommuneCode, SIREN, SIRET, TIERS_LIEU_KINDS, type ApplicantKind, type ApplicantSnapshot, type Territory, type Violation } from '@aap/contracts';
 import { communeByCode, communeBySiren, communesByPostcode, departementByCode, epciBySiren, regionByCode } from './geography';
 import { isValidRna, isValidSiren, isValidSiret } from './identifiers';
 
@@ -8,15 +8,15 @@ export const contactsInput = z
   .array(
     z.object({
       name: z.string().trim().min(1).max(200),
-      email: z.email(),
+      email: contactEmail,
       role: z.string().trim().min(1).max(100).optional(),
     }),
   )
   .min(1, 'give at least one contact')
   .max(10, 'at most 10 contacts');
 
-const departementCode = z.string().regex(/^(\d{2,3}|2[AB])$/, 'a département code, e.g. 69, 2A or 974');
-const regionCode = z.string().regex(/^\d{2,3}$/, 'a région code, e.g. 84 or 04');
+const departementCode = z.string().max(3).regex(/^(\d{2,3}|2[AB])$/, 'a département code, e.g. 69, 2A or 974');
+const regionCode = z.string().max(3).regex(/^\d{2,3}$/, 'a région code, e.g. 84 or 04');
 const organisationName = z.string().trim().min(2).max(200);
 const common = {
   contacts: contactsInput,
@@ -42,7 +42,7 @@ export const registrationInput = z.discriminatedUnion('kind', [
     siret: SIRET,
     name: organisationName,
     legalForm: z.string().trim().min(2).max(120).describe('as registered at INSEE, e.g. "Association déclarée" or "SCIC SAS"'),
-    rna: z.string().refine(isValidRna, 'an RNA number: W followed by 9 capital letters or digits').optional(),
+    rna: z.string().max(10).refine(isValidRna, 'an RNA number: W followed by 9 capital letters or digits').optional(),
     communeCode: inseeCommuneCode,
     ...common,
   }),
