@@ -66,7 +66,7 @@ export function buildAsyncApiDocument(catalogue: EventCatalogue, options: { pref
             ce_subject: { type: 'string', description: 'aggregate id, also the message key' },
             'content-type': { type: 'string', const: 'application/json' },
             ce_correlationid: { type: 'string', description: 'id shared by all events of one business flow' },
-            ce_causationid: { type: 'string', description: 'id of the event or request that caused this one' },
+            ce_causationid: { type: 'string', description: 'id of the event that caused this one (absent when a request started the flow)' },
             traceparent: { type: 'string', description: 'W3C trace context of the producing span' },
             tracestate: { type: 'string' },
           },
