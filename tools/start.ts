@@ -115,6 +115,9 @@ function serviceEnvironment(service: ServiceName, infra: Infra, traceViewer: Tra
     AAP_DEV_MODE: process.env.AAP_DEV_MODE ?? 'true',
     ...(traceViewer ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: traceViewer.spansEndpoint } : {}),
     ...(service === 'notification' && !process.env.SMTP_HOST ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(MAIL_SMTP_PORT) } : {}),
+    // Links in e-mails (`<PUBLIC_APP_URL>/dossiers/<id>`) point at the dossier resource of the running
+    // submission service until the applicant portal exists.
+    ...(service === 'notification' ? { PUBLIC_APP_URL: process.env.PUBLIC_APP_URL ?? `http://localhost:${portOf('submission')}` } : {}),
   };
 }
 
