@@ -44,7 +44,7 @@ describe('consumer: a forged event (wrong source or wrong topic) is dead-lettere
     });
   }
 
-  it('dead-letters dossier.accepted.v1 from another source on the right topic, and one from the right source on another topic; the handler never runs', async () => {
+  it('dead-letters a dossier acceptance from another source on the right topic, and one from the right source on another topic; the handler never runs', async () => {
     const wrongSource = acceptance('dossier-wrong-source');
     wrongSource.envelope.source = sourceOf('notification');
     const wrongTopic = acceptance('dossier-wrong-topic');
@@ -58,8 +58,8 @@ describe('consumer: a forged event (wrong source or wrong topic) is dead-lettere
     const dead = await readTopic(env.kafka(), deadLetterTopicName(env.prefix, 'submission'), { atLeast: 2 });
     expect(dead.map((m) => [m.headers.ce_id, m.headers.dlq_reason, m.headers.dlq_error])).toEqual(
       expect.arrayContaining([
-        [wrongSource.envelope.id, 'untrusted-source', `dossier.accepted.v1 comes from /aap/evaluation, not /aap/notification`],
-        [wrongTopic.envelope.id, 'wrong-topic', `dossier.accepted.v1 is published on ${decisionTopic()}, not ${probeTopic()}`],
+        [wrongSource.envelope.id, 'untrusted-source', `${DossierAccepted.type} comes from /aap/evaluation, not /aap/notification`],
+        [wrongTopic.envelope.id, 'wrong-topic', `${DossierAccepted.type} is published on ${decisionTopic()}, not ${probeTopic()}`],
       ]),
     );
     expect(dead).toHaveLength(2);
