@@ -131,7 +131,7 @@ describe('npm run dlq: list and replay a service\'s dead letters', () => {
   it('a truncated dead letter is not replayed, and says why', async () => {
     const big = newEvent('submission', ProbeLaunched, payload('too big'));
     // Larger than the dead-letter topic takes (maxMessageBytes below): the publisher truncates it.
-    const message = { ...toKafkaMessage(big.envelope), value: JSON.stringify({ ...big.envelope.data, padding: 'x'.repeat(5_000) }) };
+    const message = { ...toKafkaMessage(big.envelope), value: JSON.stringify({ data: big.envelope.data, padding: 'x'.repeat(5_000) }) };
     await publishDeadLetter(
       standalone.producer,
       { topic: deadLetterTopicName(env.prefix, service), consumer: service, maxMessageBytes: 2_000, logger: pino({ level: 'silent' }) },

@@ -136,7 +136,9 @@ async function replay(
 ): Promise<number> {
   const inbox = command.skipInboxCheck
     ? undefined
-    : await mongoose.mongo.MongoClient.connect(config.MONGODB_URI, { serverSelectionTimeoutMS: 10_000 });
+    : await mongoose.mongo.MongoClient.connect(config.MONGODB_URI, { serverSelectionTimeoutMS: 10_000 }).catch((error: Error) => {
+        throw new Error(`cannot reach ${command.service}'s database to see which events it already handled (${error.message}); --skip-inbox-check replays without looking`);
+      });
   try {
     const processed = inbox?.db(config.MONGODB_DB).collection<{ _id: string }>('processed_events');
     const outcomes = await replayDeadLetters(kafka, letters, {
@@ -161,6 +163,11 @@ async function replay(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // `npm run -s dlq -- list … | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   process.exitCode = await runDlq(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     return 1;
