@@ -157,7 +157,7 @@ describe('npm run dlq: list and replay a service\'s dead letters', () => {
 
   it('npm run dlq prints one line per dead letter, and refuses bad arguments with its usage and exit code 2', async () => {
     const run = (...argv: string[]) =>
-      promisify(execFile)('npx', ['tsx', 'tools/dlq.ts', ...argv], { env: { ...process.env, ...env.envFor(service) } }).then(
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'tools/dlq.ts', ...argv], { env: { ...process.env, ...env.envFor(service) } }).then(
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
         (error: { code: number; stdout: string; stderr: string }) => error,
       );
@@ -179,5 +179,5 @@ describe('npm run dlq: list and replay a service\'s dead letters', () => {
     expect(neither.err).toContain('replay needs either --id <eventId> (one or more) or --all');
     expect((await dlq('replay', '--service', service, '--all', '--id', 'x')).code).toBe(2);
     expect((await dlq('list', '--service', service, '--limit', '0')).err).toContain('--limit must be a positive integer');
-  });
+  }, 120_000); // two child processes compiling TypeScript on a shared two-core machine
 });
