@@ -11,7 +11,8 @@ import { rm } from 'node:fs/promises';
 import { ferretdb, mongoUri } from './ferretdb';
 import { kafka } from './kafka';
 import { ferretdbBackend, ports, type FerretdbBackend } from './paths';
-import { postgres } from './postgres';
+import { ensureGinCompanions } from './gin-companions';
+import { postgres, postgresTarget } from './postgres';
 import { provisionFerretdb, provisionKafka, provisionPostgres } from './provision';
 import { ensureDown, ensureUp, logFile, serviceDir, serviceStatus, settleAll, type Log, type Service, type ServiceName } from './service';
 
@@ -45,8 +46,12 @@ export async function upLocalInfra(opts: { log?: Log } = {}): Promise<LocalInfra
     if (await ensureUp(service, log)) started.add(service.name);
   };
   const databaseUp = async () => {
-    // A FerretDB that answers is reused as it is: its ping queries its backend, so that answers too.
-    if (ferretdbBackend() === 'postgresql' && !(await ferretdb.probe())) await up(postgres);
+    if (ferretdbBackend() === 'postgresql') {
+      // A FerretDB that answers is reused as it is: its ping queries its backend, so that answers too.
+      if (!(await ferretdb.probe())) await up(postgres);
+      // Also on a reused PostgreSQL (made before this existed); skipped when it is not ours.
+      if (await postgres.probe()) await ensureGinCompanions(postgresTarget(), log);
+    }
     await up(ferretdb);
   };
   try {
