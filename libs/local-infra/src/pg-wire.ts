@@ -13,6 +13,8 @@ export interface PgTarget {
 export interface PgResult {
   /** The rows of the last statement that returned any, every value in text form (null for NULL). */
   rows: Array<Array<string | null>>;
+  /** The rows of each statement that returned any, in order. */
+  resultSets: Array<Array<Array<string | null>>>;
   /** NOTICE and WARNING messages the server sent (e.g. from RAISE WARNING). */
   notices: string[];
 }
@@ -25,7 +27,7 @@ export interface PgResult {
 export function pgQuery(target: PgTarget, sql?: string, { connectTimeoutMs = 1_000 } = {}): Promise<PgResult> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port: target.port, timeout: connectTimeoutMs });
-    const result: PgResult = { rows: [], notices: [] };
+    const result: PgResult = { rows: [], resultSets: [], notices: [] };
     let received = Buffer.alloc(0);
     let querying = false;
     let error: Error | undefined;
@@ -66,6 +68,7 @@ export function pgQuery(target: PgTarget, sql?: string, { connectTimeoutMs = 1_0
             break;
           case 'T': // RowDescription: a new result set begins
             result.rows = [];
+            result.resultSets.push(result.rows);
             break;
           case 'D':
             result.rows.push(dataRow(body));
