@@ -7,12 +7,14 @@
  * (runtime state), AAP_KAFKA_PORT, AAP_KAFKA_CONTROLLER_PORT, AAP_POSTGRES_PORT, AAP_FERRETDB_PORT,
  * AAP_FERRETDB_BACKEND (postgresql, the default, or sqlite).
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ferretdb, mongoUri } from './ferretdb';
 import { kafka } from './kafka';
 import { ferretdbBackend, ports, type FerretdbBackend } from './paths';
 import { ensureGinCompanions } from './gin-companions';
 import { postgres, postgresTarget } from './postgres';
+import { withLock } from './processes';
 import { provisionFerretdb, provisionKafka, provisionPostgres } from './provision';
 import { ensureDown, ensureUp, logFile, serviceDir, serviceStatus, settleAll, type Log, type Service, type ServiceName } from './service';
 
@@ -49,8 +51,12 @@ export async function upLocalInfra(opts: { log?: Log } = {}): Promise<LocalInfra
     if (ferretdbBackend() === 'postgresql') {
       // A FerretDB that answers is reused as it is: its ping queries its backend, so that answers too.
       if (!(await ferretdb.probe())) await up(postgres);
-      // Also on a reused PostgreSQL (made before this existed); skipped when it is not ours.
-      if (await postgres.probe()) await ensureGinCompanions(postgresTarget(), log);
+      // Also on a reused PostgreSQL (made before this existed); skipped when it is not ours. The
+      // lock keeps two concurrent `up`s from building (or dropping, if invalid) the same index.
+      if (await postgres.probe()) {
+        await mkdir(serviceDir('postgres'), { recursive: true });
+        await withLock(join(serviceDir('postgres'), 'gin-companions.lock'), () => ensureGinCompanions(postgresTarget(), log));
+      }
     }
     await up(ferretdb);
   };
