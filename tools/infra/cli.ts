@@ -16,6 +16,7 @@ import {
 
 const USAGE = `Usage: npm run infra -- <command>
   up                                   provision if needed, start Kafka, PostgreSQL and FerretDB, wait until they answer
+                                       (and give FerretDB's tables the GIN indexes its equality filters use)
   down [kafka|postgres|ferretdb]       stop what \`up\` started (FerretDB's PostgreSQL with it; SIGKILL after 20 s)
   status                               what answers on which address
   logs [kafka|postgres|ferretdb] [-f]  last lines of the logs (-f: follow)

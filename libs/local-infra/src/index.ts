@@ -7,11 +7,14 @@
  * (runtime state), AAP_KAFKA_PORT, AAP_KAFKA_CONTROLLER_PORT, AAP_POSTGRES_PORT, AAP_FERRETDB_PORT,
  * AAP_FERRETDB_BACKEND (postgresql, the default, or sqlite).
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ferretdb, mongoUri } from './ferretdb';
 import { kafka } from './kafka';
 import { ferretdbBackend, ports, type FerretdbBackend } from './paths';
-import { postgres } from './postgres';
+import { ensureGinCompanions } from './gin-companions';
+import { postgres, postgresTarget } from './postgres';
+import { withLock } from './processes';
 import { provisionFerretdb, provisionKafka, provisionPostgres } from './provision';
 import { ensureDown, ensureUp, logFile, serviceDir, serviceStatus, settleAll, type Log, type Service, type ServiceName } from './service';
 
@@ -45,8 +48,16 @@ export async function upLocalInfra(opts: { log?: Log } = {}): Promise<LocalInfra
     if (await ensureUp(service, log)) started.add(service.name);
   };
   const databaseUp = async () => {
-    // A FerretDB that answers is reused as it is: its ping queries its backend, so that answers too.
-    if (ferretdbBackend() === 'postgresql' && !(await ferretdb.probe())) await up(postgres);
+    if (ferretdbBackend() === 'postgresql') {
+      // A FerretDB that answers is reused as it is: its ping queries its backend, so that answers too.
+      if (!(await ferretdb.probe())) await up(postgres);
+      // Also on a reused PostgreSQL (made before this existed); skipped when it is not ours. The
+      // lock keeps two concurrent `up`s from building (or dropping, if invalid) the same index.
+      if (await postgres.probe()) {
+        await mkdir(serviceDir('postgres'), { recursive: true });
+        await withLock(join(serviceDir('postgres'), 'gin-companions.lock'), () => ensureGinCompanions(postgresTarget(), log));
+      }
+    }
     await up(ferretdb);
   };
   try {

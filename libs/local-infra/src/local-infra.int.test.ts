@@ -24,6 +24,8 @@ delete process.env.AAP_FERRETDB_BACKEND; // the default: PostgreSQL
 
 const { downLocalInfra, localInfraStatus, upLocalInfra } = await import('./index');
 const { POSTGRES_OS_USER } = await import('./unprivileged-user');
+const { postgresTarget } = await import('./postgres');
+const { pgQuery } = await import('./pg-wire');
 
 const log = (line: string) => console.log(`[infra test] ${line}`);
 
@@ -50,6 +52,12 @@ describe('local infrastructure (Kafka, PostgreSQL and FerretDB without Docker)',
     const infra = await upLocalInfra({ log });
     expect(infra.started).toEqual({ kafka: false, postgres: false, ferretdb: false });
   }, 30_000);
+
+  it("sets PostgreSQL up for FerretDB's equality filters (GIN companions, custom plans; see gin-companions.int.test.ts)", async () => {
+    const triggers = await pgQuery(postgresTarget(), "SELECT evtname FROM pg_event_trigger WHERE evtname LIKE 'aap\\_ferretdb\\_%' ORDER BY 1");
+    expect(triggers.rows).toEqual([['aap_ferretdb_index_created'], ['aap_ferretdb_index_dropped']]);
+    expect((await pgQuery(postgresTarget(), 'SHOW plan_cache_mode')).rows).toEqual([['force_custom_plan']]);
+  });
 
   it('reports the three as running, with the pids it started', async () => {
     const status = await localInfraStatus();

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, rename, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PORT_ENV, ports } from './paths';
+import { pgQuery, type PgTarget } from './pg-wire';
 import type { RunAs } from './processes';
 import { provisionPostgres } from './provision';
 import { serviceDir, type Log, type Service } from './service';
@@ -19,6 +19,8 @@ const ROLE = 'aap';
 const DATABASE = 'postgres';
 
 export const postgresUrl = (): string => `postgres://${ROLE}@127.0.0.1:${ports().postgres}/${DATABASE}`;
+/** Where FerretDB keeps its data, as FerretDB connects to it (a superuser: initdb made it). */
+export const postgresTarget = (): PgTarget => ({ port: ports().postgres, user: ROLE, database: DATABASE });
 const dataDir = () => join(serviceDir('postgres'), 'data');
 
 export const postgres: Service = {
@@ -34,8 +36,16 @@ export const postgres: Service = {
   // Fast shutdown: SIGTERM ("smart") would wait for FerretDB's pooled connections to close, i.e. forever.
   stopSignal: 'SIGINT',
 
-  /** Ready means a startup handshake as our role succeeds without a password. */
-  probe: () => acceptsOurRole(ports().postgres),
+  /**
+   * Ready means a startup handshake as our role succeeds without a password. Not ready while it
+   * starts up or recovers, and for a server that is not ours (unknown role, or a password asked
+   * for): that one is reported as a port conflict.
+   */
+  probe: () =>
+    pgQuery(postgresTarget()).then(
+      () => true,
+      () => false,
+    ),
 
   commandMarker: () => `-D ${dataDir()}`,
 
@@ -82,50 +92,4 @@ async function initialise(home: string, runAs: RunAs | undefined, log: Log): Pro
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-}
-
-/**
- * One startup handshake of PostgreSQL's wire protocol (v3) as our role: true once the server says
- * ReadyForQuery. False while it starts up or recovers (an ErrorResponse), and for a server that is
- * not ours (unknown role, or a password asked for): that one is reported as a port conflict.
- */
-function acceptsOurRole(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 1_000 });
-    let received = Buffer.alloc(0);
-    const done = (ready: boolean) => {
-      if (ready) socket.end(TERMINATE);
-      else socket.destroy();
-      resolve(ready);
-    };
-    socket.once('connect', () => socket.write(startupMessage({ user: ROLE, database: DATABASE })));
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      // Each message: a type byte, then an Int32 length that counts itself but not the type byte.
-      while (received.length >= 5) {
-        const type = String.fromCharCode(received[0]!);
-        const length = received.readInt32BE(1);
-        if (length < 4 || length > 1 << 20) return done(false); // not PostgreSQL talking
-        if (received.length < 1 + length) return;
-        if (type === 'E') return done(false);
-        if (type === 'R' && received.readInt32BE(5) !== 0) return done(false); // 0 is AuthenticationOk
-        if (type === 'Z') return done(true);
-        received = received.subarray(1 + length);
-      }
-    });
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false)); // no-op when already resolved
-  });
-}
-
-const PROTOCOL_3_0 = 196_608;
-const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]); // 'X', length 4
-
-function startupMessage(parameters: Record<string, string>): Buffer {
-  const body = Buffer.from(`${Object.entries(parameters).map(([name, value]) => `${name}\0${value}\0`).join('')}\0`);
-  const header = Buffer.alloc(8);
-  header.writeInt32BE(header.length + body.length, 0);
-  header.writeInt32BE(PROTOCOL_3_0, 4);
-  return Buffer.concat([header, body]);
 }
