@@ -149,7 +149,7 @@ export async function ensureGinCompanions(target: PgTarget, log: Log): Promise<s
         log(`PostgreSQL: GIN index ${companion} not made, equality filters on its fields scan: ${message(error)}`);
       }
     }
-    if (created.length > 0) log(`PostgreSQL: created ${created.length} GIN index(es) FerretDB's equality filters use (${created.join(', ')})`);
+    if (created.length > 0) log(`PostgreSQL: created ${created.length} GIN index(es) FerretDB's equality filters use (${created.slice(0, 3).join(', ')}${created.length > 3 ? ', …' : ''})`);
   } catch (error) {
     log(`PostgreSQL: GIN indexes for FerretDB not set up, equality filters may scan: ${message(error)}`);
   }
