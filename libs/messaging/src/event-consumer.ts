@@ -180,6 +180,9 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 15_000,
       heartbeatInterval,
+      // A fetch still returns as soon as a message arrives; the shorter wait only bounds how long a
+      // graceful stop waits for the fetch in flight (5 s with kafkajs' default).
+      maxWaitTimeInMs: 1_000,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.groupJoins++;
