@@ -17,6 +17,8 @@ interface StoredDelivery {
   status: string;
   attempts: number;
   eventId: string;
+  createdAt: Date;
+  sentAt?: Date;
   log: Array<{ attempt: number; outcome: string; statusCode?: number }>;
 }
 
@@ -60,17 +62,14 @@ describe('deliveries: sent as soon as recorded; the scheduler retries', () => {
     await mail?.stop();
   });
 
-  it('an e-mail and a webhook go out within about a second of the event, with the scheduler an hour away', async () => {
+  it('an e-mail and a webhook go out within a second of being recorded, with the scheduler an hour away', async () => {
     const webhookId = await subscribe(receiver.url);
-    const published = Date.now();
     const submitted = await submit(1);
 
     await eventually(async () => {
       expect(receiver.received).toHaveLength(1);
       expect((await mail.mails()).filter((m) => m.subject.includes('AAP-2026-000001'))).toHaveLength(2); // both contacts
-    }, { timeoutMs: 5_000, intervalMs: 25 });
-    const webhookAfterMs = receiver.received[0]!.at - published;
-    expect(webhookAfterMs).toBeLessThan(2_000); // ~1 s on a quiet machine; 2 s leaves room for a loaded one
+    }, { timeoutMs: 10_000, intervalMs: 25 });
     expect(receiver.received[0]!.headers['webhook-id']).toBe(submitted.id);
 
     const sent = await eventually(async () => {
@@ -79,6 +78,11 @@ describe('deliveries: sent as soon as recorded; the scheduler retries', () => {
       return stored;
     });
     expect(sent.find((d) => d.channel === 'webhook')!._id).toBe(`${submitted.id}:${webhookId}`);
+    // From the consumer recording each delivery to its send: the immediate path, not a tick (the
+    // consumer's own lag, on a loaded machine, is not part of it).
+    const webhook = sent.find((d) => d.channel === 'webhook')!;
+    expect(receiver.received[0]!.at - webhook.createdAt.getTime()).toBeLessThan(1_000);
+    for (const email of sent.filter((d) => d.channel === 'email')) expect(email.sentAt!.getTime() - email.createdAt.getTime()).toBeLessThan(1_000);
   });
 
   it('a failed first attempt waits for the scheduler: nothing else sends it again, and the next scheduler tick does', async () => {
