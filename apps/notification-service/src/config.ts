@@ -42,7 +42,10 @@ export const notificationSettingsSchema = z.object({
   /** Backoff between attempts: base × 2^(attempt−1), capped at DELIVERY_RETRY_MAX_MS. */
   DELIVERY_RETRY_BASE_MS: positiveInt.default(1_000),
   DELIVERY_RETRY_MAX_MS: positiveInt.default(15 * 60_000),
-  /** Deliveries claimed per scheduler tick (sent concurrently). */
+  /**
+   * Deliveries claimed per scheduler tick (sent concurrently), and first attempts running at once in
+   * the background as deliveries are recorded (each path at most this many).
+   */
   DELIVERY_BATCH_SIZE: positiveInt.default(20),
   /** A webhook receiver must answer within this time. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),

@@ -3,14 +3,15 @@ import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
 import { notificationSettings, type NotificationSettings } from './config';
 import { registerDeliveries } from './deliveries/register';
-import { registerDirectory } from './directory/directory';
+import { registerDirectory, upgradeDirectory } from './directory/directory';
 import { emailChannel } from './email/email-channel';
-import { registerInbox } from './inbox/inbox';
+import { registerInbox, upgradeInbox } from './inbox/inbox';
 import { registerNotifications } from './notifications/notifications';
 import { ROUTED_EVENT_TYPES } from './notifications/routing';
 import { registerPreferences } from './preferences/preferences';
 import { registerTimeline } from './timeline/timeline';
-import { registerWebhooks, webhookChannel, webhookModel, webhookRuntime, type WebhookDependencies } from './webhooks/webhooks';
+import { runUpgrades } from './upgrades';
+import { registerWebhooks, upgradeSubscriptions, webhookChannel, webhookModel, webhookRuntime, type WebhookDependencies } from './webhooks/webhooks';
 
 /**
  * Notifications, inbox, e-mails, webhooks and the per-dossier timeline.
@@ -23,7 +24,7 @@ export function createNotificationService(overrides: Partial<NotificationSetting
   return {
     name: 'notification',
     description: 'Notifications by e-mail, in-app inbox and signed webhooks; the per-dossier timeline.',
-    register(context) {
+    async register(context) {
       registerJourneyProbe(context, { receives: ProbeReachedFundingAward });
 
       const settings = notificationSettings(context.config, overrides);
@@ -42,6 +43,12 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       registerNotifications(context, { directory, inbox, preferences, deliveries, webhooks, settings });
       // Back-office webhooks receive every consumed event, for every organisation, as it comes.
       for (const definition of consumed) context.consumer.on(definition, (event) => webhooks.enqueueFor(event, null));
+      // Documents written before the equality flags of the hot paths get them before the consumer starts.
+      await runUpgrades(context.db, {
+        'directory-dossiers-open': () => upgradeDirectory(directory),
+        'inbox-unread': () => upgradeInbox(inbox),
+        'webhook-subscriptions-scope-active': () => upgradeSubscriptions(subscriptions),
+      });
     },
   };
 }

@@ -27,6 +27,8 @@ export interface ServiceContext extends AggregateKit {
    * until it stops. Jobs must be safe when several instances run them (guarded updates).
    */
   schedule(name: string, job: (now: Date) => Promise<void>): void;
+  /** Work a slice runs in the background (not a request, a message or a tick): `stop` ends it, at a graceful stop, with them. */
+  onStop(name: string, stop: () => Promise<void>): void;
 }
 
 export interface ServiceModule {
@@ -158,6 +160,7 @@ export async function startService(
     });
 
     const scheduler = new Scheduler(config.SCHEDULER_INTERVAL_MS, logger);
+    const background: Array<{ name: string; stop: () => Promise<void> }> = [];
     // The stop order is the reverse of these pushes (each stop is harmless on what never started):
     // HTTP, the scheduler and the consumer finish their work in progress (side by side: they do not
     // depend on one another), then the relay publishes what all of them wrote, then spans are
@@ -194,6 +197,7 @@ export async function startService(
           }),
           stopStep('scheduler', () => scheduler.stop()),
           stopStep('consumer', () => consumer.stop()),
+          ...background.map(({ name, stop }) => stopStep(name, stop)),
         ]);
       },
     });
@@ -208,6 +212,7 @@ export async function startService(
       consumer,
       ...aggregateKit(module.name, db, relay),
       schedule: (name, job) => scheduler.add(name, job),
+      onStop: (name, stop) => void background.push({ name, stop }),
     });
 
     relay.start();

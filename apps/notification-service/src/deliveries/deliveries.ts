@@ -1,26 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Model } from 'mongoose';
 import type { EventEnvelope } from '@aap/contracts';
+import { documentLocksPlugin } from '@aap/messaging';
 import type { Logger } from '@aap/observability';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { NotificationSettings } from '../config';
 import { isDuplicateKey } from '@aap/service-runtime';
 import { afterFailure } from './backoff';
+import { ImmediateAttempts } from './immediate-attempts';
 
 /**
- * The delivery queue. The Kafka handlers only RECORD deliveries (one insert keyed by event and
- * recipient: a redelivered event is a duplicate-key no-op); a scheduled job sends the due ones, so a
- * slow or failing SMTP server or webhook receiver never holds the consumer back.
+ * The delivery queue. The Kafka handlers RECORD deliveries (one insert keyed by event and recipient:
+ * a redelivered event is a duplicate-key no-op); a delivery just recorded (or replayed) is attempted
+ * at once in the background (`ImmediateAttempts`, bounded), and a scheduled job sends the retries
+ * and whatever the immediate path left, so a slow or failing SMTP server or webhook receiver never
+ * holds the consumer back.
  *
  * pending ──claim──▶ sending ──ok──▶ sent
  *    ▲                  │
  *    └── backoff ◀──────┴──error──▶ failed (after DELIVERY_MAX_ATTEMPTS, or a permanent error)
  *
- * A claim is a guarded update (pending and due, or sending with an expired lease → sending with a
- * new lease and claim token), so two instances never send the same delivery at the same time; the
- * outcome is written only by the holder of the claim token. A crash between the send and its
- * recording re-sends after the lease (at least once): e-mails carry a stable Message-ID and
- * webhooks a stable `webhook-id` so receivers can tell.
+ * A claim is a guarded update of ONE delivery by `_id` (pending with the due time read, or sending
+ * with the claim token read and its lease expired → sending with a new lease and claim token), so
+ * two claimers never send the same delivery at the same time; the outcome is written only by the
+ * holder of the claim token. A crash between the send and its recording re-sends after the lease
+ * (at least once): e-mails carry a stable Message-ID and webhooks a stable `webhook-id` so
+ * receivers can tell.
  */
 export const CHANNELS = ['email', 'webhook'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -95,45 +100,81 @@ export interface DeliveryChannel {
 }
 
 export class DeliveryQueue {
+  private readonly immediate: ImmediateAttempts<Pick<DeliveryDocument, '_id' | 'nextAttemptAt'>>;
+
   constructor(
     readonly model: Model<DeliveryDocument>,
     private readonly settings: NotificationSettings,
     private readonly channels: Partial<Record<Channel, DeliveryChannel>>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.immediate = new ImmediateAttempts((due) => this.attemptNow(due), {
+      concurrency: settings.DELIVERY_BATCH_SIZE,
+      onError: (error) => logger.error({ err: error }, 'immediate delivery attempt failed; the scheduler retries it'),
+    });
+  }
 
-  /** Records a delivery to send; false when it already exists (the same event seen again). */
+  /** Records a delivery and starts its first attempt at once; false when it already exists (the same event seen again). */
   async enqueue(delivery: NewDelivery, now = new Date()): Promise<boolean> {
     const defined = Object.fromEntries(Object.entries(delivery).filter(([, value]) => value !== undefined));
     try {
       await this.model.collection.insertOne({ ...defined, status: 'pending', attempts: 0, nextAttemptAt: now, log: [], createdAt: now } as never);
-      return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
       throw error;
     }
+    this.immediate.push({ _id: delivery._id, nextAttemptAt: now });
+    return true;
   }
 
-  /** Sends every due delivery, a batch at a time, concurrently within a batch. Returns how many were tried. */
+  /**
+   * The scheduler's pass: sends the due deliveries (retries, and what the immediate path left: a
+   * full queue, a crash, another instance's stop) and takes back expired leases, a batch at a time,
+   * concurrently within a batch. Returns how many were tried.
+   *
+   * Why it stays cheap on FerretDB: it reads only `{status: 'pending'}` and `{status: 'sending'}`
+   * (equalities on the indexed status), ordered by due time / lease and limited to a batch, and
+   * checks due-ness in code; sent and failed deliveries, the history that grows, are never read.
+   * Deliveries go out at once, so what is pending is the retries waiting for their backoff.
+   */
   async sendDue(now = new Date()): Promise<number> {
+    const batch = this.settings.DELIVERY_BATCH_SIZE;
+    const [pending, sending] = await Promise.all([
+      this.model.find({ status: 'pending' }, { nextAttemptAt: 1 }).sort({ nextAttemptAt: 1 }).limit(batch).lean<Array<Pick<DeliveryDocument, '_id' | 'nextAttemptAt'>>>(),
+      this.model.find({ status: 'sending' }, { leaseUntil: 1, claimToken: 1 }).sort({ leaseUntil: 1 }).limit(batch).lean<Array<Pick<DeliveryDocument, '_id' | 'leaseUntil' | 'claimToken'>>>(),
+    ]);
+    const claims = [
+      ...pending.filter((d) => new Date(d.nextAttemptAt).getTime() <= now.getTime()).map((d) => ({ _id: d._id, status: 'pending', nextAttemptAt: d.nextAttemptAt })),
+      ...sending.filter((d) => d.leaseUntil && new Date(d.leaseUntil).getTime() <= now.getTime()).map((d) => ({ _id: d._id, status: 'sending', claimToken: d.claimToken })),
+    ].slice(0, batch);
     const claimed: DeliveryDocument[] = [];
-    for (let i = 0; i < this.settings.DELIVERY_BATCH_SIZE; i++) {
-      const delivery = await this.claim(now);
-      if (!delivery) break;
-      claimed.push(delivery);
+    for (const guard of claims) {
+      const delivery = await this.claim(guard, now);
+      if (delivery) claimed.push(delivery);
     }
     await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
     return claimed.length;
   }
 
-  private async claim(now: Date): Promise<DeliveryDocument | null> {
+  /** Stops the immediate attempts: waits for those in progress; the queued ones are left to the scheduler. */
+  stopImmediate(): Promise<void> {
+    return this.immediate.stop();
+  }
+
+  /** The first attempt of a delivery just recorded or replayed, if nobody claimed it meanwhile. */
+  private async attemptNow(due: Pick<DeliveryDocument, '_id' | 'nextAttemptAt'>): Promise<void> {
+    const delivery = await this.claim({ _id: due._id, status: 'pending', nextAttemptAt: due.nextAttemptAt }, new Date());
+    if (delivery) await this.attempt(delivery);
+  }
+
+  /**
+   * Takes one delivery, by `_id` and the state it was seen in (equalities only): the document lock
+   * serialises this process's claims of it, the guard lets only one of them match.
+   */
+  private claim(guard: { _id: string; status: string; nextAttemptAt?: Date; claimToken?: string }, now: Date): Promise<DeliveryDocument | null> {
     const leaseMs = this.settings.WEBHOOK_TIMEOUT_MS + 60_000;
     return this.model
-      .findOneAndUpdate(
-        { $or: [{ status: 'pending', nextAttemptAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lte: now } }] },
-        { $set: { status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs), claimToken: randomUUID() } },
-        { sort: { nextAttemptAt: 1 }, new: true },
-      )
+      .findOneAndUpdate(guard, { $set: { status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs), claimToken: randomUUID() } }, { new: true })
       .lean<DeliveryDocument>();
   }
 
@@ -178,9 +219,9 @@ export class DeliveryQueue {
     }
   }
 
-  /** Sends a sent or failed delivery again (a new series of attempts, same content, same ids). */
+  /** Sends a sent or failed delivery again, at once (a new series of attempts, same content, same ids). */
   async replay(deliveryId: string, requestedBy: string, now = new Date()): Promise<DeliveryDocument | null> {
-    return this.model
+    const replayed = await this.model
       .findOneAndUpdate(
         { _id: deliveryId, status: { $in: ['sent', 'failed'] } },
         {
@@ -191,6 +232,8 @@ export class DeliveryQueue {
         { new: true },
       )
       .lean<DeliveryDocument>();
+    if (replayed) this.immediate.push({ _id: replayed._id, nextAttemptAt: now });
+    return replayed;
   }
 }
 
@@ -219,6 +262,10 @@ export function deliveryModel(context: ServiceContext): Model<DeliveryDocument> 
     { collection: 'deliveries', versionKey: false },
   );
   schema.index({ status: 1, nextAttemptAt: 1 });
+  schema.index({ status: 1, leaseUntil: 1 });
   schema.index({ 'webhook.subscriptionId': 1, createdAt: -1 });
+  // FerretDB updates by find-then-replace: the immediate path and the scheduler claim the same
+  // delivery by `_id`, and this lock makes the second claim see the first one's write.
+  schema.plugin(documentLocksPlugin);
   return context.db.model<DeliveryDocument>('Delivery', schema);
 }

@@ -7,16 +7,18 @@ import { CHANNELS, DELIVERY_STATUSES, DeliveryQueue, deliveryModel, type Channel
 import { deliveryView, toDeliveryView } from './views';
 
 /**
- * The delivery queue, its sending job and the operators' view of it: what is pending, what was
- * sent, and what failed for good (`GET /deliveries?status=failed`).
+ * The delivery queue, its sending job (the retry path: first attempts start as soon as a delivery
+ * is recorded) and the operators' view of it: what is pending, what was sent, and what failed for
+ * good (`GET /deliveries?status=failed`).
  */
 export function registerDeliveries(context: ServiceContext, settings: NotificationSettings, channels: Partial<Record<Channel, DeliveryChannel>>): DeliveryQueue {
   const queue = new DeliveryQueue(deliveryModel(context), settings, channels, context.logger.child({ slice: 'deliveries' }));
 
   context.schedule('deliveries.send-due', async (now) => {
-    // Drain what is due (a burst of events) without waiting a tick per batch.
+    // Drain what is due (a burst of retries) without waiting a tick per batch.
     while ((await queue.sendDue(now)) === settings.DELIVERY_BATCH_SIZE) now = new Date();
   });
+  context.onStop('deliveries: immediate attempts', () => queue.stopImmediate());
 
   context.http.get(
     '/deliveries',

@@ -50,6 +50,8 @@ export interface DossierEntry {
   waveId?: string;
   title?: string;
   status?: DossierStatus;
+  /** `status` is one of OPEN_DOSSIER_STATUSES, written with it: what a call event looks dossiers up by (an equality). */
+  open?: boolean;
   statusAsOf?: Date;
 }
 
@@ -84,12 +86,11 @@ export class Directory {
     return this.calls.findById(callId).lean<CallEntry>();
   }
 
-  /** Dossiers of a call still in play (draft or active), with their organisation known. */
-  openDossiersOn(callId: string): Promise<DossierEntry[]> {
-    return this.dossiers
-      .find({ callId, status: { $in: OPEN_DOSSIER_STATUSES }, organisationId: { $exists: true } })
-      .sort({ organisationId: 1, _id: 1 })
-      .lean<DossierEntry[]>();
+  /** Dossiers of a call still in play (draft or active), by organisation then id. */
+  async openDossiersOn(callId: string): Promise<DossierEntry[]> {
+    // Equalities on the indexed {callId, open}; filtered and sorted here (a call's open dossiers are few).
+    const open = await this.dossiers.find({ callId, open: true }).lean<DossierEntry[]>();
+    return open.filter((dossier) => dossier.organisationId).sort((a, b) => (a.organisationId ?? '').localeCompare(b.organisationId ?? '') || a._id.localeCompare(b._id));
   }
 }
 
@@ -103,10 +104,10 @@ function models(context: ServiceContext) {
     ),
   );
   const dossierSchema = new Schema<DossierEntry>(
-    { _id: String, organisationId: String, number: String, callId: String, waveId: String, title: String, status: String, statusAsOf: Date },
+    { _id: String, organisationId: String, number: String, callId: String, waveId: String, title: String, status: String, open: Boolean, statusAsOf: Date },
     { collection: 'directory_dossiers', versionKey: false },
   );
-  dossierSchema.index({ callId: 1, status: 1 });
+  dossierSchema.index({ callId: 1, open: 1 });
   const dossiers = context.db.model<DossierEntry>('DirectoryDossier', dossierSchema);
   const calls = context.db.model<CallEntry>(
     'DirectoryCall',
@@ -133,6 +134,15 @@ async function applyIfNotOlder<T>(model: Model<T>, id: string, field: string, va
     if (!isDuplicateKey(error)) throw error;
     // It exists and holds a newer state (or was just written by a concurrent instance): nothing to do.
   }
+}
+
+/**
+ * Gives dossier entries written before the `open` flag their value, once, at start-up (a scan,
+ * before the consumer starts: off every hot path).
+ */
+export async function upgradeDirectory(directory: Directory): Promise<void> {
+  await directory.dossiers.updateMany({ open: { $exists: false }, status: { $in: OPEN_DOSSIER_STATUSES } }, { $set: { open: true } });
+  await directory.dossiers.updateMany({ open: { $exists: false } }, { $set: { open: false } });
 }
 
 export function registerDirectory(context: ServiceContext): Directory {
@@ -162,7 +172,7 @@ export function registerDirectory(context: ServiceContext): Directory {
       const { dossierId, ...facts } = reference;
       const known = { ...facts, ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
       await dossiers.updateOne({ _id: dossierId }, { $set: known }, { upsert: true });
-      await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { status });
+      await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { status, open: OPEN_DOSSIER_STATUSES.includes(status) });
       // Until its organisation.* events are seen, the applicant snapshot gives the organisation's
       // name and contacts; asOf = epoch so that any organisation event replaces it.
       if (dossier) await applyOrganisation(dossier.applicant, new Date(0));

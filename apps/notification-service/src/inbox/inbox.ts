@@ -2,6 +2,7 @@ import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
 import { organisationId as organisationIdSchema } from '@aap/contracts';
 import { callerOf, notFound, paginate, paginated, paginationQuery, policies, ROLE_SETS } from '@aap/http';
+import { documentLocksPlugin } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import { isDuplicateKey } from '@aap/service-runtime';
 
@@ -24,6 +25,8 @@ export interface InboxItem {
   link?: string;
   occurredAt: Date;
   createdAt: Date;
+  /** True until read: the unread lists, count and mark-read filter on it (an equality; `readAt` missing would be an `$exists`). */
+  unread: boolean;
   readAt?: Date;
   readBy?: string;
 }
@@ -66,10 +69,10 @@ export class Inbox {
   constructor(readonly model: Model<InboxItem>) {}
 
   /** Records an item; false when it already exists (the same event seen again). */
-  async record(item: Omit<InboxItem, 'createdAt' | 'readAt' | 'readBy'>): Promise<boolean> {
+  async record(item: Omit<InboxItem, 'createdAt' | 'unread' | 'readAt' | 'readBy'>): Promise<boolean> {
     const defined = Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
     try {
-      await this.model.collection.insertOne({ ...defined, createdAt: new Date() } as never);
+      await this.model.collection.insertOne({ ...defined, unread: true, createdAt: new Date() } as never);
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -79,6 +82,15 @@ export class Inbox {
 }
 
 const params = z.object({ organisationId: organisationIdSchema });
+
+/**
+ * Gives items written before the `unread` flag its value, once, at start-up (a scan, before the
+ * consumer starts: off every hot path).
+ */
+export async function upgradeInbox(inbox: Inbox): Promise<void> {
+  await inbox.model.updateMany({ unread: { $exists: false }, readAt: { $exists: false } }, { $set: { unread: true } });
+  await inbox.model.updateMany({ unread: { $exists: false } }, { $set: { unread: false } });
+}
 
 export function registerInbox(context: ServiceContext): Inbox {
   const schema = new Schema<InboxItem>(
@@ -95,12 +107,15 @@ export function registerInbox(context: ServiceContext): Inbox {
       link: String,
       occurredAt: Date,
       createdAt: Date,
+      unread: Boolean,
       readAt: Date,
       readBy: String,
     },
     { collection: 'inbox', versionKey: false },
   );
   schema.index({ organisationId: 1, occurredAt: -1 });
+  schema.index({ organisationId: 1, unread: 1 });
+  schema.plugin(documentLocksPlugin); // two concurrent readings of one item: the first reading time stays
   const model = context.db.model<InboxItem>('InboxItem', schema);
   const inbox = new Inbox(model);
   const { http } = context;
@@ -123,7 +138,7 @@ export function registerInbox(context: ServiceContext): Inbox {
       const { organisationId } = request.params;
       policies.ownOrganisation(callerOf(request), organisationId, `Inbox of ${organisationId}`);
       const { page, pageSize, unread } = request.query;
-      const filter = { organisationId, ...(unread === undefined ? {} : { readAt: { $exists: !unread } }) };
+      const filter = { organisationId, ...(unread === undefined ? {} : { unread }) };
       return paginate(model, filter, { page, pageSize, sort: { occurredAt: -1 } }, toView);
     },
   );
@@ -142,7 +157,8 @@ export function registerInbox(context: ServiceContext): Inbox {
     async (request) => {
       const { organisationId } = request.params;
       policies.ownOrganisation(callerOf(request), organisationId, `Inbox of ${organisationId}`);
-      return { organisationId, unread: await model.countDocuments({ organisationId, readAt: { $exists: false } }) };
+      // Equalities on the indexed {organisationId, unread}: reads the organisation's unread items only.
+      return { organisationId, unread: await model.countDocuments({ organisationId, unread: true }) };
     },
   );
 
@@ -161,10 +177,12 @@ export function registerInbox(context: ServiceContext): Inbox {
       const caller = callerOf(request);
       const { organisationId, notificationId } = request.params;
       policies.ownOrganisation(caller, organisationId, `Notification ${notificationId}`);
-      await model.updateOne({ _id: notificationId, organisationId, readAt: { $exists: false } }, { $set: { readAt: new Date(), readBy: caller.userId } });
-      const item = await model.findOne({ _id: notificationId, organisationId }).lean<InboxItem>();
-      if (!item) throw notFound(`Notification ${notificationId}`);
-      return toView(item);
+      const item = await model.findById(notificationId).lean<InboxItem>();
+      if (!item || item.organisationId !== organisationId) throw notFound(`Notification ${notificationId}`);
+      if (!item.unread) return toView(item);
+      // Guarded on `unread`: of two concurrent readings, only the first writes its time.
+      await model.updateOne({ _id: notificationId, unread: true }, { $set: { unread: false, readAt: new Date(), readBy: caller.userId } });
+      return toView((await model.findById(notificationId).lean<InboxItem>()) ?? item);
     },
   );
 
@@ -183,7 +201,7 @@ export function registerInbox(context: ServiceContext): Inbox {
       const caller = callerOf(request);
       const { organisationId } = request.params;
       policies.ownOrganisation(caller, organisationId, `Inbox of ${organisationId}`);
-      const result = await model.updateMany({ organisationId, readAt: { $exists: false } }, { $set: { readAt: new Date(), readBy: caller.userId } });
+      const result = await model.updateMany({ organisationId, unread: true }, { $set: { unread: false, readAt: new Date(), readBy: caller.userId } });
       return { organisationId, marked: result.modifiedCount };
     },
   );

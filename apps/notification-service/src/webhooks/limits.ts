@@ -72,12 +72,16 @@ export interface ReplayWindow {
 
 export const REPLAY_WINDOW_MS = 60_000;
 
+/** A window that is not open (epoch): every subscription is written with one, so the replay guard is equalities. */
+export const NO_REPLAY_WINDOW: ReplayWindow = { startedAt: new Date(0), count: 0 };
+
 /** Accepted, or refused with the seconds until the window reopens. */
 export type ReplayAdmission = { admitted: true } | { admitted: false; retryAfterSeconds: number };
 
 /**
  * Counts one replay of a subscription against its window. Each try reads the window and writes the
- * next one only if it is still the one read; a concurrent replay makes it read again.
+ * next one only if it is still the one read (equalities on its two fields; a subscription always
+ * has a window, NO_REPLAY_WINDOW at first); a concurrent replay makes it read again.
  */
 export async function admitReplay<T extends { _id: string; replayWindow?: ReplayWindow }>(
   subscriptions: Model<T>,
@@ -86,15 +90,13 @@ export async function admitReplay<T extends { _id: string; replayWindow?: Replay
   now = new Date(),
 ): Promise<ReplayAdmission> {
   for (let tries = 0; tries < 10; tries++) {
-    const current = (await subscriptions.findById(subscriptionId, { replayWindow: 1 }).lean<{ replayWindow?: ReplayWindow }>())?.replayWindow;
-    const open = current && now.getTime() - new Date(current.startedAt).getTime() < REPLAY_WINDOW_MS ? current : undefined;
+    const current = (await subscriptions.findById(subscriptionId, { replayWindow: 1 }).lean<{ replayWindow?: ReplayWindow }>())?.replayWindow ?? NO_REPLAY_WINDOW;
+    const open = now.getTime() - new Date(current.startedAt).getTime() < REPLAY_WINDOW_MS ? current : undefined;
     if (open && open.count >= perWindow) {
       return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((new Date(open.startedAt).getTime() + REPLAY_WINDOW_MS - now.getTime()) / 1000)) };
     }
     const next: ReplayWindow = open ? { startedAt: new Date(open.startedAt), count: open.count + 1 } : { startedAt: now, count: 1 };
-    const unchanged = current
-      ? { 'replayWindow.startedAt': new Date(current.startedAt), 'replayWindow.count': current.count }
-      : { replayWindow: { $exists: false } };
+    const unchanged = { 'replayWindow.startedAt': new Date(current.startedAt), 'replayWindow.count': current.count };
     const written = await subscriptions.updateOne({ _id: subscriptionId, ...unchanged } as never, { $set: { replayWindow: next } } as never);
     if (written.modifiedCount === 1) return { admitted: true };
   }

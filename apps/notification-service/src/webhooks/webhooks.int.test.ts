@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DossierAccepted, DossierDecisionReopened, DossierSubmitted, OrganisationRegistered } from '@aap/contracts';
@@ -8,6 +8,7 @@ import { createNotificationService } from '../service';
 import { applicant, dossierSnapshot, routedEventData } from '../testing/fixtures';
 import { startMailCatcher } from '../testing/mail-catcher';
 import { eventPublisher } from '../testing/publisher';
+import { startReceiver as startReceiverAt } from '../testing/webhook-receiver';
 import { verify } from './signature';
 import { systemResolver, type HostResolver } from './target-policy';
 
@@ -33,42 +34,8 @@ const RECEIVERS = 'receivers.test';
 names.set(RECEIVERS, ['127.0.0.1']);
 const PUBLIC_ADDRESS = '93.184.215.14';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  answered: number;
-}
-
-/**
- * A webhook receiver on 127.0.0.1, reached as `http://receivers.test:<port>/hooks/aap`, answering each
- * request with the next status of `statuses` (the last one repeats) and `answerBody`.
- */
-async function startReceiver(
-  statuses: number[],
-  answerBody: (status: number) => string = (status) => (status === 200 ? 'ok' : 'receiver down'),
-): Promise<{ url: string; port: number; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const answered = statuses[Math.min(received.length, statuses.length - 1)]!;
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), answered });
-      response.writeHead(answered, { 'content-type': 'text/plain' }).end(answerBody(answered));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${RECEIVERS}:${port}/hooks/aap`,
-    port,
-    received,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
+/** A receiver reached through RECEIVERS (see testing/webhook-receiver.ts). */
+const startReceiver = (statuses: number[], answerBody?: (status: number) => string) => startReceiverAt(statuses, { host: RECEIVERS, ...(answerBody ? { answerBody } : {}) });
 
 interface Delivery {
   deliveryId: string;

@@ -10,7 +10,7 @@ import { productionWebhookProblem, type NotificationSettings } from '../config';
 import { DELIVERY_STATUSES, DeliveryError, type DeliveryChannel, type DeliveryDocument, type DeliveryQueue } from '../deliveries/deliveries';
 import { deliveryView, toDeliveryView } from '../deliveries/views';
 import { applicantEventData } from './applicant-payload';
-import { admitReplay, WebhookQuota, webhookSlotModel, type ReplayWindow } from './limits';
+import { admitReplay, NO_REPLAY_WINDOW, WebhookQuota, webhookSlotModel, type ReplayWindow } from './limits';
 import { DEVELOPMENT_SECRET_KEY, parseSecretKey, SecretBox } from './secret-box';
 import { generateSecret, signatureHeaders } from './signature';
 import { TargetAllowList } from './target-address';
@@ -27,6 +27,10 @@ export interface SubscriptionDocument {
   _id: string;
   /** The organisation whose events are sent; absent for a back-office subscription (every organisation). */
   organisationId?: string;
+  /** `organisationId`, or BACK_OFFICE: what each consumed event looks subscriptions up by (an equality, not a missing field). */
+  scope: string;
+  /** True until deleted: the lookups' equality (a missing `deletedAt` is an `$exists`, which FerretDB scans for). */
+  active: boolean;
   url: string;
   eventTypes: string[];
   description?: string;
@@ -41,6 +45,9 @@ export interface SubscriptionDocument {
   createdAt: Date;
   deletedAt?: Date;
 }
+
+/** The scope of the back-office's subscriptions (an organisation id is digits: no collision). */
+export const BACK_OFFICE = 'back-office';
 
 const subscriptionView = z.object({
   webhookId: z.string(),
@@ -97,9 +104,10 @@ export class Webhooks {
    * subscriptions when `organisationId` is given, the back-office ones when it is null.
    */
   async enqueueFor(event: EventEnvelope, organisationId: string | null, dossierId?: string): Promise<void> {
-    const subscriptions = await this.model
-      .find({ organisationId: organisationId ?? { $exists: false }, eventTypes: event.type, deletedAt: { $exists: false } })
-      .lean<SubscriptionDocument[]>();
+    // Runs for every consumed event: equalities on the indexed {scope, active}; the event type is
+    // checked here, among at most WEBHOOK_MAX_PER_ORGANISATION live subscriptions of the scope.
+    const live = await this.model.find({ scope: organisationId ?? BACK_OFFICE, active: true }).lean<SubscriptionDocument[]>();
+    const subscriptions = live.filter((subscription) => subscription.eventTypes.includes(event.type));
     if (subscriptions.length === 0) return;
     // An organisation receives what its applicant view shows; the back-office, the whole event.
     const envelope = organisationId ? { ...event, data: applicantEventData(event.type, event.data) } : event;
@@ -169,7 +177,7 @@ export function webhookChannel(model: Model<SubscriptionDocument>, runtime: Webh
       const payload = delivery.webhook;
       if (!payload) throw new DeliveryError('a webhook delivery without its event', { permanent: true });
       const subscription = await model.findById(payload.subscriptionId).lean<SubscriptionDocument>();
-      if (!subscription || subscription.deletedAt) throw new DeliveryError('the subscription was deleted', { permanent: true });
+      if (!subscription?.active) throw new DeliveryError('the subscription was deleted', { permanent: true });
       const { specversion, id, type, source, subject, time, datacontenttype, correlationid, causationid, data } = payload.envelope;
       const body = JSON.stringify({ specversion, id, type, source, subject, time, datacontenttype, correlationid, ...(causationid ? { causationid } : {}), data });
       const headers = {
@@ -193,6 +201,8 @@ export function webhookModel(context: ServiceContext): Model<SubscriptionDocumen
     {
       _id: String,
       organisationId: String,
+      scope: String,
+      active: Boolean,
       url: String,
       eventTypes: [String],
       description: String,
@@ -206,9 +216,23 @@ export function webhookModel(context: ServiceContext): Model<SubscriptionDocumen
     },
     { collection: 'webhook_subscriptions', versionKey: false },
   );
-  schema.index({ organisationId: 1, eventTypes: 1 });
+  schema.index({ scope: 1, active: 1 });
   schema.plugin(documentLocksPlugin); // the replay window is a guarded read-then-write
   return context.db.model<SubscriptionDocument>('WebhookSubscription', schema);
+}
+
+/**
+ * Gives subscriptions written before `scope`, `active` and the initial replay window their values,
+ * once, at start-up (a scan, before the consumer starts: off every hot path).
+ */
+export async function upgradeSubscriptions(model: Model<SubscriptionDocument>): Promise<void> {
+  const older = await model.find({ active: { $exists: false } }).lean<SubscriptionDocument[]>();
+  for (const subscription of older) {
+    await model.updateOne(
+      { _id: subscription._id },
+      { $set: { scope: subscription.organisationId ?? BACK_OFFICE, active: !subscription.deletedAt, ...(subscription.replayWindow ? {} : { replayWindow: NO_REPLAY_WINDOW }) } },
+    );
+  }
 }
 
 export interface WebhookRouteOptions {
@@ -227,17 +251,15 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
   const { settings, targets, secrets } = options.runtime;
   const quota = new WebhookQuota(
     webhookSlotModel(context),
-    async (webhookId) => Boolean(await model.exists({ _id: webhookId, deletedAt: { $exists: false } })),
+    async (webhookId) => Boolean((await model.findById(webhookId, { active: 1 }).lean<Pick<SubscriptionDocument, 'active'>>())?.active),
     settings.WEBHOOK_MAX_PER_ORGANISATION,
   );
 
   /** The subscription if the caller owns it (its organisation's, or any for an admin); 404 otherwise. */
   const findFor = async (caller: Caller, webhookId: string): Promise<SubscriptionDocument> => {
     const scope = applicantScope(caller);
-    const subscription = await model
-      .findOne({ _id: webhookId, deletedAt: { $exists: false }, ...(scope ? { organisationId: scope } : {}) })
-      .lean<SubscriptionDocument>();
-    if (!subscription) throw notFound(`Webhook ${webhookId}`);
+    const subscription = await model.findById(webhookId).lean<SubscriptionDocument>();
+    if (!subscription?.active || (scope && subscription.organisationId !== scope)) throw notFound(`Webhook ${webhookId}`);
     return subscription;
   };
 
@@ -277,7 +299,7 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
       errors.push(...refusals.map((refusal): ProblemError => ({ in: 'rule', name: refusal.rule, pointer: '#/url', detail: refusal.detail })));
       if (errors.length > 0) throw unprocessable('The webhook cannot be registered', errors);
       const webhookId = randomUUID();
-      const scope = organisationId ?? 'back-office'; // the back-office's webhooks count as one more organisation's
+      const scope = organisationId ?? BACK_OFFICE; // the back-office's webhooks count as one more organisation's
       const quotaSlot = await quota.take(scope, webhookId);
       if (!quotaSlot) {
         const limit = settings.WEBHOOK_MAX_PER_ORGANISATION;
@@ -289,9 +311,12 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
         ...(organisationId ? { organisationId } : {}),
         url: request.body.url,
         eventTypes,
+        scope,
+        active: true,
         ...(request.body.description ? { description: request.body.description } : {}),
         sealedSecret: secrets.seal(secret, webhookId),
         quotaSlot,
+        replayWindow: NO_REPLAY_WINDOW,
         createdBy: caller.userId,
         createdAt: new Date(),
       };
@@ -318,7 +343,7 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
     },
     async (request) => {
       const scope = applicantScope(callerOf(request));
-      const filter = { deletedAt: { $exists: false }, ...(scope ? { organisationId: scope } : {}) };
+      const filter = { active: true, ...(scope ? { scope } : {}) };
       const { page, pageSize } = request.query;
       const [items, total] = await Promise.all([
         model.find(filter).sort({ createdAt: -1, _id: 1 }).skip(skipOf({ page, pageSize })).limit(pageSize).lean<SubscriptionDocument[]>(),
@@ -336,7 +361,7 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
     },
     async (request, reply) => {
       const subscription = await findFor(callerOf(request), request.params.webhookId);
-      await model.updateOne({ _id: subscription._id, deletedAt: { $exists: false } }, { $set: { deletedAt: new Date() } });
+      await model.updateOne({ _id: subscription._id, active: true }, { $set: { active: false, deletedAt: new Date() } });
       await quota.release(subscription.quotaSlot, subscription._id);
       return reply.status(204).send();
     },
@@ -390,8 +415,8 @@ export function registerWebhooks(context: ServiceContext, model: Model<Subscript
         reply.header('retry-after', String(admission.retryAfterSeconds));
         return sendProblem(reply, problem.toProblem(request.url));
       }
-      const existing = await deliveries.model.findOne({ _id: request.params.deliveryId, 'webhook.subscriptionId': subscription._id }).lean<DeliveryDocument>();
-      if (!existing) throw notFound(`Delivery ${request.params.deliveryId}`);
+      const existing = await deliveries.model.findById(request.params.deliveryId).lean<DeliveryDocument>();
+      if (!existing || existing.webhook?.subscriptionId !== subscription._id) throw notFound(`Delivery ${request.params.deliveryId}`);
       const replayed = await deliveries.replay(existing._id, caller.userId);
       if (!replayed) throw conflict(`Delivery ${existing._id} is ${existing.status}: only a sent or failed delivery can be replayed`);
       return reply.status(202).send(toDeliveryView(replayed));
