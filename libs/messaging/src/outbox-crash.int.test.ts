@@ -37,7 +37,7 @@ describe('outbox: a publisher killed mid-flight loses nothing and duplicates no 
 
     // The state change is durable and its event is still pending; nothing reached Kafka.
     const pending = await env.database('submission').collection('journey_probes').findOne({ _id: probeId as never });
-    expect(pending).toMatchObject({ outboxPending: 1 });
+    expect(pending).toMatchObject({ outboxPending: true });
     expect(await readTopic(env.kafka(), launchedTopic(), { atLeast: 1, timeoutMs: 1_500, settleMs: 0 })).toHaveLength(0);
 
     const restarted = await startServiceProcess('submission', env.envFor('submission'));
@@ -46,7 +46,7 @@ describe('outbox: a publisher killed mid-flight loses nothing and duplicates no 
         expect(await env.database('evaluation').collection('journey_probes').findOne({ _id: probeId as never })).not.toBeNull(),
       );
       await eventually(async () =>
-        expect(await env.database('submission').collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: 0 }),
+        expect(await env.database('submission').collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: false }),
       );
     } finally {
       await restarted.stop();
@@ -65,7 +65,7 @@ describe('outbox: a publisher killed mid-flight loses nothing and duplicates no 
     const restarted = await startServiceProcess('submission', env.envFor('submission'));
     try {
       await eventually(async () =>
-        expect(await env.database('submission').collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: 0 }),
+        expect(await env.database('submission').collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: false }),
       );
     } finally {
       await restarted.stop();
