@@ -76,8 +76,9 @@ describe('outbox: a publisher killed mid-flight loses nothing and duplicates no 
     expect(relayed).toHaveLength(1);
   });
 
-  it('killed after the Kafka send, before marking it sent: re-sent after restart, still handled once', async () => {
-    const probeId = await launchProbeThenCrash('outbox.after-publish', 'crash after publish');
+  /** Crashes the publisher after its Kafka send, restarts it until the event is marked sent: the event is on the topic twice. */
+  async function publishTwiceThroughACrash(label: string, messagesOnTopic: number) {
+    const probeId = await launchProbeThenCrash('outbox.after-publish', label);
     const restarted = await startServiceProcess('submission', env.envFor('submission'));
     try {
       await eventually(async () =>
@@ -86,11 +87,15 @@ describe('outbox: a publisher killed mid-flight loses nothing and duplicates no 
     } finally {
       await restarted.stop();
     }
-
     // The same event (same ce_id) is on the topic twice: at-least-once delivery did happen…
-    const launched = (await readTopic(env.kafka(), launchedTopic(), { atLeast: 3 })).filter((m) => m.key === probeId);
+    const launched = (await readTopic(env.kafka(), launchedTopic(), { atLeast: messagesOnTopic })).filter((m) => m.key === probeId);
     expect(launched).toHaveLength(2);
     expect(launched[0]!.headers.ce_id).toBe(launched[1]!.headers.ce_id);
+    return { probeId, launched };
+  }
+
+  it('killed after the Kafka send, before marking it sent: re-sent after restart, still handled once', async () => {
+    const { probeId, launched } = await publishTwiceThroughACrash('crash after publish', 3);
 
     // …and the consumer applied it exactly once: one record, one inbox entry, one event relayed on.
     await eventually(async () =>
@@ -102,19 +107,7 @@ describe('outbox: a publisher killed mid-flight loses nothing and duplicates no 
   });
 
   it('killed after the Kafka send, before marking it sent: a consumer whose handler only increments a counter applies the re-sent event once', async () => {
-    const probeId = await launchProbeThenCrash('outbox.after-publish', 'crash after publish, counted');
-    const restarted = await startServiceProcess('submission', env.envFor('submission'));
-    try {
-      await eventually(async () =>
-        expect(await env.database('submission').collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: false }),
-      );
-    } finally {
-      await restarted.stop();
-    }
-
-    const launched = (await readTopic(env.kafka(), launchedTopic(), { atLeast: 5 })).filter((m) => m.key === probeId);
-    expect(launched).toHaveLength(2);
-    expect(launched[0]!.headers.ce_id).toBe(launched[1]!.headers.ce_id);
+    const { probeId, launched } = await publishTwiceThroughACrash('crash after publish, counted', 5);
 
     // Both copies were consumed (the consumer's committed offset is past them)…
     const notification = env.database('notification');
