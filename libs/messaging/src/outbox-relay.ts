@@ -8,7 +8,7 @@ import { toKafkaMessage } from './cloudevents';
 import { crashPoint } from './crash-points';
 import { onOutboxWrite, type PendingEvent } from './outbox';
 import { outboxRejectedModel, rejectedEntry, type OutboxRejectionReason } from './outbox-rejected';
-import { isMessageRejection, messageBytes } from './message-size';
+import { messageBytes, messageRejectionOf, RECORD_REFUSALS } from './message-size';
 import { documentKey, lockDocument } from './document-locks';
 
 interface OutboxDocument {
@@ -272,7 +272,7 @@ export class OutboxRelay {
       try {
         await this.produce(request.flatMap((batch) => batch.outgoing));
       } catch (error) {
-        if (!isMessageRejection(error)) throw error; // the broker is unreachable or busy: retried as a whole later
+        if (!refusalOf(error)) throw error; // the broker is unreachable or busy: retried as a whole later
         for (const batch of request) published += await this.sendOneByOne(model, collection, batch);
         continue;
       }
@@ -308,16 +308,17 @@ export class OutboxRelay {
       await this.removeEntries(model, batch.doc._id, batch.outgoing);
       return batch.outgoing.length;
     } catch (error) {
-      if (!isMessageRejection(error)) throw error;
+      if (!refusalOf(error)) throw error;
     }
     let published = 0;
     for (const out of batch.outgoing) {
       try {
         await this.produce([out]);
       } catch (error) {
-        if (!isMessageRejection(error)) throw error;
-        out.span.setStatus({ code: SpanStatusCode.ERROR, message: 'refused by the broker' });
-        await this.setAside(model, collection, batch.doc._id, out.event, 'broker-refused', refusalOf(error));
+        const refusal = refusalOf(error);
+        if (!refusal) throw error;
+        out.span.setStatus({ code: SpanStatusCode.ERROR, message: refusal });
+        await this.setAside(model, collection, batch.doc._id, out.event, 'broker-refused', refusal);
         continue;
       }
       await this.removeEntries(model, batch.doc._id, [out]);
@@ -407,11 +408,5 @@ export class OutboxRelay {
   }
 }
 
-/** The broker's refusal, as stored with the rejected entry: the Kafka error type and message. */
-function refusalOf(error: unknown): string {
-  for (let cause = error as { type?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined; cause; ) {
-    if (cause.type) return `${cause.type}: ${cause.message ?? ''}`.trim();
-    cause = (cause.originalError ?? cause.cause) as typeof cause;
-  }
-  return String((error as Error)?.message ?? error);
-}
+/** The broker's refusal of the records themselves (`TYPE: message`), or undefined for any other failure. */
+const refusalOf = (error: unknown) => messageRejectionOf(error, RECORD_REFUSALS);
