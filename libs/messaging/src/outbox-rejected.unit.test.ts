@@ -9,14 +9,14 @@ describe('which send failures set an outbox entry aside', () => {
   it('given the broker refusing the records (too large, invalid), wrapped by the retrier, then it is a refusal naming the Kafka error', () => {
     for (const type of ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']) {
       const refused = protocolError(type);
-      const wrapped = new KafkaJSNonRetriableError(refused, { cause: refused }); // as kafkajs's retrier wraps it
+      const wrapped = Object.assign(new KafkaJSNonRetriableError(refused), { cause: refused }); // as kafkajs's retrier wraps it
       expect(messageRejectionOf(wrapped, RECORD_REFUSALS)).toBe(`${type}: ${type} from the broker`);
     }
   });
 
   it('given a broker that is down, a damaged transfer or a wrong setting, then nothing is set aside (the dead-letter truncation still treats the latter two as refusals)', () => {
     const down = new KafkaJSConnectionError('Connection error: ECONNREFUSED');
-    expect(messageRejectionOf(new KafkaJSNonRetriableError(down, { cause: down }), RECORD_REFUSALS)).toBeUndefined();
+    expect(messageRejectionOf(Object.assign(new KafkaJSNonRetriableError(down), { cause: down }), RECORD_REFUSALS)).toBeUndefined();
     for (const type of ['CORRUPT_MESSAGE', 'INVALID_REQUIRED_ACKS']) {
       expect(messageRejectionOf(protocolError(type), RECORD_REFUSALS)).toBeUndefined();
       expect(isMessageRejection(protocolError(type))).toBe(true);

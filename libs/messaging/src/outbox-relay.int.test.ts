@@ -117,6 +117,16 @@ describe('outbox relay: the pending flag', () => {
     expect(await publishedIds(id, 2)).toEqual([first.envelope.id, second.envelope.id]);
   });
 
+  it('given documents flagged with nothing left to send (empty or absent outbox), then the relay lowers their flag instead of finding them forever', async () => {
+    const [empty, absent] = [randomUUID(), randomUUID()];
+    await Probe.collection.insertMany([{ _id: empty, label: 'empty', outbox: {}, outboxPending: true }, { _id: absent, label: 'absent', outboxPending: true }] as never);
+
+    expect(await relay().relayOnce()).toBe(0);
+
+    expect(await stored(empty)).toMatchObject({ outboxPending: false });
+    expect(await stored(absent)).toMatchObject({ outboxPending: false });
+  });
+
   it('given a running relay whose safety poll is a minute away, when an aggregate is written, then its document is fetched by id and published at once', async () => {
     const running = relay({ pollMs: 60_000 });
     running.start();

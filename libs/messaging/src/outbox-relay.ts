@@ -209,7 +209,8 @@ export class OutboxRelay {
       for (const doc of docs) {
         const events = Object.values(doc.outbox ?? {}).sort((a, b) => a.seq - b.seq);
         if (events.length === 0) {
-          await this.clearFlag(model, doc._id, doc.outbox === undefined ? null : {}); // flagged, nothing left (e.g. a crash between removal and clearing)
+          // Flagged with nothing left (e.g. a crash between removing the entries and lowering the flag).
+          await this.clearFlag(model, doc._id, doc.outbox == null ? null : {});
           continue;
         }
         const outgoing: Outgoing[] = [];
