@@ -51,7 +51,7 @@ describe('walking skeleton: a journey probe crosses the four services over Kafka
     }
     // Every outbox was emptied by its relay.
     for (const db of ['submission', 'evaluation', 'funding-award'] as const) {
-      await eventually(async () => expect(await env.database(db).collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: 0 }));
+      await eventually(async () => expect(await env.database(db).collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: false }));
     }
   });
 

@@ -8,3 +8,4 @@ export * from './document-locks';
 export * from './dead-letters';
 export * from './parked-events';
 export * from './message-size';
+export * from './outbox-rejected';

@@ -25,11 +25,22 @@ export function messageBytes(message: Pick<Message, 'key' | 'value' | 'headers'>
 
 /** Kafka protocol errors that condemn the message itself: sending it again can never work. */
 const MESSAGE_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_REQUIRED_ACKS']);
+/**
+ * The narrower set for which the outbox relay sets an entry aside for good: only what the broker
+ * says of the records themselves (CORRUPT_MESSAGE may be a damaged transfer, INVALID_REQUIRED_ACKS a
+ * setting: neither is the message's fault).
+ */
+export const RECORD_REFUSALS: ReadonlySet<string> = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
 
-export function isMessageRejection(error: unknown): boolean {
-  for (let cause = error as { type?: string; originalError?: unknown; cause?: unknown } | undefined; cause; ) {
-    if (cause.type && MESSAGE_REJECTIONS.has(cause.type)) return true;
+/** `<Kafka error type>: <message>` of the first error in the chain whose type is in `types`, else undefined. */
+export function messageRejectionOf(error: unknown, types: ReadonlySet<string> = MESSAGE_REJECTIONS): string | undefined {
+  for (let cause = error as { type?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined; cause; ) {
+    if (cause.type && types.has(cause.type)) return `${cause.type}: ${cause.message ?? ''}`.trim();
     cause = (cause.originalError ?? cause.cause) as typeof cause;
   }
-  return false;
+  return undefined;
+}
+
+export function isMessageRejection(error: unknown): boolean {
+  return messageRejectionOf(error) !== undefined;
 }

@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Model } from 'mongoose';
-import type { Producer, TopicMessages } from 'kafkajs';
+import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { eventTopicName, type EventCatalogue } from '@aap/contracts';
-import { captureTraceContext, restoreTraceContext, trace, SpanKind, type Logger } from '@aap/observability';
+import type { Span } from '@opentelemetry/api';
+import { captureTraceContext, restoreTraceContext, trace, SpanKind, SpanStatusCode, type Logger } from '@aap/observability';
 import { toKafkaMessage } from './cloudevents';
 import { crashPoint } from './crash-points';
 import { onOutboxWrite, type PendingEvent } from './outbox';
+import { outboxRejectedModel, rejectedEntry, type OutboxRejectionReason } from './outbox-rejected';
+import { messageBytes, messageRejectionOf, RECORD_REFUSALS } from './message-size';
 import { documentKey, lockDocument } from './document-locks';
 
 interface OutboxDocument {
@@ -14,32 +17,64 @@ interface OutboxDocument {
 }
 
 export interface OutboxRelayOptions {
-  producer: Producer;
+  /** Makes the relay's own idempotent producer (it replaces it after a failed request, see `produce`). */
+  createProducer: () => Producer;
   catalogue: EventCatalogue;
   topicPrefix: string;
   logger: Logger;
+  /** The safety-net sweep's period: writes wake the relay at once, the sweep catches what they missed. */
   pollMs: number;
   batchSize?: number;
+  /** Largest message sent (KAFKA_MAX_MESSAGE_BYTES, default 1 000 000): a larger entry is set aside. */
+  maxMessageBytes?: number;
 }
+
+/** One entry ready to send: its Kafka message, its size and its producer span. */
+interface Outgoing {
+  event: PendingEvent;
+  topic: string;
+  message: Message;
+  bytes: number;
+  span: Span;
+}
+
+/** A document's sendable entries, in publication order. */
+interface Batch {
+  doc: OutboxDocument;
+  outgoing: Outgoing[];
+}
+
+/** Hints kept at most; beyond, the next sweep finds the documents instead. */
+const MAX_HINTS = 10_000;
+const MIGRATIONS = 'outbox_migrations';
 
 /**
  * Publishes the outbox entries of tracked collections, at least once: send (idempotent producer,
  * acks=all), then remove the sent entries. A crash between the two re-sends them on restart; the
  * consumers' deduplication on the event id makes that harmless.
+ *
+ * A write that adds events tells the relay its document id, which is fetched by `_id` at once; a
+ * sweep `{outboxPending: true}` every `pollMs` is the safety net (other processes' writes, failures).
+ * An entry that can never be published (unknown type, too large, refused by the broker for itself)
+ * is moved to `outbox_rejected` and the others go on; a broker that is down sets nothing aside.
  */
 export class OutboxRelay {
-  private readonly models: Model<any>[] = [];
+  private readonly models = new Map<string, Model<any>>();
+  private readonly hints = new Map<string, { model: Model<any>; id: unknown }>();
+  private sweepRequested = false;
+  private migrated = false;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private nudged = false;
+  private producer: Producer | undefined;
   private readonly tracer = trace.getTracer('@aap/messaging');
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
   track(model: Model<any>): void {
-    this.models.push(model);
-    onOutboxWrite(model.db, () => this.nudge());
+    this.models.set(model.collection.collectionName, model);
+    onOutboxWrite(model.db, (collection, id) => this.hint(collection, id));
   }
 
   start(): void {
@@ -48,10 +83,19 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Asks for a relay cycle now instead of at the next poll (called after outbox writes). */
+  /** Asks for a relay cycle now instead of at the next poll. */
   nudge(): void {
     this.nudged = true;
     this.wake?.();
+  }
+
+  /** A document of `collection` was written with pending events (`id` undefined: unknown, sweep). */
+  private hint(collection: string, id: unknown): void {
+    const model = this.models.get(collection);
+    if (!model) return;
+    if (id === undefined || this.hints.size >= MAX_HINTS) this.sweepRequested = true;
+    else this.hints.set(`${collection}/${String(id)}`, { model, id });
+    this.nudge();
   }
 
   /** Stops after the cycle in progress, so no publish is cut in half by a graceful shutdown. */
@@ -61,98 +105,309 @@ export class OutboxRelay {
     await this.loop;
   }
 
+  /** Disconnects the relay's producer (after `stop` and the last `relayOnce`). */
+  async close(): Promise<void> {
+    await this.dropProducer();
+  }
+
   private async run(): Promise<void> {
+    let sweep = true; // the first cycle sweeps: what was pending before this process started
     while (this.running) {
       this.nudged = false;
-      let published = 0;
       try {
-        published = await this.relayOnce();
+        await this.migrateOnce();
+        await this.relayHinted();
+        if (sweep || this.sweepRequested) {
+          this.sweepRequested = false;
+          sweep = (await this.sweep()).full; // a full batch: more may be waiting
+        }
       } catch (error) {
         this.options.logger.error({ err: error }, 'outbox relay cycle failed; retrying at next poll');
+        // Not woken by writes while failing (the broker or database is likely down): wait a poll, then sweep.
+        await this.idle(false);
+        sweep = true;
+        continue;
       }
-      if (published === 0 && !this.nudged && this.running) await this.idle();
+      if (!sweep && !this.nudged && this.running) sweep = await this.idle(true);
     }
   }
 
-  private async idle(): Promise<void> {
+  /** Waits for the poll period (then answers true: time to sweep) or, when `wakeable`, a write. */
+  private async idle(wakeable: boolean): Promise<boolean> {
+    if (!this.running) return false;
     const ac = new AbortController();
+    let polled = false;
     await Promise.race([
-      sleep(this.options.pollMs, undefined, { signal: ac.signal }).catch(() => undefined),
-      new Promise<void>((resolve) => (this.wake = resolve)),
+      sleep(this.options.pollMs, undefined, { signal: ac.signal }).then(() => (polled = true), () => undefined),
+      new Promise<void>((resolve) => (this.wake = wakeable ? resolve : () => void (this.running || resolve()))),
     ]);
     ac.abort();
     this.wake = undefined;
+    return polled;
   }
 
-  /** One pass over every tracked collection; returns how many events were published. */
+  /** One pass: the documents written since the last cycle, then a sweep; returns how many events were published. */
   async relayOnce(): Promise<number> {
-    let published = 0;
-    for (const model of this.models) {
-      const docs = (await model.collection
-        .find({ outboxPending: { $gt: 0 } }, { projection: { outbox: 1 } })
-        .limit(this.options.batchSize ?? 100)
-        .toArray()) as OutboxDocument[];
-      const pending = docs.filter((doc) => doc.outbox && Object.keys(doc.outbox).length > 0);
-      if (pending.length === 0) continue;
+    await this.migrateOnce();
+    return (await this.relayHinted()) + (await this.sweep()).published;
+  }
 
-      const entries = pending.map((doc) => ({ doc, events: Object.values(doc.outbox!).sort((a, b) => a.seq - b.seq) }));
-      await this.publish(entries.flatMap((entry) => entry.events));
-      crashPoint('outbox.after-publish');
-      for (const { doc, events } of entries) await this.markSent(model, doc._id, events);
-      published += entries.reduce((sum, entry) => sum + entry.events.length, 0);
+  /**
+   * Documents written by an older version carry a numeric counter, not the flag: raised to `true`
+   * once per collection (one update, then a marker in `outbox_migrations` so later starts skip it).
+   */
+  private async migrateOnce(): Promise<void> {
+    if (this.migrated) return;
+    for (const [collection, model] of this.models) {
+      const markers = model.db.collection(MIGRATIONS);
+      const marker = `outboxPending-flag/${collection}`;
+      if (await markers.findOne({ _id: marker as never })) continue;
+      const { modifiedCount } = await model.collection.updateMany({ outboxPending: { $gt: 0 } }, { $set: { outboxPending: true } });
+      if (modifiedCount > 0) this.options.logger.info({ collection, modifiedCount }, 'outbox counters of an older version turned into the pending flag');
+      await markers.updateOne({ _id: marker as never }, { $setOnInsert: { migratedAt: new Date() } }, { upsert: true });
+    }
+    this.migrated = true;
+  }
+
+  /** The documents the write listener named, each fetched by `_id`. */
+  private async relayHinted(): Promise<number> {
+    if (this.hints.size === 0) return 0;
+    const hinted = [...this.hints.values()];
+    this.hints.clear();
+    let published = 0;
+    for (const [collection, model] of this.models) {
+      const ids = hinted.filter((hint) => hint.model === model).map((hint) => hint.id);
+      const size = this.options.batchSize ?? 100;
+      for (let start = 0; start < ids.length; start += size) {
+        const found = await Promise.all(
+          ids.slice(start, start + size).map((id) => model.collection.findOne({ _id: id, outboxPending: true } as never, { projection: { outbox: 1 } })),
+        );
+        published += await this.relayDocuments(model, collection, found.filter((doc) => doc !== null) as OutboxDocument[]);
+      }
     }
     return published;
   }
 
-  private async publish(events: PendingEvent[]): Promise<void> {
-    const byTopic = new Map<string, TopicMessages>();
-    const spans = events.map((event) => {
-      const definition = this.options.catalogue.get(event.envelope.type);
-      if (!definition) throw new Error(`outbox holds ${event.envelope.type}, which is not in the catalogue`);
-      const topic = eventTopicName(this.options.topicPrefix, definition.topic);
-      // The producer span is a child of the request or message that recorded the event.
-      const span = this.tracer.startSpan(
-        `${topic} publish`,
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: {
-            'messaging.system': 'kafka',
-            'messaging.operation.type': 'send',
-            'messaging.destination.name': topic,
-            'messaging.message.id': event.envelope.id,
-            'messaging.kafka.message.key': event.envelope.subject,
-            'cloudevents.event_type': event.envelope.type,
-          },
-        },
-        restoreTraceContext(event.trace),
-      );
-      const headers = captureTraceContext(trace.setSpan(restoreTraceContext(event.trace), span));
-      const batch = byTopic.get(topic) ?? { topic, messages: [] };
-      batch.messages.push(toKafkaMessage(event.envelope, headers));
-      byTopic.set(topic, batch);
-      return span;
-    });
-    crashPoint('outbox.before-publish');
+  /** Every tracked collection's pending documents (an equality on the indexed flag), one batch each. */
+  private async sweep(): Promise<{ published: number; full: boolean }> {
+    const size = this.options.batchSize ?? 100;
+    let published = 0;
+    let full = false;
+    for (const [collection, model] of this.models) {
+      const docs = (await model.collection.find({ outboxPending: true }, { projection: { outbox: 1 } }).limit(size).toArray()) as OutboxDocument[];
+      full ||= docs.length === size;
+      published += await this.relayDocuments(model, collection, docs);
+    }
+    return { published, full };
+  }
+
+  /** Publishes the entries of `docs`: sets aside what can never go, sends the rest, marks them sent. */
+  private async relayDocuments(model: Model<any>, collection: string, docs: OutboxDocument[]): Promise<number> {
+    const batches: Batch[] = [];
+    const spans: Span[] = [];
     try {
-      await this.options.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+      for (const doc of docs) {
+        const events = Object.values(doc.outbox ?? {}).sort((a, b) => a.seq - b.seq);
+        if (events.length === 0) {
+          // Flagged with nothing left (e.g. a crash between removing the entries and lowering the flag).
+          await this.clearFlag(model, doc._id, doc.outbox == null ? null : {});
+          continue;
+        }
+        const outgoing: Outgoing[] = [];
+        for (const event of events) {
+          const prepared = this.prepare(event);
+          if (prepared.span) spans.push(prepared.span);
+          if ('reason' in prepared) {
+            await this.setAside(model, collection, doc._id, event, prepared.reason, prepared.detail);
+            continue;
+          }
+          outgoing.push(prepared);
+        }
+        if (outgoing.length > 0) batches.push({ doc, outgoing });
+      }
+      return await this.send(model, collection, batches);
     } finally {
       for (const span of spans) span.end();
     }
   }
 
-  private async markSent(model: Model<any>, id: unknown, events: PendingEvent[]): Promise<void> {
-    const ids = events.map((event) => event.envelope.id);
-    // Guarded on every entry still being there, so two relays never decrement the counter twice.
-    const guard = Object.fromEntries(ids.map((eventId) => [`outbox.${eventId}`, { $exists: true }]));
+  /** The entry's Kafka message and producer span, or why it can never be published. */
+  private prepare(event: PendingEvent): Outgoing | { reason: OutboxRejectionReason; detail: string; span?: Span } {
+    const definition = this.options.catalogue.get(event.envelope.type);
+    if (!definition) return { reason: 'unknown-type', detail: `${event.envelope.type} is not in the event catalogue` };
+    const topic = eventTopicName(this.options.topicPrefix, definition.topic);
+    // The producer span is a child of the request or message that recorded the event.
+    const span = this.tracer.startSpan(
+      `${topic} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': topic,
+          'messaging.message.id': event.envelope.id,
+          'messaging.kafka.message.key': event.envelope.subject,
+          'cloudevents.event_type': event.envelope.type,
+        },
+      },
+      restoreTraceContext(event.trace),
+    );
+    const message = toKafkaMessage(event.envelope, captureTraceContext(trace.setSpan(restoreTraceContext(event.trace), span)));
+    const bytes = messageBytes(message);
+    const maxBytes = this.options.maxMessageBytes ?? 1_000_000;
+    if (bytes > maxBytes) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'too large' });
+      return { reason: 'too-large', detail: `${bytes} bytes, more than the ${maxBytes} bytes a message may take (KAFKA_MAX_MESSAGE_BYTES)`, span };
+    }
+    return { event, topic, message, bytes, span };
+  }
+
+  /**
+   * Sends the batches, packed into requests of at most the message size (the broker refuses a record
+   * list larger than that). When the broker refuses a request for one of its messages, the culprit is
+   * found by sending document by document, then message by message, in order.
+   */
+  private async send(model: Model<any>, collection: string, batches: Batch[]): Promise<number> {
+    let published = 0;
+    for (const request of this.pack(batches)) {
+      try {
+        await this.produce(request.flatMap((batch) => batch.outgoing));
+      } catch (error) {
+        if (!refusalOf(error)) throw error; // the broker is unreachable or busy: retried as a whole later
+        for (const batch of request) published += await this.sendOneByOne(model, collection, batch);
+        continue;
+      }
+      for (const batch of request) await this.removeEntries(model, batch.doc._id, batch.outgoing);
+      published += request.reduce((sum, batch) => sum + batch.outgoing.length, 0);
+    }
+    return published;
+  }
+
+  private pack(batches: Batch[]): Batch[][] {
+    const maxBytes = this.options.maxMessageBytes ?? 1_000_000;
+    const requests: Batch[][] = [];
+    let current: Batch[] = [];
+    let bytes = 0;
+    for (const batch of batches) {
+      const size = batch.outgoing.reduce((sum, out) => sum + out.bytes, 0);
+      if (current.length > 0 && bytes + size > maxBytes) {
+        requests.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(batch);
+      bytes += size;
+    }
+    if (current.length > 0) requests.push(current);
+    return requests;
+  }
+
+  /** One document's entries, together, then one at a time; a message the broker refuses is set aside. */
+  private async sendOneByOne(model: Model<any>, collection: string, batch: Batch): Promise<number> {
+    try {
+      await this.produce(batch.outgoing);
+      await this.removeEntries(model, batch.doc._id, batch.outgoing);
+      return batch.outgoing.length;
+    } catch (error) {
+      if (!refusalOf(error)) throw error;
+    }
+    let published = 0;
+    for (const out of batch.outgoing) {
+      try {
+        await this.produce([out]);
+      } catch (error) {
+        const refusal = refusalOf(error);
+        if (!refusal) throw error;
+        out.span.setStatus({ code: SpanStatusCode.ERROR, message: refusal });
+        await this.setAside(model, collection, batch.doc._id, out.event, 'broker-refused', refusal);
+        continue;
+      }
+      await this.removeEntries(model, batch.doc._id, [out]);
+      published++;
+    }
+    return published;
+  }
+
+  private async produce(outgoing: Outgoing[]): Promise<void> {
+    const byTopic = new Map<string, TopicMessages>();
+    for (const { topic, message } of outgoing) {
+      const batch = byTopic.get(topic) ?? { topic, messages: [] };
+      batch.messages.push(message);
+      byTopic.set(topic, batch);
+    }
+    const producer = await this.connectedProducer();
+    crashPoint('outbox.before-publish');
+    try {
+      await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+    } catch (error) {
+      // kafkajs rolls back the sequence numbers of EVERY partition of a failed request, even those the
+      // broker wrote: sending other messages with this producer could then be dropped by the broker as
+      // duplicates or refused as out of order. A new producer has a new id and fresh sequences.
+      if (outgoing.length > 1) await this.dropProducer();
+      throw error;
+    }
+    crashPoint('outbox.after-publish');
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.options.createProducer();
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.producer = producer;
+    return producer;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch((error: unknown) => this.options.logger.warn({ err: error }, 'outbox producer did not disconnect cleanly'));
+  }
+
+  /**
+   * Moves an entry that can never be published to `outbox_rejected`: inserted there first, then
+   * removed from the aggregate (both idempotent, so a crash between them only repeats them).
+   */
+  private async setAside(model: Model<any>, collection: string, id: unknown, event: PendingEvent, reason: OutboxRejectionReason, detail: string) {
+    const { _id, ...entry } = rejectedEntry(event.envelope, event.seq, { collection, id: String(id) }, reason, detail);
+    await outboxRejectedModel(model.db).collection.updateOne({ _id } as never, { $setOnInsert: entry }, { upsert: true });
+    await this.removeEntries(model, id, [{ event }]);
+    this.options.logger.warn(
+      { eventId: event.envelope.id, eventType: event.envelope.type, collection, aggregateId: String(id), reason, detail },
+      'outbox entry set aside in outbox_rejected: it can never be published',
+    );
+  }
+
+  /**
+   * Removes sent (or set aside) entries, then lowers the flag only if the outbox is now empty: the
+   * second update is guarded on `outbox: {}`, so an event written in between keeps its flag raised.
+   */
+  private async removeEntries(model: Model<any>, id: unknown, entries: Array<{ event: PendingEvent }>): Promise<void> {
+    const unset = Object.fromEntries(entries.map(({ event }) => [`outbox.${event.envelope.id}`, '']));
     // The same per-document lock as the aggregate's own writes (see document-locks.ts).
     const release = await lockDocument(documentKey(model.db.name, model.collection.collectionName, id));
     try {
-      await model.collection.updateOne(
-        { _id: id, ...guard } as never,
-        { $unset: Object.fromEntries(ids.map((eventId) => [`outbox.${eventId}`, ''])), $inc: { outboxPending: -ids.length } } as never,
-      );
+      await model.collection.updateOne({ _id: id } as never, { $unset: unset });
+      await model.collection.updateOne({ _id: id, outbox: {} } as never, { $set: { outboxPending: false } });
+    } finally {
+      release();
+    }
+  }
+
+  /** Lowers the flag of a document whose outbox is (still) `outbox`: empty, or absent (`null`). */
+  private async clearFlag(model: Model<any>, id: unknown, outbox: Record<string, never> | null): Promise<void> {
+    const release = await lockDocument(documentKey(model.db.name, model.collection.collectionName, id));
+    try {
+      await model.collection.updateOne({ _id: id, outbox } as never, { $set: { outboxPending: false } });
     } finally {
       release();
     }
   }
 }
+
+/** The broker's refusal of the records themselves (`TYPE: message`), or undefined for any other failure. */
+const refusalOf = (error: unknown) => messageRejectionOf(error, RECORD_REFUSALS);

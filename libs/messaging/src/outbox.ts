@@ -11,7 +11,9 @@ import { documentLocksPlugin } from './document-locks';
  *
  * Stored as a map keyed by event id (not an array) because marking sent must work on FerretDB,
  * whose $pull only matches whole elements: `$unset: { 'outbox.<id>': '' }` works everywhere.
- * `outboxPending` counts entries so the relay can find pending documents with an indexed query.
+ * `outboxPending` is a boolean flag, set in the write that adds events and cleared by the relay once
+ * the outbox is empty, so the relay finds pending documents with an equality on an indexed field
+ * (FerretDB hands `{outboxPending: true}` to its backend; a `$gt` reads and decodes every document).
  */
 export interface PendingEvent {
   /** Publication order within the document. */
@@ -76,32 +78,59 @@ export function causedBy(event: Pick<EventEnvelope, 'id' | 'correlationid'>): Ev
 /** Schema fields an aggregate needs to carry its outbox (added by `outboxPlugin`). */
 export interface OutboxFields {
   outbox?: Record<string, PendingEvent>;
-  outboxPending?: number;
+  outboxPending?: boolean;
 }
 
-const outboxWriteListeners = new WeakMap<object, () => void>();
+/**
+ * Told the model and `_id` of a document just written with pending events (`id` undefined when the
+ * write does not name one document), so the relay can fetch exactly that document.
+ */
+export type OutboxWriteListener = (collection: string, id: unknown) => void;
+
+const outboxWriteListeners = new WeakMap<object, OutboxWriteListener>();
 
 /** Called by the relay of a connection, to be woken as soon as an outbox is written there. */
-export function onOutboxWrite(connection: object, listener: () => void): void {
+export function onOutboxWrite(connection: object, listener: OutboxWriteListener): void {
   outboxWriteListeners.set(connection, listener);
 }
 
-/** Adds the outbox fields to an aggregate schema and wakes the relay after each write. */
+/** True when an update (or its upsert) raises the pending flag, i.e. it adds events. */
+function flagsPending(update: unknown): boolean {
+  if (!update || typeof update !== 'object') return false;
+  const { $set, $setOnInsert, outboxPending } = update as Record<string, { outboxPending?: unknown } | undefined> & { outboxPending?: unknown };
+  return outboxPending === true || $set?.outboxPending === true || $setOnInsert?.outboxPending === true;
+}
+
+/** The `_id` a filter names, when it names exactly one document. */
+function singleId(filter: unknown): unknown {
+  const id = (filter as { _id?: unknown } | undefined)?._id;
+  if (id === undefined || id === null) return undefined;
+  return typeof id === 'object' && !('toHexString' in id) ? undefined : id; // an operator such as $in
+}
+
+/** Adds the outbox fields to an aggregate schema and wakes the relay after each write that adds events. */
 export function outboxPlugin(schema: Schema): void {
   schema.plugin(documentLocksPlugin);
   schema.add({
     outbox: { type: Schema.Types.Mixed },
-    outboxPending: { type: Number, default: 0, index: true },
+    outboxPending: { type: Boolean, default: false, index: true },
   });
-  const wake = (connection: object | undefined) => connection && outboxWriteListeners.get(connection)?.();
+  type Written = { _id?: unknown; outboxPending?: unknown; db?: object; collection?: { collectionName: string } };
+  const wake = (connection: object | undefined, collection: string | undefined, id: unknown) => {
+    if (connection && collection) outboxWriteListeners.get(connection)?.(collection, id);
+  };
   schema.post('save', function () {
-    wake((this as unknown as { db?: object }).db);
+    const doc = this as unknown as Written;
+    if (doc.outboxPending === true) wake(doc.db, doc.collection?.collectionName, doc._id);
   });
   schema.post(['updateOne', 'updateMany', 'findOneAndUpdate'], function () {
-    wake((this as unknown as { model?: { db?: object } }).model?.db);
+    const query = this as unknown as { model?: { db?: object; collection: { collectionName: string } }; getUpdate(): unknown; getFilter(): unknown; op?: string };
+    if (!flagsPending(query.getUpdate())) return;
+    wake(query.model?.db, query.model?.collection.collectionName, query.op === 'updateMany' ? undefined : singleId(query.getFilter()));
   });
-  schema.post('insertMany', function () {
-    wake((this as unknown as { db?: object }).db);
+  schema.post('insertMany', function (docs: Written[]) {
+    const model = this as unknown as { db?: object; collection?: { collectionName: string } };
+    for (const doc of docs ?? []) if (doc.outboxPending === true) wake(model.db, model.collection?.collectionName, doc._id);
   });
 }
 
@@ -109,15 +138,15 @@ export function outboxPlugin(schema: Schema): void {
 export function outboxForInsert(events: PendingEvent[]): Required<OutboxFields> {
   return {
     outbox: Object.fromEntries(events.map((event) => [event.envelope.id, event])),
-    outboxPending: events.length,
+    outboxPending: events.length > 0,
   };
 }
 
-/** Adds `events` to an update of an existing document (one atomic single-document write). */
+/** Adds `events` to an update of an existing document (one atomic single-document write that raises the flag). */
 export function withEvents<T = any>(update: UpdateQuery<NoInfer<T>>, events: PendingEvent[]): UpdateQuery<T> {
+  if (events.length === 0) return update as UpdateQuery<T>;
   const set: Record<string, unknown> = { ...(update.$set as object | undefined) };
   for (const event of events) set[`outbox.${event.envelope.id}`] = event;
-  const inc: Record<string, number> = { ...(update.$inc as Record<string, number> | undefined) };
-  inc.outboxPending = (inc.outboxPending ?? 0) + events.length;
-  return { ...update, $set: set, $inc: inc } as UpdateQuery<T>;
+  set.outboxPending = true;
+  return { ...update, $set: set } as UpdateQuery<T>;
 }

@@ -71,7 +71,7 @@ describe('graceful stop of a service process on SIGTERM', () => {
 
     // The relay's last cycle published what the drained request wrote.
     const stored = await env.database('submission').collection('journey_probes').findOne({ _id: probeId as never });
-    expect(stored).toMatchObject({ outboxPending: 0 });
+    expect(stored).toMatchObject({ outboxPending: false });
     const launched = (await readTopic(env.kafka(), eventTopicName(env.prefix, ProbeLaunched.topic), { atLeast: 1 })).filter((m) => m.key === probeId);
     expect(launched).toHaveLength(1);
     expect(await env.database('submission').collection('journey_probes').countDocuments({ label: 'too late' })).toBe(0);

@@ -7,6 +7,7 @@ import { createLogger, flushTelemetry, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
 import { aggregateKit, type AggregateKit } from './aggregate';
 import { HttpDrain } from './http-drain';
+import { registerOutboxRejectedRoute } from './outbox-rejected.routes';
 
 /**
  * What a service module receives to register its routes, aggregates and event handlers; aggregates
@@ -141,7 +142,14 @@ export async function startService(
     // Stopped after the relay's last cycle, before the connections close: the last spans still go out.
     stack.push({ step: 'spans', stop: () => flushTelemetry() });
 
-    const relay = new OutboxRelay({ producer, catalogue, topicPrefix: config.KAFKA_TOPIC_PREFIX, logger, pollMs: config.OUTBOX_POLL_MS });
+    const relay = new OutboxRelay({
+      createProducer: () => createIdempotentProducer(kafka),
+      catalogue,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      logger,
+      pollMs: config.OUTBOX_POLL_MS,
+      maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+    });
     const consumer = new EventConsumer({
       kafka,
       producer,
@@ -169,7 +177,7 @@ export async function startService(
       step: 'outbox relay',
       stop: async () => {
         await relay.stop();
-        await relay.relayOnce();
+        await relay.relayOnce().finally(() => relay.close());
       },
     });
 
@@ -202,6 +210,7 @@ export async function startService(
       },
     });
     http.get('/asyncapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => buildAsyncApiDocument(catalogue, { prefix: config.KAFKA_TOPIC_PREFIX }));
+    registerOutboxRejectedRoute(http, db);
 
     await module.register({
       service: module.name,

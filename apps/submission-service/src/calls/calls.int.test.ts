@@ -21,7 +21,7 @@ async function api(method: string, path: string, body?: unknown, roles: Role[] =
 const create = (rules: CallRules) => api('POST', '/calls', rules);
 const command = (callId: string, action: string, body: unknown = {}) => api('POST', `/calls/${callId}/${action}`, body);
 
-const calls = () => env.database('submission').collection<{ _id: string; outboxPending: number }>('calls');
+const calls = () => env.database('submission').collection<{ _id: string; outboxPending: boolean }>('calls');
 const callTopic = () => eventTopicName(env.prefix, CallPublished.topic);
 
 /** The call events recorded on the topic for one call, in order (key = call id, so one partition). */
@@ -44,7 +44,7 @@ const eventsArrived = (callId: string, count: number) =>
 const settled = (callId: string) =>
   eventually(async () => {
     const doc = await calls().findOne({ _id: callId });
-    expect(doc).toMatchObject({ outboxPending: 0 });
+    expect(doc).toMatchObject({ outboxPending: false });
     return doc;
   });
 

@@ -1,6 +1,6 @@
 import { Schema, type FilterQuery, type UpdateQuery } from 'mongoose';
 import { isActive } from '@aap/contracts';
-import { documentKey, lockDocument, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
+import { documentKey, lockDocument, outboxForInsert, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
 import { concurrentChange, insertOnce, isDuplicateKey, record, type ServiceContext } from '@aap/service-runtime';
 import type { Dossier, DossierDecision } from './dossier';
 
@@ -179,7 +179,7 @@ export function dossierStore(context: ServiceContext) {
 
     /** Inserts a new dossier and its events; 'exists' when one has its id (a retried creation). */
     insert: (dossier: Dossier, events: PendingEvent[] = []) =>
-      insertOnce(Dossier, { _id: dossier.dossierId, ...fieldsOf(dossier), version: dossier.version, outbox: Object.fromEntries(events.map((e) => [e.envelope.id, e])), outboxPending: events.length }),
+      insertOnce(Dossier, { _id: dossier.dossierId, ...fieldsOf(dossier), version: dossier.version, ...outboxForInsert(events) }),
 
     /**
      * Writes a decided change and its events in ONE guarded single-document update (`record`): it
