@@ -26,7 +26,7 @@ export interface PendingEvent {
 export interface EventMetadata {
   /** Correlation id of the business flow; a new flow starts with the event's own id. */
   correlationId?: string;
-  /** Id of the event or request that caused this event. */
+  /** Id of the event that caused this event (absent when a request started the flow). */
   causationId?: string;
 }
 
