@@ -25,7 +25,7 @@ const attachmentsTest: ServiceModule = {
   description: 'attachments test',
   register: async (context) => {
     // Attachments only need the dossiers' port; no call or organisation is read here.
-    dossiers = registerDossiers(context, { calls: { get: async () => null }, organisations: { get: async () => null } });
+    dossiers = registerDossiers(context, { calls: { get: async () => null, published: async () => [] }, organisations: { get: async () => null } });
     await registerAttachments(context, dossiers);
   },
 };

@@ -127,6 +127,11 @@ export function callStore(context: ServiceContext) {
       return paginate(Call, filter, query, toSnapshot);
     },
 
+    async published(): Promise<CallSnapshot[]> {
+      const docs = await Call.find({ status: 'published' }).lean<CallDocument[]>();
+      return docs.map(toSnapshot);
+    },
+
     /** Published calls whose closing time is reached, a bounded batch per run. */
     async dueForClosing(now: Date): Promise<CallSnapshot[]> {
       const docs = await Call.find({ status: 'published', closesAt: { $lte: now } }).sort({ closesAt: 1 }).limit(100).lean<CallDocument[]>();

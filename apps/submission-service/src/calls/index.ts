@@ -7,6 +7,8 @@ import { registerCallRoutes } from './call.routes';
 /** Read access to the calls, for the other slices of the submission service (dossiers). */
 export interface CallRepository {
   get(callId: string): Promise<CallSnapshot | null>;
+  /** The published calls (a few dozen at most): an equality on the indexed status. */
+  published(): Promise<CallSnapshot[]>;
 }
 
 /** The calls capability: programme managers' routes, every reader's routes, and closing at closing time. */
@@ -24,5 +26,5 @@ export function registerCalls(context: ServiceContext): CallRepository {
     }
   });
 
-  return { get: (callId) => store.get(callId) };
+  return { get: (callId) => store.get(callId), published: () => store.published() };
 }

@@ -20,7 +20,7 @@ import { dossierView, receiptView, toDossierView, toReceipt } from './dossier.vi
 
 /** What the dossier slice reads of the other slices of the service (their ports: no import of their files). */
 export interface DossierPorts {
-  calls: { get(callId: string): Promise<CallSnapshot | null> };
+  calls: { get(callId: string): Promise<CallSnapshot | null>; published(): Promise<CallSnapshot[]> };
   organisations: { get(organisationId: string): Promise<ApplicantSnapshot | null> };
 }
 

@@ -261,8 +261,6 @@ export function dossierStore(context: ServiceContext) {
     },
 
     /** Calls that have drafts (the reminder job's outer loop). */
-    callsWithDrafts: (): Promise<string[]> => Dossier.distinct('callId', { status: 'draft' }),
-
     model: Dossier,
     toState,
   };
