@@ -17,6 +17,7 @@ import { tracingPlugin } from './tracing';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { authPlugin, type AuthOptions } from './auth';
 import { problemOf } from './errors';
+import { admissionPlugin, type AdmissionOptions } from './admission';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
 
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
   rateLimitPerMinute?: number;
   /** Longest a request may take to arrive and be answered before its connection is closed (30 s by default). */
   requestTimeoutMs?: number;
+  /** In-flight and event-loop limits beyond which a request is refused with 503 (none when unset). */
+  admission?: AdmissionOptions;
 }
 
 /** A path parameter longer than this is refused (400), not silently unroutable. */
@@ -46,8 +49,8 @@ const strictQueryValidatorCompiler: typeof validatorCompiler = (route) =>
 /**
  * The fastify instance every service starts from: zod type provider (the same schemas validate
  * requests and produce the OpenAPI document at /openapi.json and /docs), RFC 9457 problem+json
- * errors with one entry per failing field, security headers, rate limiting per caller, request
- * timeouts, request tracing, and /health/live + /health/ready.
+ * errors with one entry per failing field, security headers, admission control (503 under overload),
+ * rate limiting per caller, request timeouts, request tracing, and /health/live + /health/ready.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
@@ -84,6 +87,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // /docs sets its own policy (swagger-ui's staticCSP: hashes of its inline code); plain http on localhost must keep working.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
+  // After the span and the security headers (a refusal is traced and served like any answer), before
+  // authentication: refusing must cost less than serving.
+  if (options.admission) await app.register(admissionPlugin, options.admission);
   // Before any route is added: its onRoute hook refuses routes that do not declare their access.
   await app.register(authPlugin, options.auth);
   if (options.rateLimitPerMinute) {

@@ -181,6 +181,7 @@ export async function startService(
       auth,
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      admission: { maxInFlight: config.HTTP_MAX_IN_FLIGHT, maxEventLoopDelayMs: config.HTTP_MAX_EVENT_LOOP_DELAY_MS },
     });
     const drain = new HttpDrain(http);
     stack.push({
