@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
@@ -98,7 +99,10 @@ export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', '
 export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) => {
   if (!options.jwksUrl && !options.jwtSecret) throw new AuthConfigurationError('authentication needs AUTH_JWKS_URL or AUTH_JWT_SECRET');
   if (!options.jwksUrl) assertSecretLength(options.jwtSecret!);
-  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : new TextEncoder().encode(options.jwtSecret);
+  // The HMAC key imported once: given raw bytes, jose imports them again for every token it verifies.
+  const key: webcrypto.CryptoKey | JWTVerifyGetKey = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : await webcrypto.subtle.importKey('raw', new TextEncoder().encode(options.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const verify: Verification = {
     algorithms: options.jwksUrl ? ['RS256', 'ES256', 'PS256'] : ['HS256'],
     issuer: options.issuer,
@@ -183,7 +187,7 @@ export class VerifiedTokens {
   }
 }
 
-async function authenticate(request: FastifyRequest, key: Uint8Array | JWTVerifyGetKey, verify: Verification, verified: VerifiedTokens): Promise<Caller> {
+async function authenticate(request: FastifyRequest, key: webcrypto.CryptoKey | JWTVerifyGetKey, verify: Verification, verified: VerifiedTokens): Promise<Caller> {
   const header = request.headers.authorization;
   if (!header) throw unauthorized('send an Authorization: Bearer <token> header');
   const [scheme, token] = header.split(' ');
@@ -196,7 +200,7 @@ async function authenticate(request: FastifyRequest, key: Uint8Array | JWTVerify
 }
 
 /** Signature, algorithm, exp (required), nbf, iss and aud, the lifetime rule and the claims: the caller and when its token expires. */
-async function verifyToken(token: string, key: Uint8Array | JWTVerifyGetKey, verify: Verification): Promise<{ caller: Caller; expiresAt: number }> {
+async function verifyToken(token: string, key: webcrypto.CryptoKey | JWTVerifyGetKey, verify: Verification): Promise<{ caller: Caller; expiresAt: number }> {
   let payload: JWTPayload;
   try {
     // A token without exp would be valid forever: exp is required, and iss/aud when configured.

@@ -57,6 +57,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     loggerInstance: options.logger,
     requestIdHeader: 'x-request-id',
     requestTimeout: options.requestTimeoutMs ?? 30_000,
+    // One line per request (below) instead of fastify's two: every line is serialised and written.
+    disableRequestLogging: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (a URL that does not decode) get the same problem+json as any other.
     frameworkErrors: (error, request, reply) => {
@@ -74,6 +76,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     } catch (error) {
       done(Object.assign(new Error(`the body is not valid JSON: ${(error as Error).message}`), { statusCode: 400, code: 'invalid-json' }), undefined);
     }
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      { req: { method: request.method, url: request.url, remoteAddress: request.ip }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      'request completed',
+    );
+    done();
   });
 
   app.setValidatorCompiler(strictQueryValidatorCompiler);
