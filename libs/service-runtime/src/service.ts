@@ -67,6 +67,9 @@ const DATABASE_OPERATION_TIMEOUT_MS = 1_500;
 const DATABASE_STARTUP_TIMEOUT_MS = 30_000;
 
 async function connectDatabase(config: ServiceEnv, logger: Logger): Promise<Connection> {
+  // Mongoose formats a stack trace for every query (kept for a "query was already executed" error);
+  // with source maps on (tsx), that formatting alone was 2 % of a read's CPU.
+  mongoose.set('skipOriginalStackTraces', true);
   const deadline = Date.now() + DATABASE_STARTUP_TIMEOUT_MS;
   for (;;) {
     const db = mongoose.createConnection(config.MONGODB_URI, {
