@@ -3,11 +3,16 @@ import { trace } from '@opentelemetry/api';
 
 export type { Logger } from 'pino';
 
+const BATCH_BYTES = 4_096;
+const FLUSH_MS = 250;
+
 /**
  * JSON logger carrying the active trace and span ids, so a log line leads to its trace.
- * Lines go to stdout asynchronously: a request never waits on a write to the terminal or the log
- * collector's pipe, and lines logged while a write is under way go out together. Pino flushes what is
- * still buffered synchronously when the process exits (process.exit included); only a SIGKILL loses it.
+ * Lines go to stdout asynchronously and in batches: a request never waits on a write to the terminal
+ * or the log collector's pipe, and one write carries 4 KiB of lines instead of one write per line
+ * (measured: the write was most of a request's logging cost). A line waits at most FLUSH_MS in the
+ * buffer; pino flushes what is left synchronously when the process exits (process.exit included), only
+ * a SIGKILL loses it.
  */
 export function createLogger(options: { service: string; level?: LevelWithSilent }): Logger {
   return pino(
@@ -22,6 +27,6 @@ export function createLogger(options: { service: string; level?: LevelWithSilent
         return { trace_id: traceId, span_id: spanId };
       },
     },
-    destination({ dest: 1, sync: false }),
+    destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_MS }),
   );
 }
