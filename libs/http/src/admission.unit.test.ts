@@ -17,13 +17,8 @@ async function busyFor(ms: number, sliceMs: number): Promise<void> {
 describe('given a service refusing requests while its event loop lags more than 50 ms', () => {
   let app: HttpServer;
   beforeAll(async () => {
-    app = await createHttpServer({
-      service: 'test',
-      logger: pino({ level: 'silent' }),
-      readiness: [],
-      auth: { jwtSecret: DEVELOPMENT_JWT_SECRET },
-      admission: { maxInFlight: 0, maxEventLoopDelayMs: 50 },
-    });
+    const admission = { maxInFlight: 0, maxEventLoopDelayMs: 50 };
+    app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth: { jwtSecret: DEVELOPMENT_JWT_SECRET }, admission });
     app.get('/work', { config: { access: { public: true } } }, async () => ({ ok: true }));
     await app.ready();
   });
