@@ -55,6 +55,8 @@ const USAGE = `npm run bench -- [options]
   --organisations N     applicant organisations (default 20), --seed-concurrency N (default 8)
   --out FILE            where the JSON goes (default tools/bench/results/<time>.json)
   --keep                keep the bench databases and topics afterwards
+  --cpu-prof            the services run with node --cpu-prof: .cpuprofile files in the run's logs/profiles/<service>
+                        (written when they stop; the main thread's is the largest; Chrome DevTools or speedscope)
 Runs on KAFKA_BROKERS + MONGODB_URI when both are set, else the local Kafka and FerretDB of @aap/local-infra
 (AAP_KAFKA_PORT, AAP_FERRETDB_PORT, AAP_INFRA_HOME select another instance).`;
 
@@ -79,6 +81,7 @@ function parseOptions() {
       'seed-concurrency': { type: 'string', default: '8' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -114,13 +117,14 @@ function parseOptions() {
     seedConcurrency: Math.round(positive('seed-concurrency', values['seed-concurrency'])),
     out: values.out,
     keep: values.keep,
+    cpuProf: values['cpu-prof'],
   };
 }
 
 const SERVICES = ['submission', 'evaluation', 'funding-award', 'notification'] as const;
 
 async function main(): Promise<void> {
-  const { options, organisations, seedConcurrency, out, keep } = parseOptions();
+  const { options, organisations, seedConcurrency, out, keep, cpuProf } = parseOptions();
   const selected = FIGURES.filter((figure) => !options.only || options.only.has(figure));
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
@@ -180,7 +184,12 @@ async function main(): Promise<void> {
           service,
           `apps/${service}-service/src/main.ts`,
           { ...serviceEnv, KAFKA_TOPIC_PREFIX: prefix, MONGODB_DB: `${prefix}_${service.replace('-', '_')}` },
-          { port: await freePort(), logFile: path.join(logDir, `${service}.log`) },
+          {
+            port: await freePort(),
+            logFile: path.join(logDir, `${service}.log`),
+            // A directory per service: tsx's loader thread writes a profile of its own beside the main thread's (the largest).
+            nodeArgs: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(logDir, 'profiles', service)}`] : [],
+          },
         );
         cleanups.push(() => process.stop());
         return [service, process] as const;

@@ -75,14 +75,20 @@ function failureNote(runs: LoadSummary[]): string {
   return ` (${failed} failed: ${Object.entries(statuses).map(([s, c]) => `${c}×${s}`).join(', ')})`;
 }
 
+/** ` · 1.23 ms CPU/req` (median over the repetitions) when the server's CPU could be read. */
+function cpuNote(runs: LoadSummary[]): string {
+  const perRequest = median(runs.map((run) => run.cpuMsPerRequest ?? Number.NaN));
+  return Number.isFinite(perRequest) ? ` · ${fmt(perRequest, 2)} ms CPU/req` : '';
+}
+
 function throughputRow(id: string, figure: string, runs: Summaries): Row {
   const product = medianOf(runs.product, 'throughput');
   const baseline = medianOf(runs.baseline, 'throughput');
   return {
     id,
     figure,
-    product: `${fmt(product, product < 10 ? 1 : 0)} req/s${failureNote(runs.product)}`,
-    baseline: `${fmt(baseline, baseline < 10 ? 1 : 0)} req/s${failureNote(runs.baseline)}`,
+    product: `${fmt(product, product < 10 ? 1 : 0)} req/s${cpuNote(runs.product)}${failureNote(runs.product)}`,
+    baseline: `${fmt(baseline, baseline < 10 ? 1 : 0)} req/s${cpuNote(runs.baseline)}${failureNote(runs.baseline)}`,
     ratio: baseline > 0 ? product / baseline : null,
     latency: `${ms(medianOf(runs.product, 'p50'))}/${ms(medianOf(runs.product, 'p99'))} ms · ${ms(medianOf(runs.baseline, 'p50'))}/${ms(medianOf(runs.baseline, 'p99'))} ms`,
     details: runs,
@@ -97,15 +103,16 @@ async function repeated(context: BenchContext, label: string, product: () => Pro
     for (const side of order) {
       const result = await (side === 'product' ? product() : baseline());
       runs[side].push(result);
-      context.log(`${label} #${repetition} ${side}: ${fmt(result.throughput, 1)} req/s, p50 ${ms(result.p50)} ms, p99 ${ms(result.p99)} ms${result.failed ? `, ${result.failed} failed` : ''}`);
+      const cpu = result.cpuMsPerRequest !== undefined ? `, ${fmt(result.cpuMsPerRequest, 2)} ms CPU/req` : '';
+      context.log(`${label} #${repetition} ${side}: ${fmt(result.throughput, 1)} req/s, p50 ${ms(result.p50)} ms, p99 ${ms(result.p99)} ms${cpu}${result.failed ? `, ${result.failed} failed` : ''}`);
     }
   }
   return runs;
 }
 
-function closed(context: BenchContext, origin: string, next: (i: number) => RequestSpec) {
+function closed(context: BenchContext, server: NodeProcess, next: (i: number) => RequestSpec) {
   const { connections, seconds } = context.options;
-  return () => closedLoop(origin, next, { connections, seconds });
+  return () => closedLoop(server.url, next, { connections, seconds, cpuSeconds: () => sampleProcess(server.pid)?.cpuSeconds });
 }
 
 /** Every seeded dossier, interleaved so that consecutive requests hit different organisations. */
@@ -121,14 +128,14 @@ export async function readFigures(context: BenchContext): Promise<Row[]> {
   const applicantRuns = await repeated(
     context,
     'read as applicant',
-    closed(context, services.submission.url, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}`, headers: { authorization: authorization.get(pick(i).organisationId)! } })),
-    closed(context, baseline.url, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}`, headers: { 'x-organisation': pick(i).organisationId } })),
+    closed(context, services.submission, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}`, headers: { authorization: authorization.get(pick(i).organisationId)! } })),
+    closed(context, baseline, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}`, headers: { 'x-organisation': pick(i).organisationId } })),
   );
   const managerRuns = await repeated(
     context,
     'read as manager',
-    closed(context, services.submission.url, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}`, headers: { authorization: seed.manager } })),
-    closed(context, baseline.url, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}` })),
+    closed(context, services.submission, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}`, headers: { authorization: seed.manager } })),
+    closed(context, baseline, (i) => ({ method: 'GET', path: `/dossiers/${pick(i).dossierId}` })),
   );
   return [
     throughputRow('read-applicant', `read one dossier as its applicant (${fmt(dossiers.length)} stored)`, applicantRuns),
@@ -142,8 +149,8 @@ export async function listFigure(context: BenchContext): Promise<Row[]> {
   const runs = await repeated(
     context,
     'list 50',
-    closed(context, services.submission.url, () => ({ method: 'GET', path: `/dossiers?${query}`, headers: { authorization: seed.manager } })),
-    closed(context, baseline.url, () => ({ method: 'GET', path: `/dossiers?${query}` })),
+    closed(context, services.submission, () => ({ method: 'GET', path: `/dossiers?${query}`, headers: { authorization: seed.manager } })),
+    closed(context, baseline, () => ({ method: 'GET', path: `/dossiers?${query}` })),
   );
   return [throughputRow('list', 'list 50 dossiers, manager, filters call + status (drafts)', runs)];
 }
@@ -158,11 +165,11 @@ export async function updateFigure(context: BenchContext): Promise<Row[]> {
   const runs = await repeated(
     context,
     'update a draft part',
-    closed(context, services.submission.url, (i) => {
+    closed(context, services.submission, (i) => {
       const dossier = pool[i % pool.length]!;
       return { method: 'PATCH', path: `/dossiers/${dossier.dossierId}/project`, headers: { ...json, authorization: authorization.get(dossier.organisationId)! }, body: body(i) };
     }),
-    closed(context, baseline.url, (i) => ({ method: 'PATCH', path: `/dossiers/${pool[i % pool.length]!.dossierId}/project`, headers: json, body: body(i) })),
+    closed(context, baseline, (i) => ({ method: 'PATCH', path: `/dossiers/${pool[i % pool.length]!.dossierId}/project`, headers: json, body: body(i) })),
   );
   return [throughputRow('update', 'update a draft part (PATCH project)', runs)];
 }
@@ -174,13 +181,13 @@ export async function createFigure(context: BenchContext): Promise<Row[]> {
   const runs = await repeated(
     context,
     'create a draft',
-    closed(context, services.submission.url, (i) => ({
+    closed(context, services.submission, (i) => ({
       method: 'POST',
       path: '/dossiers',
       headers: { ...json, authorization: organisation(i).authorization },
       body: JSON.stringify({ callId: seed.callId, waveId: seed.waveId }),
     })),
-    closed(context, baseline.url, (i) => ({
+    closed(context, baseline, (i) => ({
       method: 'POST',
       path: '/dossiers',
       headers: json,

@@ -37,6 +37,11 @@ export interface LoadSummary {
   p95: number;
   p99: number;
   seconds: number;
+  /**
+   * CPU time (user + system) the server process spent per request answered in the measured window,
+   * when its CPU could be read: what a request costs, whatever else shares the machine.
+   */
+  cpuMsPerRequest?: number;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -100,7 +105,7 @@ async function send(pool: Pool, spec: RequestSpec, index: number, options: { kee
 export async function closedLoop(
   origin: string,
   next: (index: number) => RequestSpec,
-  options: { connections: number; seconds: number; warmupSeconds?: number; timeoutMs?: number },
+  options: { connections: number; seconds: number; warmupSeconds?: number; timeoutMs?: number; cpuSeconds?: () => number | undefined },
 ): Promise<LoadSummary & { firstFailures: string[] }> {
   const pool = new Pool(origin, { connections: options.connections, pipelining: 1 });
   let counter = 0;
@@ -118,14 +123,17 @@ export async function closedLoop(
     };
     const warmup = options.warmupSeconds ?? Math.min(2, options.seconds / 4);
     if (warmup > 0) await run(performance.now() + warmup * 1000, false);
+    const cpuBefore = options.cpuSeconds?.();
     const started = performance.now();
     await run(started + options.seconds * 1000, true);
+    const cpuAfter = options.cpuSeconds?.();
     // Throughput counts the answers within the window; latencies include the requests still in
     // flight when it closed (a server slower than the window still gets its latency measured).
     const end = performance.timeOrigin + started + options.seconds * 1000;
     const summary = { ...summarise(samples, options.seconds, is2xx), throughput: samples.filter((s) => is2xx(s.status) && s.answeredAt <= end).length / options.seconds };
     const firstFailures = samples.filter((s) => !is2xx(s.status)).slice(0, 3).map((s) => `${s.status}: ${(s.body ?? '').slice(0, 200)}`);
-    return { ...summary, firstFailures };
+    const cpuMsPerRequest = cpuBefore !== undefined && cpuAfter !== undefined && samples.length > 0 ? ((cpuAfter - cpuBefore) * 1000) / samples.length : undefined;
+    return { ...summary, ...(cpuMsPerRequest !== undefined ? { cpuMsPerRequest } : {}), firstFailures };
   } finally {
     await pool.close();
   }

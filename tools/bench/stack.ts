@@ -93,13 +93,13 @@ export async function startNodeProcess(
   name: string,
   entry: string,
   env: Record<string, string>,
-  options: { port: number; logFile: string; readyPath?: string; readyLine?: string; timeoutMs?: number },
+  options: { port: number; logFile: string; readyPath?: string; readyLine?: string; timeoutMs?: number; nodeArgs?: string[] },
 ): Promise<NodeProcess> {
-  const { port, logFile, readyPath = '/health/ready', readyLine, timeoutMs = 120_000 } = options;
+  const { port, logFile, readyPath = '/health/ready', readyLine, timeoutMs = 120_000, nodeArgs = [] } = options;
   const log = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, entry)], {
+    child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPOSITORY_ROOT, entry)], {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', log, log],

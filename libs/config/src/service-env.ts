@@ -54,6 +54,13 @@ export function serviceEnvSchema(service: ServiceName) {
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
     /** Longest time a request may take before its connection is closed. */
     HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+    /**
+     * Requests a process works on at once (health probes aside); beyond, 503 + Retry-After at once rather
+     * than a queue on the database. 64 keeps two cores and the database's connection pool busy, not swamped. 0: no limit.
+     */
+    HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(64),
+    /** Refuse requests (503) while the event loop's mean delay over the last second exceeds this many ms. 0: not checked. */
+    HTTP_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(0),
   }).superRefine(refineMessagingEnv);
 }
 

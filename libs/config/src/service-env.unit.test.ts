@@ -45,6 +45,8 @@ describe('serviceEnvSchema defaults', () => {
       AUTH_MAX_TOKEN_LIFETIME_SECONDS: 43_200,
       RATE_LIMIT_PER_MINUTE: 1_200,
       HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_MAX_IN_FLIGHT: 64,
+      HTTP_MAX_EVENT_LOOP_DELAY_MS: 0,
     });
   });
 

@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
@@ -98,7 +99,10 @@ export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', '
 export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) => {
   if (!options.jwksUrl && !options.jwtSecret) throw new AuthConfigurationError('authentication needs AUTH_JWKS_URL or AUTH_JWT_SECRET');
   if (!options.jwksUrl) assertSecretLength(options.jwtSecret!);
-  const key: Uint8Array | JWTVerifyGetKey = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : new TextEncoder().encode(options.jwtSecret);
+  // The HMAC key imported once: given raw bytes, jose imports them again for every token it verifies.
+  const key: webcrypto.CryptoKey | JWTVerifyGetKey = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : await webcrypto.subtle.importKey('raw', new TextEncoder().encode(options.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const verify: Verification = {
     algorithms: options.jwksUrl ? ['RS256', 'ES256', 'PS256'] : ['HS256'],
     issuer: options.issuer,
@@ -126,10 +130,11 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
 
   // onRequest: authentication and roles come before the body is even parsed, so an anonymous or
   // unauthorised caller learns nothing about the validation of a request it may not make.
+  const verified = new VerifiedTokens(VERIFIED_TOKENS_MAX, options.jwksUrl ? JWKS_RECHECK_MS : Number.POSITIVE_INFINITY);
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (!access || 'public' in access) return;
-    const caller = await authenticate(request, key, verify);
+    const caller = await authenticate(request, key, verify, verified);
     if (!caller.roles.some((role) => access.roles.includes(role))) {
       throw forbidden(`this action needs one of the roles: ${access.roles.join(', ')}`);
     }
@@ -144,11 +149,58 @@ interface Verification {
   maxLifetimeSeconds: number;
 }
 
-async function authenticate(request: FastifyRequest, key: Uint8Array | JWTVerifyGetKey, verify: Verification): Promise<Caller> {
+/** Tokens whose verification is remembered; a browser session or an API client reuses one token for hours. */
+const VERIFIED_TOKENS_MAX = 10_000;
+/** With a JWKS, a remembered token is verified again this often: a key withdrawn from the JWKS stops being trusted. */
+const JWKS_RECHECK_MS = 5 * 60_000;
+
+/**
+ * The callers of tokens already verified, by the exact token (signature included), until the token's
+ * exp: verifying the signature and parsing the claims again for every request of the same caller is
+ * most of the cost of a cheap read. Only successes are kept, at most `max` (least recently used out).
+ */
+export class VerifiedTokens {
+  private readonly entries = new Map<string, { caller: Caller; until: number }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly recheckMs: number,
+  ) {}
+
+  get(token: string, now = Date.now()): Caller | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    this.entries.delete(token);
+    if (now >= entry.until) return undefined;
+    this.entries.set(token, entry); // most recently used last
+    return entry.caller;
+  }
+
+  /** `expiresAt`: the token's exp, in ms since the epoch. */
+  set(token: string, caller: Caller, expiresAt: number, now = Date.now()): void {
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { caller, until: Math.min(expiresAt, now + this.recheckMs) });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+async function authenticate(request: FastifyRequest, key: webcrypto.CryptoKey | JWTVerifyGetKey, verify: Verification, verified: VerifiedTokens): Promise<Caller> {
   const header = request.headers.authorization;
   if (!header) throw unauthorized('send an Authorization: Bearer <token> header');
   const [scheme, token] = header.split(' ');
   if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('the Authorization header must be "Bearer <token>"');
+  const known = verified.get(token);
+  if (known) return known;
+  const { caller, expiresAt } = await verifyToken(token, key, verify);
+  verified.set(token, caller, expiresAt);
+  return caller;
+}
+
+/** Signature, algorithm, exp (required), nbf, iss and aud, the lifetime rule and the claims: the caller and when its token expires. */
+async function verifyToken(token: string, key: webcrypto.CryptoKey | JWTVerifyGetKey, verify: Verification): Promise<{ caller: Caller; expiresAt: number }> {
   let payload: JWTPayload;
   try {
     // A token without exp would be valid forever: exp is required, and iss/aud when configured.
@@ -173,7 +225,9 @@ async function authenticate(request: FastifyRequest, key: Uint8Array | JWTVerify
   }
   const { sub, roles, org, name, email } = parsed.data;
   if (roles.includes('applicant') && !org) throw unauthorized('an applicant token must carry its organisation (org claim)');
-  return { userId: sub, roles, ...(org ? { organisation: org } : {}), ...(name ? { name } : {}), ...(email ? { email } : {}) };
+  // Shared by every request of the token (VerifiedTokens): frozen, so no handler can change another's caller.
+  const caller: Caller = { userId: sub, roles: Object.freeze(roles) as Role[], ...(org ? { organisation: org } : {}), ...(name ? { name } : {}), ...(email ? { email } : {}) };
+  return { caller: Object.freeze(caller), expiresAt: payload.exp! * 1000 };
 }
 
 /** The caller of a route that declared roles (set by the auth hook before any handler runs). */

@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { pino } from 'pino';
 import { SignJWT } from 'jose';
 import { createHttpServer, type HttpServer } from './server';
-import { applicantScope, AuthConfigurationError, callerOf, resolveAuthOptions } from './auth';
+import { applicantScope, AuthConfigurationError, callerOf, resolveAuthOptions, VerifiedTokens } from './auth';
 import { DEVELOPMENT_JWT_SECRET, mintDevelopmentToken } from './dev-tokens';
 
 const auth = { jwtSecret: DEVELOPMENT_JWT_SECRET };
@@ -210,5 +210,72 @@ describe('resolveAuthOptions (what a service starts with)', () => {
 
   it('the HTTP server itself refuses a short secret', async () => {
     await expect(createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth: { jwtSecret: 'short' } })).rejects.toThrow(/too short/);
+  });
+});
+
+describe('given tokens already verified (VerifiedTokens)', () => {
+  const caller = { userId: 'u', roles: ['programme-manager' as const] };
+
+  it('a remembered token answers its caller until its exp, then no more', () => {
+    const tokens = new VerifiedTokens(10, Number.POSITIVE_INFINITY);
+    tokens.set('t', caller, 2_000, 1_000);
+    expect(tokens.get('t', 1_999)).toBe(caller);
+    expect(tokens.get('t', 2_000)).toBeUndefined();
+    expect(tokens.get('t', 1_500)).toBeUndefined(); // gone, not kept for later
+  });
+
+  it('with a recheck period, a token is verified again after it even before its exp', () => {
+    const tokens = new VerifiedTokens(10, 300);
+    tokens.set('t', caller, 10_000, 1_000);
+    expect(tokens.get('t', 1_299)).toBe(caller);
+    expect(tokens.get('t', 1_300)).toBeUndefined();
+  });
+
+  it('at most max tokens are kept: the least recently used goes first', () => {
+    const tokens = new VerifiedTokens(2, Number.POSITIVE_INFINITY);
+    tokens.set('a', caller, 10_000, 0);
+    tokens.set('b', caller, 10_000, 0);
+    tokens.get('a', 1); // a is now the most recently used
+    tokens.set('c', caller, 10_000, 2);
+    expect(tokens.size).toBe(2);
+    expect(tokens.get('b', 3)).toBeUndefined();
+    expect(tokens.get('a', 3)).toBe(caller);
+    expect(tokens.get('c', 3)).toBe(caller);
+  });
+});
+
+describe('given a token used for many requests', () => {
+  let app: HttpServer;
+  beforeAll(async () => {
+    app = await server();
+    app.get('/reviews', { config: { access: { roles: ['reviewer'] } } }, async (request) => {
+      // A handler cannot change the caller the next request of the same token gets.
+      expect(() => (callerOf(request).roles as string[]).push('admin')).toThrow(TypeError);
+      return { roles: callerOf(request).roles };
+    });
+  });
+  const get = (url: string, token: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+
+  it('each route still checks the roles of a remembered token', async () => {
+    const reviewer = await mintDevelopmentToken({ sub: 'r', roles: ['reviewer'] });
+    expect((await get('/reviews', reviewer)).statusCode).toBe(200);
+    expect((await get('/calls', reviewer)).statusCode).toBe(403);
+    expect((await get('/reviews', reviewer)).json()).toEqual({ roles: ['reviewer'] });
+  });
+
+  it('a remembered token is refused once expired', async () => {
+    const token = await mintDevelopmentToken({ sub: 'pm', roles: ['programme-manager'] }, { expiresIn: '2s' });
+    expect((await get('/calls', token)).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const response = await get('/calls', token);
+    expect(response.statusCode).toBe(401);
+    expect(response.json().detail).toMatch(/exp/);
+  });
+
+  it('a token with one character of its signature changed is refused, even after the genuine one was accepted', async () => {
+    const token = await mintDevelopmentToken({ sub: 'pm', roles: ['programme-manager'] });
+    expect((await get('/calls', token)).statusCode).toBe(200);
+    const forged = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`;
+    expect((await get('/calls', forged)).statusCode).toBe(401);
   });
 });

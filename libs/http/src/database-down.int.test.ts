@@ -1,43 +1,13 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '@aap/service-runtime';
 import { service as submission } from '@aap/submission-service';
 import { httpClient, useTestEnvironment } from '@aap/test-harness';
+import { databaseProxy, type DatabaseProxy } from './database-proxy.fixture';
 
 const env = useTestEnvironment();
 
-/** A TCP proxy in front of the test database, that the test can cut like a database going away. */
-async function databaseProxy(mongoUri: string) {
-  const target = new URL(mongoUri);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 27017), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const proxied = new URL(mongoUri);
-  proxied.host = `127.0.0.1:${port}`;
-  // Through the proxy only: never follow the server's own address list around it.
-  proxied.searchParams.set('directConnection', 'true');
-  return {
-    uri: proxied.toString(),
-    /** Stops accepting connections and drops every open one, as a crashed database would. */
-    async cut() {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
-}
-
 describe('the database goes away while the service runs', () => {
-  let proxy: Awaited<ReturnType<typeof databaseProxy>>;
+  let proxy: DatabaseProxy;
   let service: RunningService;
 
   beforeAll(async () => {

@@ -6,3 +6,4 @@ export * from './dev-tokens';
 export * from './pagination';
 export * from './csv';
 export * from './policies';
+export * from './admission';

@@ -1,7 +1,7 @@
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import {
@@ -17,6 +17,7 @@ import { tracingPlugin } from './tracing';
 import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { authPlugin, type AuthOptions } from './auth';
 import { problemOf } from './errors';
+import { admissionPlugin, type AdmissionOptions } from './admission';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
 
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
   rateLimitPerMinute?: number;
   /** Longest a request may take to arrive and be answered before its connection is closed (30 s by default). */
   requestTimeoutMs?: number;
+  /** In-flight and event-loop limits beyond which a request is refused with 503 (none when unset). */
+  admission?: AdmissionOptions;
 }
 
 /** A path parameter longer than this is refused (400), not silently unroutable. */
@@ -44,16 +47,51 @@ const strictQueryValidatorCompiler: typeof validatorCompiler = (route) =>
   validatorCompiler({ ...route, schema: route.httpPart === 'querystring' && route.schema instanceof z.ZodObject ? route.schema.strict() : route.schema });
 
 /**
+ * The security headers helmet sets with these options, worked out once. They are the same on every
+ * answer, but @fastify/helmet builds helmet's middleware again (options parsed, CSP directives
+ * validated and joined) for every request; a route still overrides one with `reply.header`.
+ */
+async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, string>> {
+  const probe = Fastify();
+  await probe.register(helmet, options);
+  let headers: Record<string, string> = {};
+  // In a handler the raw response holds what helmet's hooks set, and nothing of fastify's own yet.
+  probe.get('/', async (_request, reply) => {
+    headers = Object.fromEntries(Object.entries(reply.raw.getHeaders()).map(([name, value]) => [name, String(value)]));
+    return '';
+  });
+  await probe.inject({ method: 'GET', url: '/' });
+  await probe.close();
+  if (Object.keys(headers).length === 0) throw new Error('helmet set no header');
+  return headers;
+}
+
+/**
+ * One line per request, when it is answered (method, path, status, time), instead of fastify's two
+ * (incoming, completed): each line is serialised and written, on every request.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const fields = { req: { method: request.method, url: request.url, remoteAddress: request.ip }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else reply.log.info(fields, 'request completed');
+  }
+}
+
+/**
  * The fastify instance every service starts from: zod type provider (the same schemas validate
  * requests and produce the OpenAPI document at /openapi.json and /docs), RFC 9457 problem+json
- * errors with one entry per failing field, security headers, rate limiting per caller, request
- * timeouts, request tracing, and /health/live + /health/ready.
+ * errors with one entry per failing field, security headers, admission control (503 under overload),
+ * rate limiting per caller, request timeouts, request tracing, and /health/live + /health/ready.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
     loggerInstance: options.logger,
     requestIdHeader: 'x-request-id',
     requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logController: new OneLinePerRequest(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors raised before routing (a URL that does not decode) get the same problem+json as any other.
     frameworkErrors: (error, request, reply) => {
@@ -80,10 +118,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     if (!route.url.startsWith('/docs') && !route.schema?.querystring) route.schema = { ...route.schema, querystring: z.object({}) };
   });
   await app.register(tracingPlugin);
-  await app.register(helmet, {
+  const securityHeaders = await helmetHeaders({
     // /docs sets its own policy (swagger-ui's staticCSP: hashes of its inline code); plain http on localhost must keep working.
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
+  });
+  // After the span and the security headers (a refusal is traced and served like any answer), before
+  // authentication: refusing must cost less than serving.
+  if (options.admission) await app.register(admissionPlugin, options.admission);
   // Before any route is added: its onRoute hook refuses routes that do not declare their access.
   await app.register(authPlugin, options.auth);
   if (options.rateLimitPerMinute) {

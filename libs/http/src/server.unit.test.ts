@@ -264,3 +264,21 @@ describe('createHttpServer', () => {
     });
   });
 });
+
+describe('request logging', () => {
+  it('given a request, when it is answered, then one line says method, path, status and time, with the request id', async () => {
+    const lines: Array<Record<string, any>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const app = await createHttpServer({ service: 'test', logger, readiness: [], auth });
+    app.get('/missing', { config: PUBLIC }, async () => {
+      throw notFound('Dossier d-404');
+    });
+    await app.inject({ method: 'GET', url: '/missing', headers: { 'x-request-id': 'req-42' } });
+    await app.close();
+
+    const requestLines = lines.filter((line) => line.reqId === 'req-42');
+    expect(requestLines).toHaveLength(1);
+    expect(requestLines[0]).toMatchObject({ msg: 'request completed', req: { method: 'GET', url: '/missing' }, res: { statusCode: 404 } });
+    expect(requestLines[0]!.responseTime).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -70,6 +70,9 @@ const DATABASE_OPERATION_TIMEOUT_MS = 1_500;
 const DATABASE_STARTUP_TIMEOUT_MS = 30_000;
 
 async function connectDatabase(config: ServiceEnv, logger: Logger): Promise<Connection> {
+  // Mongoose formats a stack trace for every query (kept for a "query was already executed" error);
+  // with source maps on (tsx), that formatting alone was 2 % of a read's CPU.
+  mongoose.set('skipOriginalStackTraces', true);
   const deadline = Date.now() + DATABASE_STARTUP_TIMEOUT_MS;
   for (;;) {
     const db = mongoose.createConnection(config.MONGODB_URI, {
@@ -192,6 +195,7 @@ export async function startService(
       auth,
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      admission: { maxInFlight: config.HTTP_MAX_IN_FLIGHT, maxEventLoopDelayMs: config.HTTP_MAX_EVENT_LOOP_DELAY_MS },
     });
     const drain = new HttpDrain(http);
     stack.push({
