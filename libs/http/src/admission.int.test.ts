@@ -21,7 +21,7 @@ async function timed(request: () => Promise<HttpAnswer>): Promise<HttpAnswer & {
 
 describe(`a service limited to ${MAX_IN_FLIGHT} requests in flight, on a database slower than the load`, () => {
   let proxy: DatabaseProxy;
-  let service: RunningService;
+  let service: RunningService | undefined;
 
   beforeAll(async () => {
     proxy = await databaseProxy(env.mongoUri);
@@ -35,8 +35,10 @@ describe(`a service limited to ${MAX_IN_FLIGHT} requests in flight, on a databas
     await service?.stop();
   });
 
+  const running = () => service!;
+
   it('given 8 slow requests at once (the limit), when they run, then every one succeeds', async () => {
-    const manager = httpClient(service.url).as('programme-manager');
+    const manager = httpClient(running().url).as('programme-manager');
     const answers = await Promise.all(Array.from({ length: MAX_IN_FLIGHT }, () => timed(() => manager.get('/calls'))));
     expect(answers.map((answer) => answer.status)).toEqual(Array(MAX_IN_FLIGHT).fill(200));
     // They were slow indeed (the database delay), so they were all in flight together.
@@ -44,7 +46,7 @@ describe(`a service limited to ${MAX_IN_FLIGHT} requests in flight, on a databas
   });
 
   it('given 60 slow requests at once, when they run, then the excess is refused at once with 503 problem+json and Retry-After, the rest succeed, none hangs', async () => {
-    const manager = httpClient(service.url).as('programme-manager');
+    const manager = httpClient(running().url).as('programme-manager');
     const started = performance.now();
     const answers = await Promise.all(Array.from({ length: 60 }, () => timed(() => manager.get('/calls'))));
     const elapsedMs = performance.now() - started;
@@ -67,9 +69,9 @@ describe(`a service limited to ${MAX_IN_FLIGHT} requests in flight, on a databas
   });
 
   it('given a service at its limit, when probed, then /health/live and /health/ready still answer 200', async () => {
-    const manager = httpClient(service.url).as('programme-manager');
+    const manager = httpClient(running().url).as('programme-manager');
     const burst = Promise.all(Array.from({ length: 3 * MAX_IN_FLIGHT }, () => manager.get('/calls')));
-    const anonymous = httpClient(service.url).anonymous();
+    const anonymous = httpClient(running().url).anonymous();
     expect((await anonymous.get('/health/live')).status).toBe(200);
     expect((await anonymous.get('/health/ready')).status).toBe(200);
     expect((await burst).some((answer) => answer.status === 503)).toBe(true);
@@ -81,7 +83,7 @@ describe(`a service limited to ${MAX_IN_FLIGHT} requests in flight, on a databas
     // open, and the server's stop would wait for it until its keep-alive timeout (72 s).
     const impatient = new Agent();
     const abandoned = Array.from({ length: MAX_IN_FLIGHT }, () =>
-      request(new URL('/calls', service.url), { dispatcher: impatient, headers: { authorization }, signal: AbortSignal.timeout(DATABASE_DELAY_MS / 2) }).then(
+      request(new URL('/calls', running().url), { dispatcher: impatient, headers: { authorization }, signal: AbortSignal.timeout(DATABASE_DELAY_MS / 2) }).then(
         () => 'answered',
         (error: Error) => error.name,
       ),
@@ -89,8 +91,28 @@ describe(`a service limited to ${MAX_IN_FLIGHT} requests in flight, on a databas
     expect(await Promise.all(abandoned)).toEqual(Array(MAX_IN_FLIGHT).fill('TimeoutError'));
     await impatient.destroy();
     // Their slots are given back as they leave, while their database reads are still on the way.
-    const manager = httpClient(service.url).as('programme-manager');
+    const manager = httpClient(running().url).as('programme-manager');
     const answers = await Promise.all(Array.from({ length: MAX_IN_FLIGHT }, () => manager.get('/calls')));
     expect(answers.map((answer) => answer.status)).toEqual(Array(MAX_IN_FLIGHT).fill(200));
+  });
+
+  // Last: it stops the service.
+  it('given callers that went away and left their connections open, when the service stops, then the stop does not wait for those connections', async () => {
+    const authorization = `Bearer ${await mintDevelopmentToken({ sub: 'gone', roles: ['programme-manager'] })}`;
+    // Global fetch keeps the connection of an aborted request open (until the server's keep-alive timeout, 72 s).
+    const gone = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        fetch(new URL('/calls', running().url), { headers: { authorization }, signal: AbortSignal.timeout(DATABASE_DELAY_MS / 2) }).then(
+          () => 'answered',
+          (error: Error) => error.name,
+        ),
+      ),
+    );
+    expect(gone).toEqual(Array(4).fill('TimeoutError'));
+    proxy.delayMs = 0;
+    const stopping = Date.now();
+    await running().stop();
+    service = undefined;
+    expect(Date.now() - stopping).toBeLessThan(15_000);
   });
 });

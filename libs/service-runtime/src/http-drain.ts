@@ -58,8 +58,10 @@ export class HttpDrain {
     }
     const cut = this.inFlight;
     const closed = this.http.close();
-    // After the bound, what still runs is cut; idle keep-alive connections are closed by fastify itself.
-    if (cut > 0) this.http.server.closeAllConnections();
+    // Every accepted request has answered or overrun the bound: what still runs is cut, and so is any
+    // connection left open by a caller that gave up on its request (fastify closes only the idle ones,
+    // and such a connection would hold the stop until the keep-alive timeout, about 70 s).
+    this.http.server.closeAllConnections();
     await closed;
     return cut;
   }
