@@ -277,7 +277,8 @@ export class OutboxRelay {
         for (const batch of request) published += await this.sendOneByOne(model, collection, batch);
         continue;
       }
-      for (const batch of request) await this.removeEntries(model, batch.doc._id, batch.outgoing);
+      // Each document has its own lock: their entries are removed side by side, not one after the other.
+      await Promise.all(request.map((batch) => this.removeEntries(model, batch.doc._id, batch.outgoing)));
       published += request.reduce((sum, batch) => sum + batch.outgoing.length, 0);
     }
     return published;
