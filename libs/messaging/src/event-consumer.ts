@@ -16,6 +16,7 @@ import { inSpan, restoreTraceContext, SpanKind, type Logger } from '@aap/observa
 import { fromKafkaMessage, headerString, MalformedEventError, traceHeadersOf } from './cloudevents';
 import { publishDeadLetter, type DeadLetterReason } from './dead-letters';
 import { ParkingLot, retryDelay, type ParkedEvent } from './parked-events';
+import { connectionModel } from './connection-model';
 
 export interface HandlerContext {
   logger: Logger;
@@ -52,22 +53,18 @@ interface ProcessedEvent {
 
 /** The inbox: ids of the events this service has already handled (one collection per service database). */
 export function processedEventModel(connection: Connection): Model<ProcessedEvent> {
-  return (
-    (connection.models.ProcessedEvent as Model<ProcessedEvent> | undefined) ??
-    connection.model<ProcessedEvent>(
-      'ProcessedEvent',
-      new Schema<ProcessedEvent>(
-        {
-          _id: { type: String, required: true },
-          type: String,
-          topic: String,
-          partition: Number,
-          offset: String,
-          handledAt: Date,
-        },
-        { collection: 'processed_events', versionKey: false },
-      ),
-    )
+  return connectionModel(connection, 'ProcessedEvent', () =>
+    new Schema<ProcessedEvent>(
+      {
+        _id: { type: String, required: true },
+        type: String,
+        topic: String,
+        partition: Number,
+        offset: String,
+        handledAt: Date,
+      },
+      { collection: 'processed_events', versionKey: false },
+    ),
   );
 }
 

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { EventEnvelope } from '@aap/contracts';
+import { connectionModel } from './connection-model';
 
 /** Why an outbox entry could never be published. */
 export const OUTBOX_REJECTION_REASONS = ['unknown-type', 'too-large', 'broker-refused'] as const;
@@ -29,26 +30,22 @@ export interface RejectedOutboxEntry {
 }
 
 export function outboxRejectedModel(connection: Connection): Model<RejectedOutboxEntry> {
-  return (
-    (connection.models.RejectedOutboxEntry as Model<RejectedOutboxEntry> | undefined) ??
-    connection.model<RejectedOutboxEntry>(
-      'RejectedOutboxEntry',
-      new Schema<RejectedOutboxEntry>(
-        {
-          _id: { type: String, required: true },
-          type: String,
-          reason: { type: String, enum: OUTBOX_REJECTION_REASONS, index: true },
-          detail: String,
-          aggregate: { _id: false, collection: { type: String, index: true }, id: String },
-          envelope: { type: Schema.Types.Mixed },
-          truncated: Boolean,
-          bytes: Number,
-          seq: Number,
-          rejectedAt: { type: Date, index: true },
-        },
-        { collection: 'outbox_rejected', versionKey: false },
-      ),
-    )
+  return connectionModel(connection, 'RejectedOutboxEntry', () =>
+    new Schema<RejectedOutboxEntry>(
+      {
+        _id: { type: String, required: true },
+        type: String,
+        reason: { type: String, enum: OUTBOX_REJECTION_REASONS, index: true },
+        detail: String,
+        aggregate: { _id: false, collection: { type: String, index: true }, id: String },
+        envelope: { type: Schema.Types.Mixed },
+        truncated: Boolean,
+        bytes: Number,
+        seq: Number,
+        rejectedAt: { type: Date, index: true },
+      },
+      { collection: 'outbox_rejected', versionKey: false },
+    ),
   );
 }
 

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Logger } from '@aap/observability';
 import { lockDocument } from './document-locks';
+import { connectionModel } from './connection-model';
 
 /**
  * An event whose handler kept failing in line, kept aside so that its partition moves on. Events of
@@ -28,29 +29,25 @@ export interface ParkedEvent {
 }
 
 export function parkedEventModel(connection: Connection): Model<ParkedEvent> {
-  return (
-    (connection.models.ParkedEvent as Model<ParkedEvent> | undefined) ??
-    connection.model<ParkedEvent>(
-      'ParkedEvent',
-      new Schema<ParkedEvent>(
-        {
-          _id: { type: String, required: true },
-          parkKey: { type: String, required: true },
-          order: { type: Number, required: true },
-          topic: String,
-          partition: Number,
-          offset: String,
-          key: String,
-          value: String,
-          headers: { type: Schema.Types.Mixed },
-          attempts: Number,
-          lastError: String,
-          parkedAt: Date,
-          nextAttemptAt: Date,
-        },
-        { collection: 'parked_events', versionKey: false },
-      ).index({ parkKey: 1, order: 1 }),
-    )
+  return connectionModel(connection, 'ParkedEvent', () =>
+    new Schema<ParkedEvent>(
+      {
+        _id: { type: String, required: true },
+        parkKey: { type: String, required: true },
+        order: { type: Number, required: true },
+        topic: String,
+        partition: Number,
+        offset: String,
+        key: String,
+        value: String,
+        headers: { type: Schema.Types.Mixed },
+        attempts: Number,
+        lastError: String,
+        parkedAt: Date,
+        nextAttemptAt: Date,
+      },
+      { collection: 'parked_events', versionKey: false },
+    ).index({ parkKey: 1, order: 1 }),
   );
 }
 
