@@ -59,7 +59,8 @@ export const kafka: Service = {
       log(`Kafka: formatting storage in ${dataDir}`);
       // A KRaft cluster id is a base64url-encoded 16-byte UUID.
       const clusterId = randomBytes(16).toString('base64url');
-      await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile()]);
+      // `--cluster-id=<id>` in one argument: one id in 64 starts with '-', which the tool would read as an option.
+      await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', configFile()]);
     }
     return { command: java, args: ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', ...jvm, 'kafka.Kafka', configFile()] };
   },
