@@ -17,7 +17,7 @@ export interface AdmissionOptions {
 export const ADMISSION_RETRY_AFTER_SECONDS = 2;
 
 /** Probes must see the process as it is (an orchestrator restarting a busy service makes it worse). */
-const EXEMPT_PREFIXES = ['/health/', '/metrics'];
+const EXEMPT_PREFIXES = ['/health/'];
 
 /** The event-loop delay is sampled this often; a refusal decision reads the last sample, never measures. */
 const EVENT_LOOP_SAMPLE_MS = 1_000;
@@ -43,7 +43,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, detail: string): v
  * refused at once with 503 problem+json and Retry-After, before authentication, parsing or any
  * database work, instead of queueing behind hundreds of others until every caller times out. Two
  * signals: the requests in flight in this process (what waits on the database) and the event loop's
- * delay (what waits on the CPU). /health/* and /metrics are never refused.
+ * delay (what waits on the CPU). /health/* is never refused.
  *
  * Not @fastify/under-pressure (9.x, fastify 5): it has no in-flight limit, the main signal here, and
  * its event-loop check is the same histogram sampled once a second; one hook answers both the same way.

@@ -22,7 +22,6 @@ export interface ServiceContext extends AggregateKit {
   http: HttpServer;
   /** Register handlers of consumed events: `consumer.on(Definition, handler)`. */
   consumer: EventConsumer;
-  /** @deprecated declare the aggregate with `aggregate()`, which tracks it; goes once every caller moved. */
   /**
    * Runs `job` every SCHEDULER_INTERVAL_MS once the service has started, never two runs at once,
    * until it stops. Jobs must be safe when several instances run them (guarded updates).
