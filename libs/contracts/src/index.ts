@@ -3,6 +3,7 @@ import { diagnosticsEvents } from './events/diagnostics';
 import { callEvents } from './events/calls';
 import { dossierEvents } from './events/dossiers';
 import { organisationEvents } from './events/organisations';
+import { evaluationEvents } from './events/evaluation';
 
 export * from './services';
 export * from './topics';
@@ -13,10 +14,11 @@ export * from './events/diagnostics';
 export * from './events/calls';
 export * from './events/dossiers';
 export * from './events/organisations';
+export * from './events/evaluation';
 export { buildAsyncApiDocument } from './asyncapi';
 
 /** Every event the platform publishes. Add a new event module's list here. */
-export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...organisationEvents]);
+export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...organisationEvents, ...evaluationEvents]);
 export * from './decision';
 export * from './lifecycle';
 export * from './dossier-reference';

@@ -45,7 +45,7 @@ export function evolve(status: DossierStatus, fact: DossierFact): Evolution {
   return { status: transition.to };
 }
 
-/** The fact of a dossier event type, e.g. `dossier.accepted.v2` → `accepted`; undefined for one that moves nothing. */
+/** The fact of a dossier event type, e.g. `dossier.accepted.v3` → `accepted`; undefined for one that moves nothing. */
 export function dossierFactOf(eventType: string): DossierFact | undefined {
   const match = /^dossier\.([a-z-]+)\.v\d+$/.exec(eventType);
   return match && match[1]! in DOSSIER_TRANSITIONS ? (match[1] as DossierFact) : undefined;

@@ -65,7 +65,7 @@ describe('the dossier lifecycle', () => {
   it('given the catalogue, then every fact of the table is a dossier event of its current version, and back', () => {
     const dossierTypes = catalogue.all().filter((d) => d.name.startsWith('dossier.'));
     for (const fact of DOSSIER_FACTS) expect(dossierTypes.map((d) => d.name)).toContain(`dossier.${fact}`);
-    expect(dossierFactOf('dossier.accepted.v2')).toBe('accepted');
+    expect(dossierFactOf('dossier.accepted.v3')).toBe('accepted');
     expect(dossierFactOf('dossier.draft-closing-soon.v1')).toBeUndefined();
     expect(dossierFactOf('call.closed.v1')).toBeUndefined();
     for (const fact of EVALUATION_FACTS) {

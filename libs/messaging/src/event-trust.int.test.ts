@@ -40,6 +40,9 @@ describe('consumer: a forged event (wrong source or wrong topic) is dead-lettere
       organisationId: '216901231',
       at: new Date().toISOString(),
       grantCents: 150_000_000,
+      stateRateBps: 5_000,
+      eligibleCostCents: 300_000_000,
+      requestedGrantCents: 150_000_000,
       motivation: 'forged',
     });
   }

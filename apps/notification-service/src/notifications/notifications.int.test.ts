@@ -28,7 +28,7 @@ const DOSSIER_STORY = [
   'dossier.resubmitted.v1',
   'dossier.waitlisted.v2',
   'dossier.decision-reopened.v2',
-  'dossier.accepted.v2',
+  'dossier.accepted.v3',
   'dossier.rejected.v2',
   'dossier.closed-without-follow-up.v2',
   'dossier.withdrawn.v1',
@@ -44,7 +44,7 @@ const SUBJECTS: Record<(typeof DOSSIER_STORY)[number] | (typeof CALL_STORY)[numb
   'dossier.resubmitted.v1': /^Compléments reçus — dossier AAP-2026-000101$/,
   'dossier.waitlisted.v2': /^Votre dossier est sur liste complémentaire — dossier AAP-2026-000101$/,
   'dossier.decision-reopened.v2': /^Réexamen de votre dossier — dossier AAP-2026-000101$/,
-  'dossier.accepted.v2': /^Votre dossier est retenu — dossier AAP-2026-000101$/,
+  'dossier.accepted.v3': /^Votre dossier est retenu — dossier AAP-2026-000101$/,
   'dossier.rejected.v2': /^Décision sur votre dossier — dossier AAP-2026-000101$/,
   'dossier.closed-without-follow-up.v2': /^Votre dossier est classé sans suite — dossier AAP-2026-000101$/,
   'dossier.withdrawn.v1': /^Retrait de votre dossier — dossier AAP-2026-000101$/,
@@ -137,7 +137,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
       }
     }
     // The message quotes the motivation of the decision and keeps the reason of a reopening internal.
-    expect(mails.find((m) => eventTypeOf(m) === 'dossier.accepted.v2')!.text).toContain('120 000,00 €');
+    expect(mails.find((m) => eventTypeOf(m) === 'dossier.accepted.v3')!.text).toContain('120 000,00 €');
     expect(mails.find((m) => eventTypeOf(m) === 'dossier.decision-reopened.v2')!.text).not.toContain('note interne');
 
     // One inbox item per event for A, newest first, whatever the number of contacts.
@@ -226,8 +226,8 @@ describe('notifications: every applicant-facing event reaches the organisation o
     await publisher.publish(OrganisationRegistered, { organisation: known });
     const unknownStory = routedEventData({ dossierId: 'dossier-u', number: 'AAP-2026-000701', callId, organisation: stranger });
     const knownStory = routedEventData({ dossierId: 'dossier-k', number: 'AAP-2026-000702', callId, organisation: known });
-    const orphan = await publisher.publish(catalogue.get('dossier.accepted.v2')!, unknownStory['dossier.accepted.v2'] as never);
-    await publisher.publish(catalogue.get('dossier.accepted.v2')!, knownStory['dossier.accepted.v2'] as never);
+    const orphan = await publisher.publish(catalogue.get('dossier.accepted.v3')!, unknownStory['dossier.accepted.v3'] as never);
+    await publisher.publish(catalogue.get('dossier.accepted.v3')!, knownStory['dossier.accepted.v3'] as never);
 
     await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes('contact@connue-test.fr'))).toHaveLength(1));
     const deadLetters = await readTopic(env.kafka(), deadLetterTopicName(env.prefix, 'notification'), { atLeast: 1, timeoutMs: 30_000, settleMs: 200 });

@@ -96,7 +96,7 @@ describe('wording', () => {
   });
 
   it('writes amounts in euros, French style, and quotes the motivation', () => {
-    const message = renderMessage(dossierAccepted, modelFor(data['dossier.accepted.v2']));
+    const message = renderMessage(dossierAccepted, modelFor(data['dossier.accepted.v3']));
     expect(message.text).toContain('- Subvention accordée : 120 000,00 €');
     expect(message.text).toContain('> Projet structurant pour le territoire.');
     expect(message.html).toContain('<blockquote');

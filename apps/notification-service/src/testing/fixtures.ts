@@ -94,7 +94,7 @@ export function routedEventData(story: DossierStory) {
     'dossier.resubmitted.v1': { dossier, complementRequestId: 'cr-1', answer: 'Plan de financement joint.' },
     'dossier.waitlisted.v2': { ...evaluation, rank: 2, motivation: 'Projet solide, crédits insuffisants à ce stade.' },
     'dossier.decision-reopened.v2': { ...evaluation, reason: 'Crédits libérés par un désistement (note interne).' },
-    'dossier.accepted.v2': { ...evaluation, grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' },
+    'dossier.accepted.v3': { ...evaluation, grantCents: 12_000_000, stateRateBps: 5_000, eligibleCostCents: 30_000_000, requestedGrantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' },
     'dossier.rejected.v2': { ...evaluation, motivation: 'Projet hors du périmètre de l’appel.', reasons: ['Territoire non éligible'], ineligible: false },
     'dossier.closed-without-follow-up.v2': { ...evaluation, motivation: 'Le porteur a renoncé au projet.' },
     'dossier.withdrawn.v1': { ...ref, reason: 'Projet reporté', withdrawnAt: '2026-04-20T10:00:00+02:00', requestedGrantCents: 15_000_000 },

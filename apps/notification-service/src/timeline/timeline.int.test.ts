@@ -42,7 +42,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       ['dossier.review-started.v2', at(10)],
       ['dossier.complement-requested.v2', at(12)],
       ['dossier.decision-reopened.v2', at(20)],
-      ['dossier.accepted.v2', at(25)],
+      ['dossier.accepted.v3', at(25)],
       ['dossier.draft-closing-soon.v1', at(2)],
       ['dossier.submitted.v1', at(5)],
       ['dossier.resubmitted.v1', at(15)],
@@ -79,7 +79,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       ['dossier.complement-requested.v2', 'evaluation'],
       ['dossier.resubmitted.v1', 'submission'],
       ['dossier.decision-reopened.v2', 'evaluation'],
-      ['dossier.accepted.v2', 'evaluation'],
+      ['dossier.accepted.v3', 'evaluation'],
     ]);
     const times = timeline.entries.map((e) => e.occurredAt);
     expect([...times].sort()).toEqual(times);
@@ -88,7 +88,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     expect(reopened.details).toMatchObject({ reason: 'Crédits libérés par un désistement (note interne).' });
     expect(reopened.correlationId).toBeDefined();
     expect(timeline.entries.find((e) => e.type === 'dossier.submitted.v1')!.details).toHaveProperty('dossier.budget.requestedGrantCents', 15_000_000);
-    expect(timeline.entries.find((e) => e.type === 'dossier.accepted.v2')!.summary).toBe('Dossier retenu par le comité');
+    expect(timeline.entries.find((e) => e.type === 'dossier.accepted.v3')!.summary).toBe('Dossier retenu par le comité');
   });
 
   it('shows the applicant its own dossier through the allow-list only: no internal reason, no full snapshot', async () => {
@@ -99,7 +99,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     expect(timeline.entries).toHaveLength(9);
     const byType = Object.fromEntries(timeline.entries.map((e) => [e.type, e]));
     expect(byType['dossier.decision-reopened.v2']!.details).toEqual({});
-    expect(byType['dossier.accepted.v2']!.details).toEqual({ grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' });
+    expect(byType['dossier.accepted.v3']!.details).toEqual({ grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' });
     expect(byType['dossier.submitted.v1']!.details).toEqual({
       number: 'AAP-2026-000777',
       submittedAt: '2026-03-02T10:15:00+01:00',
@@ -129,12 +129,12 @@ describe('timeline: the history of a dossier, from every service, in order', () 
   });
 
   it('a redelivered event adds no second entry', async () => {
-    const accepted = published.find((e) => e.type === 'dossier.accepted.v2')!;
+    const accepted = published.find((e) => e.type === 'dossier.accepted.v3')!;
     await env.database('notification').collection('processed_events').deleteOne({ _id: accepted.id as never });
-    await publisher.redeliver(accepted, catalogue.get('dossier.accepted.v2')!);
+    await publisher.redeliver(accepted, catalogue.get('dossier.accepted.v3')!);
     await eventually(async () => expect(await env.database('notification').collection('processed_events').countDocuments({ _id: accepted.id as never })).toBe(1));
     const timeline = (await (await read('/dossiers/dossier-t/timeline', { roles: ['admin'] })).json()) as Timeline;
-    expect(timeline.entries.filter((e) => e.type === 'dossier.accepted.v2')).toHaveLength(1);
+    expect(timeline.entries.filter((e) => e.type === 'dossier.accepted.v3')).toHaveLength(1);
   });
 
   it('documents its HTTP API (OpenAPI) and its events (AsyncAPI)', async () => {

@@ -19,7 +19,7 @@ export const APPLICANT_FIELDS: Readonly<Record<string, FieldMap>> = {
   // The request is addressed to the applicant; who asked is not shown.
   'dossier.complement-requested.v2': { complementRequestId: 'complementRequestId', message: 'message', dueDate: 'dueDate' },
   // A decision is notified with its motivation (an administrative decision is motivated to its addressee).
-  'dossier.accepted.v2': { grantCents: 'grantCents', motivation: 'motivation' },
+  'dossier.accepted.v3': { grantCents: 'grantCents', motivation: 'motivation' },
   'dossier.rejected.v2': { motivation: 'motivation', reasons: 'reasons', ineligible: 'ineligible' },
   'dossier.waitlisted.v2': { rank: 'rank', motivation: 'motivation' },
   'dossier.closed-without-follow-up.v2': { motivation: 'motivation' },
@@ -58,7 +58,7 @@ const SUMMARIES: Record<string, (data: any) => string> = {
   'dossier.draft-closing-soon.v1': (d) => `Rappel : brouillon non déposé, clôture dans ${d.daysLeft} jour(s)`,
   'dossier.review-started.v2': () => 'Dossier recevable, en instruction',
   'dossier.complement-requested.v2': () => 'Compléments demandés au demandeur',
-  'dossier.accepted.v2': () => 'Dossier retenu par le comité',
+  'dossier.accepted.v3': () => 'Dossier retenu par le comité',
   'dossier.rejected.v2': (d) => (d.ineligible ? 'Dossier irrecevable' : 'Dossier non retenu par le comité'),
   'dossier.waitlisted.v2': () => 'Dossier inscrit sur liste complémentaire',
   'dossier.closed-without-follow-up.v2': () => 'Dossier classé sans suite',

@@ -12,7 +12,7 @@ describe('the applicant view of the timeline', () => {
 
   it('shows only the allow-listed fields, renamed from their paths, and nothing of a field added later', () => {
     const data = { dossierId: 'd', callId: 'c', at: '2026-04-01T10:00:00Z', grantCents: 100, motivation: 'Bien.', reviewerId: 'rev-7', internalComment: 'à revoir' };
-    expect(applicantDetails('dossier.accepted.v2', data)).toEqual({ grantCents: 100, motivation: 'Bien.' });
+    expect(applicantDetails('dossier.accepted.v3', data)).toEqual({ grantCents: 100, motivation: 'Bien.' });
     expect(applicantDetails('dossier.submitted.v1', { dossier: { number: 'AAP-1', submittedAt: 't', contentHash: 'h', project: { title: 'T' }, budget: {} } })).toEqual({
       number: 'AAP-1',
       submittedAt: 't',

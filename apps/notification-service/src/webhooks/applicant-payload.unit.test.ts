@@ -13,7 +13,7 @@ describe('applicantEventData: an organisation’s webhook gets what its applican
   });
 
   it('given an acceptance, when sent, then the grant and the motivation are, at their place in the event', () => {
-    expect(applicantEventData('dossier.accepted.v2', story['dossier.accepted.v2'])).toEqual({
+    expect(applicantEventData('dossier.accepted.v3', story['dossier.accepted.v3'])).toEqual({
       ...reference,
       grantCents: 12_000_000,
       motivation: 'Projet structurant pour le territoire.',

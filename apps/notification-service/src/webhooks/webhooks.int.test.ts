@@ -95,10 +95,10 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
   let secret: string;
 
   it('registers a webhook for the organisation’s events and shows its secret once', async () => {
-    const created = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v2'], description: 'Notre GRC' });
+    const created = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v3'], description: 'Notre GRC' });
     expect(created.status).toBe(201);
     const body = (await created.json()) as { webhookId: string; secret: string; organisationId: string; scope: string };
-    expect(body).toMatchObject({ organisationId: organisation.organisationId, scope: 'organisation', eventTypes: ['dossier.accepted.v2'] });
+    expect(body).toMatchObject({ organisationId: organisation.organisationId, scope: 'organisation', eventTypes: ['dossier.accepted.v3'] });
     expect(body.secret).toMatch(/^whsec_/);
     ({ webhookId, secret } = body);
 
@@ -109,19 +109,19 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
   });
 
   it('refuses a non-http URL, and event types an organisation may not subscribe to', async () => {
-    const ftp = await call('POST', '/webhooks', asApplicant, { url: 'ftp://example.fr/hook', eventTypes: ['dossier.accepted.v2'] });
+    const ftp = await call('POST', '/webhooks', asApplicant, { url: 'ftp://example.fr/hook', eventTypes: ['dossier.accepted.v3'] });
     expect(ftp.status).toBe(400);
     expect(((await ftp.json()) as { errors: Array<{ name: string }> }).errors).toEqual([expect.objectContaining({ name: 'url' })]);
-    const types = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v2', 'organisation.registered.v1', 'nope.v1'] });
+    const types = await call('POST', '/webhooks', asApplicant, { url: flaky.url, eventTypes: ['dossier.accepted.v3', 'organisation.registered.v1', 'nope.v1'] });
     expect(types.status).toBe(422);
     expect(((await types.json()) as { errors: Array<{ pointer: string }> }).errors.map((e) => e.pointer)).toEqual(['#/eventTypes/1', '#/eventTypes/2']);
-    expect((await call('POST', '/webhooks', { roles: ['reviewer'] }, { url: flaky.url, eventTypes: ['dossier.accepted.v2'] })).status).toBe(403);
+    expect((await call('POST', '/webhooks', { roles: ['reviewer'] }, { url: flaky.url, eventTypes: ['dossier.accepted.v3'] })).status).toBe(403);
   });
 
   it('a receiver failing twice then succeeding gets the event once, with a valid signature at each attempt', async () => {
     const story = routedEventData({ dossierId: 'dossier-w', number: 'AAP-2026-000900', callId: 'call-w', organisation });
     await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']); // not subscribed: not sent
-    const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
+    const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
 
     await eventually(() => expect(flaky.received.map((r) => r.answered)).toEqual([500, 500, 200]), { timeoutMs: 20_000 });
     await sleep(1_500); // backoff would have brought a 4th attempt by now
@@ -139,7 +139,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     expect(JSON.parse(flaky.received[2]!.body)).toMatchObject({
       specversion: '1.0',
       id: accepted.id,
-      type: 'dossier.accepted.v2',
+      type: 'dossier.accepted.v3',
       source: '/aap/evaluation',
       subject: 'dossier-w',
       datacontenttype: 'application/json',
@@ -153,7 +153,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const log = await eventually(async () => {
       const page = (await (await call('GET', `/webhooks/${webhookId}/deliveries`, asApplicant)).json()) as { items: Delivery[] };
       expect(page.items).toHaveLength(1);
-      expect(page.items[0]).toMatchObject({ status: 'sent', attempts: 3, eventType: 'dossier.accepted.v2' });
+      expect(page.items[0]).toMatchObject({ status: 'sent', attempts: 3, eventType: 'dossier.accepted.v3' });
       return page.items[0]!;
     });
     expect(log.log.map((l) => [l.outcome, l.statusCode])).toEqual([
@@ -215,7 +215,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const before = flaky.received.length;
     const story = routedEventData({ dossierId: 'dossier-z', number: 'AAP-2026-000902', callId: 'call-w', organisation });
     await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
-    await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
+    await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
     await eventually(async () => expect((await mail.mails()).filter((m) => m.subject.includes('AAP-2026-000902'))).toHaveLength(4));
     await sleep(500);
     expect(flaky.received).toHaveLength(before);
@@ -282,7 +282,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     ['http://203.0.113.9/', 'documentation'],
     ['https://[2001:db8::1]/', 'documentation'],
   ])('refuses %s at registration: webhook-target-public (%s), nothing registered', async (url, range) => {
-    const answer = await call('POST', '/webhooks', asSsrf, { url, eventTypes: ['dossier.accepted.v2'] });
+    const answer = await call('POST', '/webhooks', asSsrf, { url, eventTypes: ['dossier.accepted.v3'] });
     expect(answer.status).toBe(422);
     const problem = await problemOf(answer);
     expect(problem.errors).toEqual([{ in: 'rule', name: 'webhook-target-public', pointer: '#/url', detail: expect.stringContaining(range) }]);
@@ -291,11 +291,11 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
 
   it('an invalid URL is a 400 naming the url field (it was a 500); a name that does not resolve is refused by its rule', async () => {
     for (const url of ['not a url', 'http://exa mple.fr/', 'http://[::1/', 'http://1.2.3.4.5/', 'https://user:pass@hooks.example.test/']) {
-      const answer = await call('POST', '/webhooks', asSsrf, { url, eventTypes: ['dossier.accepted.v2'] });
+      const answer = await call('POST', '/webhooks', asSsrf, { url, eventTypes: ['dossier.accepted.v3'] });
       expect(answer.status, url).toBe(400);
       expect((await problemOf(answer)).errors).toEqual([expect.objectContaining({ name: 'url', in: 'body' })]);
     }
-    const unresolvable = await call('POST', '/webhooks', asSsrf, { url: 'https://nowhere.test/hook', eventTypes: ['dossier.accepted.v2'] });
+    const unresolvable = await call('POST', '/webhooks', asSsrf, { url: 'https://nowhere.test/hook', eventTypes: ['dossier.accepted.v3'] });
     expect(unresolvable.status).toBe(422);
     expect((await problemOf(unresolvable)).errors).toEqual([expect.objectContaining({ name: 'webhook-target-resolvable', pointer: '#/url' })]);
     expect(((await (await call('GET', '/webhooks', asSsrf)).json()) as { total: number }).total).toBe(0);
@@ -307,7 +307,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const internal = await startReceiver([200]); // what the attacker wants to reach, on 127.0.0.1 (not allow-listed by address)
     try {
       names.set('rebind.test', [PUBLIC_ADDRESS]);
-      const created = await call('POST', '/webhooks', { roles: ['applicant'], org: rebound.organisationId }, { url: `http://rebind.test:${internal.port}/internal`, eventTypes: ['dossier.accepted.v2'] });
+      const created = await call('POST', '/webhooks', { roles: ['applicant'], org: rebound.organisationId }, { url: `http://rebind.test:${internal.port}/internal`, eventTypes: ['dossier.accepted.v3'] });
       expect(created.status).toBe(201);
       const { webhookId: reboundId } = (await created.json()) as { webhookId: string };
 
@@ -315,7 +315,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
       resolutions.length = 0;
       const story = routedEventData({ dossierId: 'dossier-rebind', number: 'AAP-2026-000910', callId: 'call-w', organisation: rebound });
       await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
-      await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
+      await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
 
       const delivery = await eventually(async () => {
         const page = (await (await call('GET', `/webhooks/${reboundId}/deliveries`, { roles: ['applicant'], org: rebound.organisationId })).json()) as { items: Delivery[] };
@@ -341,12 +341,12 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const register = async (url: string) =>
-        ((await (await call('POST', '/webhooks', asAnswers, { url, eventTypes: ['dossier.accepted.v2'] })).json()) as { webhookId: string }).webhookId;
+        ((await (await call('POST', '/webhooks', asAnswers, { url, eventTypes: ['dossier.accepted.v3'] })).json()) as { webhookId: string }).webhookId;
       const leakyId = await register(leaky.url);
       const silentId = await register(`http://${RECEIVERS}:${(silent.address() as AddressInfo).port}/hook`);
       const story = routedEventData({ dossierId: 'dossier-answers', number: 'AAP-2026-000911', callId: 'call-w', organisation: answers });
       await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
-      await publisher.publish(DossierAccepted, story['dossier.accepted.v2']);
+      await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
 
       const firstAttemptOf = (webhookId: string) =>
         eventually(async () => {
@@ -374,7 +374,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
 
   it('an organisation has at most WEBHOOK_MAX_PER_ORGANISATION webhooks, even when registering concurrently; deleting one frees its place', async () => {
     const limited = { roles: ['applicant' as const], org: applicant('100000004').organisationId };
-    const register = (n: number) => call('POST', '/webhooks', limited, { url: `https://hooks.example.test/${n}`, eventTypes: ['dossier.accepted.v2'] });
+    const register = (n: number) => call('POST', '/webhooks', limited, { url: `https://hooks.example.test/${n}`, eventTypes: ['dossier.accepted.v3'] });
     const answers = await Promise.all([1, 2, 3, 4, 5].map(register));
     expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 422, 422]);
     const refused = answers.find((a) => a.status === 422)!;

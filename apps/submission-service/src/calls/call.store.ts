@@ -47,6 +47,7 @@ function callModel(context: ServiceContext) {
       waves: { type: Schema.Types.Mixed, ...required },
       maxActiveDossiersPerApplicantPerWave: { type: Number, ...required },
       reminderDaysBeforeClose: { type: Number, ...required },
+      evaluation: Schema.Types.Mixed,
       closesAt: { type: Date, ...required },
       publishedAt: Date,
       closedAt: Date,
@@ -77,6 +78,7 @@ function toSnapshot(doc: CallDocument): CallSnapshot {
     waves: doc.waves,
     maxActiveDossiersPerApplicantPerWave: doc.maxActiveDossiersPerApplicantPerWave,
     reminderDaysBeforeClose: doc.reminderDaysBeforeClose,
+    ...(doc.evaluation ? { evaluation: doc.evaluation } : {}),
     closesAt: doc.waves.at(-1)!.closesAt,
     ...(doc.publishedAt ? { publishedAt: new Date(doc.publishedAt).toISOString() } : {}),
     ...(doc.closedAt ? { closedAt: new Date(doc.closedAt).toISOString() } : {}),
@@ -114,7 +116,7 @@ export function callStore(context: ServiceContext) {
      * never applies a transition twice. False when the race was lost.
      */
     async record(current: CallSnapshot, next: CallSnapshot, events: PendingEvent[]): Promise<boolean> {
-      const unset = (['publishedAt', 'closedAt'] as const).filter((field) => !next[field]);
+      const unset = (['publishedAt', 'closedAt', 'evaluation'] as const).filter((field) => !next[field]);
       const update: UpdateQuery<CallDocument> = {
         $set: { ...stateOf(next), updatedAt: new Date() },
         ...(unset.length ? { $unset: Object.fromEntries(unset.map((field) => [field, ''])) } : {}),

@@ -245,7 +245,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     expect(await statusOf(dossierId)).toBe('under-review');
     expect((await call('POST', `/dossiers/${dossierId}/complements/cr-1/answer`, { headers: await applicant(LYON), body: { answer: 'encore' } })).status).toBe(409);
 
-    await publishEvaluation(newEvent('evaluation', DossierAccepted, { ...ref, at: at(), grantCents: 2_000_000, motivation: 'Projet solide' }));
+    await publishEvaluation(newEvent('evaluation', DossierAccepted, { ...ref, at: at(), grantCents: 2_000_000, stateRateBps: 5_000, eligibleCostCents: 4_000_000, requestedGrantCents: 2_000_000, motivation: 'Projet solide' }));
     await eventually(async () => expect(await statusOf(dossierId)).toBe('accepted'));
     const view = await call('GET', `/dossiers/${dossierId}`, { headers: await applicant(LYON) });
     expect(view.body.decision).toMatchObject({ kind: 'accepted', grantCents: 2_000_000, motivation: 'Projet solide' });
@@ -266,7 +266,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
   it('an impossible decision (accepting a withdrawn dossier) goes to the dead-letter topic with its reason', async () => {
     const dossierId = await submitted();
     await call('POST', `/dossiers/${dossierId}/withdraw`, { headers: await applicant(LYON), body: {} });
-    const accepted = newEvent('evaluation', DossierAccepted, { ...(await referenceOf(dossierId)), at: new Date().toISOString(), grantCents: 1, motivation: 'x' });
+    const accepted = newEvent('evaluation', DossierAccepted, { ...(await referenceOf(dossierId)), at: new Date().toISOString(), grantCents: 1, stateRateBps: 5_000, eligibleCostCents: 2, requestedGrantCents: 1, motivation: 'x' });
     await publishEvaluation(accepted);
     const dead = await eventually(async () => {
       const messages = (await readTopic(env.kafka(), deadLetterTopicName(env.prefix, 'submission'), { atLeast: 1, settleMs: 200 })).filter((m) => m.headers.ce_id === accepted.envelope.id);

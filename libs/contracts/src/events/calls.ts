@@ -17,7 +17,50 @@ export const scoringCriterion = z.object({
   label: z.string().min(1).max(500),
   weight: z.number().int().positive(),
   maxScore: z.number().int().positive(),
+  /** A dossier whose reviewers' mean score on this criterion is below this (0..maxScore) is eliminated. */
+  passThreshold: z.number().int().min(0).optional(),
 });
+
+/** A line of the admissibility checklist a programme manager ticks for each submitted dossier. */
+export const admissibilityCheck = z.object({
+  checkId: z.string().min(1).max(100).regex(/^[a-z0-9-]+$/),
+  label: z.string().min(1).max(500),
+});
+
+/** Which score ranks the dossiers: the raw mean, or the mean corrected for lenient and harsh reviewers. */
+export const RANKING_SCORES = ['normalised', 'raw'] as const;
+
+/**
+ * How a call is evaluated. Every field is optional (calls written before it keep working); the
+ * evaluation service reads them through `evaluationSettingsOf`, which gives the defaults.
+ */
+export const evaluationSettings = z.object({
+  admissibilityChecklist: z.array(admissibilityCheck).max(30).optional(),
+  /** Conflicts of interest beyond the reviewer's own organisation (always excluded). */
+  excludeReviewersOfSameDepartement: z.boolean().optional(),
+  excludeReviewersOfSameEpci: z.boolean().optional(),
+  /** Days a reviewer has to score an assigned dossier, and the reminder before that deadline. */
+  reviewDays: z.number().int().min(1).max(180).optional(),
+  reviewReminderDaysBefore: z.number().int().min(0).max(60).optional(),
+  /** Reviewers disagree when their weighted scores (0–100) differ by more than this share of the range. */
+  disagreementShareBps: z.number().int().min(1).max(10_000).optional(),
+  rankBy: z.enum(RANKING_SCORES).optional(),
+});
+export type EvaluationSettings = Required<z.infer<typeof evaluationSettings>>;
+
+export const EVALUATION_DEFAULTS: EvaluationSettings = {
+  admissibilityChecklist: [],
+  excludeReviewersOfSameDepartement: false,
+  excludeReviewersOfSameEpci: false,
+  reviewDays: 21,
+  reviewReminderDaysBefore: 3,
+  disagreementShareBps: 2_500,
+  rankBy: 'normalised',
+};
+
+/** A call's evaluation settings, the defaults filled in. */
+export const evaluationSettingsOf = (rules: Pick<CallRules, 'evaluation'>): EvaluationSettings => ({ ...EVALUATION_DEFAULTS, ...stripUndefined(rules.evaluation ?? {}) });
+const stripUndefined = <T extends object>(value: T): Partial<T> => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** Everything a call configures, as set by its programme manager. */
 export const callRules = z.object({
@@ -52,6 +95,8 @@ export const callRules = z.object({
   maxActiveDossiersPerApplicantPerWave: z.number().int().min(1).default(1),
   /** A draft still open this many days before its wave closes gets a reminder. */
   reminderDaysBeforeClose: z.number().int().min(0).max(60).default(7),
+  /** Admissibility checklist, conflicts of interest, review deadline, ranking (defaults: `evaluationSettingsOf`). */
+  evaluation: evaluationSettings.optional(),
 });
 export type CallRules = z.infer<typeof callRules>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../catalogue';
-import { applicantSnapshot, cents, isoDate, isoDateTime } from '../vocabulary';
+import { applicantSnapshot, basisPoints, cents, isoDate, isoDateTime } from '../vocabulary';
 
 /**
  * Dossier statuses, named after demarches-simplifiees.fr's, which applicants and agents know:
@@ -117,10 +117,10 @@ export const DossierDraftClosingSoon = bySubmission(
 // Version 2 carries the whole dossier reference (version 1 carried only dossierId and callId, and no
 // producer ever emitted it outside tests: it left the catalogue with this version).
 
-const byEvaluation = <Shape extends z.ZodRawShape>(name: string, shape: Shape, description: string) =>
+const byEvaluation = <Shape extends z.ZodRawShape>(name: string, shape: Shape, description: string, version = 2) =>
   defineEvent({
     name: `dossier.${name}`,
-    version: 2,
+    version,
     producer: 'evaluation',
     aggregate: 'dossier',
     schema: z.object({ ...dossierRef, at: isoDateTime, ...shape }),
@@ -132,12 +132,22 @@ export const DossierReviewStarted = byEvaluation('review-started', {}, 'The doss
 export const DossierComplementRequested = byEvaluation(
   'complement-requested',
   { complementRequestId: z.string(), message: z.string().min(1), dueDate: isoDate.optional() },
-  'A reviewer asked the applicant for complements; review waits for the answer.',
+  'A reviewer or the programme manager asked the applicant for complements; review waits for the answer.',
 );
+// Version 3 adds the rate and eligible cost the grant was computed from (funding-award needs them);
+// version 2 was never emitted by a producer (no evaluation service existed), so it left the catalogue.
 export const DossierAccepted = byEvaluation(
   'accepted',
-  { grantCents: cents, motivation: z.string().min(1) },
-  'The committee approved the dossier with a grant amount.',
+  {
+    grantCents: cents,
+    /** The State rate applied and the eligible cost it applies to: grant ≤ rate × eligible cost. */
+    stateRateBps: basisPoints,
+    eligibleCostCents: cents,
+    requestedGrantCents: cents,
+    motivation: z.string().min(1),
+  },
+  'The committee approved the dossier with a grant amount (at most min(requested, rate × eligible cost, call maximum)).',
+  3,
 );
 export const DossierRejected = byEvaluation(
   'rejected',
