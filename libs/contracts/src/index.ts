@@ -22,3 +22,4 @@ export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents
 export * from './decision';
 export * from './lifecycle';
 export * from './dossier-reference';
+export * from './call-eligibility';

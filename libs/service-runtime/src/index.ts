@@ -1,3 +1,4 @@
 export * from './service';
 export * from './main';
 export * from './aggregate';
+export * from './projection';

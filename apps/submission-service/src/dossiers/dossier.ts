@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
   accepted,
+  applicantViolations,
   budgetSection,
+  budgetViolations,
   DossierAccepted,
   DossierClosedWithoutFollowUp,
   DossierComplementRequested,
@@ -14,7 +16,6 @@ import {
   DossierWithdrawn,
   emit,
   evolve,
-  isCollectivite,
   isEditable,
   projectSection,
   refused,
@@ -54,9 +55,6 @@ export interface DossierContent {
   documentTypes: string[];
 }
 
-const euros = (cents: number) =>
-  new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(cents / 100);
-const percent = (bps: number) => `${bps / 100} %`;
 
 const REQUIRED_PROJECT_FIELDS = ['title', 'summary', 'description', 'startDate', 'endDate'] as const;
 
@@ -86,12 +84,7 @@ export function submissionViolations(ctx: SubmissionContext): Violation[] {
   // The applicant.
   if (!applicant) add('applicant-registered', 'the organisation is not registered: register it first (POST /organisations)');
   else {
-    if (!call.eligibleApplicantKinds.includes(applicant.kind)) {
-      add('applicant-kind-eligible', `a ${applicant.kind} may not apply to this call (eligible: ${call.eligibleApplicantKinds.join(', ')})`);
-    }
-    if (applicant.groupementMemberSirens?.length && !call.groupementsAllowed) {
-      add('groupements-allowed', 'this call does not accept groupements');
-    }
+    violations.push(...applicantViolations(call, applicant));
   }
   if (ctx.otherActiveDossiersInWave >= call.maxActiveDossiersPerApplicantPerWave) {
     add('active-dossiers-per-wave', `the organisation already has ${ctx.otherActiveDossiersInWave} active dossier(s) in this wave (at most ${call.maxActiveDossiersPerApplicantPerWave})`);
@@ -116,50 +109,6 @@ export function submissionViolations(ctx: SubmissionContext): Violation[] {
   }
   return violations;
 }
-
-function budgetViolations(call: CallSnapshot, applicant: ApplicantSnapshot | null, budget: BudgetSection): Violation[] {
-  const violations: Violation[] = [];
-  const add = (name: string, detail: string, pointer?: string) => violations.push({ name, detail, ...(pointer ? { pointer } : {}) });
-  const { cofinancing } = call;
-  const cost = budget.eligibleCostCents;
-  const requested = budget.requestedGrantCents;
-  const otherTotal = budget.otherFunding.reduce((sum, source) => sum + source.amountCents, 0);
-
-  if (cost !== requested + otherTotal) {
-    add('budget-balanced', `eligible cost ${euros(cost)} must equal the requested grant ${euros(requested)} plus the other funding ${euros(otherTotal)} (= ${euros(requested + otherTotal)})`, '#/budget');
-  }
-  if (cost < cofinancing.minProjectCostCents) {
-    add('minimum-project-cost', `the eligible cost ${euros(cost)} is below the call's minimum ${euros(cofinancing.minProjectCostCents)}`, '#/budget/eligibleCostCents');
-  }
-  if (requested < cofinancing.minGrantCents) {
-    add('grant-minimum', `the requested grant ${euros(requested)} is below the call's minimum ${euros(cofinancing.minGrantCents)}`, '#/budget/requestedGrantCents');
-  }
-  if (requested > cofinancing.maxGrantCents) {
-    add('grant-maximum', `the requested grant ${euros(requested)} is above the call's maximum ${euros(cofinancing.maxGrantCents)}`, '#/budget/requestedGrantCents');
-  }
-  // Whole cents, rounded down: the State never pays more than rate × cost.
-  const rateCap = Math.floor((cost * cofinancing.maxStateRateBps) / 10_000);
-  if (requested > rateCap) {
-    add('grant-within-rate', `the requested grant ${euros(requested)} exceeds ${percent(cofinancing.maxStateRateBps)} of the eligible cost (${euros(rateCap)})`, '#/budget/requestedGrantCents');
-  }
-
-  const collectivite = applicant ? isCollectivite(applicant.kind) : false;
-  // A collectivité's own contribution is public money; a tiers-lieu's is private.
-  const isPublic = (kind: BudgetSection['otherFunding'][number]['kind']) => kind !== 'private' && (kind !== 'own-contribution' || collectivite);
-  const publicTotal = requested + budget.otherFunding.filter((s) => isPublic(s.kind)).reduce((sum, s) => sum + s.amountCents, 0);
-  if (publicTotal > cost) {
-    add('public-funding-within-cost', `total public funding ${euros(publicTotal)} exceeds the eligible cost ${euros(cost)} (décret 2018-514 art. 10)`, '#/budget/otherFunding');
-  }
-  if (collectivite && cofinancing.ownContribution.enabled) {
-    const own = budget.otherFunding.filter((s) => s.kind === 'own-contribution').reduce((sum, s) => sum + s.amountCents, 0);
-    const minimum = Math.ceil((publicTotal * cofinancing.ownContribution.minShareBps) / 10_000);
-    if (own < minimum) {
-      add('own-contribution', `the collectivité's own contribution ${euros(own)} is below ${percent(cofinancing.ownContribution.minShareBps)} of the public funding (${euros(minimum)}; CGCT L1111-10 III)`, '#/budget/otherFunding');
-    }
-  }
-  return violations;
-}
-
 
 // ── State ───────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,0 +1,37 @@
+import { Schema } from 'mongoose';
+import { callEvents, type CallSnapshot } from '@aap/contracts';
+import { applyIfNotOlder, type ServiceContext } from '@aap/service-runtime';
+
+/**
+ * This service's copy of each call (rules, grid, envelope, waves, evaluation settings), from the
+ * call.* events, which carry the whole call. A redelivered or late event never overwrites a newer
+ * version of the call.
+ */
+interface CallCopyDocument {
+  _id: string;
+  call: CallSnapshot;
+  version: number;
+}
+
+export interface CallCopies {
+  get(callId: string): Promise<CallSnapshot | null>;
+}
+
+export function registerCallCopies(context: ServiceContext): CallCopies {
+  const CallCopy = context.db.model<CallCopyDocument>(
+    'CallCopy',
+    new Schema<CallCopyDocument>({ _id: String, call: Schema.Types.Mixed, version: Number }, { collection: 'calls', versionKey: false }),
+  );
+  for (const definition of callEvents) {
+    context.consumer.on(definition, async (event) => {
+      const { call } = event.data as { call: CallSnapshot };
+      await applyIfNotOlder(CallCopy, call.callId, 'version', call.version, { call });
+    });
+  }
+  return {
+    async get(callId) {
+      const doc = await CallCopy.findById(callId).lean<CallCopyDocument>();
+      return doc?.call ?? null;
+    },
+  };
+}

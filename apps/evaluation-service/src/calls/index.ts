@@ -1,0 +1,1 @@
+export { registerCallCopies, type CallCopies } from './call.projection';
