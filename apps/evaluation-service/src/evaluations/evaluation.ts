@@ -72,8 +72,9 @@ export interface ComplementRequest {
   requestedByRole: 'reviewer' | 'programme-manager';
   requestedBy: string;
   requestedAt: Date;
+  dueDate?: string;
   /** The stage the evaluation resumes at on resubmission. */
-  resumeAt: 'admissibility' | 'in-review';
+  resumeAt: 'admissibility' | 'in-review' | 'evaluated';
   answeredAt?: Date;
   answer?: string;
 }
@@ -196,3 +197,26 @@ export function isAssignedReviewer(state: EvaluationState, reviewerId: string): 
 }
 
 export type { CallSnapshot };
+
+/**
+ * Chains two decisions into one write: the second decides on the first's state, and the events of
+ * both are recorded together. A refusal of either refuses the whole.
+ */
+export async function andThen(first: EvaluationDecision, next: (state: EvaluationState) => EvaluationDecision | Promise<EvaluationDecision>): Promise<EvaluationDecision> {
+  if (first.outcome !== 'accepted') return first;
+  const second = await next(first.state);
+  if (second.outcome !== 'accepted') return second;
+  return accepted(second.state, ...first.events, ...second.events);
+}
+
+/** Why reviewers are being assigned (the `cause` of evaluation.reviewers-assigned). */
+export type AssignmentCause = 'admissible' | 'conflict-replacement' | 'completed-by-manager';
+
+/**
+ * The reviewers capability as the other slices use it: gives an evaluation in review the reviewers it
+ * still lacks (the call's reviewersPerDossier, without conflicts, balancing load). Never refuses for
+ * lack of reviewers: the event says how many are missing.
+ */
+export interface ReviewerAssigner {
+  assign(state: EvaluationState, call: CallSnapshot, cause: AssignmentCause, now: Date): Promise<EvaluationDecision>;
+}

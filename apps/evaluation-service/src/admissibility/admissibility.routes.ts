@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { accepted } from '@aap/contracts';
+import { callerOf, notFound, ROLE_SETS } from '@aap/http';
+import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '../calls';
+import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
+import { evaluationSummary, toSummary } from '../evaluations/evaluation.views';
+import { dossierParams } from '../evaluations/evaluation.routes';
+import { assessChecklist } from './admissibility';
+
+const assessment = z.object({
+  checks: z
+    .array(
+      z.object({
+        checkId: z.string().min(1).max(100),
+        passed: z.boolean(),
+        detail: z.string().max(2_000).optional().describe('Required when the item fails: the reason given to the applicant'),
+      }),
+    )
+    .max(30),
+});
+
+/** A programme manager ticks the call's admissibility checklist of a dossier (automatic checks are already in). */
+export function registerAdmissibilityRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; assigner: ReviewerAssigner }): void {
+  const { evaluations, calls, assigner } = deps;
+  context.http.post(
+    '/evaluations/:dossierId/admissibility',
+    {
+      config: { access: { roles: ROLE_SETS.managers } },
+      schema: {
+        tags: ['admissibility'],
+        summary: "Assess a dossier's admissibility on the call's checklist: admissible → reviewers assigned; inadmissible → rejected with the reasons",
+        params: dossierParams,
+        body: assessment,
+        response: { 200: evaluationSummary },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const { dossierId } = request.params;
+      const now = new Date();
+      const state = await evaluations.command(caller, dossierId, async (current) => {
+        const call = await calls.get(current.callId);
+        if (!call) throw notFound(`Call ${current.callId}`);
+        return andThen(assessChecklist(current, request.body.checks, caller.userId, now), (assessed) =>
+          assessed.stage === 'in-review' ? assigner.assign(assessed, call, 'admissible', now) : accepted(assessed),
+        );
+      });
+      return toSummary(state);
+    },
+  );
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { admissibilityOutcome, dossierStatus, dossierSnapshot } from '@aap/contracts';
+import { EVALUATION_STAGES, type EvaluationState } from './evaluation';
+
+/** An evaluation's state as staff read it, without reviews (the evaluation sheet adds them, blind). */
+export const evaluationSummary = z.object({
+  dossierId: z.string(),
+  number: z.string(),
+  callId: z.string(),
+  waveId: z.string(),
+  organisationId: z.string(),
+  stage: z.enum(EVALUATION_STAGES),
+  dossierStatus,
+  dossier: dossierSnapshot,
+  /** What the applicant changed in its last resubmission. */
+  changes: z.array(z.string()),
+  admissibility: z.object({
+    checks: z.array(admissibilityOutcome),
+    admissible: z.boolean().optional(),
+    reasons: z.array(z.string()),
+    assessedBy: z.string().optional(),
+    assessedAt: z.string().optional(),
+  }),
+  complements: z.array(
+    z.object({
+      complementRequestId: z.string(),
+      message: z.string(),
+      requestedByRole: z.string(),
+      requestedAt: z.string(),
+      dueDate: z.string().optional(),
+      answeredAt: z.string().optional(),
+      answer: z.string().optional(),
+    }),
+  ),
+});
+export type EvaluationSummary = z.infer<typeof evaluationSummary>;
+
+const iso = (date: Date | undefined) => (date ? new Date(date).toISOString() : undefined);
+
+export function toSummary(state: EvaluationState): EvaluationSummary {
+  const { admissibility } = state;
+  return {
+    dossierId: state.dossierId,
+    number: state.number,
+    callId: state.callId,
+    waveId: state.waveId,
+    organisationId: state.organisationId,
+    stage: state.stage,
+    dossierStatus: state.dossierStatus,
+    dossier: state.snapshot,
+    changes: state.changes,
+    admissibility: {
+      checks: admissibility.checks,
+      reasons: admissibility.reasons,
+      ...(admissibility.admissible !== undefined ? { admissible: admissibility.admissible } : {}),
+      ...(admissibility.assessedBy ? { assessedBy: admissibility.assessedBy, assessedAt: iso(admissibility.assessedAt) } : {}),
+    },
+    complements: state.complements.map((c) => ({
+      complementRequestId: c.complementRequestId,
+      message: c.message,
+      requestedByRole: c.requestedByRole,
+      requestedAt: iso(c.requestedAt)!,
+      ...(c.dueDate ? { dueDate: c.dueDate } : {}),
+      ...(c.answeredAt ? { answeredAt: iso(c.answeredAt), answer: c.answer } : {}),
+    })),
+  };
+}
