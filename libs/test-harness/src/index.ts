@@ -1,3 +1,4 @@
 export * from './test-env';
 export * from './service-process';
 export * from './http-client';
+export * from './event-publisher';

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DossierSubmitted, OrganisationRegistered } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
-import { authHeaders, eventually, useTestEnvironment } from '@aap/test-harness';
+import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, dossierSnapshot } from '../testing/fixtures';
 import { startMailCatcher } from '../testing/mail-catcher';
-import { eventPublisher } from '../testing/publisher';
 import { startReceiver } from '../testing/webhook-receiver';
 
 const env = useTestEnvironment();

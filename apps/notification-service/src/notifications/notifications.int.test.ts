@@ -11,11 +11,10 @@ import {
   type EventDefinition,
 } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
-import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
+import { authHeaders, eventPublisher, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, callSnapshot, dossierSnapshot, routedEventData } from '../testing/fixtures';
 import { startMailCatcher, type CaughtMail } from '../testing/mail-catcher';
-import { eventPublisher } from '../testing/publisher';
 
 const env = useTestEnvironment();
 

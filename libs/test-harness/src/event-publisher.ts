@@ -1,6 +1,6 @@
 import { eventTopicName, type EventData, type EventDefinition, type EventEnvelope } from '@aap/contracts';
 import { newEvent, toKafkaMessage } from '@aap/messaging';
-import type { TestEnvironment } from '@aap/test-harness';
+import type { TestEnvironment } from './test-env';
 
 /**
  * Publishes events on the real broker as their producing service would (CloudEvents binary mode,
