@@ -1,0 +1,222 @@
+import type { CallRules, EvaluationSettings } from '@aap/contracts';
+import { consolidate, display, normalisationOf, type Consolidation, type Normalisation, type ScoredReview, type ScoringGrid } from '../scoring/scoring';
+
+/**
+ * The committee's ranked list, grant caps and funding proposal, pure (eval-design.md "Ranking").
+ * The caller passes the completed, not withdrawn evaluations of one call and wave; `rank` sorts the
+ * eligible ones and lists the eliminated ones after them with their reasons.
+ */
+
+export interface RankingEntry {
+  dossierId: string;
+  /** Receipt number (AAP-2026-000012): zero-padded, so string order is number order. */
+  number: string;
+  /** Receipt time (ISO 8601). */
+  submittedAt: string;
+  /** The dossier's submitted reviews. */
+  reviews: readonly ScoredReview[];
+}
+
+export type RankBy = EvaluationSettings['rankBy'];
+
+export interface ScoredRow<E extends RankingEntry = RankingEntry> extends Consolidation {
+  entry: E;
+  /** 1-based position in the ranked list; null for an eliminated dossier. */
+  rank: number | null;
+  normalisedScore: number;
+  /** The score that ranks (`rankBy`), and the other one (first tie-break). */
+  rankingScore: number;
+  otherScore: number;
+  /** submittedAt in epoch ms (a tie-break): compared as instants, not as strings with offsets. */
+  receivedAtMs: number;
+}
+
+export interface Ranking<E extends RankingEntry = RankingEntry> {
+  rankBy: RankBy;
+  /** How ties are broken, for the ranked list's readers. */
+  tieBreak: string;
+  ranked: ScoredRow<E>[];
+  /** Eliminated by a criterion threshold or the grid's threshold, in the same order; never funded. */
+  eliminated: ScoredRow<E>[];
+  normalisation: Normalisation;
+}
+
+export const tieBreakOf = (rankBy: RankBy): string => {
+  const other = rankBy === 'normalised' ? 'raw' : 'normalised';
+  return `${rankBy} score descending; on a tie the ${other} score descending, then the earlier receipt (submittedAt), then the dossier number ascending`;
+};
+
+/**
+ * The order, total and deterministic: ranking score desc, the other score desc, earlier receipt,
+ * number asc, and last the dossier id (numbers are unique; the id only keeps the order total on
+ * inputs that break that). Compares unrounded scores.
+ */
+export function compareRows(a: ScoredRow, b: ScoredRow): number {
+  if (a.rankingScore !== b.rankingScore) return b.rankingScore - a.rankingScore;
+  if (a.otherScore !== b.otherScore) return b.otherScore - a.otherScore;
+  if (a.receivedAtMs !== b.receivedAtMs) return a.receivedAtMs - b.receivedAtMs;
+  const na = a.entry.number;
+  const nb = b.entry.number;
+  if (na !== nb) return na < nb ? -1 : 1;
+  const da = a.entry.dossierId;
+  const db = b.entry.dossierId;
+  return da === db ? 0 : da < db ? -1 : 1;
+}
+
+export interface RankOptions {
+  /**
+   * The call's normalisation, from every submitted review of the CALL (all waves). Without it, it is
+   * computed from the entries' reviews: right when the entries are the whole call.
+   */
+  normalisation?: Normalisation;
+}
+
+/** Ranks one call and wave's completed evaluations; each entry needs at least one review (throws otherwise). */
+export function rank<E extends RankingEntry>(
+  entries: readonly E[],
+  settings: Pick<EvaluationSettings, 'rankBy' | 'disagreementShareBps'>,
+  grid: ScoringGrid,
+  options: RankOptions = {},
+): Ranking<E> {
+  const norm =
+    options.normalisation ??
+    normalisationOf((sink) => {
+      for (const entry of entries) for (const review of entry.reviews) sink(review.reviewerId, review.weightedScore);
+    });
+  const byNormalised = settings.rankBy === 'normalised';
+  const threshold = grid.passThreshold;
+  const ranked: ScoredRow<E>[] = [];
+  const eliminated: ScoredRow<E>[] = [];
+  for (const entry of entries) {
+    const consolidation = consolidate(grid, entry.reviews, settings);
+    let normalisedSum = 0;
+    for (const review of entry.reviews) normalisedSum += norm.normalise(review.reviewerId, review.weightedScore);
+    const normalisedScore = normalisedSum / entry.reviews.length;
+    const rankingScore = byNormalised ? normalisedScore : consolidation.rawScore;
+    const receivedAtMs = Date.parse(entry.submittedAt);
+    const row: ScoredRow<E> = {
+      ...consolidation,
+      entry,
+      rank: null,
+      normalisedScore,
+      rankingScore,
+      otherScore: byNormalised ? consolidation.rawScore : normalisedScore,
+      // An unreadable receipt time sorts last among equals rather than breaking the order.
+      receivedAtMs: Number.isNaN(receivedAtMs) ? Number.MAX_SAFE_INTEGER : receivedAtMs,
+    };
+    if (threshold !== undefined && rankingScore < threshold) {
+      row.eliminated = true;
+      row.eliminationReasons.push(`${settings.rankBy} score ${display(rankingScore)} is below the call's pass threshold ${threshold}`);
+    }
+    (row.eliminated ? eliminated : ranked).push(row);
+  }
+  ranked.sort(compareRows);
+  eliminated.sort(compareRows);
+  for (let i = 0; i < ranked.length; i += 1) ranked[i]!.rank = i + 1;
+  return { rankBy: settings.rankBy, tieBreak: tieBreakOf(settings.rankBy), ranked, eliminated, normalisation: norm };
+}
+
+export interface GrantCap {
+  /** min(requested, floor(rate × eligible cost), call maximum), integer cents. */
+  capCents: number;
+  /** floor(maxStateRateBps × eligibleCostCents / 10 000). */
+  rateCapCents: number;
+  /** The cap reaches the call's minimum grant. */
+  fundable: boolean;
+  reason?: string;
+}
+
+export type Cofinancing = Pick<CallRules['cofinancing'], 'maxStateRateBps' | 'minGrantCents' | 'maxGrantCents'>;
+export interface DossierBudget {
+  requestedGrantCents: number;
+  eligibleCostCents: number;
+}
+
+/** floor(a × b / 10 000) exactly, also beyond 2^53 (BigInt only then). */
+export function applyBps(amountCents: number, bps: number): number {
+  const product = amountCents * bps;
+  if (Number.isSafeInteger(product)) return Math.floor(product / 10_000);
+  return Number((BigInt(amountCents) * BigInt(bps)) / 10_000n);
+}
+
+/** The most a dossier can be granted under its call's cofinancing rules. */
+export function grantCap(cofinancing: Cofinancing, budget: DossierBudget): GrantCap {
+  const rateCapCents = applyBps(budget.eligibleCostCents, cofinancing.maxStateRateBps);
+  const capCents = Math.min(budget.requestedGrantCents, rateCapCents, cofinancing.maxGrantCents);
+  if (capCents < cofinancing.minGrantCents) {
+    return {
+      capCents,
+      rateCapCents,
+      fundable: false,
+      reason: `the grant cap (${capCents} cents: min of requested ${budget.requestedGrantCents}, ${cofinancing.maxStateRateBps / 100} % of the eligible cost ${rateCapCents}, call maximum ${cofinancing.maxGrantCents}) is below the call's minimum grant (${cofinancing.minGrantCents} cents)`,
+    };
+  }
+  return { capCents, rateCapCents, fundable: true };
+}
+
+/** A ranked dossier as the proposal needs it: its grant cap, and what it already holds on the envelope. */
+export interface ProposalCandidate {
+  capCents: number;
+  fundable: boolean;
+  reason?: string;
+  /** Already approved: the amount it holds on the envelope (part of `committedCents`, not subtracted again). */
+  heldCents?: number;
+}
+
+export type ProposedDecision = 'approve' | 'waitlist' | 'reject';
+
+export interface ProposalRow<R extends ProposalCandidate> {
+  row: R;
+  proposal: ProposedDecision;
+  /** What an approval grants: the cap, or what an approved dossier already holds; 0 otherwise. */
+  proposedGrantCents: number;
+  /** The call's remaining envelope after this row. */
+  remainingCents: number;
+  reason?: string;
+}
+
+export interface Proposal<R extends ProposalCandidate> {
+  rows: ProposalRow<R>[];
+  /** Newly proposed approvals (not counting what approved dossiers already hold). */
+  proposedCents: number;
+  remainingCents: number;
+}
+
+/**
+ * Walks the ranking in order with remaining = envelope − committed (call-wide): a fundable dossier
+ * whose cap fits (and within maxWinners) is proposed for approval and its cap subtracted; the first
+ * one that does not fit ends the funded part, the rest is the waitlist in rank order. A dossier
+ * whose cap is below the call's minimum is proposed for rejection with its reason.
+ */
+export function propose<R extends ProposalCandidate>(
+  ranked: readonly R[],
+  budget: { envelopeCents: number; committedCents: number; maxWinners?: number },
+): Proposal<R> {
+  let remaining = Math.max(0, budget.envelopeCents - budget.committedCents);
+  let winners = 0;
+  let funding = true;
+  let proposedCents = 0;
+  const rows: ProposalRow<R>[] = [];
+  for (const row of ranked) {
+    if (row.heldCents !== undefined && row.heldCents > 0) {
+      winners += 1;
+      rows.push({ row, proposal: 'approve', proposedGrantCents: row.heldCents, remainingCents: remaining, reason: 'already approved' });
+      continue;
+    }
+    if (!row.fundable) {
+      rows.push({ row, proposal: 'reject', proposedGrantCents: 0, remainingCents: remaining, ...(row.reason ? { reason: row.reason } : {}) });
+      continue;
+    }
+    if (funding && budget.maxWinners !== undefined && winners >= budget.maxWinners) funding = false;
+    if (funding && row.capCents > remaining) funding = false;
+    if (!funding) {
+      rows.push({ row, proposal: 'waitlist', proposedGrantCents: 0, remainingCents: remaining });
+      continue;
+    }
+    remaining -= row.capCents;
+    proposedCents += row.capCents;
+    winners += 1;
+    rows.push({ row, proposal: 'approve', proposedGrantCents: row.capCents, remainingCents: remaining });
+  }
+  return { rows, proposedCents, remainingCents: remaining };
+}
