@@ -27,9 +27,19 @@ export interface ScoredRow<E extends RankingEntry = RankingEntry> extends Consol
   /** The score that ranks (`rankBy`), and the other one (first tie-break). */
   rankingScore: number;
   otherScore: number;
+  /** The two scores as compared (see `scoreKey`). */
+  rankingKey: number;
+  otherKey: number;
   /** submittedAt in epoch ms (a tie-break): compared as instants, not as strings with offsets. */
   receivedAtMs: number;
 }
+
+/**
+ * A score as compared: in units of 10⁻⁹ point. Scores are compared unrounded for the committee's
+ * purposes (display rounds to 2 decimals), but a mean summed in another order differs in its last
+ * bits; at 10⁻⁹ that noise is gone, so the ranking and the threshold do not depend on input order.
+ */
+export const scoreKey = (score: number): number => Math.round(score * 1e9);
 
 export interface Ranking<E extends RankingEntry = RankingEntry> {
   rankBy: RankBy;
@@ -49,11 +59,11 @@ export const tieBreakOf = (rankBy: RankBy): string => {
 /**
  * The order, total and deterministic: ranking score desc, the other score desc, earlier receipt,
  * number asc, and last the dossier id (numbers are unique; the id only keeps the order total on
- * inputs that break that). Compares unrounded scores.
+ * inputs that break that). Scores compared to 10⁻⁹ (`scoreKey`).
  */
 export function compareRows(a: ScoredRow, b: ScoredRow): number {
-  if (a.rankingScore !== b.rankingScore) return b.rankingScore - a.rankingScore;
-  if (a.otherScore !== b.otherScore) return b.otherScore - a.otherScore;
+  if (a.rankingKey !== b.rankingKey) return b.rankingKey - a.rankingKey;
+  if (a.otherKey !== b.otherKey) return b.otherKey - a.otherKey;
   if (a.receivedAtMs !== b.receivedAtMs) return a.receivedAtMs - b.receivedAtMs;
   const na = a.entry.number;
   const nb = b.entry.number;
@@ -85,6 +95,7 @@ export function rank<E extends RankingEntry>(
     });
   const byNormalised = settings.rankBy === 'normalised';
   const threshold = grid.passThreshold;
+  const thresholdKey = threshold === undefined ? undefined : scoreKey(threshold);
   const ranked: ScoredRow<E>[] = [];
   const eliminated: ScoredRow<E>[] = [];
   for (const entry of entries) {
@@ -93,6 +104,8 @@ export function rank<E extends RankingEntry>(
     for (const review of entry.reviews) normalisedSum += norm.normalise(review.reviewerId, review.weightedScore);
     const normalisedScore = normalisedSum / entry.reviews.length;
     const rankingScore = byNormalised ? normalisedScore : consolidation.rawScore;
+    const otherScore = byNormalised ? consolidation.rawScore : normalisedScore;
+    const rankingKey = scoreKey(rankingScore);
     const receivedAtMs = Date.parse(entry.submittedAt);
     const row: ScoredRow<E> = {
       ...consolidation,
@@ -100,11 +113,13 @@ export function rank<E extends RankingEntry>(
       rank: null,
       normalisedScore,
       rankingScore,
-      otherScore: byNormalised ? consolidation.rawScore : normalisedScore,
+      otherScore,
+      rankingKey,
+      otherKey: scoreKey(otherScore),
       // An unreadable receipt time sorts last among equals rather than breaking the order.
       receivedAtMs: Number.isNaN(receivedAtMs) ? Number.MAX_SAFE_INTEGER : receivedAtMs,
     };
-    if (threshold !== undefined && rankingScore < threshold) {
+    if (thresholdKey !== undefined && rankingKey < thresholdKey) {
       row.eliminated = true;
       row.eliminationReasons.push(`${settings.rankBy} score ${display(rankingScore)} is below the call's pass threshold ${threshold}`);
     }
