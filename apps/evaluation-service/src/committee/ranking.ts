@@ -96,9 +96,17 @@ export function rank<E extends RankingEntry>(
   const byNormalised = settings.rankBy === 'normalised';
   const threshold = grid.passThreshold;
   const thresholdKey = threshold === undefined ? undefined : scoreKey(threshold);
-  const ranked: ScoredRow<E>[] = [];
-  const eliminated: ScoredRow<E>[] = [];
-  for (const entry of entries) {
+  // Hot loop over 100 000 dossiers: the sort keys go to typed arrays and an index array is sorted
+  // (one monomorphic comparator, no property lookups on rows); the rows are built with one shape.
+  const count = entries.length;
+  const rows: ScoredRow<E>[] = new Array(count);
+  const rankingKeys = new Float64Array(count);
+  const otherKeys = new Float64Array(count);
+  const receivedAt = new Float64Array(count);
+  const rankedIndices: number[] = [];
+  const eliminatedIndices: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const entry = entries[i]!;
     const consolidation = consolidate(grid, entry.reviews, settings);
     let normalisedSum = 0;
     for (const review of entry.reviews) normalisedSum += norm.normalise(review.reviewerId, review.weightedScore);
@@ -106,28 +114,56 @@ export function rank<E extends RankingEntry>(
     const rankingScore = byNormalised ? normalisedScore : consolidation.rawScore;
     const otherScore = byNormalised ? consolidation.rawScore : normalisedScore;
     const rankingKey = scoreKey(rankingScore);
-    const receivedAtMs = Date.parse(entry.submittedAt);
-    const row: ScoredRow<E> = {
-      ...consolidation,
+    const otherKey = scoreKey(otherScore);
+    const parsed = Date.parse(entry.submittedAt);
+    // An unreadable receipt time sorts last among equals rather than breaking the order.
+    const receivedAtMs = Number.isNaN(parsed) ? Number.MAX_SAFE_INTEGER : parsed;
+    const belowGrid = thresholdKey !== undefined && rankingKey < thresholdKey;
+    if (belowGrid) consolidation.eliminationReasons.push(`${settings.rankBy} score ${display(rankingScore)} is below the call's pass threshold ${threshold}`);
+    const eliminated = consolidation.eliminated || belowGrid;
+    rows[i] = {
       entry,
       rank: null,
+      rawScore: consolidation.rawScore,
       normalisedScore,
       rankingScore,
       otherScore,
+      criterionMeans: consolidation.criterionMeans,
+      eliminated,
+      eliminationReasons: consolidation.eliminationReasons,
+      spread: consolidation.spread,
+      disagreement: consolidation.disagreement,
       rankingKey,
-      otherKey: scoreKey(otherScore),
-      // An unreadable receipt time sorts last among equals rather than breaking the order.
-      receivedAtMs: Number.isNaN(receivedAtMs) ? Number.MAX_SAFE_INTEGER : receivedAtMs,
+      otherKey,
+      receivedAtMs,
     };
-    if (thresholdKey !== undefined && rankingKey < thresholdKey) {
-      row.eliminated = true;
-      row.eliminationReasons.push(`${settings.rankBy} score ${display(rankingScore)} is below the call's pass threshold ${threshold}`);
-    }
-    (row.eliminated ? eliminated : ranked).push(row);
+    rankingKeys[i] = rankingKey;
+    otherKeys[i] = otherKey;
+    receivedAt[i] = receivedAtMs;
+    (eliminated ? eliminatedIndices : rankedIndices).push(i);
   }
-  ranked.sort(compareRows);
-  eliminated.sort(compareRows);
-  for (let i = 0; i < ranked.length; i += 1) ranked[i]!.rank = i + 1;
+  // The same order as compareRows, on the typed arrays.
+  const byIndex = (a: number, b: number): number => {
+    const ka = rankingKeys[a]!;
+    const kb = rankingKeys[b]!;
+    if (ka !== kb) return kb - ka;
+    const oa = otherKeys[a]!;
+    const ob = otherKeys[b]!;
+    if (oa !== ob) return ob - oa;
+    const ta = receivedAt[a]!;
+    const tb = receivedAt[b]!;
+    if (ta !== tb) return ta - tb;
+    return compareRows(rows[a]!, rows[b]!);
+  };
+  rankedIndices.sort(byIndex);
+  eliminatedIndices.sort(byIndex);
+  const ranked: ScoredRow<E>[] = new Array(rankedIndices.length);
+  for (let i = 0; i < rankedIndices.length; i += 1) {
+    const row = rows[rankedIndices[i]!]!;
+    row.rank = i + 1;
+    ranked[i] = row;
+  }
+  const eliminated = eliminatedIndices.map((i) => rows[i]!);
   return { rankBy: settings.rankBy, tieBreak: tieBreakOf(settings.rankBy), ranked, eliminated, normalisation: norm };
 }
 
