@@ -156,8 +156,8 @@ export function consolidate(grid: ScoringGrid, reviews: readonly ScoredReview[],
     for (const entry of review.scores) {
       const position = positions.get(entry.criterionId);
       if (position === undefined) continue;
-      totals[position] += entry.score;
-      counts[position] += 1;
+      totals[position] = totals[position]! + entry.score;
+      counts[position] = counts[position]! + 1;
     }
   }
   const criterionMeans: Record<string, number> = {};
