@@ -12,15 +12,24 @@ import type { Violation } from './decision';
 
 type BudgetSection = z.infer<typeof budgetSection>;
 type Cofinancing = CallSnapshot['cofinancing'];
+/** What the grant arithmetic reads of a call's cofinancing. */
+type GrantRules = Pick<Cofinancing, 'maxStateRateBps' | 'maxGrantCents'>;
 
 export const euros = (cents: number) => new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(cents / 100);
 export const percent = (bps: number) => `${bps / 100} %`;
 
+/** floor(amount × bps / 10 000), exact also beyond 2^53 (BigInt only then). */
+export function applyBps(amountCents: number, bps: number): number {
+  const product = amountCents * bps;
+  if (Number.isSafeInteger(product)) return Math.floor(product / 10_000);
+  return Number((BigInt(amountCents) * BigInt(bps)) / 10_000n);
+}
+
 /** The State's share at the call's rate, in whole cents rounded down: the State never pays more than rate × cost. */
-export const rateCapCents = (cofinancing: Cofinancing, eligibleCostCents: number) => Math.floor((eligibleCostCents * cofinancing.maxStateRateBps) / 10_000);
+export const rateCapCents = (cofinancing: Pick<GrantRules, 'maxStateRateBps'>, eligibleCostCents: number) => applyBps(eligibleCostCents, cofinancing.maxStateRateBps);
 
 /** The most the committee may approve: min(requested, rate × eligible cost, call maximum). */
-export function grantCapCents(cofinancing: Cofinancing, budget: Pick<BudgetSection, 'eligibleCostCents' | 'requestedGrantCents'>): number {
+export function grantCapCents(cofinancing: GrantRules, budget: Pick<BudgetSection, 'eligibleCostCents' | 'requestedGrantCents'>): number {
   return Math.min(budget.requestedGrantCents, rateCapCents(cofinancing, budget.eligibleCostCents), cofinancing.maxGrantCents);
 }
 

@@ -1,4 +1,4 @@
-import type { CallRules, EvaluationSettings } from '@aap/contracts';
+import { grantCapCents, rateCapCents, type CallRules, type EvaluationSettings } from '@aap/contracts';
 import { consolidate, display, normalisationOf, type Consolidation, type Normalisation, type ScoredReview, type ScoringGrid } from '../scoring/scoring';
 
 /**
@@ -183,26 +183,20 @@ export interface DossierBudget {
   eligibleCostCents: number;
 }
 
-/** floor(a × b / 10 000) exactly, also beyond 2^53 (BigInt only then). */
-export function applyBps(amountCents: number, bps: number): number {
-  const product = amountCents * bps;
-  if (Number.isSafeInteger(product)) return Math.floor(product / 10_000);
-  return Number((BigInt(amountCents) * BigInt(bps)) / 10_000n);
-}
-
 /** The most a dossier can be granted under its call's cofinancing rules. */
 export function grantCap(cofinancing: Cofinancing, budget: DossierBudget): GrantCap {
-  const rateCapCents = applyBps(budget.eligibleCostCents, cofinancing.maxStateRateBps);
-  const capCents = Math.min(budget.requestedGrantCents, rateCapCents, cofinancing.maxGrantCents);
+  // The one grant arithmetic of the platform (libs/contracts call-eligibility), shared with submission.
+  const rateCap = rateCapCents(cofinancing, budget.eligibleCostCents);
+  const capCents = grantCapCents(cofinancing, budget);
   if (capCents < cofinancing.minGrantCents) {
     return {
       capCents,
-      rateCapCents,
+      rateCapCents: rateCap,
       fundable: false,
-      reason: `the grant cap (${capCents} cents: min of requested ${budget.requestedGrantCents}, ${cofinancing.maxStateRateBps / 100} % of the eligible cost ${rateCapCents}, call maximum ${cofinancing.maxGrantCents}) is below the call's minimum grant (${cofinancing.minGrantCents} cents)`,
+      reason: `the grant cap (${capCents} cents: min of requested ${budget.requestedGrantCents}, ${cofinancing.maxStateRateBps / 100} % of the eligible cost ${rateCap}, call maximum ${cofinancing.maxGrantCents}) is below the call's minimum grant (${cofinancing.minGrantCents} cents)`,
     };
   }
-  return { capCents, rateCapCents, fundable: true };
+  return { capCents, rateCapCents: rateCap, fundable: true };
 }
 
 /** A ranked dossier as the proposal needs it: its grant cap, and what it already holds on the envelope. */

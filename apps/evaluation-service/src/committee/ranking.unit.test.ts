@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normalisation, type ScoredReview, type ScoringGrid } from '../scoring/scoring';
-import { applyBps, compareRows, grantCap, propose, rank, type ProposalCandidate, type RankingEntry } from './ranking';
+import { compareRows, grantCap, propose, rank, type ProposalCandidate, type RankingEntry } from './ranking';
+import { applyBps } from '@aap/contracts';
 
 /** One criterion out of 100, weight 1: a review's weighted score is its score. */
 const GRID: ScoringGrid = { criteria: [{ criterionId: 'qualite', label: 'Qualité', weight: 1, maxScore: 100 }] };

@@ -17,7 +17,7 @@ export interface RequestComplement {
 
 const PAUSABLE = ['admissibility', 'in-review', 'evaluated'] as const;
 
-export function requestComplement(state: EvaluationState, command: RequestComplement, now: Date, complementRequestId = randomUUID()): EvaluationDecision {
+export function requestComplement(state: EvaluationState, command: RequestComplement, now: Date, complementRequestId: string = randomUUID()): EvaluationDecision {
   const stage = state.stage;
   if (!(PAUSABLE as readonly string[]).includes(stage)) return wrongStage(state, 'a complement may be requested', PAUSABLE);
   const moved = moveDossier(state, 'complement-requested');
