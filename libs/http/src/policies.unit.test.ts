@@ -24,6 +24,7 @@ describe('ROLE_SETS', () => {
     expect([...ROLE_SETS.staff].sort()).toEqual(ROLES.filter((role) => role !== 'applicant').sort());
     expect([...ROLE_SETS.readers].sort()).toEqual([...ROLES].sort());
     expect(ROLE_SETS.managers).toEqual(['programme-manager', 'admin']);
+    expect([...ROLE_SETS.applicantsAndOversight].sort()).toEqual(ROLES.filter((role) => role !== 'reviewer').sort());
   });
 });
 

@@ -162,7 +162,13 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
     '/dossiers/:dossierId',
     {
       config: { access: { roles: ROLE_SETS.readers } },
-      schema: { tags, summary: 'A dossier and its status', params: dossierParams, response: { 200: dossierView } },
+      schema: {
+        tags,
+        summary: 'A dossier and its status',
+        description: 'An applicant reads its own organisation’s dossiers; a reviewer only a submitted dossier assigned to it (404 otherwise, as for a missing one).',
+        params: dossierParams,
+        response: { 200: dossierView },
+      },
     },
     async (request) => {
       // A lookup by _id, then the access compared in code (a second filter field would scan on FerretDB).
