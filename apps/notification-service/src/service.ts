@@ -7,6 +7,7 @@ import { registerDirectory, upgradeDirectory } from './directory/directory';
 import { emailChannel } from './email/email-channel';
 import { registerInbox, upgradeInbox } from './inbox/inbox';
 import { registerNotifications } from './notifications/notifications';
+import { registerReviewerNotifications } from './notifications/reviewer-notifications';
 import { ROUTED_EVENT_TYPES } from './notifications/routing';
 import { registerPreferences } from './preferences/preferences';
 import { registerTimeline } from './timeline/timeline';
@@ -41,6 +42,8 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);
       registerNotifications(context, { directory, inbox, preferences, deliveries, webhooks, settings });
+      // Staff e-mails to reviewers, from evaluation.* events: never in `consumed` (no inbox, timeline or webhook gets them).
+      registerReviewerNotifications(context, { directory, deliveries, settings });
       // Back-office webhooks receive every consumed event, for every organisation, as it comes.
       for (const definition of consumed) context.consumer.on(definition, (event) => webhooks.enqueueFor(event, null));
       // Documents written before the equality flags of the hot paths get them before the consumer starts.

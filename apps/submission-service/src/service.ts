@@ -5,6 +5,7 @@ import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
 import { registerDossiers } from './dossiers';
+import { registerReviewerAccess } from './reviewer-access';
 
 /** Calls for projects, applicant organisations and dossiers: the platform's front door. */
 export const service: ServiceModule = {
@@ -15,8 +16,9 @@ export const service: ServiceModule = {
     // capabilities (one vertical slice per folder)
     const organisations = registerOrganisations(context);
     const calls = registerCalls(context);
-    // Dependencies flow one way: dossiers use the calls' and organisations' ports, attachments the dossiers'.
-    const dossiers = registerDossiers(context, { calls, organisations });
+    const reviewers = registerReviewerAccess(context);
+    // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
+    const dossiers = registerDossiers(context, { calls, organisations, reviewers });
     await registerAttachments(context, dossiers);
   },
 };

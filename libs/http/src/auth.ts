@@ -236,11 +236,20 @@ export function callerOf(request: FastifyRequest): Caller {
   return request.caller;
 }
 
+/** The roles that see every organisation's data their role allows. A reviewer is not one: it reads only the dossiers assigned to it. */
+export const OVERSIGHT_ROLES = ['programme-manager', 'committee', 'finance', 'admin'] as const satisfies readonly Role[];
+
+/** The scope of a caller that may see no organisation's data (a reviewer without an applicant role): matches no organisation id. */
+export const NO_ORGANISATION = '';
+
 /**
- * The organisation whose data an applicant is confined to; undefined for staff roles, which see every
- * organisation's data their role allows. Staff roles win when a token carries both.
+ * The organisation whose data a caller is confined to; undefined for the oversight roles, which see
+ * every organisation's data their role allows (they win when a token carries several roles). An
+ * applicant is confined to its organisation; any other caller (a reviewer) to none
+ * (`NO_ORGANISATION`): a reviewer's token org claim grants nothing, it reaches dossiers only
+ * through its assignments (`policies.readableDossier`).
  */
 export function applicantScope(caller: Caller): string | undefined {
-  const staff = caller.roles.some((role) => role !== 'applicant');
-  return staff ? undefined : caller.organisation;
+  if (caller.roles.some((role) => (OVERSIGHT_ROLES as readonly Role[]).includes(role))) return undefined;
+  return caller.roles.includes('applicant') && caller.organisation ? caller.organisation : NO_ORGANISATION;
 }

@@ -1,4 +1,4 @@
-import { applicantScope, ROLES, type Caller, type Role } from './auth';
+import { applicantScope, OVERSIGHT_ROLES, ROLES, type Caller, type Role } from './auth';
 import { notFound } from './problem';
 
 const MANAGERS = ['programme-manager', 'admin'] as const satisfies readonly Role[];
@@ -14,7 +14,9 @@ export const ROLE_SETS = {
   /** Every back-office role. */
   staff: STAFF,
   /** Who sees every dossier of a call (exports, counts); reviewers see only the dossiers they review. */
-  callOversight: ['programme-manager', 'committee', 'finance', 'admin'],
+  callOversight: OVERSIGHT_ROLES,
+  /** Organisation-wide reads (lists, organisations, inboxes, timelines): an applicant its own, the oversight roles every one; not reviewers. */
+  applicantsAndOversight: ['applicant', ...OVERSIGHT_ROLES],
   /** Applicants (their own organisation's data) and every staff role. */
   readers: ['applicant', ...STAFF],
   /** An organisation acting on its own data, or an operator acting for it. */
@@ -33,13 +35,34 @@ export const policies = {
 
   /**
    * An applicant only ever reaches its own organisation's resources: another's — or one that does not
-   * exist (`organisationId` undefined) — answers the same 404, so nothing leaks. Staff reach every organisation.
+   * exist (`organisationId` undefined) — answers the same 404, so nothing leaks. The oversight roles reach every
+   * organisation; a reviewer none (it reads the dossiers assigned to it, `readableDossier`).
    * `what` names the resource as the 404 says it, e.g. `Dossier d-1`.
    */
   ownOrganisation(caller: Caller, organisationId: string | undefined, what: string): void {
     if (organisationId === undefined) throw notFound(what);
     const scope = applicantScope(caller);
     if (scope !== undefined && scope !== organisationId) throw notFound(what);
+  },
+
+  /**
+   * THE rule of every read of one dossier (the dossier, its attachments, its history), in every
+   * service: the oversight roles read every dossier, an applicant its own organisation's, a reviewer
+   * a dossier it holds an active assignment on — never a draft. Anyone else gets the same 404 as for
+   * a dossier that does not exist (`dossier` null), so nothing leaks. `assigned` is the lookup of the
+   * caller's assignment (by `_id`), asked only when it decides.
+   */
+  async readableDossier(
+    caller: Caller,
+    dossier: { organisationId: string; status: string } | null | undefined,
+    what: string,
+    assigned: () => Promise<boolean>,
+  ): Promise<void> {
+    if (!dossier) throw notFound(what);
+    const scope = applicantScope(caller);
+    if (scope === undefined || scope === dossier.organisationId) return;
+    if (caller.roles.includes('reviewer') && dossier.status !== 'draft' && (await assigned())) return;
+    throw notFound(what);
   },
 
   /** The filter that confines a list or a lookup to what the caller may see: its organisation for an applicant, nothing for staff. */

@@ -6,6 +6,8 @@ import { policies, ROLE_SETS } from './policies';
 const applicantOfLyon: Caller = { userId: 'u-lyon', roles: ['applicant'], organisation: '216901231' };
 const manager: Caller = { userId: 'u-pm', roles: ['programme-manager'] };
 const applicantAndReviewer: Caller = { userId: 'u-both', roles: ['applicant', 'reviewer'], organisation: '216901231' };
+const reviewer: Caller = { userId: 'u-rev', roles: ['reviewer'] };
+const committee: Caller = { userId: 'u-com', roles: ['committee', 'reviewer'] };
 
 function problemOf(work: () => void): HttpProblem {
   try {
@@ -22,6 +24,7 @@ describe('ROLE_SETS', () => {
     expect([...ROLE_SETS.staff].sort()).toEqual(ROLES.filter((role) => role !== 'applicant').sort());
     expect([...ROLE_SETS.readers].sort()).toEqual([...ROLES].sort());
     expect(ROLE_SETS.managers).toEqual(['programme-manager', 'admin']);
+    expect([...ROLE_SETS.applicantsAndOversight].sort()).toEqual(ROLES.filter((role) => role !== 'reviewer').sort());
   });
 });
 
@@ -38,10 +41,16 @@ describe('policies.ownOrganisation', () => {
     expect(other.detail).toBe('Dossier d-1 was not found');
   });
 
-  it('given staff, when checking any organisation, then it passes; a missing resource is still 404', () => {
+  it('given an oversight role, when checking any organisation, then it passes; a missing resource is still 404', () => {
     expect(() => policies.ownOrganisation(manager, '200046977', 'Dossier d-1')).not.toThrow();
-    expect(() => policies.ownOrganisation(applicantAndReviewer, '200046977', 'Dossier d-1')).not.toThrow();
     expect(problemOf(() => policies.ownOrganisation(manager, undefined, 'Dossier d-1')).status).toBe(404);
+  });
+
+  it('given a reviewer, when checking an organisation, then 404: a reviewer role grants no organisation (its own org claim neither)', () => {
+    expect(() => policies.ownOrganisation(applicantAndReviewer, '216901231', 'Dossier d-1')).not.toThrow();
+    expect(problemOf(() => policies.ownOrganisation(applicantAndReviewer, '200046977', 'Dossier d-1')).status).toBe(404);
+    expect(problemOf(() => policies.ownOrganisation(reviewer, '200046977', 'Dossier d-1')).status).toBe(404);
+    expect(problemOf(() => policies.ownOrganisation({ ...reviewer, organisation: '200046977' }, '200046977', 'Dossier d-1')).status).toBe(404);
   });
 });
 
@@ -52,9 +61,51 @@ describe('policies.organisationFilter', () => {
     expect(policies.organisationFilter(manager)).toEqual({});
   });
 
+  it('given a reviewer without an applicant role, then a filter that matches no organisation', () => {
+    expect(policies.organisationFilter(reviewer)).toEqual({ organisationId: '' });
+    expect(policies.organisationFilter(applicantAndReviewer)).toEqual({ organisationId: '216901231' });
+  });
+
   it('given roles, then isManager and isStaff follow the role sets', () => {
     expect(policies.isManager(manager)).toBe(true);
     expect(policies.isManager(applicantOfLyon)).toBe(false);
     expect(policies.isStaff(applicantAndReviewer)).toBe(true);
+  });
+});
+
+describe('policies.readableDossier', () => {
+  const submitted = { organisationId: '200046977', status: 'under-review' };
+  const draft = { organisationId: '200046977', status: 'draft' };
+  const assigned = async () => true;
+  const notAssigned = async () => false;
+  const answerOf = async (work: Promise<void>) =>
+    work.then(
+      () => 'readable',
+      (error: unknown) => (error as HttpProblem).toProblem(),
+    );
+  const missing = () => answerOf(policies.readableDossier(reviewer, null, 'Dossier d-1', assigned));
+
+  it('given an oversight role (also with reviewer), then every dossier, drafts included, without asking for an assignment', async () => {
+    const never = async () => {
+      throw new Error('the assignment must not be looked up');
+    };
+    expect(await answerOf(policies.readableDossier(manager, draft, 'Dossier d-1', never))).toBe('readable');
+    expect(await answerOf(policies.readableDossier(committee, submitted, 'Dossier d-1', never))).toBe('readable');
+  });
+
+  it('given a reviewer assigned to a submitted dossier, then readable; not assigned, then the 404 of a missing dossier', async () => {
+    expect(await answerOf(policies.readableDossier(reviewer, submitted, 'Dossier d-1', assigned))).toBe('readable');
+    expect(await answerOf(policies.readableDossier(reviewer, submitted, 'Dossier d-1', notAssigned))).toEqual(await missing());
+  });
+
+  it('given a reviewer and a draft, then 404 even with an assignment', async () => {
+    expect(await answerOf(policies.readableDossier(reviewer, draft, 'Dossier d-1', assigned))).toEqual(await missing());
+  });
+
+  it('given an applicant who is also a reviewer, then its own organisation’s dossiers, and another’s only when assigned', async () => {
+    expect(await answerOf(policies.readableDossier(applicantAndReviewer, { ...draft, organisationId: '216901231' }, 'Dossier d-1', notAssigned))).toBe('readable');
+    expect(await answerOf(policies.readableDossier(applicantAndReviewer, submitted, 'Dossier d-1', notAssigned))).toEqual(await missing());
+    expect(await answerOf(policies.readableDossier(applicantAndReviewer, submitted, 'Dossier d-1', assigned))).toBe('readable');
+    expect(await answerOf(policies.readableDossier(applicantOfLyon, submitted, 'Dossier d-1', assigned))).toEqual(await missing());
   });
 });

@@ -123,7 +123,8 @@ export function registerInbox(context: ServiceContext): Inbox {
   http.get(
     '/organisations/:organisationId/inbox',
     {
-      config: { access: { roles: ROLE_SETS.readers } },
+      // Not reviewers: an organisation's inbox is about all its dossiers, not the ones a reviewer is assigned.
+      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
         tags: ['inbox'],
         summary: "An organisation's notifications, newest first (an applicant reads its own organisation's only)",
@@ -146,7 +147,8 @@ export function registerInbox(context: ServiceContext): Inbox {
   http.get(
     '/organisations/:organisationId/inbox/unread-count',
     {
-      config: { access: { roles: ROLE_SETS.readers } },
+      // Not reviewers: an organisation's inbox is about all its dossiers, not the ones a reviewer is assigned.
+      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
         tags: ['inbox'],
         summary: 'How many notifications of an organisation are unread',

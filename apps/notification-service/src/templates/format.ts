@@ -9,6 +9,13 @@ export function formatCents(cents: number): string {
   return euros.format(cents / 100).replace(/[\u202f\u00a0]/g, ' ');
 }
 
+const percent = new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 2 });
+
+/** Basis points → "50 %", "37,5 %". */
+export function formatRate(basisPoints: number): string {
+  return percent.format(basisPoints / 10_000).replace(/[\u202f\u00a0]/g, ' ');
+}
+
 /** An ISO instant → "31 mars 2026 à 23:59" (Paris time). */
 export function formatDateTime(iso: string): string {
   return dateTime.format(new Date(iso)).replace(/[\u202f\u00a0]/g, ' ');

@@ -47,15 +47,56 @@ export interface MessageBody {
 }
 
 export function defineTemplate<Data>(spec: { subject(model: MessageModel<Data>): string; body(model: MessageModel<Data>): MessageBody }): Template<Data> {
-  return {
-    subject: (model) => spec.subject(model),
-    text: (model) => renderText(model, spec.body(model)),
-    html: (model) => renderHtml(model, spec.subject(model), spec.body(model)).value,
-  };
+  return framed(spec, organisationFrame);
 }
 
-export function renderMessage<Data>(template: Template<Data>, model: MessageModel<Data>): RenderedMessage {
+export function renderMessage<Data, Model = MessageModel<Data>>(template: Renderers<Model>, model: Model): RenderedMessage {
   return { subject: template.subject(model), text: template.text(model), html: template.html(model) };
+}
+
+/**
+ * What a message to a reviewer renders from: a staff message, addressed to one person about one
+ * dossier to evaluate (never to an organisation, never in an inbox or a webhook).
+ */
+export interface ReviewerMessageModel<Data> {
+  data: Data;
+  /** Event time (ISO). */
+  occurredAt: string;
+  reviewer: { reviewerId: string; name: string };
+  call: { callId: string; title?: string };
+  dossier: { dossierId: string; number: string; link: string };
+}
+
+/** A reviewer message template: three renderers of one typed model. */
+export type ReviewerTemplate<Data> = Renderers<ReviewerMessageModel<Data>>;
+
+export function defineReviewerTemplate<Data>(spec: {
+  subject(model: ReviewerMessageModel<Data>): string;
+  body(model: ReviewerMessageModel<Data>): MessageBody;
+}): ReviewerTemplate<Data> {
+  return framed(spec, reviewerFrame);
+}
+
+interface Renderers<Model> {
+  subject(model: Model): string;
+  text(model: Model): string;
+  html(model: Model): string;
+}
+
+/** What surrounds a template's words: who is greeted, the details first listed, the links at the end, the footer. */
+interface Frame {
+  greeting: string;
+  leadDetails: Array<[string, string]>;
+  links: Array<{ label: string; url: string }>;
+  footer: string;
+}
+
+function framed<Model>(spec: { subject(model: Model): string; body(model: Model): MessageBody }, frameOf: (model: Model) => Frame): Renderers<Model> {
+  return {
+    subject: (model) => spec.subject(model),
+    text: (model) => renderText(frameOf(model), spec.body(model)),
+    html: (model) => renderHtml(frameOf(model), spec.subject(model), spec.body(model)).value,
+  };
 }
 
 // ── wording helpers shared by the templates ────────────────────────────────────────────────────
@@ -80,40 +121,57 @@ export function subjectDossier(model: MessageModel<unknown>): string {
 
 const SIGNATURE = "L'équipe des appels à projets de l'Agence nationale de la cohésion des territoires (ANCT)";
 const FOOTER = 'Ce message vous est envoyé automatiquement : merci de ne pas y répondre. Vous pouvez choisir les messages que vous recevez par e-mail dans les préférences de votre organisation.';
+const REVIEWER_FOOTER = "Ce message vous est envoyé automatiquement parce que vous êtes évaluateur ou évaluatrice de cet appel à projets : merci de ne pas y répondre. Son contenu est confidentiel.";
 
-/** The organisation addressed first, then the template's details that have a value. */
-function detailsOf(model: MessageModel<unknown>, body: MessageBody): Array<[string, string]> {
-  return [['Organisation', model.organisation.name] as [string, string], ...(body.details ?? []).filter((d): d is [string, string] => d[1] !== undefined)];
+/** An organisation's message: greeted as such, its name first among the details, a link per dossier. */
+const organisationFrame = (model: MessageModel<unknown>): Frame => ({
+  greeting: 'Bonjour,',
+  leadDetails: [['Organisation', model.organisation.name]],
+  links: model.dossiers.map((dossier) => ({ label: dossierLabel(dossier), url: dossier.link })),
+  footer: FOOTER,
+});
+
+/** A reviewer's message: greeted by name, the link to the dossier's evaluation. */
+const reviewerFrame = (model: ReviewerMessageModel<unknown>): Frame => ({
+  greeting: `Bonjour ${model.reviewer.name},`,
+  leadDetails: [],
+  links: [{ label: `n° ${model.dossier.number}`, url: model.dossier.link }],
+  footer: REVIEWER_FOOTER,
+});
+
+/** The frame's details first, then the template's details that have a value. */
+function detailsOf(frame: Frame, body: MessageBody): Array<[string, string]> {
+  return [...frame.leadDetails, ...(body.details ?? []).filter((d): d is [string, string] => d[1] !== undefined)];
 }
 
-function renderText(model: MessageModel<unknown>, body: MessageBody): string {
-  const lines = ['Bonjour,', ''];
+function renderText(frame: Frame, body: MessageBody): string {
+  const lines = [frame.greeting, ''];
   for (const paragraph of body.paragraphs) lines.push(paragraph, '');
-  const details = detailsOf(model, body);
+  const details = detailsOf(frame, body);
   if (details.length > 0) {
     for (const [label, value] of details) lines.push(`- ${label} : ${value}`);
     lines.push('');
   }
   if (body.quote) lines.push(`${body.quote.label} :`, ...body.quote.text.split(/\r?\n/).map((l) => `> ${l}`), '');
-  for (const dossier of model.dossiers) lines.push(`Dossier ${dossierLabel(dossier)} : ${dossier.link}`);
-  if (model.dossiers.length > 0) lines.push('');
-  lines.push('Cordialement,', SIGNATURE, '', '--', FOOTER);
+  for (const { label, url } of frame.links) lines.push(`Dossier ${label} : ${url}`);
+  if (frame.links.length > 0) lines.push('');
+  lines.push('Cordialement,', SIGNATURE, '', '--', frame.footer);
   return `${lines.join('\n')}\n`;
 }
 
-function renderHtml(model: MessageModel<unknown>, subject: string, body: MessageBody): SafeHtml {
-  const details = detailsOf(model, body);
+function renderHtml(frame: Frame, subject: string, body: MessageBody): SafeHtml {
+  const details = detailsOf(frame, body);
   return html`<!doctype html>
 <html lang="fr">
 <head><meta charset="utf-8"><title>${subject}</title></head>
 <body style="font-family: Marianne, Arial, sans-serif; color: #161616; line-height: 1.5;">
-<p>Bonjour,</p>
+<p>${frame.greeting}</p>
 ${body.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}
 ${details.length > 0 ? html`<ul>${details.map(([label, value]) => html`<li>${label} : <strong>${value}</strong></li>`)}</ul>\n` : ''}
 ${body.quote ? html`<p>${body.quote.label} :</p><blockquote style="border-left: 4px solid #000091; margin: 0; padding-left: 1em;">${body.quote.text.split(/\r?\n/).map((line, i) => (i === 0 ? html`${line}` : html`<br>${line}`))}</blockquote>\n` : ''}
-${model.dossiers.map((dossier) => html`<p>${link(dossier.link, `Voir le dossier ${dossierLabel(dossier)}`)}</p>\n`)}
+${frame.links.map(({ label, url }) => html`<p>${link(url, `Voir le dossier ${label}`)}</p>\n`)}
 <p>Cordialement,<br>${SIGNATURE}</p>
-<hr><p style="font-size: 0.85em; color: #666;">${FOOTER}</p>
+<hr><p style="font-size: 0.85em; color: #666;">${frame.footer}</p>
 </body>
 </html>
 `;

@@ -4,7 +4,10 @@ import { catalogue } from '@aap/contracts';
 import { ROUTES } from '../notifications/routing';
 import { applicant, routedEventData } from '../testing/fixtures';
 import { escapeHtml, html, link } from './html';
-import { renderMessage, type MessageModel } from './template';
+import { REVIEWER_ROUTES } from '../notifications/reviewer-routing';
+import { renderMessage, type MessageModel, type ReviewerMessageModel } from './template';
+import evaluationReviewDueSoon from './evaluation-review-due-soon';
+import evaluationReviewersAssigned from './evaluation-reviewers-assigned';
 import dossierSubmitted from './dossier-submitted';
 import dossierAccepted from './dossier-accepted';
 import dossierDecisionReopened from './dossier-decision-reopened';
@@ -98,6 +101,8 @@ describe('wording', () => {
   it('writes amounts in euros, French style, and quotes the motivation', () => {
     const message = renderMessage(dossierAccepted, modelFor(data['dossier.accepted.v3']));
     expect(message.text).toContain('- Subvention accordée : 120 000,00 €');
+    expect(message.text).toContain('- Dépenses éligibles retenues : 300 000,00 €');
+    expect(message.text).toContain("- Taux d'aide de l'État : 50 %");
     expect(message.text).toContain('> Projet structurant pour le territoire.');
     expect(message.html).toContain('<blockquote');
   });
@@ -118,5 +123,52 @@ describe('wording', () => {
   it('words the call neutrally while its title is not known yet', () => {
     const message = renderMessage(dossierSubmitted, modelFor(data['dossier.submitted.v1'], { call: { callId: 'call-1' } }));
     expect(message.text).toContain("l'appel à projets concerné");
+  });
+});
+
+describe('the reviewer messages (staff e-mails, evaluation.* events)', () => {
+  const reviewerModel = <Data>(eventData: Data): ReviewerMessageModel<Data> => ({
+    data: eventData,
+    occurredAt: '2026-04-10T09:00:00+02:00',
+    reviewer: { reviewerId: 'rev-1', name: 'Claire Dupont' },
+    call: { callId: 'call-1', title: 'Fabriques de territoire 2026' },
+    dossier: { dossierId: 'd-42', number: 'AAP-2026-000042', link: 'https://aap.example.fr/evaluations/d-42' },
+  });
+  const dueAt = '2026-05-15T16:00:00Z'; // 18:00 in Paris (summer time)
+
+  it('are routed by their own table, one template file each, and no applicant route carries an evaluation.* event', () => {
+    expect(REVIEWER_ROUTES.map((r) => r.event.type).sort()).toEqual(['evaluation.review-due-soon.v1', 'evaluation.reviewers-assigned.v1']);
+    for (const route of REVIEWER_ROUTES) expect(catalogue.get(route.event.type)).toBe(route.event);
+    const files = readdirSync(new URL('.', import.meta.url))
+      .filter((f) => /^evaluation-.*\.ts$/.test(f))
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(files).toEqual(REVIEWER_ROUTES.map((r) => r.event.name.replace('.', '-')).sort());
+    expect(ROUTES.filter((r) => !/^(dossier|call)\./.test(r.event.type))).toEqual([]);
+  });
+
+  it('tells the reviewer of an assignment, in French: dossier number, call, deadline in Paris time, link', () => {
+    const message = renderMessage(evaluationReviewersAssigned, reviewerModel({ reviewerId: 'rev-1', name: 'Claire Dupont', email: 'claire@experts.example.fr', dueAt }));
+    expect(message.subject).toBe('Nouveau dossier à évaluer — dossier AAP-2026-000042');
+    expect(message.text).toMatch(/^Bonjour Claire Dupont,\n/);
+    expect(message.text).toContain('- Dossier : AAP-2026-000042');
+    expect(message.text).toContain('- Appel à projets : Fabriques de territoire 2026');
+    expect(message.text).toContain("- Date limite d'évaluation : 15 mai 2026 à 18:00 (heure de Paris)");
+    expect(message.text).toContain("conflit d'intérêts");
+    expect(message.text).toContain('Dossier n° AAP-2026-000042 : https://aap.example.fr/evaluations/d-42');
+    expect(message.text).not.toContain('préférences de votre organisation');
+    expect(message.html).toContain('<a href="https://aap.example.fr/evaluations/d-42">');
+  });
+
+  it('reminds the reviewer before the deadline', () => {
+    const message = renderMessage(evaluationReviewDueSoon, reviewerModel({ callId: 'call-1', dossierId: 'd-42', number: 'AAP-2026-000042', waveId: 'w1', organisationId: '216901231', at: '2026-05-13T16:00:00Z', reviewerId: 'rev-1', name: 'Claire Dupont', email: 'claire@experts.example.fr', dueAt }));
+    expect(message.subject).toBe('Rappel : évaluation attendue avant le 15 mai 2026 à 18:00 — dossier AAP-2026-000042');
+    expect(message.text).toContain("n'est pas encore transmise");
+  });
+
+  it('escapes what it interpolates in HTML', () => {
+    const message = renderMessage(evaluationReviewersAssigned, { ...reviewerModel({ reviewerId: 'r', name: 'x', email: 'x@example.fr', dueAt }), reviewer: { reviewerId: 'r', name: '<b>Claire</b>' } });
+    expect(message.html).toContain('&lt;b&gt;Claire&lt;/b&gt;');
+    expect(message.html).not.toContain('<b>Claire</b>');
   });
 });

@@ -98,7 +98,13 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     expect(timeline.entries).toHaveLength(9);
     const byType = Object.fromEntries(timeline.entries.map((e) => [e.type, e]));
     expect(byType['dossier.decision-reopened.v2']!.details).toEqual({});
-    expect(byType['dossier.accepted.v3']!.details).toEqual({ grantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' });
+    expect(byType['dossier.accepted.v3']!.details).toEqual({
+      grantCents: 12_000_000,
+      requestedGrantCents: 12_000_000,
+      eligibleCostCents: 30_000_000,
+      stateRateBps: 5_000,
+      motivation: 'Projet structurant pour le territoire.',
+    });
     expect(byType['dossier.submitted.v1']!.details).toEqual({
       number: 'AAP-2026-000777',
       submittedAt: '2026-03-02T10:15:00+01:00',

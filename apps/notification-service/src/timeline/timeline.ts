@@ -1,7 +1,7 @@
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
 import { callEvents, dossierEvents, dossierReferenceOf, type EventEnvelope } from '@aap/contracts';
-import { callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn } from '@aap/http';
+import { applicantScope, callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn } from '@aap/http';
 import { insertOnce, type ServiceContext } from '@aap/service-runtime';
 import { applicantDetails, summaryOf } from './views';
 
@@ -127,7 +127,9 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
   const timelineFor = async (request: { params: { dossierId: string }; query: { view?: 'applicant' | 'staff' } } & Parameters<typeof callerOf>[0]) => {
     const { dossierId } = request.params;
     const caller = callerOf(request);
-    const applicantView = !policies.isStaff(caller);
+    // An oversight role sees the staff view of every dossier; any other caller (an applicant, also one
+    // holding a reviewer role) its own organisation's dossiers, in the applicant view.
+    const applicantView = applicantScope(caller) !== undefined;
     // The dossier's own entries carry its reference: who owns it, its number and call.
     const dossier = await Timeline.findOne({ dossierId }).lean<TimelineEntry>();
     if (applicantView) policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
@@ -153,7 +155,8 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
   context.http.get(
     '/dossiers/:dossierId/timeline',
     {
-      config: { access: { roles: ROLE_SETS.readers } },
+      // Not reviewers: they read the history of their assigned dossiers in the submission service.
+      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
         tags: ['timeline'],
         summary: 'Every step of a dossier’s history, oldest first, from every service (an applicant: its own dossiers, applicant view)',
@@ -171,7 +174,8 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
   context.http.get(
     '/dossiers/:dossierId/timeline.csv',
     {
-      config: { access: { roles: ROLE_SETS.readers } },
+      // Not reviewers: they read the history of their assigned dossiers in the submission service.
+      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
         tags: ['timeline'],
         summary: 'The timeline of a dossier as CSV (UTF-8 with BOM, comma-separated; details as JSON)',

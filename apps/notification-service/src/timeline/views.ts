@@ -19,7 +19,8 @@ export const APPLICANT_FIELDS: Readonly<Record<string, FieldMap>> = {
   // The request is addressed to the applicant; who asked is not shown.
   'dossier.complement-requested.v2': { complementRequestId: 'complementRequestId', message: 'message', dueDate: 'dueDate' },
   // A decision is notified with its motivation (an administrative decision is motivated to its addressee).
-  'dossier.accepted.v3': { grantCents: 'grantCents', motivation: 'motivation' },
+  // The grant with what it was computed from (the applicant's own figures and the State rate): no reviewer, no score.
+  'dossier.accepted.v3': { grantCents: 'grantCents', requestedGrantCents: 'requestedGrantCents', eligibleCostCents: 'eligibleCostCents', stateRateBps: 'stateRateBps', motivation: 'motivation' },
   'dossier.rejected.v2': { motivation: 'motivation', reasons: 'reasons', ineligible: 'ineligible' },
   'dossier.waitlisted.v2': { rank: 'rank', motivation: 'motivation' },
   'dossier.closed-without-follow-up.v2': { motivation: 'motivation' },

@@ -12,12 +12,27 @@ describe('applicantEventData: an organisation’s webhook gets what its applican
     expect(data).toEqual(reference);
   });
 
-  it('given an acceptance, when sent, then the grant and the motivation are, at their place in the event', () => {
+  it('given an acceptance, when sent, then the grant, what it was computed from and the motivation are, at their place in the event', () => {
     expect(applicantEventData('dossier.accepted.v3', story['dossier.accepted.v3'])).toEqual({
       ...reference,
       grantCents: 12_000_000,
+      requestedGrantCents: 12_000_000,
+      eligibleCostCents: 30_000_000,
+      stateRateBps: 5_000,
       motivation: 'Projet structurant pour le territoire.',
     });
+  });
+
+  it('given an evaluation event (staff), when it would be sent, then nothing of the reviewer is: no allow-list entry, identifiers only', () => {
+    const assigned = {
+      ...reference,
+      at: '2026-04-01T10:00:00Z',
+      reviewers: [{ reviewerId: 'rev-1', name: 'Claire Expert', email: 'claire@experts.example.fr', dueAt: '2026-05-15T18:00:00+02:00' }],
+      missing: 0,
+      cause: 'admissible',
+    };
+    expect(applicantEventData('evaluation.reviewers-assigned.v1', assigned)).toEqual(reference);
+    expect(applicantEventData('evaluation.conflict-declared.v1', { ...reference, reviewerId: 'rev-1', reason: 'ancien agent' })).toEqual(reference);
   });
 
   it('given a submission, when sent, then the receipt and the title are, not the budget nor the contacts', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { attachmentSnapshot, EDITABLE_STATUSES } from '@aap/contracts';
-import { callerOf, notFound, policies, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
+import { callerOf, notFound, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
 import type { Logger } from '@aap/observability';
 import type { AttachmentEntry, Dossier, DossierAttachmentsPort, DossierDecision } from '../dossiers';
 import { ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
@@ -43,16 +43,12 @@ function refusalOf(decision: DossierDecision, dossierId: string): Error | undefi
 }
 
 export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, logger }: AttachmentRouteDeps): void {
-  /** The dossier if the caller may read it (another organisation's answers 404, like one that does not exist). */
-  async function readable(caller: Caller, dossierId: string): Promise<Dossier> {
-    const dossier = await dossiers.get(dossierId);
-    policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
-    return dossier!;
-  }
+  /** The dossier if the caller may read it (the dossiers' one access rule; otherwise 404, like one that does not exist). */
+  const readable = (caller: Caller, dossierId: string) => dossiers.readable(caller, dossierId);
   /** Attachments change only by the dossier's own organisation (even a token that also carries a staff role). */
   async function ownDossier(caller: Caller, dossierId: string): Promise<Dossier> {
-    const dossier = await readable(caller, dossierId);
-    if (dossier.organisationId !== caller.organisation) throw notFound(`Dossier ${dossierId}`);
+    const dossier = await dossiers.get(dossierId);
+    if (!dossier || dossier.organisationId !== caller.organisation) throw notFound(`Dossier ${dossierId}`);
     return dossier;
   }
   const removeBytes = (storageId: string, attachmentId: string) =>

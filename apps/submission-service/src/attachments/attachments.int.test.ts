@@ -6,6 +6,7 @@ import type { RunningService, ServiceModule } from '@aap/service-runtime';
 import type { DossierStatus } from '@aap/contracts';
 import type { Role } from '@aap/http';
 import { registerDossiers, type DossierAttachmentsPort } from '../dossiers';
+import { registerReviewerAccess } from '../reviewer-access';
 import { MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
 import { registerAttachments } from './index';
 
@@ -25,7 +26,11 @@ const attachmentsTest: ServiceModule = {
   description: 'attachments test',
   register: async (context) => {
     // Attachments only need the dossiers' port; no call or organisation is read here.
-    dossiers = registerDossiers(context, { calls: { get: async () => null, published: async () => [] }, organisations: { get: async () => null } });
+    dossiers = registerDossiers(context, {
+      calls: { get: async () => null, published: async () => [] },
+      organisations: { get: async () => null },
+      reviewers: registerReviewerAccess(context),
+    });
     await registerAttachments(context, dossiers);
   },
 };
@@ -161,18 +166,20 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
     expect(file).toMatchObject({ length: bytes.length, metadata: { dossierId, attachmentId: attachment.attachmentId, documentType: 'deliberation' } });
   });
 
-  it('lets staff who may read dossiers download, but not upload or delete', async () => {
+  it('lets staff who may read every dossier download, but not upload or delete; a reviewer not assigned gets 404', async () => {
     const dossierId = await insertDossier();
     const bytes = pdf(1_000);
     const uploaded = await upload(dossierId, form({ documentType: 'statuts', file: aPdf(bytes) }));
     expect(uploaded.status).toBe(201);
     const { attachmentId } = (await uploaded.json()) as { attachmentId: string };
 
-    const downloaded = await fetch(url(`/dossiers/${dossierId}/attachments/${attachmentId}`), { headers: await reviewer() });
+    const downloaded = await fetch(url(`/dossiers/${dossierId}/attachments/${attachmentId}`), { headers: await as(['committee']) });
     expect(downloaded.status).toBe(200);
     expect(Buffer.from(await downloaded.arrayBuffer()).equals(bytes)).toBe(true);
     const listed = await fetch(url(`/dossiers/${dossierId}/attachments`), { headers: await as(['programme-manager']) });
     expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(1);
+    // Reviewers read only the dossiers assigned to them (reviewer-access/reviewer-access.int.test.ts), never a draft.
+    expect((await fetch(url(`/dossiers/${dossierId}/attachments/${attachmentId}`), { headers: await reviewer() })).status).toBe(404);
 
     expect((await upload(dossierId, form({ documentType: 'statuts', file: aPdf() }), await reviewer())).status).toBe(403);
     const deleted = await fetch(url(`/dossiers/${dossierId}/attachments/${attachmentId}`), { method: 'DELETE', headers: await reviewer() });
@@ -273,7 +280,7 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
     const refusedDelete = await fetch(url(`/dossiers/${complementRequested}/attachments/${attachmentId}`), { method: 'DELETE', headers: await applicant() });
     await expectRefused(refusedDelete, 409, 'dossier-not-editable', afterUpload);
     // Still readable once under review.
-    expect((await fetch(url(`/dossiers/${complementRequested}/attachments/${attachmentId}`), { headers: await reviewer() })).status).toBe(200);
+    expect((await fetch(url(`/dossiers/${complementRequested}/attachments/${attachmentId}`), { headers: await as(['programme-manager']) })).status).toBe(200);
   });
 
   it(`refuses the ${MAX_ATTACHMENTS_PER_DOSSIER + 1}st attachment of a dossier`, async () => {

@@ -53,7 +53,8 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
   http.get(
     '/dossiers',
     {
-      config: { access: { roles: ROLE_SETS.readers } },
+      // Not reviewers: they read only the dossiers assigned to them, one by one (their work queue is the evaluation service's).
+      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
         tags: ['dossiers'],
         summary: 'List dossiers (an applicant sees its own organisation’s only)',

@@ -22,6 +22,21 @@ import { dossierView, receiptView, toDossierView, toReceipt } from './dossier.vi
 export interface DossierPorts {
   calls: { get(callId: string): Promise<CallSnapshot | null>; published(): Promise<CallSnapshot[]> };
   organisations: { get(organisationId: string): Promise<ApplicantSnapshot | null> };
+  /** Whether a reviewer holds an active assignment on a dossier (the reviewer-access slice). */
+  reviewers: { assigned(dossierId: string, reviewerId: string): Promise<boolean> };
+}
+
+/**
+ * The dossier if the caller may read it (`policies.readableDossier`: oversight roles, the owning
+ * organisation, an assigned reviewer), else the 404 of a dossier that does not exist. Every read of
+ * a dossier or its attachments goes through it.
+ */
+export function dossierReader(store: Pick<DossierStore, 'get'>, reviewers: DossierPorts['reviewers']) {
+  return async (caller: Caller, dossierId: string): Promise<Dossier> => {
+    const dossier = await store.get(dossierId);
+    await policies.readableDossier(caller, dossier, `Dossier ${dossierId}`, () => reviewers.assigned(dossierId, caller.userId));
+    return dossier!;
+  };
 }
 
 export const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(8).max(200).optional() });
@@ -38,17 +53,14 @@ function draftIdFor(organisationId: string, key: string | undefined): string {
 /** Stands for the receipt number while a submission is only checked (the number is taken once it passes). */
 const NUMBER_NOT_TAKEN = 'AAP-0000-000000';
 
-export function registerDossierRoutes(context: ServiceContext, store: DossierStore, { calls, organisations }: DossierPorts): void {
+export function registerDossierRoutes(context: ServiceContext, store: DossierStore, { calls, organisations, reviewers }: DossierPorts): void {
   const { http } = context;
+  const readable = dossierReader(store, reviewers);
 
-  /** The dossier if the caller may see it; another organisation's answers 404, like one that does not exist. */
-  function visibleTo(caller: Caller, dossier: Dossier | null, dossierId: string): Dossier {
-    policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
-    return dossier!;
-  }
-  /** Changes are made by the dossier's own organisation only (even a token that also carries a staff role). */
-  const ownedBy = (caller: Caller, dossier: Dossier, dossierId: string) => {
-    if (dossier.organisationId !== caller.organisation) throw notFound(`Dossier ${dossierId}`);
+  /** Changes are made by the dossier's own organisation only (even a token that also carries a staff role); another's answers 404, like one that does not exist. */
+  const ownedBy = (caller: Caller, dossier: Dossier | null, dossierId: string): Dossier => {
+    if (!dossier || dossier.organisationId !== caller.organisation) throw notFound(`Dossier ${dossierId}`);
+    return dossier;
   };
 
   /** Decides on the caller's own dossier and records it (see `store.transition`); a refusal is its problem. */
@@ -80,29 +92,28 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
     const now = new Date();
     try {
       for (let attempt = 1; ; attempt++) {
-        const current = await store.get(dossierId);
-        ownedBy(caller, visibleTo(caller, current, dossierId), dossierId);
+        const current = ownedBy(caller, await store.get(dossierId), dossierId);
         const command = { idempotencyKey, by: caller.userId };
-        const facts = await submissionFacts(current!, await store.activeInWave(current!, now));
-        const checked = submit(current!, facts, { ...command, number: number ?? NUMBER_NOT_TAKEN }, now);
+        const facts = await submissionFacts(current, await store.activeInWave(current, now));
+        const checked = submit(current, facts, { ...command, number: number ?? NUMBER_NOT_TAKEN }, now);
         if (checked.outcome === 'accepted' && checked.state === current) return current; // the same submit, retried
         acceptedOrThrow(checked, 'dossier');
         if (!claimed) {
-          const place = await store.claimWavePlace(current!, facts.call.maxActiveDossiersPerApplicantPerWave, now);
+          const place = await store.claimWavePlace(current, facts.call.maxActiveDossiersPerApplicantPerWave, now);
           if (place.outcome === 'full') {
-            acceptedOrThrow(submit(current!, { ...facts, otherActiveDossiersInWave: place.otherActive }, { ...command, number: NUMBER_NOT_TAKEN }, now), 'dossier');
+            acceptedOrThrow(submit(current, { ...facts, otherActiveDossiersInWave: place.otherActive }, { ...command, number: NUMBER_NOT_TAKEN }, now), 'dossier');
           }
           claimed = true;
         }
         number ??= await store.nextNumber(now);
-        const { state, events } = acceptedOrThrow(submit(current!, facts, { ...command, number }, now), 'dossier');
+        const { state, events } = acceptedOrThrow(submit(current, facts, { ...command, number }, now), 'dossier');
         try {
-          if (await store.record(current!, state, context.events(events))) return state;
+          if (await store.record(current, state, context.events(events))) return state;
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
           number = undefined; // taken by another process: take the next one
         }
-        if (attempt >= 5) throw concurrentChange(`dossier ${dossierId}`, current!.version);
+        if (attempt >= 5) throw concurrentChange(`dossier ${dossierId}`, current.version);
       }
     } catch (error) {
       const after = claimed ? await store.get(dossierId) : null;
@@ -151,12 +162,17 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
     '/dossiers/:dossierId',
     {
       config: { access: { roles: ROLE_SETS.readers } },
-      schema: { tags, summary: 'A dossier and its status', params: dossierParams, response: { 200: dossierView } },
+      schema: {
+        tags,
+        summary: 'A dossier and its status',
+        description: 'An applicant reads its own organisation’s dossiers; a reviewer only a submitted dossier assigned to it (404 otherwise, as for a missing one).',
+        params: dossierParams,
+        response: { 200: dossierView },
+      },
     },
     async (request) => {
-      const { dossierId } = request.params;
-      // A lookup by _id, then the organisation compared in code (a second filter field would scan on FerretDB).
-      return toDossierView(visibleTo(callerOf(request), await store.get(dossierId), dossierId));
+      // A lookup by _id, then the access compared in code (a second filter field would scan on FerretDB).
+      return toDossierView(await readable(callerOf(request), request.params.dossierId));
     },
   );
 

@@ -1,8 +1,9 @@
+import type { Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
 import { attach, attachable, detach } from './dossier';
 import { dossierStore } from './dossier.store';
-import { registerDossierRoutes, type DossierPorts } from './dossier.routes';
+import { dossierReader, registerDossierRoutes, type DossierPorts } from './dossier.routes';
 import { registerDossierListRoutes } from './dossier-list.routes';
 import { registerDossierHandlers } from './dossier.handlers';
 import { scheduleDraftReminders } from './reminders';
@@ -12,12 +13,14 @@ export { MAX_ATTACHMENTS_PER_DOSSIER } from './dossier';
 export type { DossierPorts } from './dossier.routes';
 
 /**
- * What the attachments slice may do with dossiers: read one, and add or remove an attachment's
+ * What the attachments slice may do with dossiers: read one (as a caller may), and add or remove an attachment's
  * metadata, which is part of the dossier (so an upload and a submit never interleave: both are
  * guarded writes of the same document).
  */
 export interface DossierAttachmentsPort {
   get(dossierId: string): Promise<Dossier | null>;
+  /** The dossier if the caller may read it (the one access rule of dossier reads), else the 404 of a missing dossier. */
+  readable(caller: Caller, dossierId: string): Promise<Dossier>;
   /** Whether one more attachment may be added now (before its bytes are stored). */
   attachable(dossierId: string): Promise<DossierDecision | null>;
   attach(dossierId: string, attachment: AttachmentEntry): Promise<DossierDecision | null>;
@@ -34,6 +37,7 @@ export function registerDossiers(context: ServiceContext, ports: DossierPorts): 
   const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.transition(dossierId, decide))?.decision ?? null;
   return {
     get: store.get,
+    readable: dossierReader(store, ports.reviewers),
     attachable: async (dossierId) => {
       const dossier = await store.get(dossierId);
       return dossier && attachable(dossier);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { applicantKind, applicantSnapshot, isoDateTime, organisationId, SIREN, SIRET } from '@aap/contracts';
-import { callerOf, conflict, forbidden, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery } from '@aap/http';
+import { applicantScope, callerOf, conflict, forbidden, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery } from '@aap/http';
 import { acceptedOrThrow, concurrentChange, type ServiceContext } from '@aap/service-runtime';
 import { registerOrganisation, replaceContacts, snapshotOf } from './organisation';
 import type { OrganisationStore, StoredOrganisation } from './organisation.store';
@@ -65,7 +65,8 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
       const caller = callerOf(request);
       const body = request.body;
       const id = 'siren' in body ? body.siren : body.siret;
-      if (!policies.isStaff(caller) && caller.organisation !== id) {
+      // Only an oversight role (here: admin) registers for another; a token that is also a reviewer's does not.
+      if (applicantScope(caller) !== undefined && caller.organisation !== id) {
         throw forbidden(`your token is for organisation ${caller.organisation}: an applicant can only register its own organisation, not ${id}`);
       }
       const { state: organisation, events } = acceptedOrThrow(registerOrganisation(body), 'organisation');
@@ -80,7 +81,8 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
   context.http.get(
     '/organisations/:organisationId',
     {
-      config: { access: { roles: ROLE_SETS.readers } },
+      // Not reviewers: they see an applicant only in the dossiers assigned to them.
+      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: { tags, summary: 'An applicant organisation (an applicant reads only its own)', params: organisationParams, response: { 200: organisationView } },
     },
     async (request) => viewOf(await visibleOrganisation(callerOf(request), request.params.organisationId)),
@@ -91,7 +93,7 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
     {
       // An applicant may call it too, and gets a list of only its own organisation (0 or 1 item);
       // reviewers reach organisations only through the dossiers they review.
-      config: { access: { roles: ROLE_SETS.readers.filter((role) => role !== 'reviewer') } },
+      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: { tags, summary: 'Registered organisations, filtered by kind, département or région', querystring: listQuery, response: { 200: paginated(organisationView) } },
     },
     async (request) => {
