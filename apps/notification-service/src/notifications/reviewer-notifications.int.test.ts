@@ -11,11 +11,10 @@ import {
   type EventData,
 } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
-import { eventually, httpClient, useTestEnvironment, type HttpClient } from '@aap/test-harness';
+import { eventPublisher, eventually, httpClient, useTestEnvironment, type HttpClient } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, callSnapshot, routedEventData } from '../testing/fixtures';
 import { startMailCatcher, type CaughtMail } from '../testing/mail-catcher';
-import { eventPublisher } from '../testing/publisher';
 import { startReceiver } from '../testing/webhook-receiver';
 import { systemResolver, type HostResolver } from '../webhooks/target-policy';
 import { ROUTED_EVENT_TYPES } from './routing';
