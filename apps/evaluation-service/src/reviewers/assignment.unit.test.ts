@@ -113,6 +113,17 @@ describe('reviewer assignment', () => {
     expect(retried.pool).toEqual(first.pool);
   });
 
+  it('given a submitted review or a withdrawn dossier, when its claim is settled, then it no longer weighs on the reviewer load', () => {
+    const call = callWith(2);
+    const assigned = assignAndClaim(inReview(call), call, poolOf(['a'], ['b']));
+    const submitted = { ...assigned.state, assignments: assigned.state.assignments.map((a) => (a.reviewerId === 'a' ? { ...a, state: 'submitted' as const } : a)) };
+    const afterReview = withClaim(assigned.pool, submitted.dossierId, openAssignees(submitted));
+    expect(afterReview.reviewers.map((r) => [r.reviewerId, r.load])).toEqual([['a', 0], ['b', 1]]);
+    const afterWithdrawal = withClaim(afterReview, submitted.dossierId, openAssignees({ ...submitted, stage: 'withdrawn' }));
+    expect(afterWithdrawal.reviewers.map((r) => r.load)).toEqual([0, 0]);
+    expect(afterWithdrawal.claims).toEqual({});
+  });
+
   it('given an open assignment, when its reminder day comes, then one evaluation.review-due-soon is emitted and recorded; a second run emits nothing', () => {
     const call = callWith(1, { reviewDays: 10 });
     const { state } = assignAndClaim(inReview(call), call, poolOf(['a']));
