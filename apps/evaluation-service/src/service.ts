@@ -16,10 +16,10 @@ export const service: ServiceModule = {
     // capabilities (one vertical slice per folder); dependencies flow one way: calls ← evaluations ← the use cases
     const calls = registerCallCopies(context);
     // Reviewer pools and the assigner (conflicts, balanced load); what needs the evaluations comes after them.
-    const { assigner, ...reviewers } = registerReviewers(context, { calls });
-    const evaluations = registerEvaluations(context, { calls, assigner });
-    registerAdmissibilityRoutes(context, { evaluations, calls, assigner });
+    const reviewers = registerReviewers(context, { calls });
+    const evaluations = registerEvaluations(context, { calls, assigner: reviewers.assigner });
+    registerAdmissibilityRoutes(context, { evaluations, calls, assigner: reviewers.assigner });
     registerComplementRoutes(context, evaluations);
-    registerReviewerAssignments(context, { evaluations, calls, reviewers: { assigner, ...reviewers } });
+    registerReviewerAssignments(context, { evaluations, calls, reviewers });
   },
 };
