@@ -1,6 +1,7 @@
 /**
  * Demo data for `npm start`, seeded once through the public API (so every event is published as in
- * real use): a published "Pass numérique" call and a few organisations from the official geography.
+ * real use): a published "Pass numérique" call, a few organisations from the official geography, and
+ * the call's pool of three reviewers in the evaluation service.
  * Idempotent: a published demo call with its wave open is found by its title, a registered organisation answers 409.
  */
 import { mintDevelopmentToken, type Role } from '@aap/http';
@@ -18,6 +19,13 @@ export const DEMO_ORGANISATIONS = [
   { kind: 'commune', siren: '212000046', contacts: [{ name: 'Ville d’Ajaccio', email: 'numerique@ajaccio.example.fr' }] },
 ] as const;
 
+/** The demo call's reviewers (token: `npm run -s token -- reviewer --sub reviewer-demo-1`); none from the Rhône. */
+export const DEMO_REVIEWERS = [
+  { reviewerId: 'reviewer-demo-1', name: 'Claire Instructrice', email: 'claire.instructrice@anct.example.fr', departement: '75', expertise: ['inclusion numérique'] },
+  { reviewerId: 'reviewer-demo-2', name: 'Hugo Expert', email: 'hugo.expert@anct.example.fr', departement: '33', expertise: ['médiation numérique'] },
+  { reviewerId: 'reviewer-demo-3', name: 'Inès Rapporteure', email: 'ines.rapporteure@anct.example.fr', departement: '35', expertise: ['financement public'] },
+] as const;
+
 async function headers(roles: Role[], org?: string) {
   const token = await mintDevelopmentToken({ sub: `demo-${roles[0]}`, roles, org }, { secret: process.env.AUTH_JWT_SECRET });
   return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -28,7 +36,8 @@ async function expectStatus(response: Response, accepted: number[], what: string
   return response;
 }
 
-export async function seedDemo(submissionUrl: string, log: (line: string) => void): Promise<void> {
+export async function seedDemo(urls: { submission: string; evaluation: string }, log: (line: string) => void): Promise<void> {
+  const submissionUrl = urls.submission;
   for (const organisation of DEMO_ORGANISATIONS) {
     const response = await fetch(`${submissionUrl}/organisations`, {
       method: 'POST',
@@ -45,6 +54,7 @@ export async function seedDemo(submissionUrl: string, log: (line: string) => voi
   const open = demoCalls.find((c) => c.status === 'published' && c.waves.some((w) => w.waveId === DEMO_WAVE_ID && Date.parse(w.closesAt) > Date.now()));
   if (open) {
     log(`demo call already there: ${open.callId} (wave "${DEMO_WAVE_ID}" open)`);
+    await seedReviewers(urls.evaluation, open.callId, manager);
     return;
   }
   // Its wave closes 30 days after the seed: a later `npm start` publishes a fresh one, so the README session still works.
@@ -53,5 +63,21 @@ export async function seedDemo(submissionUrl: string, log: (line: string) => voi
   const created = await expectStatus(await fetch(`${submissionUrl}/calls`, { method: 'POST', headers: manager, body: JSON.stringify(rules) }), [201], 'creating the demo call');
   const { callId } = (await created.json()) as { callId: string };
   await expectStatus(await fetch(`${submissionUrl}/calls/${callId}/publish`, { method: 'POST', headers: manager }), [200], 'publishing the demo call');
-  log(`demo data seeded: call ${callId} (wave "${DEMO_WAVE_ID}"), organisations ${DEMO_ORGANISATIONS.map((o) => o.siren).join(', ')}`);
+  await seedReviewers(urls.evaluation, callId, manager);
+  log(`demo data seeded: call ${callId} (wave "${DEMO_WAVE_ID}"), organisations ${DEMO_ORGANISATIONS.map((o) => o.siren).join(', ')}, reviewers ${DEMO_REVIEWERS.map((r) => r.reviewerId).join(', ')}`);
+}
+
+/** The call's reviewer pool (idempotent PUTs). The evaluation service learns the call from its event: wait for it. */
+async function seedReviewers(evaluationUrl: string, callId: string, manager: Record<string, string>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const { reviewerId, ...reviewer } of DEMO_REVIEWERS) {
+    for (;;) {
+      const response = await fetch(`${evaluationUrl}/calls/${callId}/reviewers/${reviewerId}`, { method: 'PUT', headers: manager, body: JSON.stringify(reviewer) });
+      if (response.status !== 404 || Date.now() > deadline) {
+        await expectStatus(response, [200, 201], `adding reviewer ${reviewerId} to the demo call`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }

@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   rows.push(`  ${'tokens'.padEnd(14)} npm run -s token -- admin   (or applicant --org 216901231, programme-manager, reviewer…)`);
   if (process.env.AAP_SEED_DEMO !== 'false') {
     try {
-      await seedDemo(`http://127.0.0.1:${portOf('submission')}`, (line) => say(line));
+      await seedDemo({ submission: `http://127.0.0.1:${portOf('submission')}`, evaluation: `http://127.0.0.1:${portOf('evaluation')}` }, (line) => say(line));
     } catch (error) {
       say(`demo data not seeded: ${(error as Error).message}`);
     }
