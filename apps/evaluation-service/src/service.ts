@@ -1,10 +1,11 @@
-import { accepted, ProbeLaunched, ProbeReachedEvaluation } from '@aap/contracts';
+import { ProbeLaunched, ProbeReachedEvaluation } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
 import { registerCallCopies } from './calls';
-import { registerEvaluations, type ReviewerAssigner } from './evaluations';
+import { registerEvaluations } from './evaluations';
 import { registerAdmissibilityRoutes } from './admissibility/admissibility.routes';
 import { registerComplementRoutes } from './complements/complement.routes';
+import { registerReviewerAssignments, registerReviewers } from './reviewers';
 import { registerReviews } from './reviews';
 
 /** Eligibility, reviewers, scores and committee decisions. */
@@ -15,11 +16,12 @@ export const service: ServiceModule = {
     registerJourneyProbe(context, { receives: ProbeLaunched, relays: ProbeReachedEvaluation });
     // capabilities (one vertical slice per folder); dependencies flow one way: calls ← evaluations ← the use cases
     const calls = registerCallCopies(context);
-    // Replaced by the reviewers slice (pool, conflicts, balanced assignment) as it lands.
-    const assigner: ReviewerAssigner = { assign: async (state) => accepted(state) };
+    // Reviewer pools and the assigner (conflicts, balanced load); what needs the evaluations comes after them.
+    const { assigner, ...reviewers } = registerReviewers(context, { calls });
     const evaluations = registerEvaluations(context, { calls, assigner });
     registerAdmissibilityRoutes(context, { evaluations, calls, assigner });
     registerComplementRoutes(context, evaluations);
+    registerReviewerAssignments(context, { evaluations, calls, reviewers: { assigner, ...reviewers } });
     registerReviews(context, { evaluations, calls });
   },
 };

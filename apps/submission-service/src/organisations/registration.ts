@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { contactEmail, inseeCommuneCode, SIREN, SIRET, TIERS_LIEU_KINDS, type ApplicantKind, type ApplicantSnapshot, type Territory, type Violation } from '@aap/contracts';
-import { communeByCode, communeBySiren, communesByPostcode, departementByCode, epciBySiren, regionByCode } from './geography';
+import { communeByCode, communeBySiren, communesByPostcode, departementByCode, epciBySiren, regionByCode } from '@aap/contracts/geography';
 import { isValidRna, isValidSiren, isValidSiret } from './identifiers';
 
 /** The notification service e-mails these people about the organisation's dossiers. */

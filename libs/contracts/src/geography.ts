@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 /**
  * The official geography (COG) from `@etalab/decoupage-administratif` (version pinned by the lockfile):
  * current communes, EPCI, départements and régions. An applicant's name, kind and territory come from
- * here, never from what it typed.
+ * here, never from what it typed (submission); a reviewer's EPCI conflicts too (evaluation). A subpath
+ * of @aap/contracts (`@aap/contracts/geography`) so that only the services that need it load the data.
  *
  * Départements and régions carry no SIREN in this data: they are found by their code, and the SIREN
  * the applicant gives for them can only be checksum-validated.
@@ -74,6 +75,8 @@ interface GeographyIndex {
   communesBySiren: Map<string, Commune>;
   communesByPostcode: Map<string, Commune[]>;
   epcisBySiren: Map<string, Epci>;
+  /** The EPCI (SIREN) each commune belongs to: a current commune is a member of at most one. */
+  epciOfCommune: Map<string, string>;
   departementsByCode: Map<string, Departement>;
   regionsByCode: Map<string, Region>;
 }
@@ -103,8 +106,10 @@ function buildIndex(): GeographyIndex {
   }
 
   const epcisBySiren = new Map<string, Epci>();
+  const epciOfCommune = new Map<string, string>();
   for (const record of readData<EpciRecord>('epci.json')) {
     const members = record.membres.flatMap((member) => communesByCode.get(member.code) ?? []);
+    for (const commune of members) epciOfCommune.set(commune.code, record.code);
     epcisBySiren.set(record.code, {
       siren: record.code,
       name: record.nom,
@@ -124,7 +129,7 @@ function buildIndex(): GeographyIndex {
     ]),
   );
 
-  return { communesByCode, communesBySiren, communesByPostcode, epcisBySiren, departementsByCode, regionsByCode };
+  return { communesByCode, communesBySiren, communesByPostcode, epcisBySiren, epciOfCommune, departementsByCode, regionsByCode };
 }
 
 let index: GeographyIndex | undefined;
@@ -136,5 +141,7 @@ export const communeByCode = (inseeCode: string): Commune | undefined => geograp
 /** The communes a postcode serves: to tell an applicant who typed a postcode for an INSEE code. */
 export const communesByPostcode = (postcode: string): Commune[] => geography().communesByPostcode.get(postcode) ?? [];
 export const epciBySiren = (siren: string): Epci | undefined => geography().epcisBySiren.get(siren);
+/** The SIREN of the EPCI a commune (INSEE code) belongs to, if any (conflicts of interest of reviewers). */
+export const epciOfCommune = (inseeCode: string): string | undefined => geography().epciOfCommune.get(inseeCode);
 export const departementByCode = (code: string): Departement | undefined => geography().departementsByCode.get(code);
 export const regionByCode = (code: string): Region | undefined => geography().regionsByCode.get(code);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { communeByCode, communeBySiren, communesByPostcode, departementByCode, epciBySiren, regionByCode } from './geography';
+import { communeByCode, communeBySiren, communesByPostcode, departementByCode, epciBySiren, epciOfCommune, regionByCode } from './geography';
 
 describe('official geography (@etalab/decoupage-administratif)', () => {
   it('given Lyon, when looked up by INSEE code or by SIREN, then it is the same current commune with its département and région', () => {
@@ -46,5 +46,11 @@ describe('official geography (@etalab/decoupage-administratif)', () => {
     expect(regionByCode('84')).toMatchObject({ name: 'Auvergne-Rhône-Alpes' });
     expect(regionByCode('84')?.departements).toContain('69');
     expect(regionByCode('99')).toBeUndefined();
+  });
+
+  it('given a commune, when its EPCI is looked up, then it is the EPCI it is a member of', () => {
+    expect(epciOfCommune('69123')).toBe('200046977'); // Lyon → Métropole de Lyon
+    expect(epciOfCommune('74042')).toBe('200000172'); // Bonneville → CC Faucigny - Glières
+    expect(epciOfCommune('75001')).toBeUndefined(); // not a commune code
   });
 });

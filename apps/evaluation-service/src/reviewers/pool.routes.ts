@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { notFound, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
+import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '../calls';
+import { EVALUATION_OVERSIGHT } from '../evaluations';
+import { removeReviewer, upsertReviewer } from './pool';
+import type { PoolStore } from './pool.store';
+import { reviewerProfile, reviewerView, toReviewerView } from './reviewer.views';
+
+const callParams = z.object({ callId: z.string().min(1).max(100) });
+const reviewerParams = callParams.extend({ reviewerId: z.string().min(1).max(200).describe('The reviewer’s user id (token `sub`)') });
+const tags = ['reviewers'];
+
+/** A call's reviewer pool: programme managers add, update and remove reviewers; oversight roles list them with their load. */
+export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolStore; calls: CallCopies }): void {
+  const { pools, calls } = deps;
+  const knownCall = async (callId: string) => {
+    if (!(await calls.get(callId))) throw notFound(`Call ${callId}`);
+  };
+
+  context.http.put(
+    '/calls/:callId/reviewers/:reviewerId',
+    {
+      config: { access: { roles: ROLE_SETS.managers } },
+      schema: { tags, summary: 'Add a reviewer to the call’s pool, or update their profile (idempotent)', params: reviewerParams, body: reviewerProfile, response: { 200: reviewerView } },
+    },
+    async (request) => {
+      const { callId, reviewerId } = request.params;
+      await knownCall(callId);
+      const { epciSiren, organisationSiren, ...profile } = request.body;
+      const reviewer = await pools.transition(callId, (pool) => {
+        const next = upsertReviewer(pool, reviewerId, { ...profile, ...(epciSiren ? { epciSiren } : {}), ...(organisationSiren ? { organisationSiren } : {}) });
+        return { next, result: next.reviewers.find((r) => r.reviewerId === reviewerId)! };
+      });
+      return toReviewerView(reviewer);
+    },
+  );
+
+  context.http.get(
+    '/calls/:callId/reviewers',
+    {
+      config: { access: { roles: EVALUATION_OVERSIGHT } },
+      schema: { tags, summary: 'The call’s reviewers with their open assignments (load), by reviewer id', params: callParams, querystring: paginationQuery, response: { 200: paginated(reviewerView) } },
+    },
+    async (request) => {
+      const { callId } = request.params;
+      const { page, pageSize } = request.query;
+      await knownCall(callId);
+      // One document per call: the page is cut in memory (a pool is a few hundred reviewers at most).
+      const active = ((await pools.get(callId))?.reviewers ?? []).filter((r) => r.active).sort((a, b) => (a.reviewerId < b.reviewerId ? -1 : 1));
+      return { items: active.slice((page - 1) * pageSize, page * pageSize).map(toReviewerView), page, pageSize, total: active.length };
+    },
+  );
+
+  context.http.delete(
+    '/calls/:callId/reviewers/:reviewerId',
+    {
+      config: { access: { roles: ROLE_SETS.managers } },
+      schema: { tags, summary: 'Remove a reviewer from the call’s pool: no new assignments (the current ones go on)', params: reviewerParams },
+    },
+    async (request, reply) => {
+      const { callId, reviewerId } = request.params;
+      await knownCall(callId);
+      await pools.transition(callId, (pool) => {
+        const next = removeReviewer(pool, reviewerId);
+        if (!next) throw notFound(`Reviewer ${reviewerId} in the pool of call ${callId}`);
+        return { next, result: undefined };
+      });
+      return reply.status(204).send();
+    },
+  );
+}
