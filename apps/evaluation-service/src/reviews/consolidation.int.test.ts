@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvaluationCompleted } from '@aap/contracts';
-import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { useTestEnvironment } from '@aap/test-harness';
 import { startEvaluation, testCall, testDossier, type EvaluationHarness } from '../testing/fixtures';
-import { assignReviewers, eventsOn, scoresOf } from './testing';
+import { callWithPool, eventsOn, joinPool, leavePool, scoresOf, submittedForReview } from './testing';
 
 /*
  * THE WORKED EXAMPLE — one call, 4 dossiers, 12 reviews, every number by hand.
@@ -62,16 +62,17 @@ const sheetOf = async (key: keyof typeof dossiers) => {
   expect(answer.status).toBe(200);
   return answer.body;
 };
-const lines = (sheet: any) => sheet.reviews.map((r: any) => [r.reviewer, r.weightedScore, r.normalisedScore]);
+/** The review lines by reviewer id (the sheet lists them in assignment order, which the assigner decides). */
+const lines = (sheet: any) => sheet.reviews.map((r: any) => [r.reviewer, r.weightedScore, r.normalisedScore]).sort();
 
 beforeAll(async () => {
   h = await startEvaluation(env);
-  await h.publishCall(call);
-  for (const [key, dossier] of Object.entries(dossiers)) {
-    await h.submit(dossier);
-    await eventually(async () => expect(await h.stored(dossier.dossierId)).toMatchObject({ stage: 'in-review' }));
-    await assignReviewers(env, h, dossier.dossierId, reviews[key as keyof typeof dossiers].map(([reviewer]) => reviewer));
-  }
+  // The real assigner, 3 reviewers per dossier: the pool is L, H, N for D1–D3, then N leaves and X joins for D4.
+  await callWithPool(h, call, [L, H, N]);
+  for (const key of ['D1', 'D2', 'D3'] as const) await submittedForReview(h, dossiers[key], [L, H, N]);
+  await leavePool(h, call.callId, N);
+  await joinPool(h, call.callId, X);
+  await submittedForReview(h, dossiers.D4, [L, H, X]);
   for (const [key, dossier] of Object.entries(dossiers)) {
     for (const [reviewer, [a, b, c, d]] of reviews[key as keyof typeof dossiers]) {
       const answer = await h.reviewer(reviewer).post(`/evaluations/${dossier.dossierId}/reviews`, scoresOf(a, b, c, d));
@@ -85,7 +86,7 @@ afterAll(() => h.stop());
 describe('consolidation and normalisation on the worked example', () => {
   it('D1: raw 65, normalised 68.66 (the lenient 95 brought to 85.98, the harsh 40 to the call mean), disagreement 55 > 45', async () => {
     const sheet = await sheetOf('D1');
-    expect(lines(sheet)).toEqual([[L, 95, 85.98], [H, 40, 60], [N, 60, 60]]);
+    expect(lines(sheet)).toEqual([[H, 40, 60], [L, 95, 85.98], [N, 60, 60]]);
     expect(sheet.consolidation).toEqual({
       complete: true,
       reviewCount: 3,
@@ -112,7 +113,7 @@ describe('consolidation and normalisation on the worked example', () => {
 
   it('D2: eliminated by the modele threshold (mean 2.33 < 3) and by the grid threshold on its normalised score (43.84 < 45)', async () => {
     const sheet = await sheetOf('D2');
-    expect(lines(sheet)).toEqual([[L, 80, 60], [H, 30, 34.02], [N, 50, 37.5]]);
+    expect(lines(sheet)).toEqual([[H, 30, 34.02], [L, 80, 60], [N, 50, 37.5]]);
     expect(sheet.consolidation).toMatchObject({ rawScore: 53.33, normalisedScore: 43.84, rankingScore: 43.84, eliminated: true, spread: 50, disagreement: true });
     expect(sheet.consolidation.criterionMeans.map((c: any) => [c.criterionId, c.mean])).toEqual([['ancrage', 6.67], ['publics', 6.33], ['modele', 2.33], ['partenariats', 3]]);
     expect(sheet.consolidation.eliminationReasons).toEqual([
@@ -127,14 +128,14 @@ describe('consolidation and normalisation on the worked example', () => {
 
   it("D3: the harsh reviewer's best (50) counts as 85.98 and the lenient one's worst (65) as 34.02: raw 61.67, normalised 67.5, no disagreement (20)", async () => {
     const sheet = await sheetOf('D3');
-    expect(lines(sheet)).toEqual([[L, 65, 34.02], [H, 50, 85.98], [N, 70, 82.5]]);
+    expect(lines(sheet)).toEqual([[H, 50, 85.98], [L, 65, 34.02], [N, 70, 82.5]]);
     expect(sheet.consolidation).toMatchObject({ rawScore: 61.67, normalisedScore: 67.5, eliminated: false, spread: 20, disagreement: false });
     expect(sheet.consolidation.criterionMeans.map((c: any) => c.mean)).toEqual([6.33, 6, 6, 6.33]);
   });
 
   it('D4: a reviewer with one review keeps their raw score; raw and normalised 60, spread 40 within 45', async () => {
     const sheet = await sheetOf('D4');
-    expect(lines(sheet)).toEqual([[L, 80, 60], [H, 40, 60], [X, 60, 60]]);
+    expect(lines(sheet)).toEqual([[H, 40, 60], [L, 80, 60], [X, 60, 60]]);
     expect(sheet.consolidation).toMatchObject({ rawScore: 60, normalisedScore: 60, eliminated: false, spread: 40, disagreement: false });
   });
 
@@ -153,14 +154,14 @@ describe('consolidation and normalisation on the worked example', () => {
     expect((await h.manager().get('/calls/no-such-call/reviewer-statistics')).status).toBe(404);
   });
 
-  it('a reviewer who submitted sees the others\' scores in assignment order, unnamed, but neither the normalised scores nor the consolidation on the sheet', async () => {
+  it('a reviewer who submitted sees their own line first, the others\' scores unnamed, but neither the normalised scores nor the consolidation on the sheet', async () => {
     const answer = await h.reviewer(N).get(`/evaluations/${dossiers.D1.dossierId}/sheet`);
     expect(answer.status).toBe(200);
     expect(answer.body.consolidation).toBeUndefined();
-    expect(answer.body.reviews.map((r: any) => [r.reviewer, r.weightedScore, r.normalisedScore, r.name])).toEqual([
-      ['other-1', 95, undefined, undefined],
-      ['other-2', 40, undefined, undefined],
-      [N, 60, undefined, undefined],
-    ]);
+    const [own, ...others] = answer.body.reviews;
+    expect([own.reviewer, own.self, own.weightedScore]).toEqual([N, true, 60]);
+    // The others (L's 95, H's 40) in assignment order, unnamed, without normalised scores.
+    expect(others.map((r: any) => [r.weightedScore, r.normalisedScore, r.name]).sort()).toEqual([[40, undefined, undefined], [95, undefined, undefined]]);
+    expect(others.map((r: any) => r.reviewer)).toEqual(['other-1', 'other-2']);
   });
 });

@@ -9,7 +9,7 @@ const shown = (score: number) => Math.round(score * 100) / 100;
 const iso = (date: Date) => new Date(date).toISOString();
 
 const reviewLine = z.object({
-  /** The reviewer's user id for oversight roles and on the reviewer's own line; `other-1`, `other-2`… for fellow reviewers (never named to each other). */
+  /** The reviewer's user id for oversight roles and on the reviewer's own line; `other-1`, `other-2`… (assignment order) for fellow reviewers, never named to each other. */
   reviewer: z.string(),
   name: z.string().optional(),
   self: z.boolean(),
@@ -67,7 +67,7 @@ type ReviewLine = z.infer<typeof reviewLine>;
 export type SheetViewer = { oversight: true; normalisation: Normalisation } | { oversight: false; reviewerId: string };
 
 /**
- * A dossier's evaluation sheet. A reviewer sees their own review, and the others' scores and
+ * A dossier's evaluation sheet. A reviewer sees their own review (first line), and the others' scores and
  * comments only once their own is submitted (before: how many others there are and whether they
  * submitted), never their names. Oversight roles see every review and the consolidation: raw and
  * normalised scores (normalisation over the whole call), which ranks, criterion means, eliminations
@@ -86,7 +86,7 @@ export function toSheet(state: EvaluationState, call: CallSnapshot, viewer: Shee
       const normalisedScore = review ? { normalisedScore: shown(viewer.normalisation.normalise(review.reviewerId, review.weightedScore)) } : {};
       lines.push({ ...lineOf(assignment, review, true), reviewer: assignment.reviewerId, name: assignment.name, self: false, ...normalisedScore });
     } else if (assignment === own) {
-      lines.push({ ...lineOf(assignment, review, true), reviewer: assignment.reviewerId, self: true });
+      lines.unshift({ ...lineOf(assignment, review, true), reviewer: assignment.reviewerId, self: true });
     } else if (assignment.state !== 'recused') {
       others += 1;
       lines.push({ ...lineOf(assignment, review, !blind), reviewer: `other-${others}`, self: false });

@@ -1,32 +1,39 @@
 import { expect } from 'vitest';
-import { eventTopicName, type EventDefinition } from '@aap/contracts';
-import { readTopic, type HttpAnswer, type TestEnvironment } from '@aap/test-harness';
+import { eventTopicName, type CallSnapshot, type DossierSnapshot, type EventDefinition } from '@aap/contracts';
+import { eventually, readTopic, type HttpAnswer, type TestEnvironment } from '@aap/test-harness';
 import type { Assignment } from '../evaluations/evaluation';
 import type { EvaluationHarness } from '../testing/fixtures';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
- * Puts reviewers on an evaluation as the reviewers slice would, with the same guarded write
- * (`{_id, version}` → `$inc version`) on the real database, until the tests go through the real
- * assigner. Waits for the evaluation's outbox first, so the relay and this write never interleave.
+ * A published call whose reviewer pool is exactly these reviewers (PUT /calls/:callId/reviewers/:id,
+ * as a programme manager does), so the real assigner gives each dossier of the call all of them.
  */
-export async function assignReviewers(env: TestEnvironment, harness: EvaluationHarness, dossierId: string, reviewerIds: string[]): Promise<void> {
-  await harness.settled(dossierId);
-  const evaluations = env.database('evaluation').collection<{ _id: string; version: number; assignments: Assignment[] }>('evaluations');
-  const current = await evaluations.findOne({ _id: dossierId });
-  if (!current) throw new Error(`no evaluation of ${dossierId}`);
-  const now = new Date();
-  const added: Assignment[] = reviewerIds.map((reviewerId) => ({
-    reviewerId,
-    name: `Expert ${reviewerId}`,
-    email: `${reviewerId}@experts.example.org`,
-    assignedAt: now,
-    dueAt: new Date(now.getTime() + 21 * DAY_MS),
-    state: 'assigned',
-  }));
-  const written = await evaluations.updateOne({ _id: dossierId, version: current.version }, { $set: { assignments: [...current.assignments, ...added] }, $inc: { version: 1 } });
-  expect(written.modifiedCount).toBe(1);
+export async function callWithPool(harness: EvaluationHarness, call: CallSnapshot, reviewerIds: string[]): Promise<void> {
+  await harness.publishCall(call);
+  for (const reviewerId of reviewerIds) await joinPool(harness, call.callId, reviewerId);
+}
+
+/** Adds a reviewer to the call's pool (retried until this service holds its copy of the call). */
+export async function joinPool(harness: EvaluationHarness, callId: string, reviewerId: string): Promise<void> {
+  await eventually(async () => {
+    const answer = await harness.manager().put(`/calls/${callId}/reviewers/${reviewerId}`, { name: `Expert ${reviewerId}`, email: `${reviewerId}@experts.example.org`, departement: '75' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  });
+}
+
+export async function leavePool(harness: EvaluationHarness, callId: string, reviewerId: string): Promise<void> {
+  expect((await harness.manager().delete(`/calls/${callId}/reviewers/${reviewerId}`)).status).toBe(204);
+}
+
+/** Submits the dossier and waits until it is in review with these reviewers assigned (by the real assigner) and settled. */
+export async function submittedForReview(harness: EvaluationHarness, dossier: DossierSnapshot, reviewerIds: string[]): Promise<void> {
+  await harness.submit(dossier);
+  await eventually(async () => {
+    const stored = (await harness.stored(dossier.dossierId)) as unknown as { stage: string; assignments: Assignment[] } | null;
+    expect(stored?.stage).toBe('in-review');
+    expect(stored?.assignments.map((a) => a.reviewerId).sort()).toEqual([...reviewerIds].sort());
+  });
+  await harness.settled(dossier.dossierId);
 }
 
 /** A review's four scores on the test call's grid (ancrage 40, publics 30, modele 20, partenariats 10; all out of 10). */
