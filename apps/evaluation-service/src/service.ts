@@ -22,6 +22,6 @@ export const service: ServiceModule = {
     registerAdmissibilityRoutes(context, { evaluations, calls, assigner });
     registerComplementRoutes(context, evaluations);
     registerReviewerAssignments(context, { evaluations, calls, reviewers: { assigner, ...reviewers } });
-    registerReviews(context, { evaluations, calls });
+    registerReviews(context, { evaluations, calls, reviewers });
   },
 };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvaluationCompleted } from '@aap/contracts';
-import { useTestEnvironment } from '@aap/test-harness';
+import { EvaluationCompleted, EvaluationReviewSubmitted } from '@aap/contracts';
+import { eventually, useTestEnvironment } from '@aap/test-harness';
 import { startEvaluation, testCall, testDossier, type EvaluationHarness } from '../testing/fixtures';
 import { callWithPool, eventsOn, joinPool, leavePool, scoresOf, submittedForReview } from './testing';
 
@@ -80,6 +80,8 @@ beforeAll(async () => {
       await h.settled(dossier.dossierId);
     }
   }
+  // The call's scores follow the reviews by their events: wait until all 12 are counted.
+  await eventually(async () => expect((await h.manager().get(`/calls/${call.callId}/reviewer-statistics`)).body.reviewCount).toBe(12));
 }, 120_000);
 afterAll(() => h.stop());
 
@@ -163,5 +165,21 @@ describe('consolidation and normalisation on the worked example', () => {
     // The others (L's 95, H's 40) in assignment order, unnamed, without normalised scores.
     expect(others.map((r: any) => [r.weightedScore, r.normalisedScore, r.name]).sort()).toEqual([[40, undefined, undefined], [95, undefined, undefined]]);
     expect(others.map((r: any) => r.reviewer)).toEqual(['other-1', 'other-2']);
+  });
+});
+
+describe("the call's scores", () => {
+  it('given a review event for a dossier the reviewer already scored (a redelivery), then it is counted once', async () => {
+    const reference = { dossierId: dossiers.D1.dossierId, number: dossiers.D1.number, callId: call.callId, waveId: dossiers.D1.waveId, organisationId: dossiers.D1.applicant.organisationId };
+    const review = (reviewerId: string, weightedScore: number) => ({ ...reference, at: new Date().toISOString(), reviewerId, weightedScore, scores: [] });
+    await h.publisher.publish(EvaluationReviewSubmitted, review(L, 0));
+    // Same dossier, so same partition and consumed after it: once it counts, the duplicate was handled.
+    await h.publisher.publish(EvaluationReviewSubmitted, review('zz-marker', 50));
+    const statistics = await eventually(async () => {
+      const answer = await h.manager().get(`/calls/${call.callId}/reviewer-statistics`);
+      expect(answer.body.reviewCount).toBe(13);
+      return answer.body;
+    });
+    expect(statistics.reviewers.find((r: any) => r.reviewerId === L)).toMatchObject({ reviewCount: 4, mean: 80 });
   });
 });

@@ -5,7 +5,8 @@ import type { CallCopies } from '../calls';
 import { EVALUATION_OVERSIGHT, EVALUATION_READERS, isAssignedReviewer, oversees, type Evaluations } from '../evaluations';
 import { dossierParams } from '../evaluations/evaluation.routes';
 import { MIN_REVIEWS_TO_NORMALISE, TENDENCY_THRESHOLD_IN_CALL_STD_DEVS } from '../scoring/scoring';
-import { callNormalisation, submitReview } from './review';
+import type { CallScores } from './call-scores.projection';
+import { submitReview } from './review';
 import { evaluationSheet, reviewerStatistics, toReviewerStatistics, toSheet } from './review.views';
 
 /**
@@ -29,8 +30,11 @@ const callParams = z.object({ callId: z.string().min(1).max(100) });
 
 const TENDENCY_RULE = `lenient (harsh) when the reviewer's mean is more than ${TENDENCY_THRESHOLD_IN_CALL_STD_DEVS} call standard deviation above (below) the call's mean; neutral otherwise and below ${MIN_REVIEWS_TO_NORMALISE} reviews`;
 
-export function registerReviewRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies }): void {
-  const { evaluations, calls } = deps;
+/** The names of a call's reviewers (the reviewers slice's pool). */
+export type ReviewerNames = (callId: string) => Promise<ReadonlyMap<string, string>>;
+
+export function registerReviewRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; scores: CallScores; reviewerNames: ReviewerNames }): void {
+  const { evaluations, calls, scores, reviewerNames } = deps;
   const callOf = async (callId: string) => {
     const call = await calls.get(callId);
     if (!call) throw notFound(`Call ${callId}`);
@@ -52,11 +56,11 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
     async (request, reply) => {
       const caller = callerOf(request);
       const { dossierId } = request.params;
-      const scores = request.body.scores.map((s) => ({ criterionId: s.criterionId, score: s.score, comment: s.comment ?? '' }));
+      const entered = request.body.scores.map((s) => ({ criterionId: s.criterionId, score: s.score, comment: s.comment ?? '' }));
       const state = await evaluations.command(caller, dossierId, async (current) => {
         // A caller holding another role too reads every dossier, but scores only the ones assigned to them.
         if (!isAssignedReviewer(current, caller.userId)) throw notFound(`Evaluation of dossier ${dossierId}`);
-        return submitReview(current, await callOf(current.callId), { reviewerId: caller.userId, scores }, new Date());
+        return submitReview(current, await callOf(current.callId), { reviewerId: caller.userId, scores: entered }, new Date());
       });
       const call = await callOf(state.callId);
       return reply.status(201).send(toSheet(state, call, { oversight: false, reviewerId: caller.userId }));
@@ -79,8 +83,8 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
       const state = await evaluations.readable(caller, request.params.dossierId);
       const call = await callOf(state.callId);
       if (!oversees(caller)) return toSheet(state, call, { oversight: false, reviewerId: caller.userId });
-      // Normalisation needs every submitted review of the call (all waves): one equality on the indexed callId.
-      return toSheet(state, call, { oversight: true, normalisation: callNormalisation(await evaluations.store.ofCall(state.callId)) });
+      // Normalisation needs every submitted review of the call (all waves): the reviewers' score documents of the call.
+      return toSheet(state, call, { oversight: true, normalisation: await scores.normalisation(state.callId) });
     },
   );
 
@@ -98,8 +102,8 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
     async (request) => {
       const { callId } = request.params;
       await callOf(callId);
-      const all = await evaluations.store.ofCall(callId);
-      return toReviewerStatistics(callId, all, callNormalisation(all), TENDENCY_RULE);
+      const [norm, names] = await Promise.all([scores.normalisation(callId), reviewerNames(callId)]);
+      return toReviewerStatistics(callId, names, norm, TENDENCY_RULE);
     },
   );
 }

@@ -1,5 +1,5 @@
 import { accepted, evaluationSettingsOf, EvaluationCompleted, EvaluationReviewSubmitted, refused, wrongStatus, type CallSnapshot } from '@aap/contracts';
-import { consolidate, normalisationOf, reviewViolations, weightedScore, type Normalisation, type ScoreInput } from '../scoring/scoring';
+import { consolidate, reviewViolations, weightedScore, type ScoreInput } from '../scoring/scoring';
 import { dossierEvent, wrongStage, type EvaluationDecision, type EvaluationState, type Review } from '../evaluations/evaluation';
 
 /**
@@ -69,14 +69,4 @@ export function completeIfReviewed(state: EvaluationState, call: CallSnapshot, n
       disagreement: consolidation.disagreement,
     }),
   );
-}
-
-/**
- * The call's normalisation from every submitted review of the call, all waves (eval-design.md
- * "Scores"): the evaluations as `store.ofCall(callId)` gives them.
- */
-export function callNormalisation(evaluations: readonly Pick<EvaluationState, 'reviews'>[]): Normalisation {
-  return normalisationOf((sink) => {
-    for (const evaluation of evaluations) for (const review of evaluation.reviews) sink(review.reviewerId, review.weightedScore);
-  });
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '@aap/contracts';
 import { openEvaluation, type Assignment, type EvaluationState } from '../evaluations/evaluation';
 import { testCall, testDossier } from '../testing/fixtures';
-import { callNormalisation, completeIfReviewed, submitReview } from './review';
+import { normalisation } from '../scoring/scoring';
+import { completeIfReviewed, submitReview } from './review';
 import { toSheet } from './review.views';
 
 const NOW = new Date('2026-05-04T10:00:00Z');
@@ -110,7 +111,7 @@ describe('toSheet', () => {
 
   it('given an oversight role, when it reads the sheet, then it sees every reviewer by name and the consolidation so far', () => {
     const state = reviewed();
-    const sheet = toSheet(state, call, { oversight: true, normalisation: callNormalisation([state]) });
+    const sheet = toSheet(state, call, { oversight: true, normalisation: normalisation(state.reviews) });
     expect(sheet.reviews.map((r) => [r.reviewer, r.name, r.weightedScore, r.normalisedScore])).toEqual([
       ['r1', 'Expert r1', undefined, undefined],
       ['r2', 'Expert r2', 50, 50],

@@ -176,9 +176,7 @@ export const reviewerStatistics = z.object({
 });
 export type ReviewerStatisticsView = z.infer<typeof reviewerStatistics>;
 
-export function toReviewerStatistics(callId: string, evaluations: readonly Pick<EvaluationState, 'assignments'>[], norm: Normalisation, tendencyRule: string): ReviewerStatisticsView {
-  const names = new Map<string, string>();
-  for (const evaluation of evaluations) for (const a of evaluation.assignments) names.set(a.reviewerId, a.name);
+export function toReviewerStatistics(callId: string, names: ReadonlyMap<string, string>, norm: Normalisation, tendencyRule: string): ReviewerStatisticsView {
   return {
     callId,
     callMean: shown(norm.callMean),
