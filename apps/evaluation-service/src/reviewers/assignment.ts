@@ -23,7 +23,7 @@ import { loadsFor, type PoolReviewer, type PoolState } from './pool';
  * event says how many are missing.
  */
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Where reviewers work on a dossier: in review, or paused for a complement (they keep their assignment). */
 export const REVIEWING_STAGES = ['in-review', 'complement-requested'] as const satisfies readonly EvaluationStage[];

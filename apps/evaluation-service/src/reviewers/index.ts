@@ -1,5 +1,9 @@
 import {
+  DossierAccepted,
   DossierComplementRequested,
+  DossierDecisionReopened,
+  DossierRejected,
+  DossierWaitlisted,
   DossierResubmitted,
   DossierWithdrawn,
   evaluationSettingsOf,
@@ -47,7 +51,10 @@ export function registerReviewers(context: ServiceContext, deps: { calls: CallCo
   return { assigner, pools };
 }
 
-/** Events after which an evaluation's assignments (or whether they are open) may have changed. */
+/**
+ * Events after which an evaluation's assignments, whether they are open, or the dossier's stage shown
+ * in the work queue may have changed.
+ */
 const ASSIGNMENT_FACTS: readonly EventDefinition[] = [
   EvaluationReviewersAssigned,
   EvaluationConflictDeclared,
@@ -57,6 +64,10 @@ const ASSIGNMENT_FACTS: readonly EventDefinition[] = [
   DossierComplementRequested,
   DossierResubmitted,
   DossierWithdrawn,
+  DossierAccepted,
+  DossierRejected,
+  DossierWaitlisted,
+  DossierDecisionReopened,
 ];
 
 /**

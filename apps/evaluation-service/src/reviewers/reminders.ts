@@ -2,10 +2,9 @@ import { evaluationSettingsOf, type CallSnapshot } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
 import type { EvaluationStore } from '../evaluations/evaluation.store';
-import { remindReviewer } from './assignment';
+import { DAY_MS, remindReviewer } from './assignment';
 import { dayOf, type WorkQueue } from './work-queue.projection';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Days of buckets read back: a reminder missed while the service was down still goes out within a week. */
 const LOOK_BACK_DAYS = 7;
 
