@@ -6,6 +6,7 @@ import { registerEvaluations } from './evaluations';
 import { registerAdmissibilityRoutes } from './admissibility/admissibility.routes';
 import { registerComplementRoutes } from './complements/complement.routes';
 import { registerReviewerAssignments, registerReviewers } from './reviewers';
+import { registerReviews } from './reviews';
 
 /** Eligibility, reviewers, scores and committee decisions. */
 export const service: ServiceModule = {
@@ -21,5 +22,6 @@ export const service: ServiceModule = {
     registerAdmissibilityRoutes(context, { evaluations, calls, assigner: reviewers.assigner });
     registerComplementRoutes(context, evaluations);
     registerReviewerAssignments(context, { evaluations, calls, reviewers });
+    registerReviews(context, { evaluations, calls, reviewers });
   },
 };
