@@ -5,6 +5,7 @@ import { registerCallCopies } from './calls';
 import { registerEvaluations, type ReviewerAssigner } from './evaluations';
 import { registerAdmissibilityRoutes } from './admissibility/admissibility.routes';
 import { registerComplementRoutes } from './complements/complement.routes';
+import { registerCommittee } from './committee';
 
 /** Eligibility, reviewers, scores and committee decisions. */
 export const service: ServiceModule = {
@@ -19,5 +20,6 @@ export const service: ServiceModule = {
     const evaluations = registerEvaluations(context, { calls, assigner });
     registerAdmissibilityRoutes(context, { evaluations, calls, assigner });
     registerComplementRoutes(context, evaluations);
+    registerCommittee(context, { evaluations, calls });
   },
 };
