@@ -1,6 +1,7 @@
 /**
  * npm run bench [-- --dossiers 1000 --only read,submit …]: every figure of issue 8 beside a bare
- * baseline on the same database and broker, in one run, `--repetitions` times, medians.
+ * baseline on the same database and broker, in one run, `--repetitions` times, medians; first the
+ * standalone figures (issue 9's ranking), computed in this process without Kafka or the database.
  * Prints a table and writes it as JSON (tools/bench/results/<time>.json, or --out).
  * Options: see USAGE below.
  */
@@ -26,15 +27,25 @@ import {
   type Row,
 } from './figures';
 import { rankedListFigure } from './ranked-list';
+import { rankingFigure } from './ranking';
 import { seed } from './seed';
 import { createTopic, freePort, provideInfrastructure, REPOSITORY_ROOT, startNodeProcess, type NodeProcess } from './stack';
 import { renderTable } from './table';
 
-const FIGURES = ['idle', 'read', 'list', 'update', 'submit', 'create', 'consumer', 'ranked-list'] as const;
+const FIGURES = ['ranking', 'idle', 'read', 'list', 'update', 'submit', 'create', 'consumer', 'ranked-list'] as const;
 /** Figures that seed their own data (no dossiers through the submission API needed). */
 const SELF_SEEDED: readonly Figure[] = ['ranked-list'];
+
 type Figure = (typeof FIGURES)[number];
-const RUNNERS: Record<Figure, (context: BenchContext) => Promise<Row[]>> = {
+/** Figures computed in this process alone: run first, before (and without) Kafka, the database and the services. */
+const STANDALONE = ['ranking'] as const;
+type StandaloneFigure = (typeof STANDALONE)[number];
+type StackFigure = Exclude<Figure, StandaloneFigure>;
+const isStandalone = (figure: Figure): figure is StandaloneFigure => (STANDALONE as readonly string[]).includes(figure);
+const STANDALONE_RUNNERS: Record<StandaloneFigure, (options: { rankingDossiers: number }) => Promise<Row[]>> = {
+  ranking: ({ rankingDossiers }) => rankingFigure({ dossiers: rankingDossiers, log: say }),
+};
+const RUNNERS: Record<StackFigure, (context: BenchContext) => Promise<Row[]>> = {
   idle: idleFigure,
   read: readFigures,
   list: listFigure,
@@ -57,6 +68,7 @@ const USAGE = `npm run bench -- [options]
   --backlog N           events in the consumer backlog (default 20000), --backlog-timeout S (default 120)
   --idle-seconds N      the at-rest window (default 10)
   --organisations N     applicant organisations (default 20), --seed-concurrency N (default 8)
+  --ranking-dossiers N  dossiers of the call the ranking figure ranks, 3 reviews each (default 100000); needs no stack
   --out FILE            where the JSON goes (default tools/bench/results/<time>.json)
   --keep                keep the bench databases and topics afterwards
   --cpu-prof            the services run with node --cpu-prof: .cpuprofile files in the run's logs/profiles/<service>
@@ -82,6 +94,7 @@ function parseOptions() {
       'backlog-timeout': { type: 'string', default: '120' },
       'idle-seconds': { type: 'string', default: '10' },
       organisations: { type: 'string', default: '20' },
+      'ranking-dossiers': { type: 'string', default: '100000' },
       'seed-concurrency': { type: 'string', default: '8' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
@@ -118,6 +131,7 @@ function parseOptions() {
   return {
     options,
     organisations: Math.round(positive('organisations', values.organisations)),
+    rankingDossiers: Math.round(positive('ranking-dossiers', values['ranking-dossiers'])),
     seedConcurrency: Math.round(positive('seed-concurrency', values['seed-concurrency'])),
     out: values.out,
     keep: values.keep,
@@ -128,13 +142,13 @@ function parseOptions() {
 const SERVICES = ['submission', 'evaluation', 'funding-award', 'notification'] as const;
 
 async function main(): Promise<void> {
-  const { options, organisations, seedConcurrency, out, keep, cpuProf } = parseOptions();
+  const { options, organisations, rankingDossiers, seedConcurrency, out, keep, cpuProf } = parseOptions();
   const selected = FIGURES.filter((figure) => !options.only || options.only.has(figure));
+  const stackFigures = selected.filter((figure): figure is StackFigure => !isStandalone(figure));
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const resultsDir = path.join(REPOSITORY_ROOT, 'tools/bench/results');
   const logDir = path.join(resultsDir, `${stamp}-logs`);
-  mkdirSync(logDir, { recursive: true });
   const prefix = `bench${Date.now().toString(36)}`;
   const cleanups: Array<() => Promise<unknown>> = [];
   // Last started, first stopped; each step once even when Ctrl-C and the end of main both clean up.
@@ -143,7 +157,52 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 
+  const rows: Row[] = [];
+  const loadBefore = loadavg();
+  /** The table of every figure and its JSON; `stack` when the figures that need Kafka and the database ran. */
+  const report = (stack?: { dossiers: number; infrastructure: string; seedSeconds: number }) => {
+    const what = stack ? `${stack.dossiers} dossiers stored, ${options.repetitions} repetitions` : 'standalone figures only';
+    const title = `AAP bench — ${what}, medians (commit ${commit()}, ${startedAt.toISOString()})`;
+    console.log(`\n${title}\n${renderTable(rows)}`);
+    const file = out ? path.resolve(out) : path.join(resultsDir, `${stamp}.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      `${JSON.stringify(
+        {
+          title,
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          commit: commit(),
+          options: { ...options, only: selected, dossiers: stack?.dossiers, organisations, seedConcurrency, rankingDossiers },
+          infrastructure: stack?.infrastructure ?? 'none (standalone figures only)',
+          machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
+          ...(stack
+            ? { seed: { seconds: stack.seedSeconds, how: 'through the submission API (organisations, call, drafts; ready drafts completed with project, budget and 2 attachments)' } }
+            : {}),
+          rows,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    say(`results written to ${path.relative(process.cwd(), file)}`);
+  };
+
   try {
+    // In this process alone, before the stack starts (nothing else of ours competes for the CPU).
+    for (const figure of selected.filter(isStandalone)) {
+      say(`— ${figure}`);
+      const figureRows = await STANDALONE_RUNNERS[figure]({ rankingDossiers });
+      rows.push(...figureRows);
+      console.log(renderTable(figureRows));
+    }
+    if (stackFigures.length === 0) {
+      report();
+      return;
+    }
+
+    mkdirSync(logDir, { recursive: true });
     const infra = await provideInfrastructure(say);
     cleanups.push(() => infra.stop());
     say(`on ${infra.describe}; prefix ${prefix}; logs in ${path.relative(REPOSITORY_ROOT, logDir)}`);
@@ -207,7 +266,7 @@ async function main(): Promise<void> {
 
     const ready = selected.includes('submit') ? Math.round(options.repetitions * options.rates.reduce((sum, rate) => sum + rate * options.submitSeconds, 0)) : 0;
     // Only self-seeded figures: the submission API seeds the minimum (the stack still starts as usual).
-    const dossiers = selected.every((figure) => SELF_SEEDED.includes(figure)) ? 100 : Math.max(options.dossiers, ready + 100);
+    const dossiers = stackFigures.every((figure) => SELF_SEEDED.includes(figure)) ? 100 : Math.max(options.dossiers, ready + 100);
     if (dossiers !== options.dossiers) say(`storing ${dossiers} dossiers: the submit figure needs ${ready} ready ones plus drafts to update`);
     const seedStarted = Date.now();
     say(`seeding through the submission API: ${organisations} organisations, 1 call, ${ready} complete drafts, ${dossiers - ready} more drafts…`);
@@ -253,38 +312,13 @@ async function main(): Promise<void> {
       serviceEnv,
       log: say,
     };
-    const rows: Row[] = [];
-    const loadBefore = loadavg();
-    for (const figure of selected) {
+    for (const figure of stackFigures) {
       say(`— ${figure}`);
       const figureRows = await RUNNERS[figure](context);
       rows.push(...figureRows);
       console.log(renderTable(figureRows));
     }
-
-    const title = `AAP bench — ${dossiers} dossiers stored, ${options.repetitions} repetitions, medians (commit ${commit()}, ${startedAt.toISOString()})`;
-    console.log(`\n${title}\n${renderTable(rows)}`);
-    const file = out ? path.resolve(out) : path.join(resultsDir, `${stamp}.json`);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(
-      file,
-      `${JSON.stringify(
-        {
-          title,
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date().toISOString(),
-          commit: commit(),
-          options: { ...options, only: selected, dossiers, organisations, seedConcurrency },
-          infrastructure: infra.describe,
-          machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
-          seed: { seconds: seedSeconds, how: 'through the submission API (organisations, call, drafts; ready drafts completed with project, budget and 2 attachments)' },
-          rows,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    say(`results written to ${path.relative(process.cwd(), file)}`);
+    report({ dossiers, infrastructure: infra.describe, seedSeconds });
   } finally {
     await cleanUp();
   }
