@@ -7,6 +7,7 @@ import { registerAdmissibilityRoutes } from './admissibility/admissibility.route
 import { registerComplementRoutes } from './complements/complement.routes';
 import { registerReviewerAssignments, registerReviewers } from './reviewers';
 import { registerReviews } from './reviews';
+import { registerCommittee } from './committee';
 
 /** Eligibility, reviewers, scores and committee decisions. */
 export const service: ServiceModule = {
@@ -23,5 +24,6 @@ export const service: ServiceModule = {
     registerComplementRoutes(context, evaluations);
     registerReviewerAssignments(context, { evaluations, calls, reviewers });
     registerReviews(context, { evaluations, calls, reviewers });
+    registerCommittee(context, { evaluations, calls });
   },
 };

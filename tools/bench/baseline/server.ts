@@ -15,6 +15,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { Schema } from 'mongoose';
 import { z } from 'zod';
 import { projectSection } from '@aap/contracts';
+import { SCORING_FIELDS } from '../../../apps/evaluation-service/src/evaluations/evaluation.store';
 
 const env = z
   .object({
@@ -53,6 +54,15 @@ const connection = await mongoose.createConnection(env.MONGODB_URI, { dbName: en
 const Dossier = connection.model('Dossier', dossierSchema);
 await Dossier.init();
 const inbox = connection.collection('inbox');
+
+/** The evaluation service's evaluations (ranked-list figure): its indexes, without its plugins. */
+const evaluationSchema = new Schema(
+  { _id: String, callId: { type: String, index: true }, waveId: String, reviews: Schema.Types.Mixed },
+  { collection: 'evaluations', versionKey: false, strict: false },
+);
+evaluationSchema.index({ callId: 1, waveId: 1 });
+const Evaluation = connection.model('Evaluation', evaluationSchema);
+await Evaluation.init();
 
 const kafka = new Kafka({ clientId: 'bench-baseline', brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -146,6 +156,21 @@ app.post('/dossiers/:dossierId/submit', { schema: { params } }, async (request, 
   await producer.send({ topic: env.BASELINE_TOPIC, acks: -1, messages: [{ key: dossierId, value: JSON.stringify(event) }] });
   return { dossierId, submittedAt: event.submittedAt };
 });
+
+/** A wave's evaluations read as the product reads them (same filter and projection), sorted by their raw mean: the bare ranked list. */
+app.get(
+  '/calls/:callId/waves/:waveId/ranking',
+  { schema: { params: z.object({ callId: z.string(), waveId: z.string() }), querystring: z.object({ pageSize: z.coerce.number().int().min(1).max(100).default(50) }) } },
+  async (request) => {
+    const { callId, waveId } = request.params;
+    const documents = await Evaluation.find({ callId }).select([...SCORING_FIELDS].join(' ')).lean<Array<{ _id: string; number: string; waveId: string; reviews: Array<{ weightedScore: number }> }>>();
+    const rows = documents
+      .filter((d) => d.waveId === waveId && d.reviews.length > 0)
+      .map((d) => ({ dossierId: d._id, number: d.number, score: d.reviews.reduce((sum, r) => sum + r.weightedScore, 0) / d.reviews.length }))
+      .sort((a, b) => b.score - a.score);
+    return { items: rows.slice(0, request.query.pageSize), total: rows.length };
+  },
+);
 
 const shutdown = async () => {
   await app.close();

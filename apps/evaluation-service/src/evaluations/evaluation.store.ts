@@ -12,7 +12,7 @@ interface EvaluationDocument extends OutboxFields, Omit<EvaluationState, 'dossie
 const OPTIONAL_FIELDS = ['previousSnapshot', 'decision', 'completedAt'] as const satisfies readonly (keyof EvaluationState)[];
 
 /** The fields a list of a call's evaluations reads (never the dossier's full text). */
-export const SCORING_FIELDS = ['number', 'callId', 'waveId', 'organisationId', 'stage', 'dossierStatus', 'reviews', 'assignments', 'decision', 'completedAt', 'snapshot.applicant.name', 'snapshot.budget', 'snapshot.submittedAt', 'snapshot.project.title'] as const;
+export const SCORING_FIELDS = ['number', 'callId', 'waveId', 'organisationId', 'stage', 'dossierStatus', 'reviews', 'assignments', 'decision', 'decisions', 'completedAt', 'snapshot.applicant.name', 'snapshot.budget', 'snapshot.submittedAt', 'snapshot.project.title'] as const;
 
 function evaluationModel(context: ServiceContext) {
   const required = { required: true } as const;

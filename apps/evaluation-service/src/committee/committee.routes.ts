@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import type { CallSnapshot } from '@aap/contracts';
+import { callerOf, notFound, paginationQuery, sendCsv, skipOf, type CsvColumn, type Role } from '@aap/http';
+import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '../calls';
+import type { EvaluationState, Evaluations } from '../evaluations';
+import { dossierParams } from '../evaluations/evaluation.routes';
+import type { BudgetStore } from './budget.store';
+import { decidedView, rankedListView } from './committee.views';
+import { approve, askedGrant, reject, reopen, waitlist } from './decision';
+import type { Envelope } from './envelope';
+import { decisionView, envelopeView, minutesOf, rankedList, type MinutesRow, type RankedRow } from './ranked-list';
+import { eliminationReasonsOf, rankingOf, reserveRankOf, standingNeedsCall } from './standings';
+
+/** Only the committee decides. */
+const DECIDERS = ['committee'] as const satisfies readonly Role[];
+/** The committee and the call's managers read the ranked list and the minutes. */
+const RANKING_READERS = ['committee', 'programme-manager', 'admin'] as const satisfies readonly Role[];
+
+const decisionBody = z.object({
+  decision: z.enum(['approve', 'reject', 'waitlist']),
+  grantCents: z.number().int().positive().optional().describe("Approve: the grant in cents (default: the dossier's cap)"),
+  motivation: z.string().trim().max(5_000).optional().describe('Required to reject; sent to the applicant'),
+});
+const reopenBody = z.object({ motivation: z.string().trim().max(5_000).describe('Why the decision is reopened (required)') });
+const waveParams = z.object({ callId: z.string().min(1).max(100), waveId: z.string().min(1).max(100) });
+
+const RANKING_COLUMNS: CsvColumn<RankedRow>[] = [
+  { header: 'position', value: (r) => r.position },
+  { header: 'rang', value: (r) => r.rank },
+  { header: 'numéro', value: (r) => r.number },
+  { header: 'porteur', value: (r) => r.applicant },
+  { header: 'projet', value: (r) => r.title },
+  { header: 'note brute', value: (r) => r.rawScore },
+  { header: 'note normalisée', value: (r) => r.normalisedScore },
+  { header: 'classé par', value: (r) => r.rankedBy },
+  { header: 'avis', value: (r) => r.reviewCount },
+  { header: 'signalements', value: (r) => r.flags.join(' ') },
+  { header: 'demandé (centimes)', value: (r) => r.requestedGrantCents },
+  { header: 'plafond (centimes)', value: (r) => r.capCents },
+  { header: 'proposition', value: (r) => r.proposal },
+  { header: 'montant proposé (centimes)', value: (r) => r.proposedGrantCents },
+  { header: 'enveloppe restante (centimes)', value: (r) => r.remainingCents },
+  { header: 'décision', value: (r) => r.decision?.kind },
+  { header: 'montant décidé (centimes)', value: (r) => r.decision?.grantCents },
+  { header: 'motifs', value: (r) => r.reasons.join('; ') },
+];
+
+const MINUTES_COLUMNS: CsvColumn<MinutesRow>[] = [
+  { header: 'numéro', value: (r) => r.number },
+  { header: 'porteur', value: (r) => r.applicant },
+  { header: 'projet', value: (r) => r.title },
+  { header: 'décision', value: (r) => r.kind },
+  { header: 'montant (centimes)', value: (r) => r.grantCents },
+  { header: 'rang liste complémentaire', value: (r) => r.rank },
+  { header: 'motivation', value: (r) => r.motivation },
+  { header: 'décidé par', value: (r) => r.decidedBy },
+  { header: 'décidé le', value: (r) => r.decidedAt },
+  { header: 'en vigueur', value: (r) => (r.current ? 'oui' : 'non') },
+  { header: 'réouvert par', value: (r) => r.reopenedBy },
+  { header: 'réouvert le', value: (r) => r.reopenedAt },
+  { header: 'motif de réouverture', value: (r) => r.reopenMotivation },
+];
+
+export function registerCommitteeRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; ledgers: BudgetStore; envelope: Envelope }): void {
+  const { evaluations, calls, ledgers, envelope } = deps;
+  const tags = ['committee'];
+
+  const callOf = async (callId: string): Promise<CallSnapshot> => {
+    const call = await calls.get(callId);
+    if (!call) throw notFound(`Call ${callId}`);
+    return call;
+  };
+  const waveOf = async (callId: string, waveId: string) => {
+    const call = await callOf(callId);
+    if (!call.waves.some((w) => w.waveId === waveId)) throw notFound(`Wave ${waveId} of call ${callId}`);
+    return call;
+  };
+
+  const decided = async (call: CallSnapshot, state: EvaluationState) => {
+    const { envelopeCents, committedCents, remainingCents } = envelopeView(await ledgers.current(call));
+    return {
+      dossierId: state.dossierId,
+      number: state.number,
+      callId: state.callId,
+      waveId: state.waveId,
+      stage: state.stage,
+      dossierStatus: state.dossierStatus,
+      decision: state.decision ? decisionView(state.decision) : null,
+      decisions: state.decisions.map(decisionView),
+      envelope: { envelopeCents, committedCents, remainingCents },
+    };
+  };
+
+  context.http.post(
+    '/evaluations/:dossierId/decision',
+    {
+      config: { access: { roles: DECIDERS } },
+      schema: {
+        tags,
+        summary: "The committee's decision on an evaluated (or waitlisted) dossier: approve within the cap and the call's envelope, reject with a motivation, or waitlist",
+        params: dossierParams,
+        body: decisionBody,
+        response: { 200: decidedView },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const { dossierId } = request.params;
+      const body = request.body;
+      const now = new Date();
+      const current = await evaluations.readable(caller, dossierId);
+      const call = await callOf(current.callId);
+      // The whole call only when the decision depends on it (normalised threshold, reserve rank).
+      const callEvaluations = body.decision === 'waitlist' || standingNeedsCall(call) ? await evaluations.store.ofCall(call.callId) : undefined;
+      const standing = { eliminationReasons: eliminationReasonsOf(call, current, callEvaluations) };
+      let state: EvaluationState;
+      if (body.decision === 'approve') {
+        const command = { ...(body.grantCents !== undefined ? { grantCents: body.grantCents } : {}), ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
+        // Checked before any money moves: a refused approval never touches the ledger.
+        acceptedOrThrow(approve(current, call, standing, command, now), 'evaluation');
+        await envelope.hold(call, dossierId, askedGrant(call, current, command));
+        try {
+          state = await evaluations.command(caller, dossierId, (latest) => approve(latest, call, standing, command, now));
+        } finally {
+          // The ledger matched to what was recorded (a refused or lost decision gives its hold back).
+          await envelope.settle(call, dossierId);
+        }
+      } else {
+        const command = { ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
+        const reserveRank = body.decision === 'waitlist' ? reserveRankOf(rankingOf(call, callEvaluations!, current.waveId), dossierId) : 0;
+        state = await evaluations.command(caller, dossierId, (latest) =>
+          body.decision === 'reject' ? reject(latest, standing, command, now) : waitlist(latest, standing, { ...command, rank: reserveRank }, now),
+        );
+        // Recorded first, then released: what the dossier held (a crash between an approval's two steps) comes back.
+        await envelope.giveBack(call.callId, dossierId, `${body.decision === 'reject' ? 'rejection' : 'waitlisting'} of ${state.number}`);
+      }
+      return decided(call, state);
+    },
+  );
+
+  context.http.post(
+    '/evaluations/:dossierId/decision/reopen',
+    {
+      config: { access: { roles: DECIDERS } },
+      schema: {
+        tags,
+        summary: "Reopen the committee's decision on a dossier (motivation required): it is evaluated again, an approval's grant goes back to the envelope",
+        params: dossierParams,
+        body: reopenBody,
+        response: { 200: decidedView },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const { dossierId } = request.params;
+      const state = await evaluations.command(caller, dossierId, (latest) => reopen(latest, { motivation: request.body.motivation, by: caller.userId }, new Date()));
+      const call = await callOf(state.callId);
+      await envelope.giveBack(call.callId, dossierId, `decision-reopened of ${state.number}`);
+      return decided(call, state);
+    },
+  );
+
+  const listOf = async (callId: string, waveId: string) => {
+    const call = await waveOf(callId, waveId);
+    const [callEvaluations, ledger] = await Promise.all([evaluations.store.ofCall(callId), ledgers.current(call)]);
+    return rankedList(call, callEvaluations, ledger, waveId);
+  };
+
+  context.http.get(
+    '/calls/:callId/waves/:waveId/ranking',
+    {
+      config: { access: { roles: RANKING_READERS } },
+      schema: {
+        tags,
+        summary: "A wave's ranked list: scores, flags, grant caps, the proposal with the running budget, decisions, eliminated dossiers after it, pending promotions",
+        params: waveParams,
+        querystring: paginationQuery,
+        response: { 200: rankedListView },
+      },
+    },
+    async (request) => {
+      const { rows, ...list } = await listOf(request.params.callId, request.params.waveId);
+      const { page, pageSize } = request.query;
+      const start = skipOf({ page, pageSize });
+      return { ...list, items: rows.slice(start, start + pageSize), page, pageSize, total: rows.length };
+    },
+  );
+
+  context.http.get(
+    '/calls/:callId/waves/:waveId/ranking.csv',
+    {
+      config: { access: { roles: RANKING_READERS } },
+      schema: { tags, summary: "A wave's ranked list as CSV (every row)", params: waveParams },
+    },
+    async (request, reply) => {
+      const { callId, waveId } = request.params;
+      const list = await listOf(callId, waveId);
+      return sendCsv(reply, `classement-${callId}-${waveId}.csv`, list.rows, RANKING_COLUMNS);
+    },
+  );
+
+  context.http.get(
+    '/calls/:callId/waves/:waveId/minutes.csv',
+    {
+      config: { access: { roles: RANKING_READERS } },
+      schema: { tags, summary: "The committee's minutes of a wave as CSV: every decision (reopened ones too), who decided, when, the amount and the motivation", params: waveParams },
+    },
+    async (request, reply) => {
+      const { callId, waveId } = request.params;
+      await waveOf(callId, waveId);
+      const rows = minutesOf(await evaluations.store.ofCall(callId, waveId));
+      return sendCsv(reply, `proces-verbal-${callId}-${waveId}.csv`, rows, MINUTES_COLUMNS);
+    },
+  );
+}
