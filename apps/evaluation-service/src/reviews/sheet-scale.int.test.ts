@@ -4,15 +4,14 @@ import { startEvaluation, testCall, testDossier, type EvaluationHarness } from '
 import { callWithPool, scoresOf, submittedForReview } from './testing';
 
 /**
- * The oversight sheet normalises over every review of the call, so its cost grows with the call.
- * A call of DOSSIERS dossiers × 3 reviews over 60 reviewers (the call's scores written as the
- * projection writes them) plus one real dossier; prints the times (`SHEET_SCALE_DOSSIERS=100000`
- * for the large figure). Reading every evaluation of the call instead took 11–15 s at 5 000.
+ * The oversight sheet normalises over every review of the call. It reads them from the call's score
+ * projection (`reviewer_scores`, a few small documents per call), never from every evaluation (that
+ * took 11–15 s at 5 000 dossiers on FerretDB). Here the call's DOSSIERS × 3 other reviews exist ONLY
+ * in that projection (written as it writes them), beside one real dossier: answers counting all of
+ * them show where they come from. Timing belongs to the benchmarks, not to this test.
  */
 const DOSSIERS = Number(process.env.SHEET_SCALE_DOSSIERS ?? 10_000);
 const REVIEWERS = 60;
-/** Generous: measured ~60 ms at 10 000 dossiers on the 2-core machine; this catches a return to reading every evaluation. */
-const LIMIT_MS = 2_000;
 
 const env = useTestEnvironment();
 let h: EvaluationHarness;
@@ -44,20 +43,13 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 describe(`the oversight sheet and the reviewer statistics on a call of ${DOSSIERS} dossiers`, () => {
-  it(`answer within ${LIMIT_MS} ms, counting every review of the call`, async () => {
+  it('count every review of the call, from the call\'s score projection', async () => {
     // The real dossier's 3 reviews reach the call's scores by their events.
     await eventually(async () => expect((await h.manager().get(`/calls/${call.callId}/reviewer-statistics`)).body.reviewCount).toBe(3 * DOSSIERS + 3));
-    for (const [label, path] of [['sheet', `/evaluations/${dossier.dossierId}/sheet`], ['reviewer statistics', `/calls/${call.callId}/reviewer-statistics`]] as const) {
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const started = performance.now();
-        const answer = await h.manager().get(path);
-        times.push(performance.now() - started);
-        expect(answer.status).toBe(200);
-      }
-      times.sort((a, b) => a - b);
-      console.log(`${label}, call of ${DOSSIERS} dossiers × 3 reviews: median ${times[2]!.toFixed(0)} ms (min ${times[0]!.toFixed(0)}, max ${times[4]!.toFixed(0)})`);
-      expect(times[2]).toBeLessThan(LIMIT_MS);
-    }
+    const sheet = await h.manager().get(`/evaluations/${dossier.dossierId}/sheet`);
+    expect(sheet.status).toBe(200);
+    expect(sheet.body.reviews).toHaveLength(3);
+    // Its normalisation is over the whole call: the bulk reviews and the real dossier's three.
+    expect(sheet.body.consolidation.callReviewCount).toBe(3 * DOSSIERS + 3);
   });
 });
