@@ -4,11 +4,15 @@
  * dossiers with 3 reviews each, beside a bare baseline: fastify + mongoose reading the same 10 000
  * documents with the same projection and sorting them by their raw mean. The evaluations are seeded
  * straight into both databases, shaped as the evaluation store writes them (the reviews come from
- * the `ranking` figure's generator); the call copy as the call.* events leave it.
+ * the `ranking` figure's generator); the call copy as the call.* events leave it; in the product's
+ * database also the read models its consumers keep from the evaluation events, written by the same
+ * functions (the committee's scoreboard, the reviews' score projection), which its ranked list reads.
  */
 import { randomBytes } from 'node:crypto';
 import type { CallSnapshot } from '@aap/contracts';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
+import { bucketId, bucketOf, lineOf } from '../../apps/evaluation-service/src/committee/scoreboard';
+import type { EvaluationState } from '../../apps/evaluation-service/src/evaluations/evaluation';
 import type { BenchContext, Row } from './figures';
 import { closedLoop, median, type LoadSummary } from './load';
 import { BENCH_GRID, generateCall } from './ranking';
@@ -79,6 +83,31 @@ function evaluationDocuments(call: CallSnapshot, dossiers: number, now: Date) {
   });
 }
 
+/**
+ * The evaluation service's read models of those evaluations, as its consumers write them from the
+ * evaluation events: the committee's scoreboard (one line per evaluation in its bucket,
+ * scoreboard.projection.ts) and the reviews' score projection (one document per reviewer, call-scores.projection.ts).
+ */
+function readModels(call: CallSnapshot, documents: ReturnType<typeof evaluationDocuments>) {
+  const buckets = new Map<string, string[]>();
+  const reviewers = new Map<string, { dossiers: string[]; weightedScores: number[] }>();
+  for (const doc of documents) {
+    const state = { ...doc, dossierId: doc._id } as unknown as EvaluationState;
+    const id = bucketId(call.callId, WAVE_ID, bucketOf(doc._id));
+    buckets.set(id, [...(buckets.get(id) ?? []), lineOf(state)]);
+    for (const review of doc.reviews) {
+      const scores = reviewers.get(review.reviewerId) ?? { dossiers: [], weightedScores: [] };
+      scores.dossiers.push(doc._id);
+      scores.weightedScores.push(review.weightedScore);
+      reviewers.set(review.reviewerId, scores);
+    }
+  }
+  return {
+    scoreboard: [...buckets].map(([_id, lines]) => ({ _id, callId: call.callId, waveId: WAVE_ID, lines: lines.join('\n'), version: 1 })),
+    reviewerScores: [...reviewers].map(([reviewerId, s]) => ({ _id: `${call.callId}|${reviewerId}`, callId: call.callId, reviewerId, dossiers: s.dossiers.join('\n'), weightedScores: s.weightedScores.join('\n'), version: 1 })),
+  };
+}
+
 async function insertAll(collection: { insertMany(docs: object[]): Promise<unknown> }, documents: object[]) {
   for (let i = 0; i < documents.length; i += BATCH) await collection.insertMany(documents.slice(i, i + BATCH));
 }
@@ -95,8 +124,11 @@ export async function rankedListFigure(context: BenchContext, dossiers = 10_000)
   // The call copy as the evaluation service keeps it; both sides get the same evaluations.
   await database('evaluation').collection('calls').insertOne({ _id: call.callId as never, call, version: call.version });
   await insertAll(database('evaluation').collection('evaluations'), documents);
+  const { scoreboard, reviewerScores } = readModels(call, documents);
+  await insertAll(database('evaluation').collection('committee_scoreboards'), scoreboard);
+  await insertAll(database('evaluation').collection('reviewer_scores'), reviewerScores);
   await insertAll(database('baseline').collection('evaluations'), documents);
-  log(`ranked-list: ${dossiers} evaluated dossiers × 3 reviews seeded in both databases in ${((performance.now() - seededAt) / 1000).toFixed(0)} s`);
+  log(`ranked-list: ${dossiers} evaluated dossiers × 3 reviews seeded in both databases in ${((performance.now() - seededAt) / 1000).toFixed(0)} s (product: + ${scoreboard.length} scoreboard buckets, ${reviewerScores.length} reviewer score documents)`);
 
   const committee = await bearer(['committee']);
   const path = `/calls/${call.callId}/waves/${WAVE_ID}/ranking?pageSize=50`;

@@ -23,7 +23,7 @@ export const service: ServiceModule = {
     registerAdmissibilityRoutes(context, { evaluations, calls, assigner: reviewers.assigner });
     registerComplementRoutes(context, evaluations);
     registerReviewerAssignments(context, { evaluations, calls, reviewers });
-    registerReviews(context, { evaluations, calls, reviewers });
-    registerCommittee(context, { evaluations, calls });
+    const reviews = registerReviews(context, { evaluations, calls, reviewers });
+    registerCommittee(context, { evaluations, calls, scores: reviews.scores });
   },
 };

@@ -106,9 +106,11 @@ describe('committee: ranked list and decisions within the envelope', () => {
     });
     expect(proposals[0]).toMatchObject({ dossierId: c!.dossierId, number: c!.number, proposedGrantCents: GRANT, freedCents: GRANT, remainingEnvelopeCents: 15_000_000, freedBy: `decision-reopened of ${a!.number}` });
 
-    const list = (await h.committee().get(rankingPath(call.callId))).body;
-    expect(list.promotions).toEqual([expect.objectContaining({ dossierId: c!.dossierId, proposedGrantCents: GRANT })]);
-    expect(list.items.find((row: any) => row.dossierId === c!.dossierId)).toMatchObject({ promotionProposed: true, flags: ['promotion-proposed'], decision: { kind: 'waitlisted' } });
+    await eventually(async () => {
+      const list = (await h.committee().get(rankingPath(call.callId))).body;
+      expect(list.promotions).toEqual([expect.objectContaining({ dossierId: c!.dossierId, proposedGrantCents: GRANT })]);
+      expect(list.items.find((row: any) => row.dossierId === c!.dossierId)).toMatchObject({ promotionProposed: true, flags: ['promotion-proposed'], decision: { kind: 'waitlisted' } });
+    });
 
     // The committee follows the proposal: the promotion is settled.
     expect((await decide(c!.dossierId, { decision: 'approve' }, 'committee-2')).status).toBe(200);
@@ -162,6 +164,11 @@ describe('committee: a withdrawn dossier gives back what it held', () => {
     await h.evaluated(call, held, uniformReviews(9));
     await h.evaluated(call, reserveList, uniformReviews(5));
     expect((await decide(reserveList.dossierId, { decision: 'waitlist' })).status).toBe(200);
+    // The promotion reads the waitlist from the scoreboard: the waitlisting is on it before the withdrawal comes.
+    await eventually(async () => {
+      const list = (await h.committee().get(rankingPath(call.callId))).body;
+      expect(list.items.find((row: any) => row.dossierId === reserveList.dossierId)?.decision?.kind).toBe('waitlisted');
+    });
     // An approval interrupted between its two steps: the grant held on the ledger, the decision never recorded.
     await h.ledgers.transition(call, (ledger) => {
       const decision = reserve(ledger, held.dossierId, GRANT);

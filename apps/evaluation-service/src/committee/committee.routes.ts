@@ -8,7 +8,9 @@ import { dossierParams } from '../evaluations/evaluation.routes';
 import type { BudgetStore } from './budget.store';
 import { decidedView, rankedListView } from './committee.views';
 import { approve, askedGrant, reject, reopen, waitlist } from './decision';
+import type { CallScores } from '../reviews';
 import type { Envelope } from './envelope';
+import type { Scoreboard } from './scoreboard.projection';
 import { decisionView, envelopeView, minutesOf, rankedList, type MinutesRow, type RankedRow } from './ranked-list';
 import { eliminationReasonsOf, rankingOf, reserveRankOf, standingNeedsCall } from './standings';
 
@@ -62,8 +64,11 @@ const MINUTES_COLUMNS: CsvColumn<MinutesRow>[] = [
   { header: 'motif de réouverture', value: (r) => r.reopenMotivation },
 ];
 
-export function registerCommitteeRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; ledgers: BudgetStore; envelope: Envelope }): void {
-  const { evaluations, calls, ledgers, envelope } = deps;
+export function registerCommitteeRoutes(
+  context: ServiceContext,
+  deps: { evaluations: Evaluations; calls: CallCopies; ledgers: BudgetStore; envelope: Envelope; scoreboard: Scoreboard; scores: CallScores },
+): void {
+  const { evaluations, calls, ledgers, envelope, scoreboard, scores } = deps;
   const tags = ['committee'];
 
   const callOf = async (callId: string): Promise<CallSnapshot> => {
@@ -111,9 +116,9 @@ export function registerCommitteeRoutes(context: ServiceContext, deps: { evaluat
       const now = new Date();
       const current = await evaluations.readable(caller, dossierId);
       const call = await callOf(current.callId);
-      // The whole call only when the decision depends on it (normalised threshold, reserve rank).
-      const callEvaluations = body.decision === 'waitlist' || standingNeedsCall(call) ? await evaluations.store.ofCall(call.callId) : undefined;
-      const standing = { eliminationReasons: eliminationReasonsOf(call, current, callEvaluations) };
+      // The call's normalisation only when the decision depends on it (normalised threshold, reserve rank).
+      const normalisation = body.decision === 'waitlist' || standingNeedsCall(call) ? await scores.normalisation(call.callId) : undefined;
+      const standing = { eliminationReasons: eliminationReasonsOf(call, current, normalisation) };
       let state: EvaluationState;
       if (body.decision === 'approve') {
         const command = { ...(body.grantCents !== undefined ? { grantCents: body.grantCents } : {}), ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
@@ -128,7 +133,7 @@ export function registerCommitteeRoutes(context: ServiceContext, deps: { evaluat
         }
       } else {
         const command = { ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
-        const reserveRank = body.decision === 'waitlist' ? reserveRankOf(rankingOf(call, callEvaluations!, current.waveId), dossierId) : 0;
+        const reserveRank = body.decision === 'waitlist' ? reserveRankOf(rankingOf(call, await scoreboard.ofWave(call.callId, current.waveId), normalisation!), dossierId) : 0;
         state = await evaluations.command(caller, dossierId, (latest) =>
           body.decision === 'reject' ? reject(latest, standing, command, now) : waitlist(latest, standing, { ...command, rank: reserveRank }, now),
         );
@@ -163,8 +168,9 @@ export function registerCommitteeRoutes(context: ServiceContext, deps: { evaluat
 
   const listOf = async (callId: string, waveId: string) => {
     const call = await waveOf(callId, waveId);
-    const [callEvaluations, ledger] = await Promise.all([evaluations.store.ofCall(callId), ledgers.current(call)]);
-    return rankedList(call, callEvaluations, ledger, waveId);
+    // The scoreboard and the reviews' score projection: a few dozen small documents, not the call's evaluations.
+    const [entries, normalisation, ledger] = await Promise.all([scoreboard.ofWave(callId, waveId), scores.normalisation(callId), ledgers.current(call)]);
+    return rankedList(call, entries, normalisation, ledger, waveId);
   };
 
   context.http.get(
@@ -209,6 +215,7 @@ export function registerCommitteeRoutes(context: ServiceContext, deps: { evaluat
     async (request, reply) => {
       const { callId, waveId } = request.params;
       await waveOf(callId, waveId);
+      // The decision history is on the evaluations only: a rare export reads the wave's (one indexed equality).
       const rows = minutesOf(await evaluations.store.ofCall(callId, waveId));
       return sendCsv(reply, `proces-verbal-${callId}-${waveId}.csv`, rows, MINUTES_COLUMNS);
     },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DossierAccepted } from '@aap/contracts';
-import { useTestEnvironment } from '@aap/test-harness';
+import { eventually, useTestEnvironment } from '@aap/test-harness';
 import { testCall, testDossier } from '../testing/fixtures';
 import { startCommittee, uniformReviews } from './testing';
 
@@ -49,8 +49,11 @@ describe("the call's envelope under 50 concurrent approvals", () => {
     expect(events.reduce((sum, e) => sum + (e.grantCents as number), 0)).toBe(approvedCents);
     expect(events.reduce((sum, e) => sum + (e.grantCents as number), 0)).toBeLessThanOrEqual(ENVELOPE);
 
-    const list = (await h.committee().get(`/calls/${call.callId}/waves/vague-1/ranking`, { query: { pageSize: 100 } })).body;
-    expect(list.envelope).toMatchObject({ envelopeCents: ENVELOPE, committedCents: approvedCents, remainingCents: ENVELOPE - approvedCents });
-    expect(list.items.filter((row: any) => row.decision?.kind === 'approved')).toHaveLength(approved.length);
+    // The ranked list's decisions come from the scoreboard, a consumer hop after the decisions.
+    await eventually(async () => {
+      const list = (await h.committee().get(`/calls/${call.callId}/waves/vague-1/ranking`, { query: { pageSize: 100 } })).body;
+      expect(list.envelope).toMatchObject({ envelopeCents: ENVELOPE, committedCents: approvedCents, remainingCents: ENVELOPE - approvedCents });
+      expect(list.items.filter((row: any) => row.decision?.kind === 'approved')).toHaveLength(approved.length);
+    });
   }, 120_000);
 });

@@ -2,10 +2,13 @@ import { accepted, CommitteePromotionProposed, emit, type CallSnapshot, type Dec
 import type { EventMetadata } from '@aap/messaging';
 import { acceptedOrThrow } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
-import type { EvaluationState, Evaluations } from '../evaluations';
+import type { Evaluations } from '../evaluations';
+import type { CallScores } from '../reviews';
+import type { Normalisation } from '../scoring/scoring';
 import { bestWaitlistedThatFits, heldBy, release, remainingCents, reserve, type LedgerDecision } from './budget';
 import type { BudgetStore, Ledger, PromotionProposal } from './budget.store';
-import { capOf, rankingOf } from './standings';
+import type { Scoreboard } from './scoreboard.projection';
+import { capOf, rankingOf, type Entry } from './standings';
 
 /**
  * The money side of the committee's decisions, around the call's ledger. Increase before, decrease
@@ -31,11 +34,11 @@ export interface Waitlisted {
   fundable: boolean;
 }
 
-/** The call's waitlisted dossiers, best first (the call's ranking, every wave, normalised on the call). */
-export function waitlistOf(call: CallSnapshot, evaluations: readonly EvaluationState[]): Waitlisted[] {
-  return rankingOf(call, evaluations)
-    .ranked.filter((row) => row.entry.state.decision?.kind === 'waitlisted')
-    .map(({ entry: { state } }) => ({ dossierId: state.dossierId, number: state.number, waveId: state.waveId, ...capOf(call, state) }));
+/** The call's waitlisted dossiers, best first (`entries`: the call's scoreboard, every wave; normalised on the call). */
+export function waitlistOf(call: CallSnapshot, entries: readonly Entry[], normalisation: Normalisation): Waitlisted[] {
+  return rankingOf(call, entries, normalisation)
+    .ranked.filter((row) => row.entry.decision?.kind === 'waitlisted')
+    .map(({ entry }) => ({ dossierId: entry.dossierId, number: entry.number, waveId: entry.waveId, ...capOf(call, entry) }));
 }
 
 /**
@@ -70,8 +73,8 @@ export function releaseAndPropose(ledger: Ledger, dossierId: string, waitlist: r
   );
 }
 
-export function envelopeOf(deps: { ledgers: BudgetStore; evaluations: Evaluations; calls: CallCopies }) {
-  const { ledgers, evaluations, calls } = deps;
+export function envelopeOf(deps: { ledgers: BudgetStore; evaluations: Evaluations; calls: CallCopies; scoreboard: Scoreboard; scores: CallScores }) {
+  const { ledgers, evaluations, calls, scoreboard, scores } = deps;
 
   /** Holds the grant (never lowering what the dossier already holds: a lower amount is settled after the decision). 422 envelope-exceeded. */
   async function hold(call: CallSnapshot, dossierId: string, cents: number): Promise<void> {
@@ -102,7 +105,7 @@ export function envelopeOf(deps: { ledgers: BudgetStore; evaluations: Evaluation
     // The ledger exists only for a call whose copy this service has.
     if (!call) throw new Error(`no copy of call ${callId}`);
     // Read before the ledger's write: the dossier giving the money back is no longer waitlisted or approved.
-    const waitlist = heldBy(ledger, dossierId) > 0 ? waitlistOf(call, await evaluations.store.ofCall(callId)) : [];
+    const waitlist = heldBy(ledger, dossierId) > 0 ? waitlistOf(call, ...(await Promise.all([scoreboard.ofCall(callId), scores.normalisation(callId)]))) : [];
     const { before, decision } = await ledgers.transition(call, (current) => releaseAndPropose(current, dossierId, waitlist, freedBy, new Date()), metadata);
     const state = acceptedOrThrow(decision, 'envelope').state;
     const proposed = state.promotions.find((p) => !before.promotions.includes(p) && p.dossierId !== dossierId);

@@ -1,10 +1,13 @@
 import { evaluationSettingsOf, type CallSnapshot } from '@aap/contracts';
-import type { CommitteeDecision, EvaluationState } from '../evaluations';
-import { display } from '../scoring/scoring';
+import type { EvaluationState } from '../evaluations';
+import { display, type Normalisation } from '../scoring/scoring';
 import { heldBy, remainingCents } from './budget';
 import type { Ledger, PromotionProposal } from './budget.store';
 import { propose, type ProposedDecision } from './ranking';
-import { capOf, rankingOf } from './standings';
+import { decisionView, type DecisionView } from './scoreboard';
+import { capOf, rankingOf, type Entry } from './standings';
+
+export { decisionView, type DecisionView };
 
 /**
  * The committee's ranked list of one wave, pure: the ranking (ranking.ts) with each dossier's grant
@@ -44,18 +47,6 @@ export interface RankedRow {
   promotionProposed: boolean;
 }
 
-export interface DecisionView {
-  kind: CommitteeDecision['kind'];
-  grantCents?: number;
-  motivation: string;
-  rank?: number;
-  decidedBy: string;
-  decidedAt: string;
-  reopenedBy?: string;
-  reopenedAt?: string;
-  reopenMotivation?: string;
-}
-
 export interface EnvelopeView {
   envelopeCents: number;
   /** Reserved by the call's approved dossiers, every wave. */
@@ -82,18 +73,6 @@ export type PromotionView = Omit<PromotionProposal, 'at'> & { at: string };
 const iso = (date: Date | string) => new Date(date).toISOString();
 const rounded = (score: number) => Number(display(score));
 
-export function decisionView(decision: CommitteeDecision): DecisionView {
-  return {
-    kind: decision.kind,
-    motivation: decision.motivation,
-    decidedBy: decision.decidedBy,
-    decidedAt: iso(decision.decidedAt),
-    ...(decision.grantCents !== undefined ? { grantCents: decision.grantCents } : {}),
-    ...(decision.rank !== undefined ? { rank: decision.rank } : {}),
-    ...(decision.reopenedAt ? { reopenedBy: decision.reopenedBy!, reopenedAt: iso(decision.reopenedAt), reopenMotivation: decision.reopenMotivation! } : {}),
-  };
-}
-
 export const envelopeView = (ledger: Ledger, proposedCents = 0): EnvelopeView => ({
   envelopeCents: ledger.envelopeCents,
   committedCents: ledger.reservedCents,
@@ -101,37 +80,37 @@ export const envelopeView = (ledger: Ledger, proposedCents = 0): EnvelopeView =>
   proposedCents,
 });
 
-/** `evaluations`: the whole call's (the normalisation is call-wide); the list is `waveId`'s. */
-export function rankedList(call: CallSnapshot, evaluations: readonly EvaluationState[], ledger: Ledger, waveId: string): RankedList {
-  const ranking = rankingOf(call, evaluations, waveId);
+/** `entries`: the wave's completed evaluations (scoreboard); `normalisation`: the call's, every wave. */
+export function rankedList(call: CallSnapshot, entries: readonly Entry[], normalisation: Normalisation, ledger: Ledger, waveId: string): RankedList {
+  const ranking = rankingOf(call, entries, normalisation);
   const wave = call.waves.find((w) => w.waveId === waveId);
   const proposed = new Set(ledger.promotions.map((p) => p.dossierId));
   const candidates = ranking.ranked.map((row) => {
-    const { state } = row.entry;
-    const cap = capOf(call, state);
-    const kind = state.decision?.kind;
+    const { entry } = row;
+    const cap = capOf(call, entry);
+    const kind = entry.decision?.kind;
     // A rejected dossier is not funded by the proposal; an approved one keeps what it holds.
     if (kind === 'rejected') return { row, ...cap, fundable: false, reason: 'rejected by the committee' };
-    if (kind === 'approved') return { row, ...cap, heldCents: heldBy(ledger, state.dossierId) || state.decision!.grantCents! };
+    if (kind === 'approved') return { row, ...cap, heldCents: heldBy(ledger, entry.dossierId) || entry.decision!.grantCents! };
     return { row, ...cap };
   });
   const proposal = propose(candidates, { envelopeCents: ledger.envelopeCents, committedCents: ledger.reservedCents, ...(wave?.maxWinners ? { maxWinners: wave.maxWinners } : {}) });
   const base = (row: (typeof ranking.ranked)[number]) => {
-    const { state } = row.entry;
+    const { entry } = row;
     return {
-      dossierId: state.dossierId,
-      number: state.number,
-      applicant: state.snapshot.applicant.name,
-      organisationId: state.organisationId,
-      title: state.snapshot.project.title,
+      dossierId: entry.dossierId,
+      number: entry.number,
+      applicant: entry.applicant,
+      organisationId: entry.organisationId,
+      title: entry.title,
       rawScore: rounded(row.rawScore),
       normalisedScore: rounded(row.normalisedScore),
       rankedBy: ranking.rankBy,
-      reviewCount: state.reviews.length,
+      reviewCount: entry.reviews.length,
       disagreement: row.disagreement,
-      requestedGrantCents: state.snapshot.budget.requestedGrantCents,
-      decision: state.decision ? decisionView(state.decision) : null,
-      promotionProposed: proposed.has(state.dossierId),
+      requestedGrantCents: entry.requestedGrantCents,
+      decision: entry.decision,
+      promotionProposed: proposed.has(entry.dossierId),
     };
   };
   const flagsOf = (disagreement: boolean, extra: Array<string | false>) => [...(disagreement ? ['disagreement'] : []), ...extra.filter((f): f is string => Boolean(f))];
@@ -153,7 +132,7 @@ export function rankedList(call: CallSnapshot, evaluations: readonly EvaluationS
   });
   for (const row of ranking.eliminated) {
     const common = base(row);
-    const cap = capOf(call, row.entry.state);
+    const cap = capOf(call, row.entry);
     rows.push({
       position: rows.length + 1,
       rank: null,

@@ -1,40 +1,23 @@
 import { evaluationSettingsOf, type CallSnapshot } from '@aap/contracts';
 import type { EvaluationState } from '../evaluations';
 import { normalisationOf, type Normalisation } from '../scoring/scoring';
-import { grantCap, rank, type GrantCap, type Ranking, type RankingEntry } from './ranking';
+import { grantCap, rank, type GrantCap, type Ranking } from './ranking';
+import { isCompleted, scoreEntryOf, type ScoreEntry } from './scoreboard';
 
 /**
- * A call's evaluations as the committee's pure functions take them (ranking.ts, budget.ts): which
- * ones rank, the call-wide normalisation, a wave's ranking, one dossier's standing. No I/O: the
- * callers read the evaluations (`store.ofCall`) and the call copy.
+ * A call's completed evaluations as the committee's pure functions take them (ranking.ts, budget.ts):
+ * a wave's ranking, one dossier's standing. No I/O: the callers read the scoreboard's entries
+ * (scoreboard.projection.ts), the call's normalisation (the reviews' score projection) and the call copy.
  */
 
-/** A ranked dossier with its evaluation. */
-export interface Entry extends RankingEntry {
-  state: EvaluationState;
-}
+/** A ranked dossier: its scoreboard entry. */
+export type Entry = ScoreEntry;
 
-/** Completed (every assigned review in) and neither withdrawn nor paused: evaluated or decided. */
-export const isCompleted = (state: EvaluationState) => (state.stage === 'evaluated' || state.stage === 'decided') && state.reviews.length > 0;
+export { isCompleted };
 
-export const entryOf = (state: EvaluationState): Entry => ({
-  dossierId: state.dossierId,
-  number: state.number,
-  submittedAt: state.snapshot.submittedAt,
-  reviews: state.reviews,
-  state,
-});
-
-/** Every submitted review of the call (all waves), as eval-design.md "Scores" normalises. */
-export const callNormalisation = (evaluations: readonly EvaluationState[]): Normalisation =>
-  normalisationOf((sink) => {
-    for (const evaluation of evaluations) for (const review of evaluation.reviews) sink(review.reviewerId, review.weightedScore);
-  });
-
-/** The ranking of the call's completed evaluations of one wave (every wave when omitted), normalised on the whole call. */
-export function rankingOf(call: CallSnapshot, evaluations: readonly EvaluationState[], waveId?: string): Ranking<Entry> {
-  const entries = evaluations.filter((e) => isCompleted(e) && (waveId === undefined || e.waveId === waveId)).map(entryOf);
-  return rank(entries, evaluationSettingsOf(call), call.scoringGrid, { normalisation: callNormalisation(evaluations) });
+/** The ranking of these completed evaluations (a wave's, or the call's), normalised on the whole call. */
+export function rankingOf(call: CallSnapshot, entries: readonly Entry[], normalisation: Normalisation): Ranking<Entry> {
+  return rank(entries, evaluationSettingsOf(call), call.scoringGrid, { normalisation });
 }
 
 /**
@@ -44,14 +27,13 @@ export function rankingOf(call: CallSnapshot, evaluations: readonly EvaluationSt
 export const standingNeedsCall = (call: CallSnapshot) => call.scoringGrid.passThreshold !== undefined && evaluationSettingsOf(call).rankBy === 'normalised';
 
 /**
- * Why a completed dossier is eliminated (empty when it ranks). `callEvaluations` is required when
- * `standingNeedsCall(call)`; otherwise its own reviews decide.
+ * Why a completed dossier is eliminated (empty when it ranks). The call's `normalisation` is required
+ * when `standingNeedsCall(call)`; otherwise its own reviews decide.
  */
-export function eliminationReasonsOf(call: CallSnapshot, state: EvaluationState, callEvaluations?: readonly EvaluationState[]): string[] {
+export function eliminationReasonsOf(call: CallSnapshot, state: EvaluationState, normalisation?: Normalisation): string[] {
   if (!isCompleted(state)) return [];
-  const normalisation = callEvaluations ? callNormalisation(callEvaluations) : callNormalisation([state]);
-  const ranking = rank([entryOf(state)], evaluationSettingsOf(call), call.scoringGrid, { normalisation });
-  return ranking.eliminated[0]?.eliminationReasons ?? [];
+  const own = normalisation ?? normalisationOf((sink) => state.reviews.forEach((review) => sink(review.reviewerId, review.weightedScore)));
+  return rankingOf(call, [scoreEntryOf(state)], own).eliminated[0]?.eliminationReasons ?? [];
 }
 
 /** The dossier's position on its wave's reserve list if it were waitlisted now: after the waitlisted dossiers ranked above it. */
@@ -59,9 +41,9 @@ export function reserveRankOf(ranking: Ranking<Entry>, dossierId: string): numbe
   let ahead = 0;
   for (const row of ranking.ranked) {
     if (row.entry.dossierId === dossierId) break;
-    if (row.entry.state.decision?.kind === 'waitlisted') ahead += 1;
+    if (row.entry.decision?.kind === 'waitlisted') ahead += 1;
   }
   return ahead + 1;
 }
 
-export const capOf = (call: CallSnapshot, state: EvaluationState): GrantCap => grantCap(call.cofinancing, state.snapshot.budget);
+export const capOf = (call: CallSnapshot, entry: Pick<Entry, 'requestedGrantCents' | 'eligibleCostCents'>): GrantCap => grantCap(call.cofinancing, entry);

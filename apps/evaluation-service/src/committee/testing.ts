@@ -1,16 +1,18 @@
+import { expect } from 'vitest';
 import { accepted, eventTopicName, type CallSnapshot, type DossierSnapshot, type EventDefinition } from '@aap/contracts';
 import { aggregateKit, type ServiceContext } from '@aap/service-runtime';
 import { eventually, readTopic, type TestEnvironment } from '@aap/test-harness';
-import type { Assignment, Review } from '../evaluations';
+import { andThen, type Assignment, type EvaluationDecision } from '../evaluations';
 import { evaluationStore } from '../evaluations/evaluation.store';
-import { weightedScore } from '../scoring/scoring';
+import { submitReview } from '../reviews/review';
 import { startEvaluation } from '../testing/fixtures';
 import { budgetStore } from './budget.store';
 
 /**
- * The evaluation service for the committee's tests, with the stores on its own connection: until the
- * reviews slice lands, a test completes an evaluation (assignments, submitted reviews, stage
- * `evaluated`) through the evaluation store's `transition`, as the reviews slice will.
+ * The evaluation service for the committee's tests, with the stores on its own connection: a test
+ * completes an evaluation by assigning its reviewers and submitting their reviews with the reviews
+ * slice's decide function (so evaluation.review-submitted and evaluation.completed go out as in
+ * production), then waits until the ranked list shows the dossier (the scoreboard is a consumer hop away).
  */
 export async function startCommittee(env: TestEnvironment) {
   const harness = await startEvaluation(env);
@@ -23,17 +25,28 @@ export async function startCommittee(env: TestEnvironment) {
   /** Reviewers' scores: one number per criterion of the call's grid, in grid order. */
   async function complete(call: CallSnapshot, dossier: DossierSnapshot, scoresByReviewer: Record<string, number[]>) {
     const now = new Date();
-    const reviews: Review[] = Object.entries(scoresByReviewer).map(([reviewerId, values]) => {
-      const scores = call.scoringGrid.criteria.map((criterion, i) => ({ criterionId: criterion.criterionId, score: values[i]!, comment: 'Avis motivé.' }));
-      return { reviewerId, scores, weightedScore: weightedScore(call.scoringGrid, scores), submittedAt: now };
-    });
-    const assignments: Assignment[] = reviews.map((r) => ({ reviewerId: r.reviewerId, name: r.reviewerId, email: `${r.reviewerId}@example.org`, assignedAt: now, dueAt: now, state: 'submitted' }));
+    const reviewers = Object.keys(scoresByReviewer);
+    const assignments: Assignment[] = reviewers.map((reviewerId) => ({ reviewerId, name: reviewerId, email: `${reviewerId}@example.org`, assignedAt: now, dueAt: now, state: 'assigned' }));
     await eventually(async () => {
-      const outcome = await store.transition(dossier.dossierId, (state) => {
+      const outcome = await store.transition(dossier.dossierId, async (state) => {
         if (state.stage !== 'in-review') throw new Error(`${dossier.number} is at ${state.stage}`);
-        return accepted({ ...state, stage: 'evaluated', assignments, reviews, completedAt: now });
+        let decision: EvaluationDecision = accepted({ ...state, assignments });
+        for (const reviewerId of reviewers) {
+          const scores = call.scoringGrid.criteria.map((criterion, i) => ({ criterionId: criterion.criterionId, score: scoresByReviewer[reviewerId]![i]!, comment: 'Avis motivé.' }));
+          decision = await andThen(decision, (reviewed) => submitReview(reviewed, call, { reviewerId, scores }, now));
+        }
+        return decision;
       });
-      if (outcome?.decision.outcome !== 'accepted') throw new Error(`${dossier.number} not completed`);
+      if (outcome?.decision.outcome !== 'accepted' || outcome.decision.state.stage !== 'evaluated') throw new Error(`${dossier.number} not completed`);
+    });
+    await onRankedList(call, dossier);
+  }
+
+  /** Waits until the wave's ranked list (the scoreboard) shows the dossier. */
+  async function onRankedList(call: CallSnapshot, dossier: DossierSnapshot) {
+    await eventually(async () => {
+      const list = await harness.committee().get(`/calls/${call.callId}/waves/${dossier.waveId}/ranking`, { query: { pageSize: 100 } });
+      expect(list.body.items.map((row: { number: string }) => row.number)).toContain(dossier.number);
     });
   }
 
@@ -50,7 +63,7 @@ export async function startCommittee(env: TestEnvironment) {
     return messages.filter((m) => m.headers.ce_type === definition.type).map((m) => JSON.parse(m.value!));
   }
 
-  return { ...harness, store, ledgers, complete, evaluated, eventsOf };
+  return { ...harness, store, ledgers, complete, evaluated, eventsOf, onRankedList };
 }
 
 /** Three reviewers giving every criterion the same score (0–10): a weighted score of 10 × score. */
