@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accepted } from '@aap/contracts';
-import { callerOf, notFound, ROLE_SETS } from '@aap/http';
+import { callerOf, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
 import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
@@ -40,8 +40,7 @@ export function registerAdmissibilityRoutes(context: ServiceContext, deps: { eva
       const { dossierId } = request.params;
       const now = new Date();
       const state = await evaluations.command(caller, dossierId, async (current) => {
-        const call = await calls.get(current.callId);
-        if (!call) throw notFound(`Call ${current.callId}`);
+        const call = await calls.found(current.callId);
         return andThen(assessChecklist(current, request.body.checks, caller.userId, now), (assessed) =>
           assessed.stage === 'in-review' ? assigner.assign(assessed, call, 'admissible', now) : accepted(assessed),
         );

@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
 import { callEvents, type CallSnapshot } from '@aap/contracts';
+import { notFound } from '@aap/http';
 import { applyIfNotOlder, type ServiceContext } from '@aap/service-runtime';
 
 /**
@@ -15,6 +16,8 @@ interface CallCopyDocument {
 
 export interface CallCopies {
   get(callId: string): Promise<CallSnapshot | null>;
+  /** The call, or the 404 of a route naming an unknown call. */
+  found(callId: string): Promise<CallSnapshot>;
 }
 
 export function registerCallCopies(context: ServiceContext): CallCopies {
@@ -28,10 +31,13 @@ export function registerCallCopies(context: ServiceContext): CallCopies {
       await applyIfNotOlder(CallCopy, call.callId, 'version', call.version, { call });
     });
   }
+  const get = async (callId: string) => (await CallCopy.findById(callId).lean<CallCopyDocument>())?.call ?? null;
   return {
-    async get(callId) {
-      const doc = await CallCopy.findById(callId).lean<CallCopyDocument>();
-      return doc?.call ?? null;
+    get,
+    async found(callId) {
+      const call = await get(callId);
+      if (!call) throw notFound(`Call ${callId}`);
+      return call;
     },
   };
 }

@@ -4,6 +4,7 @@ import { callerOf, notFound, paginationQuery, sendCsv, skipOf, type CsvColumn, t
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
 import type { EvaluationState, Evaluations } from '../evaluations';
+import { headerOf } from '../evaluations/evaluation.views';
 import { dossierParams } from '../evaluations/evaluation.routes';
 import type { BudgetStore } from './budget.store';
 import { decidedView, rankedListView } from './committee.views';
@@ -71,11 +72,7 @@ export function registerCommitteeRoutes(
   const { evaluations, calls, ledgers, envelope, scoreboard, scores } = deps;
   const tags = ['committee'];
 
-  const callOf = async (callId: string): Promise<CallSnapshot> => {
-    const call = await calls.get(callId);
-    if (!call) throw notFound(`Call ${callId}`);
-    return call;
-  };
+  const callOf = calls.found;
   const waveOf = async (callId: string, waveId: string) => {
     const call = await callOf(callId);
     if (!call.waves.some((w) => w.waveId === waveId)) throw notFound(`Wave ${waveId} of call ${callId}`);
@@ -85,12 +82,7 @@ export function registerCommitteeRoutes(
   const decided = async (call: CallSnapshot, state: EvaluationState) => {
     const { envelopeCents, committedCents, remainingCents } = envelopeView(await ledgers.current(call));
     return {
-      dossierId: state.dossierId,
-      number: state.number,
-      callId: state.callId,
-      waveId: state.waveId,
-      stage: state.stage,
-      dossierStatus: state.dossierStatus,
+      ...headerOf(state),
       decision: state.decision ? decisionView(state.decision) : null,
       decisions: state.decisions.map(decisionView),
       envelope: { envelopeCents, committedCents, remainingCents },

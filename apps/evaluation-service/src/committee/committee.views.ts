@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { dossierStatus } from '@aap/contracts';
 import { paginated } from '@aap/http';
-import { EVALUATION_STAGES, type DecisionKind } from '../evaluations';
+import type { DecisionKind } from '../evaluations';
+import { evaluationHeader } from '../evaluations/evaluation.views';
 
 /** Response schemas of the committee's routes (ranked list, decisions). */
 
@@ -72,13 +72,7 @@ export const rankedListView = paginated(rankedRow).extend({
   promotions: z.array(promotionView).describe('Pending promotion proposals of the call: money came back, the best waitlisted dossier that fits'),
 });
 
-export const decidedView = z.object({
-  dossierId: z.string(),
-  number: z.string(),
-  callId: z.string(),
-  waveId: z.string(),
-  stage: z.enum(EVALUATION_STAGES),
-  dossierStatus,
+export const decidedView = evaluationHeader.extend({
   decision: decisionView.nullable(),
   decisions: z.array(decisionView),
   envelope: envelopeView.omit({ proposedCents: true }),

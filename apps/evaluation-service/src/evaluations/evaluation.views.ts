@@ -2,15 +2,28 @@ import { z } from 'zod';
 import { admissibilityOutcome, dossierStatus, dossierSnapshot } from '@aap/contracts';
 import { EVALUATION_STAGES, type EvaluationState } from './evaluation';
 
-/** An evaluation's state as staff read it, without reviews (the evaluation sheet adds them, blind). */
-export const evaluationSummary = z.object({
+/** What every view of an evaluation starts with: the dossier, where the evaluation is, the dossier's status. */
+export const evaluationHeader = z.object({
   dossierId: z.string(),
   number: z.string(),
   callId: z.string(),
   waveId: z.string(),
-  organisationId: z.string(),
   stage: z.enum(EVALUATION_STAGES),
   dossierStatus,
+});
+
+export const headerOf = (state: EvaluationState): z.infer<typeof evaluationHeader> => ({
+  dossierId: state.dossierId,
+  number: state.number,
+  callId: state.callId,
+  waveId: state.waveId,
+  stage: state.stage,
+  dossierStatus: state.dossierStatus,
+});
+
+/** An evaluation's state as staff read it, without reviews (the evaluation sheet adds them, blind). */
+export const evaluationSummary = evaluationHeader.extend({
+  organisationId: z.string(),
   dossier: dossierSnapshot,
   /** What the applicant changed in its last resubmission. */
   changes: z.array(z.string()),
@@ -40,13 +53,8 @@ const iso = (date: Date | undefined) => (date ? new Date(date).toISOString() : u
 export function toSummary(state: EvaluationState): EvaluationSummary {
   const { admissibility } = state;
   return {
-    dossierId: state.dossierId,
-    number: state.number,
-    callId: state.callId,
-    waveId: state.waveId,
+    ...headerOf(state),
     organisationId: state.organisationId,
-    stage: state.stage,
-    dossierStatus: state.dossierStatus,
     dossier: state.snapshot,
     changes: state.changes,
     admissibility: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
-import { callerOf, notFound, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
+import { callerOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
 import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
@@ -24,11 +24,7 @@ const assignmentsView = z.object({
  */
 export function registerAssignmentRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; assigner: ReviewerAssigner; queue: WorkQueue }): void {
   const { evaluations, calls, assigner, queue } = deps;
-  const callOf = async (callId: string): Promise<CallSnapshot> => {
-    const call = await calls.get(callId);
-    if (!call) throw notFound(`Call ${callId}`);
-    return call;
-  };
+  const callOf = calls.found;
 
   context.http.post(
     '/evaluations/:dossierId/conflicts',

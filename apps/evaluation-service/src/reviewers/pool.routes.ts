@@ -14,9 +14,7 @@ const tags = ['reviewers'];
 /** A call's reviewer pool: programme managers add, update and remove reviewers; oversight roles list them with their load. */
 export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolStore; calls: CallCopies }): void {
   const { pools, calls } = deps;
-  const knownCall = async (callId: string) => {
-    if (!(await calls.get(callId))) throw notFound(`Call ${callId}`);
-  };
+  const knownCall = async (callId: string) => void (await calls.found(callId));
 
   context.http.put(
     '/calls/:callId/reviewers/:reviewerId',

@@ -35,11 +35,7 @@ export type ReviewerNames = (callId: string) => Promise<ReadonlyMap<string, stri
 
 export function registerReviewRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; scores: CallScores; reviewerNames: ReviewerNames }): void {
   const { evaluations, calls, scores, reviewerNames } = deps;
-  const callOf = async (callId: string) => {
-    const call = await calls.get(callId);
-    if (!call) throw notFound(`Call ${callId}`);
-    return call;
-  };
+  const callOf = calls.found;
 
   context.http.post(
     '/evaluations/:dossierId/reviews',

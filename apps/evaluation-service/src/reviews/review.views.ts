@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { dossierStatus, evaluationSettingsOf, RANKING_SCORES, type CallSnapshot } from '@aap/contracts';
-import { EVALUATION_STAGES, type Assignment, type EvaluationState, type Review } from '../evaluations/evaluation';
+import { evaluationSettingsOf, RANKING_SCORES, type CallSnapshot } from '@aap/contracts';
+import { type Assignment, type EvaluationState, type Review } from '../evaluations/evaluation';
+import { evaluationHeader, headerOf } from '../evaluations/evaluation.views';
 import { rank } from '../committee/ranking';
 import { disagreementPoints, type Normalisation } from '../scoring/scoring';
 
@@ -44,13 +45,7 @@ const consolidationView = z.object({
   callReviewCount: z.number(),
 });
 
-export const evaluationSheet = z.object({
-  dossierId: z.string(),
-  number: z.string(),
-  callId: z.string(),
-  waveId: z.string(),
-  stage: z.enum(EVALUATION_STAGES),
-  dossierStatus,
+export const evaluationSheet = evaluationHeader.extend({
   /** What the applicant changed at its last resubmission. */
   changes: z.array(z.string()),
   criteria: z.array(z.object({ criterionId: z.string(), label: z.string(), weight: z.number(), maxScore: z.number(), passThreshold: z.number().optional() })),
@@ -94,12 +89,7 @@ export function toSheet(state: EvaluationState, call: CallSnapshot, viewer: Shee
   }
 
   return {
-    dossierId: state.dossierId,
-    number: state.number,
-    callId: state.callId,
-    waveId: state.waveId,
-    stage: state.stage,
-    dossierStatus: state.dossierStatus,
+    ...headerOf(state),
     changes: state.changes,
     criteria: call.scoringGrid.criteria.map(({ criterionId, label, weight, maxScore, passThreshold }) => ({ criterionId, label, weight, maxScore, ...(passThreshold !== undefined ? { passThreshold } : {}) })),
     blind,
