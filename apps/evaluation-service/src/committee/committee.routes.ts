@@ -13,7 +13,7 @@ import type { CallScores } from '../reviews';
 import type { Envelope } from './envelope';
 import type { Scoreboard } from './scoreboard.projection';
 import { decisionView, envelopeView, minutesOf, rankedList, type MinutesRow, type RankedRow } from './ranked-list';
-import { eliminationReasonsOf, rankingOf, reserveRankOf, standingNeedsCall } from './standings';
+import { eliminationReasonsOf, rankingOf, reserveRankOf, standingNeedsCall, withCurrent } from './standings';
 
 /** Only the committee decides. */
 const DECIDERS = ['committee'] as const satisfies readonly Role[];
@@ -125,13 +125,14 @@ export function registerCommitteeRoutes(
         }
       } else {
         const command = { ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
-        const reserveRank = body.decision === 'waitlist' ? reserveRankOf(rankingOf(call, await scoreboard.ofWave(call.callId, current.waveId), normalisation!), dossierId) : 0;
+        const reserveRank = body.decision === 'waitlist' ? reserveRankOf(rankingOf(call, withCurrent(await scoreboard.ofWave(call.callId, current.waveId), current), normalisation!), dossierId) : 0;
         state = await evaluations.command(caller, dossierId, (latest) =>
           body.decision === 'reject' ? reject(latest, standing, command, now) : waitlist(latest, standing, { ...command, rank: reserveRank }, now),
         );
         // Recorded first, then released: what the dossier held (a crash between an approval's two steps) comes back.
         await envelope.giveBack(call.callId, dossierId, `${body.decision === 'reject' ? 'rejection' : 'waitlisting'} of ${state.number}`);
       }
+      await scoreboard.refresh(dossierId);
       return decided(call, state);
     },
   );
@@ -152,6 +153,7 @@ export function registerCommitteeRoutes(
       const caller = callerOf(request);
       const { dossierId } = request.params;
       const state = await evaluations.command(caller, dossierId, (latest) => reopen(latest, { motivation: request.body.motivation, by: caller.userId }, new Date()));
+      await scoreboard.refresh(dossierId);
       const call = await callOf(state.callId);
       await envelope.giveBack(call.callId, dossierId, `decision-reopened of ${state.number}`);
       return decided(call, state);

@@ -53,6 +53,11 @@ export interface Scoreboard {
   ofWave(callId: string, waveId: string): Promise<ScoreEntry[]>;
   /** The completed evaluations of every wave of the call (the waitlist promotion is call-wide). */
   ofCall(callId: string): Promise<ScoreEntry[]>;
+  /**
+   * Writes a dossier's line now, as its events will (a later version is never overwritten): a
+   * committee decision is on the ranked list and in the next promotion at once, not a consumer hop later.
+   */
+  refresh(dossierId: string): Promise<void>;
 }
 
 export function registerScoreboard(context: ServiceContext, store: EvaluationStore): Scoreboard {
@@ -108,5 +113,6 @@ export function registerScoreboard(context: ServiceContext, store: EvaluationSto
   return {
     ofWave: (callId, waveId) => read({ callId, waveId }),
     ofCall: (callId) => read({ callId }),
+    refresh: rebuild,
   };
 }

@@ -36,6 +36,12 @@ export function eliminationReasonsOf(call: CallSnapshot, state: EvaluationState,
   return rankingOf(call, [scoreEntryOf(state)], own).eliminated[0]?.eliminationReasons ?? [];
 }
 
+/**
+ * The wave's entries with this dossier's as it is now: the scoreboard follows events a consumer hop
+ * later, and a decision on a dossier just completed must not be ranked without it.
+ */
+export const withCurrent = (entries: readonly ScoreEntry[], state: EvaluationState): ScoreEntry[] => [...entries.filter((e) => e.dossierId !== state.dossierId), scoreEntryOf(state)];
+
 /** The dossier's position on its wave's reserve list if it were waitlisted now: after the waitlisted dossiers ranked above it. */
 export function reserveRankOf(ranking: Ranking<Entry>, dossierId: string): number {
   let ahead = 0;
