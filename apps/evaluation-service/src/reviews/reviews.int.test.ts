@@ -197,3 +197,20 @@ describe('the complement loop', () => {
     expect(done).toMatchObject({ reviewCount: 3, rawScore: 60, eliminated: false });
   });
 });
+
+describe('concurrent reviews on one dossier', () => {
+  it('given three reviewers submitting at the same moment, then every review is kept and the evaluation completes exactly once', async () => {
+    const reviewers = ['race-1', 'race-2', 'race-3'];
+    const dossier = await inReview(reviewers);
+    const answers = await Promise.all(reviewers.map((reviewer, i) => h.reviewer(reviewer).post(`/evaluations/${dossier.dossierId}/reviews`, scoresOf(5 + i, 5, 5, 5))));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    // The same review again, concurrently with nothing left to do: refused, nothing changes.
+    expect((await h.reviewer('race-1').post(`/evaluations/${dossier.dossierId}/reviews`, scoresOf(9, 9, 9, 9))).status).toBe(409);
+
+    const stored = (await h.settled(dossier.dossierId)) as unknown as { stage: string; reviews: Array<{ reviewerId: string }> };
+    expect(stored.stage).toBe('evaluated');
+    expect(stored.reviews.map((r) => r.reviewerId).sort()).toEqual(reviewers);
+    expect(await eventsOn(env, EvaluationReviewSubmitted, dossier.dossierId, 3)).toHaveLength(3);
+    expect(await eventsOn(env, EvaluationCompleted, dossier.dossierId)).toHaveLength(1);
+  });
+});
