@@ -14,8 +14,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose, { Schema } from 'mongoose';
 import { z } from 'zod';
+
+/** What a bare ranking reads of each evaluation: its scores and what a ranked row shows, never the dossier's text. */
+const RANKING_FIELDS = 'number callId waveId organisationId stage dossierStatus reviews assignments decision completedAt snapshot.applicant.name snapshot.budget snapshot.submittedAt snapshot.project.title';
 import { projectSection } from '@aap/contracts';
-import { SCORING_FIELDS } from '../../../apps/evaluation-service/src/evaluations/evaluation.store';
 
 const env = z
   .object({
@@ -163,7 +165,7 @@ app.get(
   { schema: { params: z.object({ callId: z.string(), waveId: z.string() }), querystring: z.object({ pageSize: z.coerce.number().int().min(1).max(100).default(50) }) } },
   async (request) => {
     const { callId, waveId } = request.params;
-    const documents = await Evaluation.find({ callId }).select([...SCORING_FIELDS].join(' ')).lean<Array<{ _id: string; number: string; waveId: string; reviews: Array<{ weightedScore: number }> }>>();
+    const documents = await Evaluation.find({ callId }).select(RANKING_FIELDS).lean<Array<{ _id: string; number: string; waveId: string; reviews: Array<{ weightedScore: number }> }>>();
     const rows = documents
       .filter((d) => d.waveId === waveId && d.reviews.length > 0)
       .map((d) => ({ dossierId: d._id, number: d.number, score: d.reviews.reduce((sum, r) => sum + r.weightedScore, 0) / d.reviews.length }))

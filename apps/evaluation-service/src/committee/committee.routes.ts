@@ -210,7 +210,7 @@ export function registerCommitteeRoutes(
       const { callId, waveId } = request.params;
       await waveOf(callId, waveId);
       // The decision history is on the evaluations only: a rare export reads the wave's (one indexed equality).
-      const rows = minutesOf(await evaluations.store.ofCall(callId, waveId));
+      const rows = minutesOf(await evaluations.store.decisionsOfWave(callId, waveId));
       return sendCsv(reply, `proces-verbal-${callId}-${waveId}.csv`, rows, MINUTES_COLUMNS);
     },
   );

@@ -11,8 +11,8 @@ interface EvaluationDocument extends OutboxFields, Omit<EvaluationState, 'dossie
 /** Fields a state may drop (written as `$unset` when absent from the next state). */
 const OPTIONAL_FIELDS = ['previousSnapshot', 'decision', 'completedAt'] as const satisfies readonly (keyof EvaluationState)[];
 
-/** The fields a list of a call's evaluations reads (never the dossier's full text). */
-export const SCORING_FIELDS = ['number', 'callId', 'waveId', 'organisationId', 'stage', 'dossierStatus', 'reviews', 'assignments', 'decision', 'decisions', 'completedAt', 'snapshot.applicant.name', 'snapshot.budget', 'snapshot.submittedAt', 'snapshot.project.title'] as const;
+/** What the committee's minutes read of a wave's evaluations (never the dossier's full text). */
+const MINUTES_FIELDS = 'number callId waveId organisationId stage dossierStatus decision decisions snapshot.applicant.name snapshot.project.title';
 
 function evaluationModel(context: ServiceContext) {
   const required = { required: true } as const;
@@ -104,14 +104,11 @@ export function evaluationStore(context: ServiceContext) {
     },
 
     /**
-     * A wave's evaluations, without the dossier's text (ranking, minutes): one equality on the
-     * indexed {callId, waveId}. The whole call when `waveId` is omitted (normalisation needs every
-     * review of the call).
+     * A wave's evaluations with their decisions, for the committee's minutes: one equality on the
+     * indexed {callId, waveId}. A rare export; the ranked list reads the scoreboard instead.
      */
-    async ofCall(callId: string, waveId?: string): Promise<EvaluationState[]> {
-      const docs = await Evaluation.find(waveId ? { callId, waveId } : { callId })
-        .select([...SCORING_FIELDS].join(' '))
-        .lean<EvaluationDocument[]>();
+    async decisionsOfWave(callId: string, waveId: string): Promise<EvaluationState[]> {
+      const docs = await Evaluation.find({ callId, waveId }).select(MINUTES_FIELDS).lean<EvaluationDocument[]>();
       return docs.map(toState);
     },
   };

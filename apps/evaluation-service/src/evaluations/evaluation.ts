@@ -196,7 +196,6 @@ export function isAssignedReviewer(state: EvaluationState, reviewerId: string): 
   return state.assignments.some((a) => a.reviewerId === reviewerId && a.state !== 'recused');
 }
 
-export type { CallSnapshot };
 
 /**
  * Chains two decisions into one write: the second decides on the first's state, and the events of
