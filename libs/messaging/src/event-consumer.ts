@@ -1,3 +1,4 @@
+import { isDuplicateKey } from './duplicate-key';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -357,7 +358,7 @@ export class EventConsumer {
     try {
       await this.inbox.collection.insertOne({ _id: event.id, type: event.type, ...position, handledAt: new Date() } as never);
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error; // handled concurrently elsewhere: fine
+      if (!isDuplicateKey(error)) throw error; // handled concurrently elsewhere: fine
     }
   }
 

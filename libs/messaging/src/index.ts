@@ -9,3 +9,4 @@ export * from './dead-letters';
 export * from './parked-events';
 export * from './message-size';
 export * from './outbox-rejected';
+export * from './duplicate-key';

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from './duplicate-key';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Logger } from '@aap/observability';
 import { lockDocument } from './document-locks';
@@ -137,7 +138,7 @@ export class ParkingLot {
     try {
       await this.model.collection.insertOne(event as never);
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error; // a redelivered copy: already parked
+      if (!isDuplicateKey(error)) throw error; // a redelivered copy: already parked
     }
   }
 

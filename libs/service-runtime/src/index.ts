@@ -2,3 +2,6 @@ export * from './service';
 export * from './main';
 export * from './aggregate';
 export * from './projection';
+export * from './guarded-write';
+export * from './command-handler';
+export { isDuplicateKey } from '@aap/messaging';

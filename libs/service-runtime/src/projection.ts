@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { isDuplicateKey } from './aggregate';
+import { isDuplicateKey } from '@aap/messaging';
 
 /**
  * The write of a projection (a service's copy of another's state, fed by events that may arrive

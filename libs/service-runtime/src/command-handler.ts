@@ -1,0 +1,129 @@
+import type { Model, UpdateQuery } from 'mongoose';
+import type { Decision, Emitted, Versioned } from '@aap/contracts';
+import { outboxForInsert, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
+import { concurrentChange, insertOnce, record } from './guarded-write';
+
+/**
+ * THE command path of every service: load → decide (pure) → record with the expected version, and on
+ * a lost race load and decide again, with one retry policy. Written once here, in the manner of
+ * emmett's `CommandHandler`: stores only say how a state maps to its document.
+ *
+ * Aggregates are state-stored (a document per aggregate, not an event stream): a decision carries
+ * the next state and the events to publish with it, both written in ONE guarded single-document
+ * update (state + outbox). Only the store bumps the version; a decide function never touches it.
+ */
+
+/** How one aggregate's state is kept: the only code that knows its document shape. */
+export interface AggregateStore<State extends Versioned> {
+  /** The aggregate's name in messages, e.g. `dossier` (409 details, spans). */
+  readonly name: string;
+  load(id: string): Promise<State | null>;
+  /** Stores a new aggregate (version 1) with its events; false when one with this id exists (a race or a retry). */
+  create(id: string, state: State, events: readonly PendingEvent[]): Promise<boolean>;
+  /** ONE guarded write of the next state and its events: applies only if the stored version is `current.version`. */
+  record(id: string, current: State, next: State, events: readonly PendingEvent[]): Promise<boolean>;
+}
+
+/** How a state maps to its document (everything but `_id`, `version` and the outbox). */
+export interface DocumentMapping<State extends Versioned, Doc> {
+  name: string;
+  toState(doc: Doc & { _id: string }): State;
+  /** The stored fields of a state; `undefined` values are left out (use `optional` to unset them). */
+  toFields(state: State): Record<string, unknown>;
+  /** Fields a state may drop: written as `$unset` when absent from the next state. */
+  optional?: readonly string[];
+}
+
+/** An `AggregateStore` over a model declared with `context.aggregate` (outbox and per-document lock included). */
+export function documentStore<State extends Versioned, Doc extends OutboxFields>(model: Model<Doc>, mapping: DocumentMapping<State, Doc>): AggregateStore<State> {
+  const fieldsOf = (state: State) => {
+    const { version: _version, ...rest } = mapping.toFields(state) as Record<string, unknown> & { version?: number };
+    return Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  };
+  return {
+    name: mapping.name,
+    async load(id) {
+      const doc = await model.findById(id).lean<Doc & { _id: string }>();
+      if (!doc) return null;
+      const { outbox: _outbox, outboxPending: _pending, ...fields } = doc as Doc & { _id: string } & OutboxFields;
+      return mapping.toState(fields as Doc & { _id: string });
+    },
+    async create(id, state, events) {
+      const outcome = await insertOnce(model, { _id: id, ...fieldsOf(state), version: 1, ...outboxForInsert([...events]) } as never);
+      return outcome === 'inserted';
+    },
+    record(id, current, next, events) {
+      const unset = (mapping.optional ?? []).filter((field) => (next as Record<string, unknown>)[field] === undefined);
+      const update = {
+        $set: fieldsOf(next),
+        ...(unset.length ? { $unset: Object.fromEntries(unset.map((field) => [field, ''])) } : {}),
+      } as UpdateQuery<Doc>;
+      return record(model, { id, version: current.version }, update, events);
+    },
+  };
+}
+
+/** The one retry policy on a lost race: decide again on what is stored, a little later each time, then 409. */
+export const RETRY_POLICY = { maxAttempts: 50, baseDelayMs: 2, maxDelayMs: 50 } as const;
+
+const backoff = (attempt: number) =>
+  attempt <= 2 ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, Math.min(RETRY_POLICY.maxDelayMs, RETRY_POLICY.baseDelayMs * 2 ** (attempt - 2)) * Math.random()));
+
+/** What a handled command did: the state it was decided on, the decision, and the state now stored. */
+export interface Handled<State> {
+  before: State | null;
+  decision: Decision<State>;
+  /** The stored state after the command (with its new version) when accepted; `before` otherwise. */
+  after: State | null;
+  /** True when the decision changed something and it was written. */
+  written: boolean;
+}
+
+export interface CommandHandler<State extends Versioned> {
+  /**
+   * Runs `decide` on the aggregate `id` and records what it decided. `decide` receives `null` when
+   * there is no such aggregate (a creation, or a 404 for the caller to answer when it returns no
+   * change). An accepted decision that returns the same state object writes nothing.
+   */
+  handle(id: string, decide: (state: State | null) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata): Promise<Handled<State>>;
+  /** `handle` on an aggregate that must exist: null when it does not (nothing decided). */
+  handleExisting(id: string, decide: (state: State) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata): Promise<Handled<State> | null>;
+}
+
+/**
+ * The command handler of one aggregate. `toPending` turns a decision's events into outbox entries
+ * (`context.events`), so every event is validated against the catalogue and produced by this service.
+ */
+export function commandHandler<State extends Versioned>(
+  store: AggregateStore<State>,
+  toPending: (emitted: readonly Emitted[], metadata?: EventMetadata) => PendingEvent[],
+): CommandHandler<State> {
+  async function handle(id: string, decide: (state: State | null) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata): Promise<Handled<State>> {
+    for (let attempt = 1; ; attempt++) {
+      const before = await store.load(id);
+      const decision = await decide(before);
+      if (decision.outcome !== 'accepted' || decision.state === before) return { before, decision, after: before, written: false };
+      const events = toPending(decision.events, metadata);
+      const won = before ? await store.record(id, before, decision.state, events) : await store.create(id, decision.state, events);
+      if (won) return { before, decision, after: { ...decision.state, version: before ? before.version + 1 : 1 }, written: true };
+      if (attempt >= RETRY_POLICY.maxAttempts) throw concurrentChange(`${store.name} ${id}`, before?.version ?? 0);
+      await backoff(attempt);
+    }
+  }
+  return {
+    handle,
+    async handleExisting(id, decide, metadata) {
+      let missing = false;
+      const handled = await handle(
+        id,
+        (state) => {
+          if (state) return decide(state);
+          missing = true;
+          return { outcome: 'accepted', state: state as never, events: [] };
+        },
+        metadata,
+      );
+      return missing ? null : handled;
+    },
+  };
+}
