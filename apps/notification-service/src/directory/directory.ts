@@ -3,12 +3,12 @@ import {
   callEvents,
   dossierEvents,
   dossierFactOf,
-  dossierReferenceOf,
   DOSSIER_TRANSITIONS,
   OrganisationContactsUpdated,
   OrganisationRegistered,
   type ApplicantSnapshot,
   type CallSnapshot,
+  type DossierEventReference,
   type DossierSnapshot,
   type DossierStatus,
 } from '@aap/contracts';
@@ -147,13 +147,13 @@ export function registerDirectory(context: ServiceContext): Directory {
   // ── dossiers: every dossier event carries the dossier reference; its status is the lifecycle's ──
   for (const definition of dossierEvents) {
     consumer.on(definition, async (event) => {
-      const reference = dossierReferenceOf(event.data)!;
       const fact = dossierFactOf(event.type);
       // A draft's own event (its reminder) moves nothing: the dossier is still a draft.
       const status: DossierStatus = fact ? DOSSIER_TRANSITIONS[fact].to : 'draft';
       const { dossier, title } = event.data as { dossier?: DossierSnapshot; title?: string };
-      const { dossierId, ...facts } = reference;
-      const known = { ...facts, ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
+      const { dossierId, number, callId, waveId, organisationId } = event.data as DossierEventReference;
+      // A draft's event has no number (null): it never erases the number a later event brought.
+      const known = { callId, waveId, organisationId, ...(number ? { number } : {}), ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
       await dossiers.updateOne({ _id: dossierId }, { $set: known }, { upsert: true });
       await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { status, open: OPEN_DOSSIER_STATUSES.includes(status) });
       // Until its organisation.* events are seen, the applicant snapshot gives the organisation's

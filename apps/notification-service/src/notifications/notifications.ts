@@ -1,4 +1,4 @@
-import { dossierReferenceOf, type DossierSnapshot, type EventEnvelope } from '@aap/contracts';
+import type { DossierEventReference, DossierSnapshot, EventEnvelope } from '@aap/contracts';
 import type { Logger } from '@aap/observability';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { NotificationSettings } from '../config';
@@ -53,7 +53,7 @@ export function registerNotifications(context: ServiceContext, deps: Notificatio
 
 async function recipientsOf(directory: Directory, route: Route, event: EventEnvelope): Promise<Recipient[]> {
   if (route.audience === 'dossier') {
-    const reference = dossierReferenceOf(event.data)!;
+    const reference = event.data as DossierEventReference;
     const snapshot = (event.data as { dossier?: DossierSnapshot }).dossier;
     const [known, organisation] = await Promise.all([directory.dossier(reference.dossierId), directory.organisation(reference.organisationId)]);
     const addressee = organisation ?? (snapshot && { _id: snapshot.applicant.organisationId, ...snapshot.applicant, asOf: new Date(0) });
