@@ -17,7 +17,7 @@ import {
 } from '@aap/contracts';
 import { PermanentHandlerError } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { EvaluationState, Evaluations, ReviewerAssigner } from '../evaluations';
 import { assignReviewers, openAssignees } from './assignment';
 import { registerAssignmentRoutes } from './assignment.routes';
