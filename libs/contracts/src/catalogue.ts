@@ -63,6 +63,28 @@ export function defineEvent<Schema extends z.ZodType>(spec: {
   };
 }
 
+/**
+ * The version just before `next`, kept so that a consumer still reads it: same event, producer and
+ * topic; `upcast` turns its data into `next`'s. Producers cannot publish it any more.
+ */
+export function supersededEvent<Schema extends z.ZodType, Next extends EventDefinition>(
+  next: Next,
+  schema: Schema,
+  upcast: (data: z.infer<Schema>) => z.input<Next['schema']>,
+  aggregateId: (data: z.infer<Schema>) => string,
+): EventDefinition<Schema> {
+  return defineEvent({
+    name: next.name,
+    version: next.version - 1,
+    producer: next.producer,
+    aggregate: next.topic.aggregate,
+    schema,
+    aggregateId,
+    description: `Superseded by ${next.type} (consumers read it as that version). ${next.description}`,
+    supersededBy: { definition: next, upcast },
+  });
+}
+
 /** What `EventCatalogue.read` gives: the data as the current version of its event, or why it cannot be read. */
 export type ReadEvent = { definition: EventDefinition; data: unknown } | { definition: EventDefinition; error: string };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type EventDefinition } from '../catalogue';
+import { defineEvent, supersededEvent } from '../catalogue';
 import { applicantSnapshot, basisPoints, cents, isoDate, isoDateTime } from '../vocabulary';
 
 /**
@@ -145,36 +145,19 @@ export const DossierDraftClosingSoon = bySubmission(
 
 // ── Superseded versions: no producer emits them; a consumer reads them as the current version ────
 
-const superseded = <Schema extends z.ZodObject, Next extends EventDefinition>(
-  next: Next,
-  schema: Schema,
-  upcast: (data: z.infer<Schema>) => z.input<Next['schema']>,
-  aggregateId: (data: z.infer<Schema>) => string,
-) =>
-  defineEvent({
-    name: next.name,
-    version: next.version - 1,
-    producer: next.producer,
-    aggregate: next.topic.aggregate,
-    schema,
-    aggregateId,
-    description: `Superseded by ${next.type} (read as it by consumers). ${next.description}`,
-    supersededBy: { definition: next, upcast },
-  });
-
-export const DossierSubmittedV1 = superseded(
+export const DossierSubmittedV1 = supersededEvent(
   DossierSubmitted,
   z.object({ dossier: dossierSnapshot }),
   ({ dossier }) => ({ ...referenceOfSnapshot(dossier), dossier }),
   (d) => d.dossier.dossierId,
 );
-export const DossierResubmittedV1 = superseded(
+export const DossierResubmittedV1 = supersededEvent(
   DossierResubmitted,
   z.object({ dossier: dossierSnapshot, complementRequestId: z.string(), answer: z.string() }),
   (data) => ({ ...referenceOfSnapshot(data.dossier), ...data }),
   (d) => d.dossier.dossierId,
 );
-export const DossierDraftClosingSoonV1 = superseded(
+export const DossierDraftClosingSoonV1 = supersededEvent(
   DossierDraftClosingSoon,
   z.object({ ...dossierReference.omit({ number: true }).shape, title: z.string(), closesAt: isoDateTime, daysLeft: z.number().int().nonnegative() }),
   (data) => ({ ...data, number: null }),
