@@ -1,7 +1,7 @@
 import { ProbeLaunched, ProbeReachedEvaluation } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
-import { registerCallCopies } from './calls';
+import { registerCallCopies } from '@aap/service-runtime/call-copies';
 import { registerEvaluations } from './evaluations';
 import { registerAdmissibilityRoutes } from './admissibility/admissibility.routes';
 import { registerComplementRoutes } from './complements/complement.routes';

@@ -1,6 +1,7 @@
 import { callEvents, dossierEvents, organisationEvents, ProbeReachedFundingAward } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
+import { registerCallCopies } from '@aap/service-runtime/call-copies';
 import { notificationSettings, type NotificationSettings } from './config';
 import { registerDeliveries } from './deliveries/register';
 import { registerDirectory, upgradeDirectory } from './directory/directory';
@@ -32,6 +33,7 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       // Each slice registers its own handlers on the consumer and reads only what the event carries
       // or what it keeps itself: none depends on another having handled the same event first.
       const directory = registerDirectory(context);
+      const calls = registerCallCopies(context);
       registerTimeline(context);
       const subscriptions = webhookModel(context);
       const webhookSetup = webhookRuntime(settings, context.config.NODE_ENV, dependencies);
@@ -41,9 +43,9 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       const webhooks = registerWebhooks(context, subscriptions, deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, backOfficeEventTypes: consumedTypes, runtime: webhookSetup });
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);
-      registerNotifications(context, { directory, inbox, preferences, deliveries, webhooks, settings });
+      registerNotifications(context, { directory, calls, inbox, preferences, deliveries, webhooks, settings });
       // Staff e-mails to reviewers, from evaluation.* events: never in `consumed` (no inbox, timeline or webhook gets them).
-      registerReviewerNotifications(context, { directory, deliveries, settings });
+      registerReviewerNotifications(context, { calls, deliveries, settings });
       // Back-office webhooks receive every consumed event, for every organisation, as it comes.
       for (const definition of consumed) context.consumer.on(definition, (event) => webhooks.enqueueFor(event, null));
       // Documents written before the equality flags of the hot paths get them before the consumer starts.

@@ -3,7 +3,7 @@ import { CallExtended, DossierSubmitted } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from './service';
-import { applicant, callSnapshot, dossierSnapshot } from './testing/fixtures';
+import { applicant, callSnapshot, dossierSnapshot, submittedData } from './testing/fixtures';
 import { startMailCatcher } from './testing/mail-catcher';
 import { startReceiver } from './testing/webhook-receiver';
 
@@ -65,7 +65,7 @@ describe('upgrades: documents written before the equality flags', () => {
   it('an older live subscription is listed and receives its events; an older deleted one neither', async () => {
     const listed = (await (await call('GET', '/webhooks')).json()) as { items: Array<{ webhookId: string }> };
     expect(listed.items.map((w) => w.webhookId)).toEqual(['legacy-live']);
-    const submitted = await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-u', 'AAP-2026-000700', 'call-u', organisation) });
+    const submitted = await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-u', 'AAP-2026-000700', 'call-u', organisation)));
     await eventually(() => expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([submitted.id]));
     // Its replay window was written too: a replay is admitted (a missing window would refuse it).
     await eventually(async () => {

@@ -95,4 +95,31 @@ describe('EventCatalogue', () => {
     expect(catalogue.all()).toEqual([]);
     expect(catalogue.topics()).toEqual([]);
   });
+
+  describe('superseded versions', () => {
+    const v3 = thingEvent({ version: 3, schema: z.object({ thingId: z.string(), size: z.number().int(), unit: z.enum(['cm', 'm']) }) as never });
+    const v2 = thingEvent({ version: 2, supersededBy: { definition: v3, upcast: (d) => ({ ...d, unit: 'cm' }) } });
+    const v1 = thingEvent({ supersededBy: { definition: v2, upcast: (d) => ({ ...d, size: d.size * 10 }) } });
+
+    it('given v1 superseded by v2 superseded by v3, when v1 data is read, then it is upcast step by step and validated as v3', () => {
+      const catalogue = new EventCatalogue([v1, v2, v3]);
+      expect(catalogue.current('thing.created.v1')).toBe(v3);
+      expect(catalogue.current('thing.created.v3')).toBe(v3);
+      expect(catalogue.read('thing.created.v1', { thingId: 't', size: 2 })).toEqual({ definition: v3, data: { thingId: 't', size: 20, unit: 'cm' } });
+      expect(catalogue.read('thing.created.v9', {})).toBeUndefined();
+    });
+
+    it('given an upcast whose result breaks the next schema, when read, then the error is reported against that version', () => {
+      const broken = thingEvent({ supersededBy: { definition: v3, upcast: (d) => ({ ...d, unit: 'km' }) } });
+      expect(new EventCatalogue([broken, v3]).read('thing.created.v1', { thingId: 't', size: 2 })).toMatchObject({ definition: v3, error: expect.stringContaining('unit') });
+    });
+
+    it('given a successor missing from the catalogue, another event, an older version or another topic, when building, then it is refused', () => {
+      expect(() => new EventCatalogue([v1])).toThrow('thing.created.v1 is superseded by thing.created.v2, which is not in the catalogue');
+      expect(() => new EventCatalogue([thingEvent({ supersededBy: { definition: resized, upcast: (d) => d } }), resized])).toThrow(/only be superseded by a later version/);
+      expect(() => new EventCatalogue([thingEvent({ version: 4, supersededBy: { definition: v3, upcast: (d) => d } }), v3])).toThrow(/only be superseded by a later version/);
+      const elsewhere = thingEvent({ version: 2, aggregate: 'widget' });
+      expect(() => new EventCatalogue([thingEvent({ supersededBy: { definition: elsewhere, upcast: (d) => d } }), elsewhere])).toThrow(/only be superseded by a later version/);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { EventCatalogue } from './catalogue';
 import { diagnosticsEvents } from './events/diagnostics';
 import { callEvents } from './events/calls';
-import { dossierEvents } from './events/dossiers';
+import { dossierEvents, supersededDossierEvents } from './events/dossiers';
 import { organisationEvents } from './events/organisations';
 import { evaluationEvents } from './events/evaluation';
 
@@ -18,8 +18,7 @@ export * from './events/evaluation';
 export { buildAsyncApiDocument } from './asyncapi';
 
 /** Every event the platform publishes. Add a new event module's list here. */
-export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...organisationEvents, ...evaluationEvents]);
+export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...supersededDossierEvents, ...organisationEvents, ...evaluationEvents]);
 export * from './decision';
 export * from './lifecycle';
-export * from './dossier-reference';
 export * from './call-eligibility';

@@ -104,8 +104,10 @@ class HandlerTimeoutError extends Error {
 /**
  * A consumer group per service. For each message: decode the CloudEvents envelope; admit it only if
  * its type is in the catalogue, it came on that type's topic and from that type's producer
- * (`ce_source`); validate the data against the catalogue schema; skip it if already handled (a
- * lookup by `_id` in `processed_events`); run the handlers, and record it as handled.
+ * (`ce_source`); validate the data against the catalogue schema, reading a superseded version as the
+ * current one (`EventCatalogue.read`: the handlers and the envelope's `type` see only the current
+ * version); skip it if already handled (a lookup by `_id` in `processed_events`); run the handlers,
+ * and record it as handled.
  *
  * Nothing holds a partition: a refused or invalid message goes to the dead-letter topic at once; a
  * failing handler gets a short in-line retry, then the event is parked (`parked_events`) with every
@@ -150,6 +152,7 @@ export class EventConsumer {
    * Each must be idempotent on its own (a retry or redelivery runs the ones that already succeeded again).
    */
   on<D extends EventDefinition>(definition: D, handler: EventHandler<D>): this {
+    if (definition.supersededBy) throw new Error(`${definition.type} is read as ${definition.supersededBy.definition.type}: handle that version`);
     const handlers = this.handlers.get(definition.type) ?? [];
     handlers.push(handler);
     this.handlers.set(definition.type, handlers);
@@ -229,7 +232,8 @@ export class EventConsumer {
     }
     const definition = this.options.catalogue.get(envelope.type);
     if (!definition) return { reason: 'unknown-type', detail: `${envelope.type} is not in the event catalogue` };
-    const handlers = this.handlers.get(envelope.type);
+    // A superseded version is handled by the handlers of the version it is read as.
+    const handlers = this.handlers.get(this.options.catalogue.current(envelope.type)!.type);
     if (!handlers) return undefined; // another consumer's event on a shared topic
     const expectedTopic = eventTopicName(this.options.topicPrefix, definition.topic);
     if (topic !== expectedTopic) return { reason: 'wrong-topic', detail: `${envelope.type} is published on ${expectedTopic}, not ${topic}` };
@@ -237,11 +241,10 @@ export class EventConsumer {
     if (envelope.source !== expectedSource) {
       return { reason: 'untrusted-source', detail: `${envelope.type} comes from ${expectedSource}, not ${envelope.source}` };
     }
-    const parsed = definition.schema.safeParse(envelope.data);
-    if (!parsed.success) {
-      return { reason: 'schema-validation', detail: parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ') };
-    }
-    return { event: { ...envelope, data: parsed.data }, handlers };
+    // Validated, and upcast to the current version of its event: handlers see one shape per event.
+    const read = this.options.catalogue.read(envelope.type, envelope.data)!;
+    if ('error' in read) return { reason: 'schema-validation', detail: read.error };
+    return { event: { ...envelope, type: read.definition.type, data: read.data }, handlers };
   }
 
   private async handleMessage(position: Position, message: KafkaMessage): Promise<void> {

@@ -50,6 +50,7 @@ export function newEvent<D extends EventDefinition>(
   if (definition.producer !== producer) {
     throw new Error(`${producer} cannot publish ${definition.type}: it belongs to ${definition.producer}`);
   }
+  if (definition.supersededBy) throw new Error(`${definition.type} is superseded: publish ${definition.supersededBy.definition.type}`);
   const parsed = definition.schema.parse(data) as EventData<D>;
   const id = randomUUID();
   return {

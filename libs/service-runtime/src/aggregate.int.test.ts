@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 
 const reminder = (dossierId: string) =>
-  context.event(DossierDraftClosingSoon, { dossierId, callId: 'c', waveId: 'w', organisationId: '216901231', title: 'Projet', closesAt: '2026-03-31T23:59:59+02:00', daysLeft: 2 });
+  context.event(DossierDraftClosingSoon, { dossierId, number: null, callId: 'c', waveId: 'w', organisationId: '216901231', title: 'Projet', closesAt: '2026-03-31T23:59:59+02:00', daysLeft: 2 });
 
 describe('the aggregate kit', () => {
   it('given an aggregate declared with one call, when a change is recorded with an event, then the event is published (no separate tracking)', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { accepted } from '@aap/contracts';
 import { callerOf, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
 import { evaluationSummary, toSummary } from '../evaluations/evaluation.views';
 import { dossierParams } from '../evaluations/evaluation.routes';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
 import { callerOf, notFound, paginationQuery, sendCsv, skipOf, type CsvColumn, type Role } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { EvaluationState, Evaluations } from '../evaluations';
 import { headerOf } from '../evaluations/evaluation.views';
 import { dossierParams } from '../evaluations/evaluation.routes';

@@ -1,7 +1,7 @@
 import { accepted, CommitteePromotionProposed, emit, type CallSnapshot, type Decision, type Emitted } from '@aap/contracts';
 import type { EventMetadata } from '@aap/messaging';
 import { acceptedOrThrow } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { Evaluations } from '../evaluations';
 import type { CallScores } from '../reviews';
 import type { Normalisation } from '../scoring/scoring';

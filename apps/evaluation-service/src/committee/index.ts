@@ -1,5 +1,5 @@
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { Evaluations } from '../evaluations';
 import type { CallScores } from '../reviews';
 import { budgetStore } from './budget.store';

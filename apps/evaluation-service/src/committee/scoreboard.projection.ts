@@ -8,6 +8,7 @@ import {
   DossierWaitlisted,
   DossierWithdrawn,
   EvaluationCompleted,
+  type DossierReference,
   type EventDefinition,
 } from '@aap/contracts';
 import { documentLocksPlugin } from '@aap/messaging';
@@ -98,8 +99,7 @@ export function registerScoreboard(context: ServiceContext, store: EvaluationSto
 
   for (const definition of SCOREBOARD_FACTS) {
     context.consumer.on(definition, async (event) => {
-      const data = event.data as { dossierId?: string; dossier?: { dossierId: string } };
-      await rebuild(data.dossierId ?? data.dossier!.dossierId);
+      await rebuild((event.data as DossierReference).dossierId);
     });
   }
 

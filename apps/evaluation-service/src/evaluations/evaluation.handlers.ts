@@ -2,7 +2,7 @@ import { accepted, DossierResubmitted, DossierSubmitted, DossierWithdrawn } from
 import { causedBy, PermanentHandlerError } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import { startAdmissibility } from '../admissibility/admissibility';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { resumeAfterComplement } from '../complements/complement';
 import { andThen, openEvaluation, recordWithdrawal, type EvaluationDecision, type EvaluationState, type ReviewerAssigner } from './evaluation';
 import type { EvaluationStore } from './evaluation.store';

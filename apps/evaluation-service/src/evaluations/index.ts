@@ -1,7 +1,7 @@
 import type { Caller } from '@aap/http';
 import type { EventMetadata } from '@aap/messaging';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { readableEvaluation } from './access';
 import type { EvaluationDecision, EvaluationState, ReviewerAssigner } from './evaluation';
 import { registerEvaluationHandlers } from './evaluation.handlers';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
 import { callerOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
 import { dossierParams } from '../evaluations/evaluation.routes';
 import { activeAssignments, declareConflict } from './assignment';

@@ -12,11 +12,12 @@ import {
   EvaluationReviewDueSoon,
   EvaluationReviewersAssigned,
   EvaluationReviewSubmitted,
+  type DossierReference,
   type EventDefinition,
 } from '@aap/contracts';
 import { PermanentHandlerError } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { EvaluationState, Evaluations, ReviewerAssigner } from '../evaluations';
 import { assignReviewers, openAssignees } from './assignment';
 import { registerAssignmentRoutes } from './assignment.routes';
@@ -92,7 +93,7 @@ export function registerReviewerAssignments(context: ServiceContext, deps: { eva
 
   for (const definition of ASSIGNMENT_FACTS) {
     context.consumer.on(definition, async (event) => {
-      const dossierId = (event.data as { dossierId?: string; dossier?: { dossierId: string } }).dossierId ?? (event.data as { dossier: { dossierId: string } }).dossier.dossierId;
+      const { dossierId } = event.data as DossierReference;
       const state = await evaluations.store.get(dossierId);
       if (!state) throw new PermanentHandlerError(`no evaluation of dossier ${dossierId}`);
       await settle(state);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { notFound, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { EVALUATION_OVERSIGHT } from '../evaluations';
 import { removeReviewer, upsertReviewer } from './pool';
 import type { PoolStore } from './pool.store';

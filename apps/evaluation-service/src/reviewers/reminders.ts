@@ -1,6 +1,6 @@
 import { evaluationSettingsOf, type CallSnapshot } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '../calls';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { EvaluationStore } from '../evaluations/evaluation.store';
 import { DAY_MS, remindReviewer } from './assignment';
 import { dayOf, type WorkQueue } from './work-queue.projection';

@@ -4,6 +4,7 @@ import {
   DossierResubmitted,
   DossierSubmitted,
   DossierWithdrawn,
+  referenceOfSnapshot,
   type ApplicantSnapshot,
   type CallSnapshot,
   type DossierSnapshot,
@@ -127,7 +128,7 @@ export async function startEvaluation(env: TestEnvironment, overrides: Parameter
       await publisher.publish(CallPublished, { call });
     },
     async submit(dossier: DossierSnapshot) {
-      await publisher.publish(DossierSubmitted, { dossier });
+      await publisher.publish(DossierSubmitted, { ...referenceOfSnapshot(dossier), dossier });
       return eventually(async () => {
         const doc = await evaluations().findOne({ _id: dossier.dossierId });
         if (!doc) throw new Error(`no evaluation of ${dossier.dossierId} yet`);
@@ -135,7 +136,7 @@ export async function startEvaluation(env: TestEnvironment, overrides: Parameter
       });
     },
     async resubmit(dossier: DossierSnapshot, complementRequestId: string, answer = 'Voici les compléments.') {
-      await publisher.publish(DossierResubmitted, { dossier, complementRequestId, answer });
+      await publisher.publish(DossierResubmitted, { ...referenceOfSnapshot(dossier), dossier, complementRequestId, answer });
     },
     async withdraw(dossier: DossierSnapshot) {
       await publisher.publish(DossierWithdrawn, {

@@ -3,7 +3,7 @@ import { DossierSubmitted, OrganisationRegistered } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
-import { applicant, dossierSnapshot } from '../testing/fixtures';
+import { applicant, dossierSnapshot, submittedData } from '../testing/fixtures';
 import { startMailCatcher } from '../testing/mail-catcher';
 import { startReceiver } from '../testing/webhook-receiver';
 
@@ -35,12 +35,12 @@ describe('deliveries: sent as soon as recorded; the scheduler retries', () => {
     const created = await fetch(`${notification.url}/webhooks`, {
       method: 'POST',
       headers: await authHeaders(asApplicant),
-      body: JSON.stringify({ url, eventTypes: ['dossier.submitted.v1'] }),
+      body: JSON.stringify({ url, eventTypes: ['dossier.submitted.v2'] }),
     });
     expect(created.status).toBe(201);
     return ((await created.json()) as { webhookId: string }).webhookId;
   };
-  const submit = (n: number) => publisher.publish(DossierSubmitted, { dossier: dossierSnapshot(`dossier-d${n}`, `AAP-2026-${String(n).padStart(6, '0')}`, 'call-d', organisation) });
+  const submit = (n: number) => publisher.publish(DossierSubmitted, submittedData(dossierSnapshot(`dossier-d${n}`, `AAP-2026-${String(n).padStart(6, '0')}`, 'call-d', organisation)));
 
   beforeAll(async () => {
     mail = await startMailCatcher();

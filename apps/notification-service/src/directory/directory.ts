@@ -1,14 +1,12 @@
 import { Schema, type Model } from 'mongoose';
 import {
-  callEvents,
   dossierEvents,
   dossierFactOf,
-  dossierReferenceOf,
   DOSSIER_TRANSITIONS,
   OrganisationContactsUpdated,
   OrganisationRegistered,
   type ApplicantSnapshot,
-  type CallSnapshot,
+  type DossierEventReference,
   type DossierSnapshot,
   type DossierStatus,
 } from '@aap/contracts';
@@ -20,12 +18,12 @@ import { applyIfNotOlder, type ServiceContext } from '@aap/service-runtime';
  * - organisations and their contacts, from organisation.* events (and, until those arrive, from the
  *   applicant snapshot that dossier.submitted carries);
  * - dossiers → organisation, number, call, title and status, from the dossier reference every
- *   dossier.* event carries and the lifecycle table of libs/contracts;
- * - calls → title and closing time, from call.* events.
+ *   dossier.* event carries and the lifecycle table of libs/contracts.
+ * The calls are the shared call copy's (`@aap/service-runtime/call-copies`, registered in service.ts).
  *
  * Topics are consumed concurrently, so events of different aggregates may arrive in any order and
- * a redelivered old event may come after a newer one: every write is guarded by the version or the
- * time of the event it applies, and never goes back in time.
+ * a redelivered old event may come after a newer one: every write is guarded by the time of the
+ * event it applies, and never goes back in time.
  */
 export interface Contact {
   name: string;
@@ -55,15 +53,6 @@ export interface DossierEntry {
   statusAsOf?: Date;
 }
 
-export interface CallEntry {
-  _id: string;
-  title: string;
-  programme?: string;
-  status: string;
-  closesAt?: string;
-  version: number;
-}
-
 /** A dossier is still in play on its call: its organisation hears about the call closing or moving. */
 export const OPEN_DOSSIER_STATUSES: readonly DossierStatus[] = ['draft', 'submitted', 'under-review', 'complement-requested', 'waitlisted'];
 
@@ -71,7 +60,6 @@ export class Directory {
   constructor(
     readonly organisations: Model<OrganisationEntry>,
     readonly dossiers: Model<DossierEntry>,
-    readonly calls: Model<CallEntry>,
   ) {}
 
   organisation(organisationId: string): Promise<OrganisationEntry | null> {
@@ -80,10 +68,6 @@ export class Directory {
 
   dossier(dossierId: string): Promise<DossierEntry | null> {
     return this.dossiers.findById(dossierId).lean<DossierEntry>();
-  }
-
-  call(callId: string): Promise<CallEntry | null> {
-    return this.calls.findById(callId).lean<CallEntry>();
   }
 
   /** Dossiers of a call still in play (draft or active), by organisation then id. */
@@ -109,14 +93,7 @@ function models(context: ServiceContext) {
   );
   dossierSchema.index({ callId: 1, open: 1 });
   const dossiers = context.db.model<DossierEntry>('DirectoryDossier', dossierSchema);
-  const calls = context.db.model<CallEntry>(
-    'DirectoryCall',
-    new Schema<CallEntry>(
-      { _id: String, title: String, programme: String, status: String, closesAt: String, version: Number },
-      { collection: 'directory_calls', versionKey: false },
-    ),
-  );
-  return { organisations, dossiers, calls };
+  return { organisations, dossiers };
 }
 
 /**
@@ -129,8 +106,8 @@ export async function upgradeDirectory(directory: Directory): Promise<void> {
 }
 
 export function registerDirectory(context: ServiceContext): Directory {
-  const { organisations, dossiers, calls } = models(context);
-  const directory = new Directory(organisations, dossiers, calls);
+  const { organisations, dossiers } = models(context);
+  const directory = new Directory(organisations, dossiers);
   const { consumer } = context;
 
   // ── organisations ────────────────────────────────────────────────────────────────────────────
@@ -147,26 +124,19 @@ export function registerDirectory(context: ServiceContext): Directory {
   // ── dossiers: every dossier event carries the dossier reference; its status is the lifecycle's ──
   for (const definition of dossierEvents) {
     consumer.on(definition, async (event) => {
-      const reference = dossierReferenceOf(event.data)!;
       const fact = dossierFactOf(event.type);
       // A draft's own event (its reminder) moves nothing: the dossier is still a draft.
       const status: DossierStatus = fact ? DOSSIER_TRANSITIONS[fact].to : 'draft';
       const { dossier, title } = event.data as { dossier?: DossierSnapshot; title?: string };
-      const { dossierId, ...facts } = reference;
-      const known = { ...facts, ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
+      const { dossierId, number, callId, waveId, organisationId } = event.data as DossierEventReference;
+      // A draft's event has no number (null): it never erases the number a later event brought.
+      const known = { callId, waveId, organisationId, ...(number ? { number } : {}), ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
       await dossiers.updateOne({ _id: dossierId }, { $set: known }, { upsert: true });
       await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { status, open: OPEN_DOSSIER_STATUSES.includes(status) });
       // Until its organisation.* events are seen, the applicant snapshot gives the organisation's
       // name and contacts; asOf = epoch so that any organisation event replaces it.
       if (dossier) await applyOrganisation(dossier.applicant, new Date(0));
     });
-  }
-
-  // ── calls ────────────────────────────────────────────────────────────────────────────────────
-  const applyCall = (call: CallSnapshot) =>
-    applyIfNotOlder(calls, call.callId, 'version', call.version, { title: call.title, programme: call.programme, status: call.status, closesAt: call.closesAt });
-  for (const definition of callEvents) {
-    consumer.on(definition, (event) => applyCall((event.data as { call: CallSnapshot }).call));
   }
 
   return directory;

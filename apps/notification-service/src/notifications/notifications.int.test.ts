@@ -13,18 +13,18 @@ import {
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
-import { applicant, callSnapshot, dossierSnapshot, routedEventData } from '../testing/fixtures';
+import { applicant, callSnapshot, dossierSnapshot, routedEventData, submittedData } from '../testing/fixtures';
 import { startMailCatcher, type CaughtMail } from '../testing/mail-catcher';
 
 const env = useTestEnvironment();
 
 /** Every applicant-facing event of one dossier's life, in the order of its story. */
 const DOSSIER_STORY = [
-  'dossier.draft-closing-soon.v1',
-  'dossier.submitted.v1',
+  'dossier.draft-closing-soon.v2',
+  'dossier.submitted.v2',
   'dossier.review-started.v2',
   'dossier.complement-requested.v2',
-  'dossier.resubmitted.v1',
+  'dossier.resubmitted.v2',
   'dossier.waitlisted.v2',
   'dossier.decision-reopened.v2',
   'dossier.accepted.v3',
@@ -36,11 +36,11 @@ const CALL_STORY = ['call.extended.v1', 'call.closed.v1', 'call.reopened.v1'] as
 
 /** What the subject of each message must say. */
 const SUBJECTS: Record<(typeof DOSSIER_STORY)[number] | (typeof CALL_STORY)[number], RegExp> = {
-  'dossier.draft-closing-soon.v1': /^Rappel : plus que 3 jours pour déposer votre dossier « Tiers-lieu de la gare »$/,
-  'dossier.submitted.v1': /^Accusé de réception — dossier AAP-2026-000101$/,
+  'dossier.draft-closing-soon.v2': /^Rappel : plus que 3 jours pour déposer votre dossier « Tiers-lieu de la gare »$/,
+  'dossier.submitted.v2': /^Accusé de réception — dossier AAP-2026-000101$/,
   'dossier.review-started.v2': /^Votre dossier est en instruction — dossier AAP-2026-000101$/,
   'dossier.complement-requested.v2': /^Demande de compléments — dossier AAP-2026-000101$/,
-  'dossier.resubmitted.v1': /^Compléments reçus — dossier AAP-2026-000101$/,
+  'dossier.resubmitted.v2': /^Compléments reçus — dossier AAP-2026-000101$/,
   'dossier.waitlisted.v2': /^Votre dossier est sur liste complémentaire — dossier AAP-2026-000101$/,
   'dossier.decision-reopened.v2': /^Réexamen de votre dossier — dossier AAP-2026-000101$/,
   'dossier.accepted.v3': /^Votre dossier est retenu — dossier AAP-2026-000101$/,
@@ -93,7 +93,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
       await publisher.publish(definition, story[type] as never, { time: new Date(Date.UTC(2026, 2, 1, hour++)).toISOString() });
     }
     // Dossier B stays open on the call: its organisation hears about the call; A's (withdrawn by then) does not.
-    await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-b', 'AAP-2026-000102', callId, orgB) }, { time: '2026-03-02T08:00:00Z' });
+    await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-b', 'AAP-2026-000102', callId, orgB)), { time: '2026-03-02T08:00:00Z' });
     await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes(orgB.contacts[0]!.email))).toHaveLength(1));
     await eventually(async () => expect((await mail.mails()).filter((m) => eventTypeOf(m) === 'dossier.withdrawn.v1')).toHaveLength(2));
     for (const type of CALL_STORY) {
@@ -123,7 +123,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
         expect(m.text).toContain('Commune 216901231');
         expect(m.text).toContain('https://aap.example.fr/dossiers/dossier-a');
         expect(m.html).toContain('href="https://aap.example.fr/dossiers/dossier-a"');
-        if (type !== 'dossier.draft-closing-soon.v1') expect(m.text).toContain('AAP-2026-000101');
+        if (type !== 'dossier.draft-closing-soon.v2') expect(m.text).toContain('AAP-2026-000101');
       }
     }
     for (const type of CALL_STORY) {
@@ -154,7 +154,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
   it('a redelivered event produces no second e-mail and no second inbox item, even when handled again', async () => {
     const organisation = applicant('213105554', { name: 'Commune de Toulouse-Test', contacts: [{ name: 'Léa', email: 'lea@toulouse-test.fr' }] });
     await publisher.publish(OrganisationRegistered, { organisation });
-    const submitted = await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-r', 'AAP-2026-000201', callId, organisation) });
+    const submitted = await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-r', 'AAP-2026-000201', callId, organisation)));
     await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes('lea@toulouse-test.fr'))).toHaveLength(1));
 
     // 1. Kafka delivers it again: the consumer's record of handled events skips it.
@@ -179,17 +179,17 @@ describe('notifications: every applicant-facing event reaches the organisation o
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ email: { 'dossier-status': true, reminders: false, calls: true } });
 
-    const reminder = routedEventData({ dossierId: 'dossier-c', number: 'AAP-2026-000301', callId, organisation: orgC })['dossier.draft-closing-soon.v1'];
+    const reminder = routedEventData({ dossierId: 'dossier-c', number: 'AAP-2026-000301', callId, organisation: orgC })['dossier.draft-closing-soon.v2'];
     await publisher.publish(DossierDraftClosingSoon, reminder, { time: '2026-03-20T08:00:00Z' });
-    await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-c', 'AAP-2026-000301', callId, orgC) }, { time: '2026-03-21T08:00:00Z' });
+    await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-c', 'AAP-2026-000301', callId, orgC)), { time: '2026-03-21T08:00:00Z' });
 
     // The receipt (dossier-status, still on) arrives; the reminder never does.
     await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes(orgC.contacts[0]!.email))).toHaveLength(1));
     await sleep(1_000);
     const toC = (await mail.mails()).filter((m) => orgC.contacts.some((c) => m.to.includes(c.email)));
-    expect(toC.map(eventTypeOf)).toEqual(['dossier.submitted.v1', 'dossier.submitted.v1']);
+    expect(toC.map(eventTypeOf)).toEqual(['dossier.submitted.v2', 'dossier.submitted.v2']);
     const inbox = await fetch(`${notification.url}/organisations/${orgC.organisationId}/inbox`, { headers });
-    expect(((await inbox.json()) as { items: Array<{ eventType: string }> }).items.map((i) => i.eventType)).toEqual(['dossier.submitted.v1', 'dossier.draft-closing-soon.v1']);
+    expect(((await inbox.json()) as { items: Array<{ eventType: string }> }).items.map((i) => i.eventType)).toEqual(['dossier.submitted.v2', 'dossier.draft-closing-soon.v2']);
     // Other organisations keep the default.
     expect(await (await get(`/organisations/${orgA.organisationId}/preferences`, { roles: ['admin'] })).json()).toMatchObject({ email: { reminders: true } });
   });
@@ -202,7 +202,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
     await eventually(async () => expect(await directory.findOne({ _id: organisation.organisationId as never })).toMatchObject({ contacts: [{ email: 'nouvelle@nantes-test.fr' }] }));
     // A stale event seen again does not bring the old contacts back.
     await publisher.publish(OrganisationRegistered, { organisation }, { time: '2026-01-10T09:00:00Z' });
-    await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-n', 'AAP-2026-000401', callId, organisation) });
+    await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-n', 'AAP-2026-000401', callId, organisation)));
     await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes('nouvelle@nantes-test.fr'))).toHaveLength(1));
     expect((await mail.mails()).filter((m) => m.to.includes('ancien@nantes-test.fr'))).toHaveLength(0);
   });
@@ -273,7 +273,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
     await mail.stop();
     const organisation = applicant('213300063', { contacts: [{ name: 'Bordeaux', email: 'contact@bordeaux-test.fr' }] });
     await publisher.publish(OrganisationRegistered, { organisation });
-    const event = await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-s', 'AAP-2026-000501', callId, organisation) });
+    const event = await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-s', 'AAP-2026-000501', callId, organisation)));
     const deliveries = env.database('notification').collection('deliveries');
     const id = `${event.id}:${organisation.organisationId}:contact@bordeaux-test.fr`;
     await eventually(async () => expect(await deliveries.findOne({ _id: id as never })).toMatchObject({ status: 'pending', attempts: 2, lastError: expect.stringContaining('SMTP') }));

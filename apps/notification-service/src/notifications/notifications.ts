@@ -1,6 +1,7 @@
-import { dossierReferenceOf, type DossierSnapshot, type EventEnvelope } from '@aap/contracts';
+import type { DossierEventReference, DossierSnapshot, EventEnvelope } from '@aap/contracts';
 import type { Logger } from '@aap/observability';
 import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { NotificationSettings } from '../config';
 import type { DeliveryQueue } from '../deliveries/deliveries';
 import type { Directory, DossierEntry, OrganisationEntry } from '../directory/directory';
@@ -30,6 +31,7 @@ interface Recipient {
 
 export interface NotificationDependencies {
   directory: Directory;
+  calls: CallCopies;
   inbox: Inbox;
   preferences: Preferences;
   deliveries: DeliveryQueue;
@@ -53,7 +55,7 @@ export function registerNotifications(context: ServiceContext, deps: Notificatio
 
 async function recipientsOf(directory: Directory, route: Route, event: EventEnvelope): Promise<Recipient[]> {
   if (route.audience === 'dossier') {
-    const reference = dossierReferenceOf(event.data)!;
+    const reference = event.data as DossierEventReference;
     const snapshot = (event.data as { dossier?: DossierSnapshot }).dossier;
     const [known, organisation] = await Promise.all([directory.dossier(reference.dossierId), directory.organisation(reference.organisationId)]);
     const addressee = organisation ?? (snapshot && { _id: snapshot.applicant.organisationId, ...snapshot.applicant, asOf: new Date(0) });
@@ -79,7 +81,7 @@ async function recipientsOf(directory: Directory, route: Route, event: EventEnve
 
 async function deliverTo(deps: NotificationDependencies, route: Route, event: EventEnvelope, recipient: Recipient, logger: Logger): Promise<void> {
   const { organisation } = recipient;
-  const call = await deps.directory.call(recipient.callId);
+  const call = await deps.calls.get(recipient.callId);
   const dossiers: DossierRef[] = recipient.dossiers.map((d) => ({
     dossierId: d._id,
     ...(d.number ? { number: d.number } : {}),

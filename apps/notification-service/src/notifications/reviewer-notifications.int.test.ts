@@ -57,7 +57,7 @@ describe('reviewer e-mails: staff messages that never reach the applicant', () =
     publisher = await eventPublisher(env);
     await publisher.publish(CallPublished, { call: callSnapshot(callId) });
     await publisher.publish(OrganisationRegistered, { organisation });
-    await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+    await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
     await eventually(async () => expect(await mailsTo(organisation.contacts[0]!.email)).toHaveLength(1), { timeoutMs: 20_000 });
   });
 
@@ -132,7 +132,7 @@ describe('reviewer e-mails: staff messages that never reach the applicant', () =
     }, { timeoutMs: 20_000 });
     await eventually(() => expect(receiver.received.map((r) => JSON.parse(r.body).id)).toContain(accepted.id), { timeoutMs: 20_000 });
 
-    expect(inbox.map((item) => item.eventType).sort()).toEqual(['dossier.accepted.v3', 'dossier.submitted.v1']);
+    expect(inbox.map((item) => item.eventType).sort()).toEqual(['dossier.accepted.v3', 'dossier.submitted.v2']);
     expect(inbox.map((item) => item.body).join('\n')).not.toMatch(/Claire|Marc|Léa|experts\.example\.fr/);
 
     for (const view of ['applicant', 'staff'] as const) {

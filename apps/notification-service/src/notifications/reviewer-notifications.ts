@@ -1,13 +1,13 @@
 import type { DossierReference } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { NotificationSettings } from '../config';
 import type { DeliveryQueue } from '../deliveries/deliveries';
-import type { Directory } from '../directory/directory';
 import { renderMessage, type ReviewerMessageModel } from '../templates/template';
 import { REVIEWER_ROUTES } from './reviewer-routing';
 
 export interface ReviewerNotificationDependencies {
-  directory: Directory;
+  calls: CallCopies;
   deliveries: DeliveryQueue;
   settings: NotificationSettings;
 }
@@ -17,11 +17,11 @@ export interface ReviewerNotificationDependencies {
  * event and reviewer (a redelivered event is a duplicate-key no-op). Nothing else: no inbox item, no
  * organisation, no webhook — reviewer identities never reach an applicant.
  */
-export function registerReviewerNotifications(context: ServiceContext, { directory, deliveries, settings }: ReviewerNotificationDependencies): void {
+export function registerReviewerNotifications(context: ServiceContext, { calls, deliveries, settings }: ReviewerNotificationDependencies): void {
   for (const route of REVIEWER_ROUTES) {
     context.consumer.on(route.event, async (event) => {
       const { dossierId, number, callId } = event.data as DossierReference;
-      const call = await directory.call(callId);
+      const call = await calls.get(callId);
       for (const recipient of route.recipients(event.data)) {
         const model: ReviewerMessageModel<unknown> = {
           data: recipient.data,

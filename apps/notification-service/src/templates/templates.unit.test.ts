@@ -66,7 +66,7 @@ describe.each(ROUTES.map((route) => [route.event.type, route] as const))('the %s
 
   it('names the dossier (or the call) in its subject, in French', () => {
     if (isCall) expect(message.subject).toContain('« Fabriques de territoire 2026 »');
-    else if (type === 'dossier.draft-closing-soon.v1') expect(message.subject).toContain('« Tiers-lieu de la gare »');
+    else if (type === 'dossier.draft-closing-soon.v2') expect(message.subject).toContain('« Tiers-lieu de la gare »');
     else expect(message.subject).toContain('AAP-2026-000042');
     expect(message.subject).not.toMatch(/undefined|null|\[object/);
   });
@@ -91,7 +91,7 @@ describe.each(ROUTES.map((route) => [route.event.type, route] as const))('the %s
 
 describe('wording', () => {
   it('gives the receipt details of a submission', () => {
-    const message = renderMessage(dossierSubmitted, modelFor(data['dossier.submitted.v1']));
+    const message = renderMessage(dossierSubmitted, modelFor(data['dossier.submitted.v2']));
     expect(message.subject).toBe('Accusé de réception — dossier AAP-2026-000042');
     expect(message.text).toContain('« Fabriques de territoire 2026 »');
     expect(message.text).toContain('- Déposé le : 2 mars 2026 à 10:15');
@@ -114,14 +114,14 @@ describe('wording', () => {
   });
 
   it('names a draft by its title, having no number yet, and counts the days left', () => {
-    const model = modelFor(data['dossier.draft-closing-soon.v1'], { dossiers: [{ dossierId: 'd-42', title: 'Tiers-lieu de la gare', link: 'https://aap.example.fr/dossiers/d-42' }] });
+    const model = modelFor(data['dossier.draft-closing-soon.v2'], { dossiers: [{ dossierId: 'd-42', title: 'Tiers-lieu de la gare', link: 'https://aap.example.fr/dossiers/d-42' }] });
     const message = renderMessage(dossierDraftClosingSoon, model);
     expect(message.subject).toBe('Rappel : plus que 3 jours pour déposer votre dossier « Tiers-lieu de la gare »');
     expect(message.text).toContain('« Tiers-lieu de la gare »');
   });
 
   it('words the call neutrally while its title is not known yet', () => {
-    const message = renderMessage(dossierSubmitted, modelFor(data['dossier.submitted.v1'], { call: { callId: 'call-1' } }));
+    const message = renderMessage(dossierSubmitted, modelFor(data['dossier.submitted.v2'], { call: { callId: 'call-1' } }));
     expect(message.text).toContain("l'appel à projets concerné");
   });
 });

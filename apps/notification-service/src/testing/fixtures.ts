@@ -1,4 +1,4 @@
-import type { ApplicantSnapshot, CallSnapshot, DossierSnapshot } from '@aap/contracts';
+import { referenceOfSnapshot, type ApplicantSnapshot, type CallSnapshot, type DossierSnapshot } from '@aap/contracts';
 
 /** Test data shaped like the events of the catalogue (validated by their schemas when published). */
 
@@ -68,6 +68,9 @@ export function dossierSnapshot(dossierId: string, number: string, callId: strin
   };
 }
 
+/** The data of `dossier.submitted`: the dossier reference at the top, the whole dossier under `dossier`. */
+export const submittedData = (dossier: DossierSnapshot) => ({ ...referenceOfSnapshot(dossier), dossier });
+
 export interface DossierStory {
   dossierId: string;
   number: string;
@@ -87,11 +90,11 @@ export function routedEventData(story: DossierStory) {
   const evaluation = { ...ref, at: '2026-04-10T09:00:00+02:00' };
   const call = callSnapshot(callId);
   return {
-    'dossier.draft-closing-soon.v1': { dossierId, callId, waveId: 'w1', organisationId: organisation.organisationId, title: dossier.project.title, closesAt: call.closesAt, daysLeft: 3 },
-    'dossier.submitted.v1': { dossier },
+    'dossier.draft-closing-soon.v2': { dossierId, number: null, callId, waveId: 'w1', organisationId: organisation.organisationId, title: dossier.project.title, closesAt: call.closesAt, daysLeft: 3 },
+    'dossier.submitted.v2': { ...ref, dossier },
     'dossier.review-started.v2': { ...evaluation },
     'dossier.complement-requested.v2': { ...evaluation, complementRequestId: 'cr-1', message: 'Merci de joindre le plan de financement signé & daté <urgent>.', dueDate: '2026-04-30' },
-    'dossier.resubmitted.v1': { dossier, complementRequestId: 'cr-1', answer: 'Plan de financement joint.' },
+    'dossier.resubmitted.v2': { ...ref, dossier, complementRequestId: 'cr-1', answer: 'Plan de financement joint.' },
     'dossier.waitlisted.v2': { ...evaluation, rank: 2, motivation: 'Projet solide, crédits insuffisants à ce stade.' },
     'dossier.decision-reopened.v2': { ...evaluation, reason: 'Crédits libérés par un désistement (note interne).' },
     'dossier.accepted.v3': { ...evaluation, grantCents: 12_000_000, stateRateBps: 5_000, eligibleCostCents: 30_000_000, requestedGrantCents: 12_000_000, motivation: 'Projet structurant pour le territoire.' },

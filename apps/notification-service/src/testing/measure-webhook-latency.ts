@@ -22,7 +22,7 @@ import { newEvent, toKafkaMessage } from '@aap/messaging';
 import { createLogger } from '@aap/observability';
 import { startService } from '@aap/service-runtime';
 import { createNotificationService } from '../service';
-import { applicant, dossierSnapshot } from './fixtures';
+import { applicant, dossierSnapshot, submittedData } from './fixtures';
 import { startMailCatcher } from './mail-catcher';
 
 const events = Number(process.argv[2] ?? 40);
@@ -73,18 +73,18 @@ try {
   const created = await fetch(`${service.url}/webhooks`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ url: `http://127.0.0.1:${port}/hook`, eventTypes: ['dossier.submitted.v1'] }),
+    body: JSON.stringify({ url: `http://127.0.0.1:${port}/hook`, eventTypes: ['dossier.submitted.v2'] }),
   });
   if (created.status !== 201) throw new Error(`webhook registration: ${created.status} ${await created.text()}`);
 
   // One event first, not counted: the consumer group's first join is not a delivery's latency.
-  const warmUp = await publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-warm', 'AAP-2026-000001', 'call-m', organisation) });
+  const warmUp = await publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-warm', 'AAP-2026-000001', 'call-m', organisation)));
   while (!received.has(warmUp.id)) await new Promise((resolve) => setTimeout(resolve, 50));
 
   const sent = new Map<string, number>();
   for (let i = 0; i < events; i++) {
     const started = Date.now();
-    const envelope = await publish(DossierSubmitted, { dossier: dossierSnapshot(`dossier-${i}`, `AAP-2026-${String(i + 2).padStart(6, '0')}`, 'call-m', organisation) });
+    const envelope = await publish(DossierSubmitted, submittedData(dossierSnapshot(`dossier-${i}`, `AAP-2026-${String(i + 2).padStart(6, '0')}`, 'call-m', organisation)));
     sent.set(envelope.id, started);
     await new Promise((resolve) => setTimeout(resolve, gapMs));
   }

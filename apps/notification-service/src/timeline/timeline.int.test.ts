@@ -3,7 +3,7 @@ import { CallExtended, CallPublished, catalogue, DossierSubmitted, OrganisationR
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
-import { applicant, callSnapshot, dossierSnapshot, routedEventData } from '../testing/fixtures';
+import { applicant, callSnapshot, dossierSnapshot, routedEventData, submittedData } from '../testing/fixtures';
 import { startMailCatcher } from '../testing/mail-catcher';
 
 const env = useTestEnvironment();
@@ -42,9 +42,9 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       ['dossier.complement-requested.v2', at(12)],
       ['dossier.decision-reopened.v2', at(20)],
       ['dossier.accepted.v3', at(25)],
-      ['dossier.draft-closing-soon.v1', at(2)],
-      ['dossier.submitted.v1', at(5)],
-      ['dossier.resubmitted.v1', at(15)],
+      ['dossier.draft-closing-soon.v2', at(2)],
+      ['dossier.submitted.v2', at(5)],
+      ['dossier.resubmitted.v2', at(15)],
     ];
     for (const [type, time] of steps) {
       published.push(await publisher.publish(catalogue.get(type) as EventDefinition, story[type as keyof typeof story] as never, { time }));
@@ -52,7 +52,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     published.push(await publisher.publish(CallPublished, { call: callSnapshot(callId) }, { time: at(1) }));
     published.push(await publisher.publish(CallExtended, story['call.extended.v1'], { time: at(8) }));
     // Another dossier of another organisation on the same call: never in this dossier's timeline.
-    await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-other', 'AAP-2026-000778', callId, other) }, { time: at(6) });
+    await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-other', 'AAP-2026-000778', callId, other)), { time: at(6) });
   });
 
   afterAll(async () => {
@@ -71,12 +71,12 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     expect(timeline).toMatchObject({ dossierId: 'dossier-t', number: 'AAP-2026-000777', view: 'staff' });
     expect(timeline.entries.map((e) => [e.type, e.source])).toEqual([
       ['call.published.v1', 'submission'],
-      ['dossier.draft-closing-soon.v1', 'submission'],
-      ['dossier.submitted.v1', 'submission'],
+      ['dossier.draft-closing-soon.v2', 'submission'],
+      ['dossier.submitted.v2', 'submission'],
       ['call.extended.v1', 'submission'],
       ['dossier.review-started.v2', 'evaluation'],
       ['dossier.complement-requested.v2', 'evaluation'],
-      ['dossier.resubmitted.v1', 'submission'],
+      ['dossier.resubmitted.v2', 'submission'],
       ['dossier.decision-reopened.v2', 'evaluation'],
       ['dossier.accepted.v3', 'evaluation'],
     ]);
@@ -86,7 +86,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     const reopened = timeline.entries.find((e) => e.type === 'dossier.decision-reopened.v2')!;
     expect(reopened.details).toMatchObject({ reason: 'Crédits libérés par un désistement (note interne).' });
     expect(reopened.correlationId).toBeDefined();
-    expect(timeline.entries.find((e) => e.type === 'dossier.submitted.v1')!.details).toHaveProperty('dossier.budget.requestedGrantCents', 15_000_000);
+    expect(timeline.entries.find((e) => e.type === 'dossier.submitted.v2')!.details).toHaveProperty('dossier.budget.requestedGrantCents', 15_000_000);
     expect(timeline.entries.find((e) => e.type === 'dossier.accepted.v3')!.summary).toBe('Dossier retenu par le comité');
   });
 
@@ -105,7 +105,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       stateRateBps: 5_000,
       motivation: 'Projet structurant pour le territoire.',
     });
-    expect(byType['dossier.submitted.v1']!.details).toEqual({
+    expect(byType['dossier.submitted.v2']!.details).toEqual({
       number: 'AAP-2026-000777',
       submittedAt: '2026-03-02T10:15:00+01:00',
       contentHash: 'a'.repeat(64),
@@ -130,7 +130,7 @@ describe('timeline: the history of a dossier, from every service, in order', () 
     expect((await fetch(`${notification.url}/dossiers/dossier-t/timeline`)).status).toBe(401);
     // The other organisation reads its own dossier: the call's events, not dossier-t's.
     const own = (await (await read('/dossiers/dossier-other/timeline', asOther)).json()) as Timeline;
-    expect(own.entries.map((e) => e.type)).toEqual(['call.published.v1', 'dossier.submitted.v1', 'call.extended.v1']);
+    expect(own.entries.map((e) => e.type)).toEqual(['call.published.v1', 'dossier.submitted.v2', 'call.extended.v1']);
   });
 
   it('a redelivered event adds no second entry', async () => {

@@ -1,6 +1,6 @@
 import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
-import { callEvents, dossierEvents, dossierReferenceOf, type EventEnvelope } from '@aap/contracts';
+import { callEvents, dossierEvents, type DossierEventReference, type EventEnvelope } from '@aap/contracts';
 import { applicantScope, callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn } from '@aap/http';
 import { insertOnce, type ServiceContext } from '@aap/service-runtime';
 import { applicantDetails, summaryOf } from './views';
@@ -104,7 +104,7 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
   const Timeline = context.db.model<TimelineEntry>('TimelineEntry', schema);
 
   const record = async (event: EventEnvelope, scope: TimelineEntry['scope']) => {
-    const reference = scope === 'dossier' ? dossierReferenceOf(event.data) : undefined;
+    const reference = scope === 'dossier' ? (event.data as DossierEventReference) : undefined;
     const callId = reference?.callId ?? (event.data as { call?: { callId?: string } }).call?.callId;
     await insertOnce(Timeline, {
       _id: event.id,

@@ -1,3 +1,5 @@
+import { catalogue } from '@aap/contracts';
+
 /**
  * What the timeline says of each event, to whom.
  *
@@ -11,10 +13,10 @@
 type FieldMap = Record<string, string>;
 
 export const APPLICANT_FIELDS: Readonly<Record<string, FieldMap>> = {
-  'dossier.submitted.v1': { number: 'dossier.number', submittedAt: 'dossier.submittedAt', contentHash: 'dossier.contentHash', title: 'dossier.project.title' },
-  'dossier.resubmitted.v1': { number: 'dossier.number', complementRequestId: 'complementRequestId', answer: 'answer', contentHash: 'dossier.contentHash' },
+  'dossier.submitted.v2': { number: 'dossier.number', submittedAt: 'dossier.submittedAt', contentHash: 'dossier.contentHash', title: 'dossier.project.title' },
+  'dossier.resubmitted.v2': { number: 'dossier.number', complementRequestId: 'complementRequestId', answer: 'answer', contentHash: 'dossier.contentHash' },
   'dossier.withdrawn.v1': { number: 'number', reason: 'reason', withdrawnAt: 'withdrawnAt' },
-  'dossier.draft-closing-soon.v1': { title: 'title', closesAt: 'closesAt', daysLeft: 'daysLeft' },
+  'dossier.draft-closing-soon.v2': { title: 'title', closesAt: 'closesAt', daysLeft: 'daysLeft' },
   'dossier.review-started.v2': {},
   // The request is addressed to the applicant; who asked is not shown.
   'dossier.complement-requested.v2': { complementRequestId: 'complementRequestId', message: 'message', dueDate: 'dueDate' },
@@ -43,9 +45,15 @@ export function at(data: unknown, path: string): unknown {
   return value;
 }
 
+/**
+ * An entry stored before its event's current version keeps its wire type: it is shown as the current
+ * version (whose allow-listed paths a superseded version's data has too).
+ */
+const currentType = (type: string) => catalogue.current(type)?.type ?? type;
+
 /** The details an applicant may read of an event: the allow-listed fields that are present. */
 export function applicantDetails(type: string, data: unknown): Record<string, unknown> {
-  const fields = APPLICANT_FIELDS[type] ?? {};
+  const fields = APPLICANT_FIELDS[currentType(type)] ?? {};
   return Object.fromEntries(Object.entries(fields).flatMap(([name, path]) => {
     const value = at(data, path);
     return value === undefined ? [] : [[name, value]];
@@ -53,10 +61,10 @@ export function applicantDetails(type: string, data: unknown): Record<string, un
 }
 
 const SUMMARIES: Record<string, (data: any) => string> = {
-  'dossier.submitted.v1': (d) => `Dossier ${d.dossier?.number ?? ''} déposé`.replace('  ', ' '),
-  'dossier.resubmitted.v1': () => 'Compléments apportés par le demandeur',
+  'dossier.submitted.v2': (d) => `Dossier ${d.dossier?.number ?? ''} déposé`.replace('  ', ' '),
+  'dossier.resubmitted.v2': () => 'Compléments apportés par le demandeur',
   'dossier.withdrawn.v1': () => 'Dossier retiré par le demandeur',
-  'dossier.draft-closing-soon.v1': (d) => `Rappel : brouillon non déposé, clôture dans ${d.daysLeft} jour(s)`,
+  'dossier.draft-closing-soon.v2': (d) => `Rappel : brouillon non déposé, clôture dans ${d.daysLeft} jour(s)`,
   'dossier.review-started.v2': () => 'Dossier recevable, en instruction',
   'dossier.complement-requested.v2': () => 'Compléments demandés au demandeur',
   'dossier.accepted.v3': () => 'Dossier retenu par le comité',
@@ -73,5 +81,5 @@ const SUMMARIES: Record<string, (data: any) => string> = {
 
 /** One French line saying what happened (the same for every reader). */
 export function summaryOf(type: string, data: unknown): string {
-  return SUMMARIES[type]?.(data) ?? type;
+  return SUMMARIES[currentType(type)]?.(data) ?? type;
 }

@@ -36,13 +36,14 @@ describe('applicantEventData: an organisation’s webhook gets what its applican
   });
 
   it('given a submission, when sent, then the receipt and the title are, not the budget nor the contacts', () => {
-    expect(applicantEventData('dossier.submitted.v1', story['dossier.submitted.v1'])).toEqual({
+    expect(applicantEventData('dossier.submitted.v2', story['dossier.submitted.v2'])).toEqual({
+      ...reference,
       dossier: {
         dossierId: 'dossier-1',
         callId: 'call-1',
         waveId: 'w1',
         number: 'AAP-2026-000001',
-        submittedAt: story['dossier.submitted.v1'].dossier.submittedAt,
+        submittedAt: story['dossier.submitted.v2'].dossier.submittedAt,
         contentHash: 'a'.repeat(64),
         project: { title: 'Tiers-lieu de la gare' },
       },

@@ -5,7 +5,7 @@ import { DossierAccepted, DossierDecisionReopened, DossierSubmitted, Organisatio
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
-import { applicant, dossierSnapshot, routedEventData } from '../testing/fixtures';
+import { applicant, dossierSnapshot, routedEventData, submittedData } from '../testing/fixtures';
 import { startMailCatcher } from '../testing/mail-catcher';
 import { startReceiver as startReceiverAt } from '../testing/webhook-receiver';
 import { verify } from './signature';
@@ -119,7 +119,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
 
   it('a receiver failing twice then succeeding gets the event once, with a valid signature at each attempt', async () => {
     const story = routedEventData({ dossierId: 'dossier-w', number: 'AAP-2026-000900', callId: 'call-w', organisation });
-    await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']); // not subscribed: not sent
+    await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']); // not subscribed: not sent
     const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
 
     await eventually(() => expect(flaky.received.map((r) => r.answered)).toEqual([500, 500, 200]), { timeoutMs: 20_000 });
@@ -182,12 +182,12 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
 
   it('a back-office webhook receives every organisation’s events; a delivery failing for good is listed as failed', async () => {
     const admin = { roles: ['admin' as const] };
-    const created = await call('POST', '/webhooks', admin, { url: broken.url, eventTypes: ['dossier.submitted.v1', 'organisation.registered.v1'] });
+    const created = await call('POST', '/webhooks', admin, { url: broken.url, eventTypes: ['dossier.submitted.v2', 'organisation.registered.v1'] });
     expect(created.status).toBe(201);
     const backOffice = (await created.json()) as { webhookId: string; scope: string };
     expect(backOffice.scope).toBe('back-office');
 
-    await publisher.publish(DossierSubmitted, { dossier: dossierSnapshot('dossier-x', 'AAP-2026-000901', 'call-w', other) });
+    await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-x', 'AAP-2026-000901', 'call-w', other)));
     // 4 attempts (DELIVERY_MAX_ATTEMPTS), then failed for good; nothing more is sent.
     await eventually(() => expect(broken.received).toHaveLength(4), { timeoutMs: 20_000 });
     const failed = await eventually(async () => {
@@ -195,10 +195,10 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
       expect(page.total).toBe(1);
       return page.items[0]!;
     });
-    expect(failed).toMatchObject({ status: 'failed', attempts: 4, eventType: 'dossier.submitted.v1', lastError: expect.stringContaining('503') });
+    expect(failed).toMatchObject({ status: 'failed', attempts: 4, eventType: 'dossier.submitted.v2', lastError: expect.stringContaining('503') });
     await sleep(1_000);
     expect(broken.received).toHaveLength(4);
-    expect(JSON.parse(broken.received[0]!.body)).toMatchObject({ type: 'dossier.submitted.v1', data: { dossier: { applicant: { organisationId: other.organisationId } } } });
+    expect(JSON.parse(broken.received[0]!.body)).toMatchObject({ type: 'dossier.submitted.v2', data: { dossier: { applicant: { organisationId: other.organisationId } } } });
     // Attempts were spaced by the backoff (200 ms, 400 ms, 800 ms: at least 1.4 s in all).
     const firstToLast = Number(broken.received[3]!.headers['webhook-timestamp']) - Number(broken.received[0]!.headers['webhook-timestamp']);
     expect(firstToLast).toBeGreaterThanOrEqual(1);
@@ -213,7 +213,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     expect((await call('DELETE', `/webhooks/${webhookId}`, asApplicant)).status).toBe(204);
     const before = flaky.received.length;
     const story = routedEventData({ dossierId: 'dossier-z', number: 'AAP-2026-000902', callId: 'call-w', organisation });
-    await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+    await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
     await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
     await eventually(async () => expect((await mail.mails()).filter((m) => m.subject.includes('AAP-2026-000902'))).toHaveLength(4));
     await sleep(500);
@@ -313,7 +313,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
       names.set('rebind.test', ['127.0.0.1']);
       resolutions.length = 0;
       const story = routedEventData({ dossierId: 'dossier-rebind', number: 'AAP-2026-000910', callId: 'call-w', organisation: rebound });
-      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
       await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
 
       const delivery = await eventually(async () => {
@@ -344,7 +344,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
       const leakyId = await register(leaky.url);
       const silentId = await register(`http://${RECEIVERS}:${(silent.address() as AddressInfo).port}/hook`);
       const story = routedEventData({ dossierId: 'dossier-answers', number: 'AAP-2026-000911', callId: 'call-w', organisation: answers });
-      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
       await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
 
       const firstAttemptOf = (webhookId: string) =>
@@ -393,14 +393,14 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     await publisher.publish(OrganisationRegistered, { organisation: replayer });
     const receiver = await startReceiver([200]);
     try {
-      const created = (await (await call('POST', '/webhooks', asReplayer, { url: receiver.url, eventTypes: ['dossier.submitted.v1'] })).json()) as { webhookId: string; secret: string };
+      const created = (await (await call('POST', '/webhooks', asReplayer, { url: receiver.url, eventTypes: ['dossier.submitted.v2'] })).json()) as { webhookId: string; secret: string };
       const raw = await env.database('notification').collection<{ _id: string; sealedSecret?: string }>('webhook_subscriptions').findOne({ _id: created.webhookId });
       expect(raw).not.toHaveProperty('secret');
       expect(raw!.sealedSecret).toMatch(/^v1\./);
       expect(JSON.stringify(raw)).not.toContain(created.secret.slice('whsec_'.length));
 
       const story = routedEventData({ dossierId: 'dossier-replay', number: 'AAP-2026-000912', callId: 'call-w', organisation: replayer });
-      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
       await eventually(() => expect(receiver.received).toHaveLength(1));
       expect(verify(created.secret, receiver.received[0]!.headers, receiver.received[0]!.body)).toEqual({ ok: true }); // decrypted to sign
 
@@ -440,11 +440,11 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const organisationReceiver = await startReceiver([200]);
     const backOfficeReceiver = await startReceiver([200]);
     try {
-      const eventTypes = ['dossier.submitted.v1', 'dossier.decision-reopened.v2'];
+      const eventTypes = ['dossier.submitted.v2', 'dossier.decision-reopened.v2'];
       expect((await call('POST', '/webhooks', { roles: ['applicant'], org: filtered.organisationId }, { url: organisationReceiver.url, eventTypes })).status).toBe(201);
       expect((await call('POST', '/webhooks', { roles: ['admin'] }, { url: backOfficeReceiver.url, eventTypes: ['dossier.decision-reopened.v2'] })).status).toBe(201);
       const story = routedEventData({ dossierId: 'dossier-filtered', number: 'AAP-2026-000913', callId: 'call-w', organisation: filtered });
-      await publisher.publish(DossierSubmitted, story['dossier.submitted.v1']);
+      await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
       await publisher.publish(DossierDecisionReopened, story['dossier.decision-reopened.v2']);
 
       await eventually(() => expect(organisationReceiver.received).toHaveLength(2), { timeoutMs: 15_000 });
@@ -458,7 +458,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
         organisationId: '100000006',
       });
       expect(byType['dossier.decision-reopened.v2']).not.toContain('note interne');
-      const submitted = JSON.parse(byType['dossier.submitted.v1']!).data.dossier;
+      const submitted = JSON.parse(byType['dossier.submitted.v2']!).data.dossier;
       expect(submitted).toMatchObject({ dossierId: 'dossier-filtered', number: 'AAP-2026-000913', project: { title: 'Tiers-lieu de la gare' } });
       expect(submitted).not.toHaveProperty('budget');
       expect(submitted).not.toHaveProperty('applicant');

@@ -107,7 +107,8 @@ export class Webhooks {
     // Runs for every consumed event: equalities on the indexed {scope, active}; the event type is
     // checked here, among at most WEBHOOK_MAX_PER_ORGANISATION live subscriptions of the scope.
     const live = await this.model.find({ scope: organisationId ?? BACK_OFFICE, active: true }).lean<SubscriptionDocument[]>();
-    const subscriptions = live.filter((subscription) => subscription.eventTypes.includes(event.type));
+    // A subscription to a superseded version of the event receives its current version (what is consumed).
+    const subscriptions = live.filter((subscription) => subscription.eventTypes.some((type) => catalogue.current(type)?.type === event.type));
     if (subscriptions.length === 0) return;
     // An organisation receives what its applicant view shows; the back-office, the whole event.
     const envelope = organisationId ? { ...event, data: applicantEventData(event.type, event.data) } : event;

@@ -374,7 +374,7 @@ export function submit(dossier: Dossier, facts: SubmissionFacts, command: Submit
     ...(command.idempotencyKey ? { submitIdempotencyKey: command.idempotencyKey } : {}),
   });
   if (typeof next === 'string') return wrongStatus(dossier.status, next);
-  return accepted(next, emit(DossierSubmitted, { dossier: snapshotOf(next, facts.applicant!, hash) }));
+  return accepted(next, emit(DossierSubmitted, { ...referenceOf(next), dossier: snapshotOf(next, facts.applicant!, hash) }));
 }
 
 /** Withdraws a dossier before a decision. */
@@ -409,7 +409,7 @@ export function answerComplement(
   const complementRequests = dossier.complementRequests.map((r) => (r === open ? { ...r, answeredAt: now, answer: command.answer } : r));
   const next = moved(dossier, 'resubmitted', { at: now, by: command.by, note: 'complements sent' }, { complementRequests, contentHash: hash });
   if (typeof next === 'string') return wrongStatus(dossier.status, next);
-  return accepted(next, emit(DossierResubmitted, { dossier: snapshotOf(next, facts.applicant ?? dossier.applicant!, hash), complementRequestId: command.complementRequestId, answer: command.answer }));
+  return accepted(next, emit(DossierResubmitted, { ...referenceOf(next), dossier: snapshotOf(next, facts.applicant ?? dossier.applicant!, hash), complementRequestId: command.complementRequestId, answer: command.answer }));
 }
 
 // ── Evaluation events ───────────────────────────────────────────────────────────────────────────

@@ -107,8 +107,9 @@ describe('submitting a dossier', () => {
     expect(view.body).toMatchObject({ status: 'submitted', number: submitted.body.number, applicant: { name: 'Lyon', kind: 'commune', territory: { departements: ['69'], regions: ['84'] } } });
 
     const [message] = await dossierEventsOnTopic(dossierId, 1);
-    expect(message!.headers.ce_type).toBe('dossier.submitted.v1');
+    expect(message!.headers.ce_type).toBe('dossier.submitted.v2');
     const data = JSON.parse(message!.value!);
+    expect(data).toMatchObject({ dossierId, number: submitted.body.number, callId, waveId, organisationId: LYON });
     expect(data.dossier).toMatchObject({ dossierId, number: submitted.body.number, budget, project, contentHash: submitted.body.contentHash });
     expect(data.dossier.attachments.map((a: { documentType: string }) => a.documentType).sort()).toEqual(['budget-plan', 'deliberation']);
   });
@@ -222,7 +223,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     expect(withdrawn.status).toBe(200);
     expect(await statusOf(dossierId)).toBe('withdrawn');
     const events = await dossierEventsOnTopic(dossierId, 2);
-    expect(events.map((m) => m.headers.ce_type)).toEqual(['dossier.submitted.v1', DossierWithdrawn.type]);
+    expect(events.map((m) => m.headers.ce_type)).toEqual(['dossier.submitted.v2', DossierWithdrawn.type]);
     expect((await call('POST', `/dossiers/${dossierId}/withdraw`, { headers: await applicant(LYON), body: {} })).status).toBe(409);
   });
 
@@ -260,7 +261,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     expect(stored!.appliedEventIds.filter((id: string) => id === reviewStarted.envelope.id)).toHaveLength(1);
 
     const resubmitted = (await dossierEventsOnTopic(dossierId, 2)).map((m) => m.headers.ce_type);
-    expect(resubmitted).toEqual(['dossier.submitted.v1', 'dossier.resubmitted.v1']);
+    expect(resubmitted).toEqual(['dossier.submitted.v2', 'dossier.resubmitted.v2']);
   });
 
   it('an impossible decision (accepting a withdrawn dossier) goes to the dead-letter topic with its reason', async () => {
@@ -349,13 +350,13 @@ describe('reminders', () => {
     );
     const draft = await call('POST', '/dossiers', { headers: await applicant(LYON), body: { callId: soon.callId, waveId: 'soon' } });
     const reminders = await eventually(async () => {
-      const found = (await dossierEventsOnTopic(draft.body.dossierId, 1)).filter((m) => m.headers.ce_type === 'dossier.draft-closing-soon.v1');
+      const found = (await dossierEventsOnTopic(draft.body.dossierId, 1)).filter((m) => m.headers.ce_type === 'dossier.draft-closing-soon.v2');
       expect(found).toHaveLength(1);
       return found;
     });
     expect(JSON.parse(reminders[0]!.value!)).toMatchObject({ dossierId: draft.body.dossierId, daysLeft: 2, organisationId: LYON });
     // Several scheduler ticks later, still one.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await dossierEventsOnTopic(draft.body.dossierId, 1)).filter((m) => m.headers.ce_type === 'dossier.draft-closing-soon.v1')).toHaveLength(1);
+    expect((await dossierEventsOnTopic(draft.body.dossierId, 1)).filter((m) => m.headers.ce_type === 'dossier.draft-closing-soon.v2')).toHaveLength(1);
   });
 });

@@ -23,6 +23,7 @@ export function scheduleDraftReminders(context: ServiceContext, store: DossierSt
         for (const draft of await store.draftsToRemind(callId, wave.waveId, wave.closesAt)) {
           const event = context.event(DossierDraftClosingSoon, {
             dossierId: draft.dossierId,
+            number: null, // a draft has no number yet
             callId,
             waveId: wave.waveId,
             organisationId: draft.organisationId,

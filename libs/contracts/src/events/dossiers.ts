@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../catalogue';
+import { defineEvent, supersededEvent } from '../catalogue';
 import { applicantSnapshot, basisPoints, cents, isoDate, isoDateTime } from '../vocabulary';
 
 /**
@@ -68,10 +68,9 @@ export const dossierSnapshot = z.object({
 export type DossierSnapshot = z.infer<typeof dossierSnapshot>;
 
 /**
- * What every dossier event says of its dossier, so a consumer can route it (notification, timeline)
- * without guessing: the same five fields in every `dossier.*` event (inside `dossier` for the events
- * that carry the whole snapshot, whose applicant holds the organisationId; `number` absent only for a
- * draft's event such as draft-closing-soon).
+ * What every `dossier.*` and `evaluation.*` event says of its dossier, at the top of its data, so a
+ * consumer routes it (notification, timeline, funding-award) by reading five fields, without guessing
+ * and without waiting for another event.
  */
 export const dossierReference = z.object({
   dossierId: z.string(),
@@ -83,34 +82,86 @@ export const dossierReference = z.object({
 export type DossierReference = z.infer<typeof dossierReference>;
 const dossierRef = dossierReference.shape;
 
+/**
+ * A draft has no receipt number yet (it is given at submission): a draft's events carry the same five
+ * fields with `number: null` — the key is always there, `null` only for a draft.
+ */
+export const draftReference = dossierReference.extend({ number: z.null() });
+export type DraftReference = z.infer<typeof draftReference>;
+
+/** The reference as read from any dossier event: `number` is null only for a draft's event. */
+export type DossierEventReference = DossierReference | DraftReference;
+
+/** The reference of a submitted dossier, from its snapshot (whose applicant is the organisation). */
+export const referenceOfSnapshot = (dossier: DossierSnapshot): DossierReference => ({
+  dossierId: dossier.dossierId,
+  number: dossier.number,
+  callId: dossier.callId,
+  waveId: dossier.waveId,
+  organisationId: dossier.applicant.organisationId,
+});
+
+/** The events carrying the whole dossier: its reference at the top, the snapshot under `dossier`, the two agreeing. */
+const withSnapshot = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.object({ ...dossierRef, dossier: dossierSnapshot, ...shape }).superRefine((data, context) => {
+    const { dossier, ...top } = data as DossierReference & { dossier: DossierSnapshot };
+    const snapshot = referenceOfSnapshot(dossier);
+    for (const field of Object.keys(snapshot) as Array<keyof DossierReference>) {
+      if (top[field] !== snapshot[field]) context.addIssue({ code: 'custom', path: [field], message: `differs from the snapshot's (${snapshot[field]})` });
+    }
+  });
+
 // ── Published by the submission service (topic <prefix>.submission.dossier) ──────────────────────
 
-const bySubmission = <Shape extends z.ZodRawShape>(name: string, shape: Shape, aggregateId: (data: z.infer<z.ZodObject<Shape>>) => string, description: string) =>
-  defineEvent({ name: `dossier.${name}`, version: 1, producer: 'submission', aggregate: 'dossier', schema: z.object(shape), aggregateId, description });
+const bySubmission = <Schema extends z.ZodType<{ dossierId: string }>>(name: string, version: number, schema: Schema, description: string) =>
+  defineEvent({ name: `dossier.${name}`, version, producer: 'submission', aggregate: 'dossier', schema, aggregateId: (d) => d.dossierId, description });
 
+// Version 2 of submitted, resubmitted and draft-closing-soon: the dossier reference at the top of the
+// data, as in every other dossier event (version 1 had it inside the snapshot, or no `number`).
 export const DossierSubmitted = bySubmission(
   'submitted',
-  { dossier: dossierSnapshot },
-  (d) => d.dossier.dossierId,
+  2,
+  withSnapshot({}),
   'An applicant submitted a dossier that passed every rule of its call; carries the whole dossier and its receipt.',
 );
 export const DossierResubmitted = bySubmission(
   'resubmitted',
-  { dossier: dossierSnapshot, complementRequestId: z.string(), answer: z.string() },
-  (d) => d.dossier.dossierId,
+  2,
+  withSnapshot({ complementRequestId: z.string(), answer: z.string() }),
   'The applicant answered a request for complements; carries the whole updated dossier.',
 );
 export const DossierWithdrawn = bySubmission(
   'withdrawn',
-  { ...dossierRef, reason: z.string().optional(), withdrawnAt: isoDateTime, requestedGrantCents: cents },
-  (d) => d.dossierId,
+  1,
+  z.object({ ...dossierRef, reason: z.string().optional(), withdrawnAt: isoDateTime, requestedGrantCents: cents }),
   'The applicant withdrew its dossier before a decision.',
 );
 export const DossierDraftClosingSoon = bySubmission(
   'draft-closing-soon',
-  { ...dossierReference.omit({ number: true }).shape, title: z.string(), closesAt: isoDateTime, daysLeft: z.number().int().nonnegative() },
+  2,
+  z.object({ ...draftReference.shape, title: z.string(), closesAt: isoDateTime, daysLeft: z.number().int().nonnegative() }),
+  'A draft is still not submitted a few days before its wave closes (reminder); a draft has no number yet (`number: null`).',
+);
+
+// ── Superseded versions: no producer emits them; a consumer reads them as the current version ────
+
+export const DossierSubmittedV1 = supersededEvent(
+  DossierSubmitted,
+  z.object({ dossier: dossierSnapshot }),
+  ({ dossier }) => ({ ...referenceOfSnapshot(dossier), dossier }),
+  (d) => d.dossier.dossierId,
+);
+export const DossierResubmittedV1 = supersededEvent(
+  DossierResubmitted,
+  z.object({ dossier: dossierSnapshot, complementRequestId: z.string(), answer: z.string() }),
+  (data) => ({ ...referenceOfSnapshot(data.dossier), ...data }),
+  (d) => d.dossier.dossierId,
+);
+export const DossierDraftClosingSoonV1 = supersededEvent(
+  DossierDraftClosingSoon,
+  z.object({ ...dossierReference.omit({ number: true }).shape, title: z.string(), closesAt: isoDateTime, daysLeft: z.number().int().nonnegative() }),
+  (data) => ({ ...data, number: null }),
   (d) => d.dossierId,
-  'A draft is still not submitted a few days before its wave closes (reminder).',
 );
 
 // ── Published by the evaluation service (topic <prefix>.evaluation.dossier) ──────────────────────
@@ -170,6 +221,7 @@ export const DossierDecisionReopened = byEvaluation(
   'The committee reopened its decision: the dossier is under review again.',
 );
 
+/** The current dossier events (what producers emit and consumers subscribe to). */
 export const dossierEvents = [
   DossierSubmitted,
   DossierResubmitted,
@@ -183,3 +235,6 @@ export const dossierEvents = [
   DossierClosedWithoutFollowUp,
   DossierDecisionReopened,
 ];
+
+/** Older versions, in the catalogue only so that a consumer still reads them (as their current version). */
+export const supersededDossierEvents = [DossierSubmittedV1, DossierResubmittedV1, DossierDraftClosingSoonV1];

@@ -1,1 +1,0 @@
-export { registerCallCopies, type CallCopies } from './call.projection';

@@ -1,0 +1,65 @@
+import { Schema } from 'mongoose';
+import { callEvents, type CallSnapshot } from '@aap/contracts';
+import { notFound } from '@aap/http';
+import { documentLocksPlugin, isDuplicateKey } from '@aap/messaging';
+import type { ServiceContext } from './service';
+
+/**
+ * A service's own copy of every call (event-carried state transfer, no call to the submission
+ * service): the whole call as its `call.*` events carry it — status, closing time, waves, money
+ * rules (envelope, co-financing), required documents, scoring grid, evaluation settings, payment
+ * schedule — at its latest version. Evaluation, notification and funding-award keep it the same way.
+ *
+ * Applied idempotently: a version is written only over an older one, so a redelivered event (same
+ * version) or an older version arriving late (topics are consumed concurrently, retries reorder)
+ * changes nothing. The consumer's own dedup (`processed_events`) is the first line; this guard holds
+ * even without it.
+ */
+export interface CallCopies {
+  /** The call at the latest version seen, or null when no `call.*` event named it yet. */
+  get(callId: string): Promise<CallSnapshot | null>;
+  /** The call, or the 404 problem of a route naming a call this service does not know. */
+  found(callId: string): Promise<CallSnapshot>;
+}
+
+export interface CallCopyOptions {
+  /** Collection of the copy in the service's database (default `calls`, where evaluation always kept it). */
+  collection?: string;
+}
+
+interface CallCopyDocument {
+  _id: string;
+  version: number;
+  call: CallSnapshot;
+}
+
+export function registerCallCopies(context: ServiceContext, options: CallCopyOptions = {}): CallCopies {
+  const schema = new Schema<CallCopyDocument>({ _id: String, version: Number, call: Schema.Types.Mixed }, { collection: options.collection ?? 'calls', versionKey: false });
+  schema.plugin(documentLocksPlugin); // FerretDB updates by find-then-replace: one write at a time per call
+  const CallCopy = context.db.model<CallCopyDocument>('CallCopy', schema);
+
+  /** Writes `call` unless the copy already holds this version or a newer one. */
+  const apply = async (call: CallSnapshot): Promise<void> => {
+    const newer = await CallCopy.updateOne({ _id: call.callId, version: { $lt: call.version } }, { $set: { version: call.version, call } });
+    if (newer.matchedCount > 0) return;
+    try {
+      await CallCopy.collection.insertOne({ _id: call.callId, version: call.version, call } as never);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error; // else: this version or a newer one is already there
+    }
+  };
+
+  for (const definition of callEvents) {
+    context.consumer.on(definition, (event) => apply((event.data as { call: CallSnapshot }).call));
+  }
+
+  const get = async (callId: string) => (await CallCopy.findById(callId).lean<CallCopyDocument>())?.call ?? null;
+  return {
+    get,
+    async found(callId) {
+      const call = await get(callId);
+      if (!call) throw notFound(`Call ${callId}`);
+      return call;
+    },
+  };
+}
