@@ -66,7 +66,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
     },
     async (request) => {
       const { page, pageSize, sort, ...query } = request.query;
-      return paginate(Dossier, filterOf(query, callerOf(request)), { page, pageSize, sort }, (d) => toDossierView(store.toState(d)));
+      return paginate(Dossier, filterOf(query, callerOf(request)), { page, pageSize, sort }, (d) => toDossierView(store.toState(d)), { count: true });
     },
   );
 
