@@ -74,7 +74,8 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
       const handled = await store.commands.handle(callId, (existing) =>
         existing ? wrongStatus(existing.status, `call ${callId} exists already: create it again`) : createCall({ callId, rules: request.body, by: callerOf(request).userId }),
       );
-      const call = acceptedOrThrow(handled.decision, 'call') && handled.after!;
+      acceptedOrThrow(handled.decision, 'call');
+      const call = handled.after!;
       return reply.status(201).header('location', `/calls/${call.callId}`).send(toView(call));
     },
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { applicantKind, dossierStatus, type Territory } from '@aap/contracts';
+import { applicantKind, dossierStatus } from '@aap/contracts';
 import { callerOf, notFound, paginate, paginated, paginationQuery, policies, ROLE_SETS, sendCsv, sortQuery, type Caller, type CsvColumn } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts } from './dossier.routes';
