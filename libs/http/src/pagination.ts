@@ -23,38 +23,69 @@ export function toMongoSort(sort: string, fieldMap: Record<string, string> = {})
   return { [fieldMap[field] ?? field]: descending ? -1 : 1, _id: 1 };
 }
 
-export function paginated<Item extends z.ZodType>(item: Item) {
-  return z.object({
-    items: z.array(item),
-    page: z.number().int(),
-    pageSize: z.number().int(),
-    total: z.number().int(),
-  });
+/**
+ * The response schema of a page. `total` is part of it unless the route says it does not count
+ * (`{ counted: false }`): a count reads the whole filtered collection on FerretDB.
+ */
+export function paginated<Item extends z.ZodType>(item: Item): z.ZodObject<{ items: z.ZodArray<Item>; page: z.ZodNumber; pageSize: z.ZodNumber; total: z.ZodNumber }>;
+export function paginated<Item extends z.ZodType>(item: Item, options: { counted: false }): z.ZodObject<{ items: z.ZodArray<Item>; page: z.ZodNumber; pageSize: z.ZodNumber }>;
+export function paginated<Item extends z.ZodType>(item: Item, options: { counted?: boolean } = {}) {
+  const page = z.object({ items: z.array(item), page: z.number().int(), pageSize: z.number().int() });
+  return options.counted === false ? page : page.extend({ total: z.number().int() });
 }
 
+/** One page of a list; `total` only when it was asked for (`paginate(…, { count: true })`). */
 export interface Page<View> {
   items: View[];
   page: number;
   pageSize: number;
+  total?: number;
+}
+
+/** A page with the number of items matching the filter. */
+export interface CountedPage<View> extends Page<View> {
   total: number;
 }
 
 export const skipOf = ({ page, pageSize }: Pagination) => (page - 1) * pageSize;
 
+export interface PaginateOptions {
+  /**
+   * Counts the items matching the filter (`total`). Off unless asked: on FerretDB a count reads and
+   * decodes every document the filter selects, so a route pays for it only when it documents `total`.
+   */
+  count?: boolean;
+}
+
 /**
- * One page of a collection and the total it is taken from, every list route's find/sort/skip/limit/count.
+ * One page of a collection, every list route's find/sort/skip/limit (and count, when asked).
  * `sort` is a mongo sort or a `sortQuery` value; `_id` always breaks ties so pages never overlap.
  */
+export function paginate<Doc, View>(
+  model: Model<Doc>,
+  filter: FilterQuery<Doc>,
+  query: Pagination & { sort: MongoSort | string },
+  toView: (document: Doc) => View,
+  options: PaginateOptions & { count: true },
+): Promise<CountedPage<View>>;
+export function paginate<Doc, View>(
+  model: Model<Doc>,
+  filter: FilterQuery<Doc>,
+  query: Pagination & { sort: MongoSort | string },
+  toView: (document: Doc) => View,
+  options?: PaginateOptions,
+): Promise<Page<View>>;
 export async function paginate<Doc, View>(
   model: Model<Doc>,
   filter: FilterQuery<Doc>,
   { page, pageSize, sort }: Pagination & { sort: MongoSort | string },
   toView: (document: Doc) => View,
+  options: PaginateOptions = {},
 ): Promise<Page<View>> {
   const order = typeof sort === 'string' ? toMongoSort(sort) : { ...sort, _id: sort._id ?? 1 };
   const [documents, total] = await Promise.all([
     model.find(filter).sort(order).skip(skipOf({ page, pageSize })).limit(pageSize).lean<Doc[]>(),
-    model.countDocuments(filter),
+    options.count ? model.countDocuments(filter) : undefined,
   ]);
-  return { items: documents.map(toView), page, pageSize, total };
+  return { items: documents.map(toView), page, pageSize, ...(total !== undefined ? { total } : {}) };
 }

@@ -1,4 +1,4 @@
-import { applicantScope, OVERSIGHT_ROLES, ROLES, type Caller, type Role } from './auth';
+import { applicantScope, forbidden, OVERSIGHT_ROLES, ROLES, type Caller, type Role } from './auth';
 import { notFound } from './problem';
 
 const MANAGERS = ['programme-manager', 'admin'] as const satisfies readonly Role[];
@@ -26,6 +26,9 @@ export const ROLE_SETS = {
   everyone: ROLES,
 } as const satisfies Record<string, readonly Role[]>;
 
+/** What a caller does with an organisation's data (see `policies.ownOrganisation`). */
+export type OrganisationAccess = 'read' | 'act-as' | 'register';
+
 const hasAnyRole = (caller: Caller, roles: readonly Role[]) => caller.roles.some((role) => roles.includes(role));
 
 /** Access decisions taken inside a route, once the caller's role passed `config.access`. */
@@ -34,15 +37,31 @@ export const policies = {
   isStaff: (caller: Caller) => hasAnyRole(caller, ROLE_SETS.staff),
 
   /**
-   * An applicant only ever reaches its own organisation's resources: another's — or one that does not
-   * exist (`organisationId` undefined) — answers the same 404, so nothing leaks. The oversight roles reach every
-   * organisation; a reviewer none (it reads the dossiers assigned to it, `readableDossier`).
+   * THE own-organisation rule, one function for every route that touches an organisation's data;
+   * what the caller does (`access`) decides who passes and what a refusal answers:
+   * - `'read'` (the default): reading or managing it — an applicant its own organisation's, the
+   *   oversight roles every one's, a reviewer none (it reads the dossiers assigned to it, `readableDossier`);
+   * - `'act-as'`: acting as the organisation (a dossier's commands, its attachments) — only the
+   *   organisation its token names, even when the token also carries a staff role;
+   * - `'register'`: registering it — an applicant only the organisation its token names, the oversight
+   *   roles any.
+   * A refused read or act answers the same 404 as a resource that does not exist (`organisationId`
+   * undefined), so nothing leaks; a refused registration is a 403 naming the token's organisation:
+   * nothing exists yet to hide, and the applicant is told which organisation it may register.
    * `what` names the resource as the 404 says it, e.g. `Dossier d-1`.
    */
-  ownOrganisation(caller: Caller, organisationId: string | undefined, what: string): void {
+  ownOrganisation(caller: Caller, organisationId: string | undefined, what: string, access: OrganisationAccess = 'read'): void {
     if (organisationId === undefined) throw notFound(what);
+    if (access === 'act-as') {
+      if (caller.organisation !== organisationId) throw notFound(what);
+      return;
+    }
     const scope = applicantScope(caller);
-    if (scope !== undefined && scope !== organisationId) throw notFound(what);
+    if (scope === undefined || scope === organisationId) return;
+    if (access === 'register') {
+      throw forbidden(`your token is for organisation ${caller.organisation}: an applicant can only register its own organisation, not ${organisationId}`);
+    }
+    throw notFound(what);
   },
 
   /**

@@ -54,6 +54,31 @@ describe('policies.ownOrganisation', () => {
   });
 });
 
+describe("policies.ownOrganisation: acting as the organisation, registering it", () => {
+  const applicantAndAdmin: Caller = { userId: 'u-ops', roles: ['applicant', 'admin'], organisation: '216901231' };
+
+  it('given the organisation its token names, when acting as it, then it passes', () => {
+    expect(() => policies.ownOrganisation(applicantOfLyon, '216901231', 'Dossier d-1', 'act-as')).not.toThrow();
+  });
+
+  it('given another organisation, even with a staff role on the token, when acting as it, then the same 404 as a missing resource', () => {
+    const missing = problemOf(() => policies.ownOrganisation(applicantOfLyon, undefined, 'Dossier d-1', 'act-as'));
+    for (const caller of [applicantOfLyon, applicantAndAdmin, manager]) {
+      const other = problemOf(() => policies.ownOrganisation(caller, '200046977', 'Dossier d-1', 'act-as'));
+      expect(other.toProblem()).toEqual(missing.toProblem());
+    }
+  });
+
+  it('given an applicant registering another organisation than its own, then 403 naming the organisation of its token; an oversight role registers any', () => {
+    const refused = problemOf(() => policies.ownOrganisation(applicantOfLyon, '216902668', 'Organisation 216902668', 'register'));
+    expect(refused.status).toBe(403);
+    expect(refused.detail).toBe('your token is for organisation 216901231: an applicant can only register its own organisation, not 216902668');
+    expect(() => policies.ownOrganisation(applicantOfLyon, '216901231', 'Organisation 216901231', 'register')).not.toThrow();
+    expect(() => policies.ownOrganisation(manager, '216902668', 'Organisation 216902668', 'register')).not.toThrow();
+    expect(problemOf(() => policies.ownOrganisation(reviewer, '216902668', 'Organisation 216902668', 'register')).status).toBe(403);
+  });
+});
+
 describe('policies.organisationFilter', () => {
   it('given an applicant, then its organisation; given staff, then no restriction', () => {
     expect(policies.organisationFilter(applicantOfLyon)).toEqual({ organisationId: '216901231' });

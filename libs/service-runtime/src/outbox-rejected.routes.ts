@@ -50,7 +50,7 @@ export function registerOutboxRejectedRoute(http: HttpServer, db: Connection): v
     async (request) => {
       const { page, pageSize, reason, collection } = request.query;
       const filter = { ...(reason ? { reason } : {}), ...(collection ? { 'aggregate.collection': collection } : {}) };
-      return paginate(Rejected, filter, { page, pageSize, sort: { rejectedAt: -1 } }, toView);
+      return paginate(Rejected, filter, { page, pageSize, sort: { rejectedAt: -1 } }, toView, { count: true });
     },
   );
 }

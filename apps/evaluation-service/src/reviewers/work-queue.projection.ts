@@ -87,7 +87,7 @@ export function workQueue(context: ServiceContext) {
     },
 
     /** A reviewer's assignments (open and submitted), the nearest deadline first. */
-    ofReviewer: (reviewerId: string, pagination: Pagination) => paginate(WorkItem, { reviewerId }, { ...pagination, sort: { dueAt: 1 } }, (doc: WorkItemDocument) => doc),
+    ofReviewer: (reviewerId: string, pagination: Pagination) => paginate(WorkItem, { reviewerId }, { ...pagination, sort: { dueAt: 1 } }, (doc: WorkItemDocument) => doc, { count: true }),
 
     /** The assignments whose reminder falls on `day` and is not sent yet. */
     toRemindOn: (day: string) => WorkItem.find({ remindOn: day }).lean<WorkItemDocument[]>(),

@@ -40,7 +40,7 @@ export function registerDeliveries(context: ServiceContext, settings: Notificati
     async (request) => {
       const { page, pageSize, ...filters } = request.query;
       const filter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
-      return paginate(queue.model, filter, { page, pageSize, sort: { createdAt: -1 } }, toDeliveryView);
+      return paginate(queue.model, filter, { page, pageSize, sort: { createdAt: -1 } }, toDeliveryView, { count: true });
     },
   );
 

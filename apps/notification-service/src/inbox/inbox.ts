@@ -140,7 +140,7 @@ export function registerInbox(context: ServiceContext): Inbox {
       policies.ownOrganisation(callerOf(request), organisationId, `Inbox of ${organisationId}`);
       const { page, pageSize, unread } = request.query;
       const filter = { organisationId, ...(unread === undefined ? {} : { unread }) };
-      return paginate(model, filter, { page, pageSize, sort: { occurredAt: -1 } }, toView);
+      return paginate(model, filter, { page, pageSize, sort: { occurredAt: -1 } }, toView, { count: true });
     },
   );
 

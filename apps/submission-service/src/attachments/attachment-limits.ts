@@ -1,4 +1,4 @@
-import type { FileKind } from './content-sniffing';
+import { normalizeContentType, sniffFileKind, type FileKind } from './content-sniffing';
 
 /**
  * Every limit of dossier attachments, in one place. The multipart parser enforces the byte and
@@ -35,3 +35,16 @@ export const MAX_DOCUMENT_TYPE_LENGTH = 64;
  * the route turns into a refusal) and a few fields (only `documentType` is used).
  */
 export const MULTIPART_LIMITS = { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } as const;
+
+/**
+ * Why a file of this declared type starting with these bytes is refused, or undefined when it is
+ * accepted: the declared type must be allowed AND the bytes must carry that type's signature.
+ */
+export function contentTypeRefusal(declared: string, head: Uint8Array): string | undefined {
+  const contentType = normalizeContentType(declared);
+  const expected = ALLOWED_CONTENT_TYPES[contentType];
+  if (!expected) return `${contentType || 'a file without a type'} is not accepted (accepted: ${Object.keys(ALLOWED_CONTENT_TYPES).join(', ')})`;
+  const actual = sniffFileKind(head);
+  if (actual !== expected) return `the file is declared ${contentType} but its content is ${actual ? `a ${actual.toUpperCase()} file` : 'not of that type'}`;
+  return undefined;
+}

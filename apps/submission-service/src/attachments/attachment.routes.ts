@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { attachmentSnapshot, EDITABLE_STATUSES } from '@aap/contracts';
-import { callerOf, notFound, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
+import { callerOf, notFound, policies, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
 import type { Logger } from '@aap/observability';
 import type { AttachmentEntry, Dossier, DossierAttachmentsPort, DossierDecision } from '../dossiers';
-import { ALLOWED_CONTENT_TYPES, MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
+import { ALLOWED_CONTENT_TYPES, contentTypeRefusal, MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
 import { contentTypeNotAllowed, dossierNotEditable, fileTooLarge, tooManyAttachments } from './attachment-refusals';
-import { contentTypeRefusal, normalizeContentType, SNIFF_BYTES } from './content-sniffing';
+import { normalizeContentType, SNIFF_BYTES } from './content-sniffing';
 import { downloadHeaders } from './download-headers';
 import { FileTooLargeError, type FileStorage } from './storage';
 import { discardUnreadBody, readHead, readUploadForm } from './upload-form';
@@ -45,11 +45,11 @@ function refusalOf(decision: DossierDecision, dossierId: string): Error | undefi
 export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, logger }: AttachmentRouteDeps): void {
   /** The dossier if the caller may read it (the dossiers' one access rule; otherwise 404, like one that does not exist). */
   const readable = (caller: Caller, dossierId: string) => dossiers.readable(caller, dossierId);
-  /** Attachments change only by the dossier's own organisation (even a token that also carries a staff role). */
+  /** Attachments change only by the dossier's own organisation (`act-as`: even a token that also carries a staff role); another's answers 404. */
   async function ownDossier(caller: Caller, dossierId: string): Promise<Dossier> {
     const dossier = await dossiers.get(dossierId);
-    if (!dossier || dossier.organisationId !== caller.organisation) throw notFound(`Dossier ${dossierId}`);
-    return dossier;
+    policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`, 'act-as');
+    return dossier!;
   }
   const removeBytes = (storageId: string, attachmentId: string) =>
     storage.remove(storageId).catch((error: unknown) => logger.error({ err: error, storageId, attachmentId }, 'could not remove the bytes of an attachment'));

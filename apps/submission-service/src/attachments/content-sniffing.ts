@@ -1,4 +1,7 @@
-import { ALLOWED_CONTENT_TYPES } from './attachment-limits';
+/**
+ * What a file's first bytes say it is. Knows formats only; which of them an upload may be is a limit
+ * of attachments (`attachment-limits.ts`, which imports this file and never the other way round).
+ */
 
 /** The file formats recognised by their first bytes. */
 export type FileKind = 'pdf' | 'png' | 'jpeg' | 'zip';
@@ -21,17 +24,4 @@ export function sniffFileKind(head: Uint8Array): FileKind | undefined {
 /** `Application/PDF; name=x` → `application/pdf`. */
 export function normalizeContentType(declared: string): string {
   return declared.split(';')[0]!.trim().toLowerCase();
-}
-
-/**
- * Why a file of this declared type starting with these bytes is refused, or undefined when it is
- * accepted: the declared type must be allowed AND the bytes must carry that type's signature.
- */
-export function contentTypeRefusal(declared: string, head: Uint8Array): string | undefined {
-  const contentType = normalizeContentType(declared);
-  const expected = ALLOWED_CONTENT_TYPES[contentType];
-  if (!expected) return `${contentType || 'a file without a type'} is not accepted (accepted: ${Object.keys(ALLOWED_CONTENT_TYPES).join(', ')})`;
-  const actual = sniffFileKind(head);
-  if (actual !== expected) return `the file is declared ${contentType} but its content is ${actual ? `a ${actual.toUpperCase()} file` : 'not of that type'}`;
-  return undefined;
 }

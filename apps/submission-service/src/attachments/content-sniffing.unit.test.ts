@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentTypeRefusal, normalizeContentType, sniffFileKind, SNIFF_BYTES } from './content-sniffing';
+import { contentTypeRefusal } from './attachment-limits';
+import { normalizeContentType, sniffFileKind, SNIFF_BYTES } from './content-sniffing';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 const PDF = bytes('%PDF-1.7\n%âãÏÓ\n');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CALL_STATUSES, callRules, callSnapshot, callStatus, isoDateTime, wave, type CallSnapshot, type CallStatus } from '@aap/contracts';
+import { CALL_STATUSES, callRules, callSnapshot, callStatus, isoDateTime, wave, wrongStatus, type CallSnapshot, type CallStatus } from '@aap/contracts';
 import { callerOf, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery } from '@aap/http';
-import { acceptedOrThrow, concurrentChange, type ServiceContext } from '@aap/service-runtime';
+import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import {
   closeCall,
   createCall,
@@ -13,6 +13,7 @@ import {
   reopenCall,
   unpublishCall,
   type CallDecision,
+  type CallState,
 } from './call';
 import type { CallStore } from './call.store';
 
@@ -54,13 +55,12 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   const { http } = context;
   const tags = ['calls'];
 
-  /** Decides on the current call, then records the outcome with a guarded update; a lost race is a 409. */
-  async function transition(callId: string, decide: (call: CallSnapshot) => CallDecision): Promise<CallView> {
-    const current = await store.get(callId);
-    if (!current) throw notFound(`Call ${callId}`);
-    const { state: call, events } = acceptedOrThrow(decide(current), 'call');
-    if (!(await store.record(current, call, context.events(events)))) throw concurrentChange(`call ${callId}`, current.version);
-    return toView(call);
+  /** Runs a command on an existing call through the command handler; a refusal is its problem, the answer the call as stored. */
+  async function transition(callId: string, decide: (call: CallState) => CallDecision): Promise<CallView> {
+    const handled = await store.commands.handleExisting(callId, decide);
+    if (!handled) throw notFound(`Call ${callId}`);
+    acceptedOrThrow(handled.decision, 'call');
+    return toView(handled.after!);
   }
 
   http.post(
@@ -70,8 +70,12 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
       schema: { tags, summary: 'Create a draft call', body: callRules, response: { 201: callView } },
     },
     async (request, reply) => {
-      const { state: call } = acceptedOrThrow(createCall({ callId: newCallId(request.body.title), rules: request.body }), 'call');
-      await store.insert(call, callerOf(request).userId);
+      const callId = newCallId(request.body.title);
+      const handled = await store.commands.handle(callId, (existing) =>
+        existing ? wrongStatus(existing.status, `call ${callId} exists already: create it again`) : createCall({ callId, rules: request.body, by: callerOf(request).userId }),
+      );
+      acceptedOrThrow(handled.decision, 'call');
+      const call = handled.after!;
       return reply.status(201).header('location', `/calls/${call.callId}`).send(toView(call));
     },
   );

@@ -1,8 +1,9 @@
-import { Schema, type FilterQuery, type UpdateQuery } from 'mongoose';
+import { Schema, type FilterQuery } from 'mongoose';
 import { CALL_STATUSES, type CallRules, type CallSnapshot, type CallStatus } from '@aap/contracts';
-import type { OutboxFields, PendingEvent } from '@aap/messaging';
-import { paginate, type Page, type Pagination } from '@aap/http';
-import { record, type ServiceContext } from '@aap/service-runtime';
+import type { OutboxFields } from '@aap/messaging';
+import { paginate, type CountedPage, type Pagination } from '@aap/http';
+import { documentStore, type ServiceContext } from '@aap/service-runtime';
+import type { CallState } from './call';
 
 /**
  * A call as stored: the snapshot's fields, with its instants as dates so that closing and sorting
@@ -86,47 +87,41 @@ function toSnapshot(doc: CallDocument): CallSnapshot {
   };
 }
 
-/** The stored fields of a snapshot, except its id and version (the guard and `$inc` own those). */
-function stateOf(call: CallSnapshot) {
+/** The stored fields of a call, except its id and version (the store's guarded write owns those). */
+function fieldsOf(call: CallState) {
   const { callId: _callId, version: _version, closesAt, publishedAt, closedAt, ...rules } = call;
   return {
     ...rules,
     closesAt: new Date(closesAt),
     ...(publishedAt ? { publishedAt: new Date(publishedAt) } : {}),
     ...(closedAt ? { closedAt: new Date(closedAt) } : {}),
+    updatedAt: new Date(),
   };
 }
 
 export function callStore(context: ServiceContext) {
   const Call = callModel(context);
+  /** Every command on a call goes through the service's one command handler (load → decide → guarded record). */
+  const commands = context.commands(
+    documentStore<CallState, CallDocument>(Call, {
+      name: 'call',
+      toState: (doc) => ({ ...toSnapshot(doc), createdBy: doc.createdBy }),
+      toFields: fieldsOf,
+      optional: ['publishedAt', 'closedAt', 'evaluation'],
+    }),
+  );
 
   return {
+    commands,
+
     async get(callId: string): Promise<CallSnapshot | null> {
       const doc = await Call.findById(callId).lean<CallDocument>();
       return doc ? toSnapshot(doc) : null;
     },
 
-    async insert(call: CallSnapshot, createdBy: string): Promise<void> {
-      await Call.create({ _id: call.callId, version: call.version, ...stateOf(call), createdBy, updatedAt: new Date() });
-    },
-
-    /**
-     * Writes a decided transition and its events in ONE guarded single-document update (`record`):
-     * it applies only if the call still has the version it was decided on, so a concurrent command
-     * never applies a transition twice. False when the race was lost.
-     */
-    async record(current: CallSnapshot, next: CallSnapshot, events: PendingEvent[]): Promise<boolean> {
-      const unset = (['publishedAt', 'closedAt', 'evaluation'] as const).filter((field) => !next[field]);
-      const update: UpdateQuery<CallDocument> = {
-        $set: { ...stateOf(next), updatedAt: new Date() },
-        ...(unset.length ? { $unset: Object.fromEntries(unset.map((field) => [field, ''])) } : {}),
-      };
-      return record(Call, { id: current.callId, version: current.version }, update, events);
-    },
-
-    async list(query: CallListQuery): Promise<Page<CallSnapshot>> {
+    async list(query: CallListQuery): Promise<CountedPage<CallSnapshot>> {
       const filter: FilterQuery<CallDocument> = { status: { $in: query.statuses }, ...(query.programme ? { programme: query.programme } : {}) };
-      return paginate(Call, filter, query, toSnapshot);
+      return paginate(Call, filter, query, toSnapshot, { count: true });
     },
 
     async published(): Promise<CallSnapshot[]> {

@@ -23,8 +23,21 @@ import {
  * published → published (extend); published → unpublished. Rules are edited only in draft.
  */
 
+/** The call as this service keeps it: its published snapshot, and who created it (stored, never published). */
+export type CallState = CallSnapshot & { createdBy?: string };
+
 /** A call's decision: the next call and its event, or a refusal (see `Decision` in @aap/contracts). */
 export type CallDecision = Decision<CallSnapshot>;
+
+/**
+ * The call as its event carries it: as stored once this change is written. The store adds 1 to the
+ * version the change was decided on (a decide function never changes the version itself); consumers
+ * keep the newest copy of a call by it.
+ */
+function asRecorded(next: CallState): CallSnapshot {
+  const { createdBy: _createdBy, ...snapshot } = next;
+  return { ...snapshot, version: next.version + 1 };
+}
 export type { Violation };
 
 /** Décret 2018-514 art. 12: an advance of at most 30 %, interim payments of at most 80 % cumulated. */
@@ -106,10 +119,11 @@ const withClosingTime = (call: CallSnapshot, closesAt: string): Pick<CallSnapsho
   closesAt,
 });
 
-export function createCall(command: { callId: string; rules: CallRules }): CallDecision {
+/** A new draft call (version 1, the first the store writes), created by the programme manager `by`. */
+export function createCall(command: { callId: string; rules: CallRules; by: string }): Decision<CallState> {
   const violations = consistencyViolations(command.rules);
   if (violations.length) return refused(violations);
-  return accepted({ ...command.rules, callId: command.callId, status: 'draft', closesAt: closesAtOf(command.rules.waves), version: 1 });
+  return accepted({ ...command.rules, callId: command.callId, status: 'draft', closesAt: closesAtOf(command.rules.waves), version: 1, createdBy: command.by });
 }
 
 /** Replaces the rules of a draft; a published call is changed only by extending or reopening it. */
@@ -117,7 +131,7 @@ export function editCall(call: CallSnapshot, rules: CallRules): CallDecision {
   if (call.status !== 'draft') return wrongStatusOf(call, 'edited', 'draft');
   const violations = consistencyViolations(rules);
   if (violations.length) return refused(violations);
-  return accepted({ ...rules, callId: call.callId, status: 'draft', closesAt: closesAtOf(rules.waves), version: call.version + 1 });
+  return accepted({ ...rules, callId: call.callId, status: 'draft', closesAt: closesAtOf(rules.waves), version: call.version });
 }
 
 export function publishCall(call: CallSnapshot, now: Date): CallDecision {
@@ -127,16 +141,16 @@ export function publishCall(call: CallSnapshot, now: Date): CallDecision {
     violations.push({ name: 'closing-time-in-future', detail: `the call would close at ${call.closesAt}, which is already past` });
   }
   if (violations.length) return refused(violations);
-  const next: CallSnapshot = { ...call, status: 'published', publishedAt: now.toISOString(), version: call.version + 1 };
-  return accepted(next, emit(CallPublished, { call: next }));
+  const next: CallSnapshot = { ...call, status: 'published', publishedAt: now.toISOString() };
+  return accepted(next, emit(CallPublished, { call: asRecorded(next) }));
 }
 
 /** Closed by its programme manager, at any time while published. */
 export function closeCall(call: CallSnapshot, command: { note?: string }, now: Date): CallDecision {
   if (call.status !== 'published') return wrongStatusOf(call, 'closed', 'published');
-  const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString(), version: call.version + 1 };
+  const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString() };
   const note = command.note?.trim();
-  return accepted(next, emit(CallClosed, { call: next, reason: 'manual', ...(note ? { note } : {}) }));
+  return accepted(next, emit(CallClosed, { call: asRecorded(next), reason: 'manual', ...(note ? { note } : {}) }));
 }
 
 /** Closed by the platform once its closing time is reached. */
@@ -145,8 +159,8 @@ export function closeAtClosingTime(call: CallSnapshot, now: Date): CallDecision 
   if (instant(call.closesAt) > now.getTime()) {
     return refused([{ name: 'closing-time-not-reached', detail: `the call closes at ${call.closesAt}` }]);
   }
-  const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString(), version: call.version + 1 };
-  return accepted(next, emit(CallClosed, { call: next, reason: 'closing-time' }));
+  const next: CallSnapshot = { ...call, status: 'closed', closedAt: now.toISOString() };
+  return accepted(next, emit(CallClosed, { call: asRecorded(next), reason: 'closing-time' }));
 }
 
 /** Moves the last wave's closing time later while the call is open. */
@@ -154,8 +168,8 @@ export function extendCall(call: CallSnapshot, command: { closesAt: string; reas
   if (call.status !== 'published') return wrongStatusOf(call, 'extended', 'published');
   const violations = [...reasonViolations(command.reason), ...closingTimeViolations(call, command.closesAt, now)];
   if (violations.length) return refused(violations);
-  const next: CallSnapshot = { ...call, ...withClosingTime(call, command.closesAt), version: call.version + 1 };
-  return accepted(next, emit(CallExtended, { call: next, reason: command.reason!.trim(), previousClosesAt: call.closesAt }));
+  const next: CallSnapshot = { ...call, ...withClosingTime(call, command.closesAt) };
+  return accepted(next, emit(CallExtended, { call: asRecorded(next), reason: command.reason!.trim(), previousClosesAt: call.closesAt }));
 }
 
 /** Publishes a closed call again, its last wave closing later. */
@@ -164,16 +178,16 @@ export function reopenCall(call: CallSnapshot, command: { closesAt: string; reas
   const violations = [...reasonViolations(command.reason), ...closingTimeViolations(call, command.closesAt, now)];
   if (violations.length) return refused(violations);
   const { closedAt: _closedAt, ...open } = call;
-  const next: CallSnapshot = { ...open, ...withClosingTime(call, command.closesAt), status: 'published', version: call.version + 1 };
-  return accepted(next, emit(CallReopened, { call: next, reason: command.reason!.trim() }));
+  const next: CallSnapshot = { ...open, ...withClosingTime(call, command.closesAt), status: 'published' };
+  return accepted(next, emit(CallReopened, { call: asRecorded(next), reason: command.reason!.trim() }));
 }
 
 /** Withdraws a published call from publication; applicants no longer see it. */
 export function unpublishCall(call: CallSnapshot, command: { reason?: string }): CallDecision {
   if (call.status !== 'published') return wrongStatusOf(call, 'unpublished', 'published');
-  const next: CallSnapshot = { ...call, status: 'unpublished', version: call.version + 1 };
+  const next: CallSnapshot = { ...call, status: 'unpublished' };
   const reason = command.reason?.trim();
-  return accepted(next, emit(CallUnpublished, { call: next, ...(reason ? { reason } : {}) }));
+  return accepted(next, emit(CallUnpublished, { call: asRecorded(next), ...(reason ? { reason } : {}) }));
 }
 
 const parisFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'full', timeStyle: 'long' });

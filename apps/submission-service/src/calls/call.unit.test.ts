@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CallClosed, CallExtended, CallPublished, CallReopened, CallUnpublished, type CallRules, type CallSnapshot, type CallStatus } from '@aap/contracts';
+import { decider, thenOf } from '@aap/test-harness/decider-spec';
+import { CallClosed, CallExtended, CallPublished, CallReopened, CallUnpublished, type CallRules, type CallSnapshot, type CallStatus, type Decision } from '@aap/contracts';
 import {
   closeAtClosingTime,
   closeCall,
@@ -11,7 +12,6 @@ import {
   publishCall,
   reopenCall,
   unpublishCall,
-  type CallDecision,
 } from './call';
 import { passNumeriqueCallRules } from './pass-numerique';
 
@@ -30,11 +30,13 @@ const callIn = (status: CallStatus, overrides: Partial<CallSnapshot> = {}): Call
   ...overrides,
 });
 
-function acceptedOf(decision: CallDecision) {
+/** The state an accepted decision leads to (the spec has already checked it was accepted). */
+function stateOf(decision: Decision<CallSnapshot>): CallSnapshot {
   if (decision.outcome !== 'accepted') throw new Error(`expected an accepted decision, got ${JSON.stringify(decision)}`);
-  return decision;
+  return decision.state;
 }
-const violationNames = (decision: CallDecision) => (decision.outcome === 'refused' ? decision.violations.map((v) => v.name) : decision);
+/** The call as its event publishes it: as stored after the write, one version on (the store adds it). */
+const recorded = (call: CallSnapshot): CallSnapshot => ({ ...call, version: call.version + 1 });
 
 const wave = (waveId: string, opensAt: string, closesAt: string) => ({ waveId, label: waveId, opensAt, closesAt });
 
@@ -97,207 +99,216 @@ describe('consistency rules', () => {
 });
 
 describe('create', () => {
-  it('given consistent rules, when creating, then a draft at version 1 closing with its last wave, and no event', () => {
-    const decision = acceptedOf(createCall({ callId: 'pass-numerique-2026-abc123', rules: rules() }));
+  const create = (callRules: CallRules) => createCall({ callId: 'pass-numerique-2026-abc123', rules: callRules, by: 'pm-1' });
 
-    expect(decision.state).toEqual({ ...rules(), callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 1 });
-    expect(decision.events).toEqual([]);
+  it('given consistent rules, when creating, then a draft at version 1 closing with its last wave, created by its manager, and no event', () => {
+    const spec = thenOf(create(rules())).then();
+
+    expect(stateOf(spec.decision)).toEqual({ ...rules(), callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 1, createdBy: 'pm-1' });
   });
 
   it('given several waves, when creating, then the call closes when its last wave closes', () => {
     const waves = [wave('v1', '2026-03-01T00:00:00+01:00', '2026-04-30T23:59:59+02:00'), wave('v2', '2026-05-01T00:00:00+02:00', '2026-06-30T23:59:59+02:00')];
 
-    expect(acceptedOf(createCall({ callId: 'c', rules: rules({ waves }) })).state.closesAt).toBe('2026-06-30T23:59:59+02:00');
+    thenOf(create(rules({ waves }))).thenState({ closesAt: '2026-06-30T23:59:59+02:00' });
   });
 
   it('given inconsistent rules, when creating, then refused with their violations', () => {
-    expect(violationNames(createCall({ callId: 'c', rules: rules({ budgetEnvelopeCents: 0 }) }))).toEqual(['grant-within-envelope']);
+    thenOf(create(rules({ budgetEnvelopeCents: 0 }))).thenRefused('grant-within-envelope');
   });
 
   it('given a closing time already past, when creating, then the draft is accepted (only publishing needs a future closing time)', () => {
     const waves = [wave('v1', '2020-01-01T00:00:00+01:00', '2020-01-31T23:59:59+01:00')];
 
-    expect(createCall({ callId: 'c', rules: rules({ waves }) }).outcome).toBe('accepted');
+    thenOf(create(rules({ waves }))).then();
   });
 });
 
 describe('edit', () => {
-  it('given a draft, when editing its rules, then they are replaced, the version moves on, and no event', () => {
+  const edit = decider(editCall);
+
+  it('given a draft, when editing its rules, then they are replaced, no event (the store moves the version on)', () => {
     const edited = rules({ title: 'Pass numérique 2026 — vague de printemps', reviewersPerDossier: 2 });
 
-    const decision = acceptedOf(editCall(callIn('draft'), edited));
+    const spec = edit.given(callIn('draft')).when(edited).then();
 
-    expect(decision.state).toEqual({ ...edited, callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 4 });
-    expect(decision.events).toEqual([]);
+    expect(stateOf(spec.decision)).toEqual({ ...edited, callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 3 });
   });
 
   it('given a draft, when editing with inconsistent rules, then refused with the violations', () => {
-    expect(violationNames(editCall(callIn('draft'), rules({ paymentSchedule: { advanceBps: 4_000, interimCapBps: 8_000 } })))).toEqual(['advance-cap']);
+    edit.given(callIn('draft')).when(rules({ paymentSchedule: { advanceBps: 4_000, interimCapBps: 8_000 } })).thenRefused('advance-cap');
   });
 
   it.each<CallStatus>(['published', 'closed', 'unpublished'])('given a %s call, when editing, then refused as the wrong status, naming it', (status) => {
-    expect(editCall(callIn(status), rules())).toEqual({ outcome: 'wrong-status', status, detail: expect.stringContaining(`is ${status}`) });
+    const spec = edit.given(callIn(status)).when(rules()).thenWrongStatus(status);
+    expect(spec.decision).toEqual({ outcome: 'wrong-status', status, detail: expect.stringContaining(`is ${status}`) });
   });
 });
 
 describe('publish', () => {
-  it('given a consistent draft closing in the future, when publishing, then published now and call.published carries the whole call', () => {
-    const decision = acceptedOf(publishCall(callIn('draft'), NOW));
+  const publish = decider(publishCall);
 
-    expect(decision.state).toEqual({ ...callIn('draft'), status: 'published', publishedAt: NOW.toISOString(), version: 4 });
-    expect(decision.events).toEqual([{ definition: CallPublished, data: { call: decision.state } }]);
+  it('given a consistent draft closing in the future, when publishing, then published now and call.published carries the whole call as recorded', () => {
+    const spec = publish.given(callIn('draft')).when(NOW);
+
+    const published = { ...callIn('draft'), status: 'published' as const, publishedAt: NOW.toISOString() };
+    expect(stateOf(spec.decision)).toEqual(published);
+    spec.then({ definition: CallPublished, data: { call: recorded(published) } });
   });
 
   it('given a draft whose closing time is past, when publishing, then refused: closing-time-in-future', () => {
-    expect(violationNames(publishCall(callIn('draft'), new Date(Date.parse(CLOSES_AT) + 1)))).toEqual(['closing-time-in-future']);
+    publish.given(callIn('draft')).when(new Date(Date.parse(CLOSES_AT) + 1)).thenRefused('closing-time-in-future');
   });
 
   it('given a draft closing exactly now, when publishing, then refused: closing-time-in-future', () => {
-    expect(violationNames(publishCall(callIn('draft'), new Date(CLOSES_AT)))).toEqual(['closing-time-in-future']);
+    publish.given(callIn('draft')).when(new Date(CLOSES_AT)).thenRefused('closing-time-in-future');
   });
 
   it('given a draft whose rules became inconsistent, when publishing, then refused with them', () => {
-    const draft = callIn('draft', { paymentSchedule: { advanceBps: 3_000, interimCapBps: 9_000 } });
-
-    expect(violationNames(publishCall(draft, NOW))).toEqual(['interim-cap']);
+    publish.given(callIn('draft', { paymentSchedule: { advanceBps: 3_000, interimCapBps: 9_000 } })).when(NOW).thenRefused('interim-cap');
   });
 
   it.each<CallStatus>(['published', 'closed', 'unpublished'])('given a %s call, when publishing, then refused as the wrong status', (status) => {
-    expect(publishCall(callIn(status), NOW)).toMatchObject({ outcome: 'wrong-status', status });
+    publish.given(callIn(status)).when(NOW).thenWrongStatus(status);
   });
 });
 
 describe('close manually', () => {
-  it('given a published call, when its manager closes it, then closed now and call.closed says manual, with the note', () => {
-    const decision = acceptedOf(closeCall(callIn('published'), { note: ' Enveloppe épuisée ' }, NOW));
+  const close = decider(closeCall);
 
-    expect(decision.state).toEqual({ ...callIn('published'), status: 'closed', closedAt: NOW.toISOString(), version: 4 });
-    expect(decision.events).toEqual([{ definition: CallClosed, data: { call: decision.state, reason: 'manual', note: 'Enveloppe épuisée' } }]);
+  it('given a published call, when its manager closes it, then closed now and call.closed says manual, with the note', () => {
+    const spec = close.given(callIn('published')).when({ note: ' Enveloppe épuisée ' }, NOW);
+
+    const closed = { ...callIn('published'), status: 'closed' as const, closedAt: NOW.toISOString() };
+    expect(stateOf(spec.decision)).toEqual(closed);
+    spec.then({ definition: CallClosed, data: { call: recorded(closed), reason: 'manual', note: 'Enveloppe épuisée' } });
   });
 
   it('given a published call, when closing without a note, then the event carries none', () => {
-    expect(acceptedOf(closeCall(callIn('published'), {}, NOW)).events[0]!.data).not.toHaveProperty('note');
+    const spec = close.given(callIn('published')).when({}, NOW).then(CallClosed);
+    expect(spec.decision.outcome === 'accepted' && spec.decision.events[0]!.data).not.toHaveProperty('note');
   });
 
   it.each<CallStatus>(['draft', 'closed', 'unpublished'])('given a %s call, when closing, then refused as the wrong status', (status) => {
-    expect(closeCall(callIn(status), {}, NOW)).toMatchObject({ outcome: 'wrong-status', status });
+    close.given(callIn(status)).when({}, NOW).thenWrongStatus(status);
   });
 });
 
 describe('close at closing time', () => {
+  const closeOnTime = decider(closeAtClosingTime);
+
   it('given a published call whose closing time is reached, when the scheduler runs, then closed with reason closing-time', () => {
     const at = new Date(CLOSES_AT);
 
-    const decision = acceptedOf(closeAtClosingTime(callIn('published'), at));
+    const spec = closeOnTime.given(callIn('published')).when(at).thenState({ status: 'closed', closedAt: at.toISOString(), version: 3 });
 
-    expect(decision.state).toMatchObject({ status: 'closed', closedAt: at.toISOString(), version: 4 });
-    expect(decision.events).toEqual([{ definition: CallClosed, data: { call: decision.state, reason: 'closing-time' } }]);
+    spec.then({ definition: CallClosed, data: { call: recorded(stateOf(spec.decision)), reason: 'closing-time' } });
   });
 
   it('given a published call still open, when the scheduler runs, then refused: closing-time-not-reached', () => {
-    expect(violationNames(closeAtClosingTime(callIn('published'), NOW))).toEqual(['closing-time-not-reached']);
+    closeOnTime.given(callIn('published')).when(NOW).thenRefused('closing-time-not-reached');
   });
 
   it('given a call already closed (by another instance or its manager), when the scheduler runs, then refused as the wrong status', () => {
-    expect(closeAtClosingTime(callIn('closed'), new Date(CLOSES_AT))).toMatchObject({ outcome: 'wrong-status', status: 'closed' });
+    closeOnTime.given(callIn('closed')).when(new Date(CLOSES_AT)).thenWrongStatus('closed');
   });
 });
 
 describe('extend', () => {
   const later = '2026-04-30T23:59:59+02:00';
+  const extend = decider(extendCall);
 
   it("given a published call, when extended with a reason, then its last wave closes later and call.extended gives the previous closing time", () => {
-    const decision = acceptedOf(extendCall(callIn('published'), { closesAt: later, reason: ' Demande des EPCI ' }, NOW));
+    const spec = extend.given(callIn('published')).when({ closesAt: later, reason: ' Demande des EPCI ' }, NOW);
 
-    expect(decision.state).toEqual({
-      ...callIn('published'),
-      waves: [{ ...callIn('published').waves[0]!, closesAt: later }],
-      closesAt: later,
-      version: 4,
-    });
-    expect(decision.events).toEqual([{ definition: CallExtended, data: { call: decision.state, reason: 'Demande des EPCI', previousClosesAt: CLOSES_AT } }]);
+    const extended = { ...callIn('published'), waves: [{ ...callIn('published').waves[0]!, closesAt: later }], closesAt: later };
+    expect(stateOf(spec.decision)).toEqual(extended);
+    spec.then({ definition: CallExtended, data: { call: recorded(extended), reason: 'Demande des EPCI', previousClosesAt: CLOSES_AT } });
   });
 
   it('given several waves, when extended, then only the last wave moves', () => {
     const waves = [wave('v1', '2026-02-01T00:00:00+01:00', '2026-02-28T23:59:59+01:00'), wave('v2', '2026-03-01T00:00:00+01:00', CLOSES_AT)];
 
-    const decision = acceptedOf(extendCall(callIn('published', { waves }), { closesAt: later, reason: 'r' }, NOW));
+    const spec = extend.given(callIn('published', { waves })).when({ closesAt: later, reason: 'r' }, NOW);
 
-    expect(decision.state.waves).toEqual([waves[0], { ...waves[1], closesAt: later }]);
+    expect(stateOf(spec.decision).waves).toEqual([waves[0], { ...waves[1], closesAt: later }]);
   });
 
   it('given a published call, when extended to an earlier or the same time, then refused: closing-time-later', () => {
-    expect(violationNames(extendCall(callIn('published'), { closesAt: '2026-03-10T23:59:59+01:00', reason: 'r' }, NOW))).toEqual(['closing-time-later']);
-    expect(violationNames(extendCall(callIn('published'), { closesAt: CLOSES_AT, reason: 'r' }, NOW))).toEqual(['closing-time-later']);
+    extend.given(callIn('published')).when({ closesAt: '2026-03-10T23:59:59+01:00', reason: 'r' }, NOW).thenRefused('closing-time-later');
+    extend.given(callIn('published')).when({ closesAt: CLOSES_AT, reason: 'r' }, NOW).thenRefused('closing-time-later');
   });
 
   it('given a published call past its closing time, when extended to a time later but already past, then refused: closing-time-in-future', () => {
     const call = callIn('published', { closesAt: '2026-02-01T00:00:00Z', waves: [wave('v1', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')] });
 
-    expect(violationNames(extendCall(call, { closesAt: '2026-03-01T00:00:00Z', reason: 'r' }, NOW))).toEqual(['closing-time-in-future']);
+    extend.given(call).when({ closesAt: '2026-03-01T00:00:00Z', reason: 'r' }, NOW).thenRefused('closing-time-in-future');
   });
 
   it.each([undefined, '', '   '])('given a published call, when extended without a reason (%j), then refused: reason-required', (reason) => {
-    expect(violationNames(extendCall(callIn('published'), { closesAt: later, ...(reason === undefined ? {} : { reason }) }, NOW))).toEqual(['reason-required']);
+    extend.given(callIn('published')).when({ closesAt: later, ...(reason === undefined ? {} : { reason }) }, NOW).thenRefused('reason-required');
   });
 
   it.each<CallStatus>(['draft', 'closed', 'unpublished'])('given a %s call, when extending, then refused as the wrong status', (status) => {
-    expect(extendCall(callIn(status), { closesAt: later, reason: 'r' }, NOW)).toMatchObject({ outcome: 'wrong-status', status });
+    extend.given(callIn(status)).when({ closesAt: later, reason: 'r' }, NOW).thenWrongStatus(status);
   });
 });
 
 describe('reopen', () => {
   const later = '2026-04-30T23:59:59+02:00';
+  const reopen = decider(reopenCall);
 
   it('given a closed call, when reopened with a reason and a later closing time, then published again, no longer closed, and call.reopened', () => {
-    const decision = acceptedOf(reopenCall(callIn('closed'), { closesAt: later, reason: 'Report de la date limite' }, NOW));
+    const spec = reopen.given(callIn('closed')).when({ closesAt: later, reason: 'Report de la date limite' }, NOW);
 
     const { closedAt: _closedAt, ...open } = callIn('closed');
-    expect(decision.state).toEqual({ ...open, status: 'published', waves: [{ ...open.waves[0]!, closesAt: later }], closesAt: later, version: 4 });
-    expect(decision.events).toEqual([{ definition: CallReopened, data: { call: decision.state, reason: 'Report de la date limite' } }]);
+    const reopened = { ...open, status: 'published' as const, waves: [{ ...open.waves[0]!, closesAt: later }], closesAt: later };
+    expect(stateOf(spec.decision)).toEqual(reopened);
+    spec.then({ definition: CallReopened, data: { call: recorded(reopened), reason: 'Report de la date limite' } });
   });
 
   it('given a closed call, when reopened without a reason, then refused: reason-required', () => {
-    expect(violationNames(reopenCall(callIn('closed'), { closesAt: later }, NOW))).toEqual(['reason-required']);
+    reopen.given(callIn('closed')).when({ closesAt: later }, NOW).thenRefused('reason-required');
   });
 
   it('given a closed call, when reopened to an earlier time, then refused: closing-time-later', () => {
-    expect(violationNames(reopenCall(callIn('closed'), { closesAt: '2026-03-05T12:00:00+01:00', reason: 'r' }, NOW))).toEqual(['closing-time-later']);
+    reopen.given(callIn('closed')).when({ closesAt: '2026-03-05T12:00:00+01:00', reason: 'r' }, NOW).thenRefused('closing-time-later');
   });
 
   it('given a call closed at its closing time, when reopened to a time later but already past, then refused: closing-time-in-future', () => {
     const call = callIn('closed', { closesAt: '2026-02-01T00:00:00Z', waves: [wave('v1', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')] });
 
-    expect(violationNames(reopenCall(call, { closesAt: '2026-02-15T00:00:00Z', reason: 'r' }, NOW))).toEqual(['closing-time-in-future']);
+    reopen.given(call).when({ closesAt: '2026-02-15T00:00:00Z', reason: 'r' }, NOW).thenRefused('closing-time-in-future');
   });
 
   it('given a closed call, when reopened without reason and to an earlier time, then one violation per broken rule', () => {
-    expect(violationNames(reopenCall(callIn('closed'), { closesAt: '2026-03-01T00:00:00Z', reason: '' }, NOW))).toEqual([
-      'reason-required',
-      'closing-time-later',
-      'closing-time-in-future',
-    ]);
+    const spec = reopen.given(callIn('closed')).when({ closesAt: '2026-03-01T00:00:00Z', reason: '' }, NOW).thenRefused('reason-required', 'closing-time-later', 'closing-time-in-future');
+    expect(spec.decision.outcome === 'refused' && spec.decision.violations.map((v) => v.name)).toEqual(['reason-required', 'closing-time-later', 'closing-time-in-future']);
   });
 
   it.each<CallStatus>(['draft', 'published', 'unpublished'])('given a %s call, when reopening, then refused as the wrong status', (status) => {
-    expect(reopenCall(callIn(status), { closesAt: later, reason: 'r' }, NOW)).toMatchObject({ outcome: 'wrong-status', status });
+    reopen.given(callIn(status)).when({ closesAt: later, reason: 'r' }, NOW).thenWrongStatus(status);
   });
 });
 
 describe('unpublish', () => {
-  it('given a published call, when unpublished with a reason, then unpublished and call.unpublished carries it', () => {
-    const decision = acceptedOf(unpublishCall(callIn('published'), { reason: 'Publié par erreur' }));
+  const unpublish = decider(unpublishCall);
 
-    expect(decision.state).toEqual({ ...callIn('published'), status: 'unpublished', version: 4 });
-    expect(decision.events).toEqual([{ definition: CallUnpublished, data: { call: decision.state, reason: 'Publié par erreur' } }]);
+  it('given a published call, when unpublished with a reason, then unpublished and call.unpublished carries it', () => {
+    const spec = unpublish.given(callIn('published')).when({ reason: 'Publié par erreur' });
+
+    const unpublished = { ...callIn('published'), status: 'unpublished' as const };
+    expect(stateOf(spec.decision)).toEqual(unpublished);
+    spec.then({ definition: CallUnpublished, data: { call: recorded(unpublished), reason: 'Publié par erreur' } });
   });
 
   it('given a published call, when unpublished without a reason, then the event carries none', () => {
-    expect(acceptedOf(unpublishCall(callIn('published'), {})).events[0]!.data).toEqual({ call: expect.objectContaining({ status: 'unpublished' }) });
+    const spec = unpublish.given(callIn('published')).when({}).then(CallUnpublished);
+    expect(spec.decision.outcome === 'accepted' && spec.decision.events[0]!.data).toEqual({ call: expect.objectContaining({ status: 'unpublished' }) });
   });
 
   it.each<CallStatus>(['draft', 'closed', 'unpublished'])('given a %s call, when unpublishing, then refused as the wrong status', (status) => {
-    expect(unpublishCall(callIn(status), {})).toMatchObject({ outcome: 'wrong-status', status });
+    unpublish.given(callIn(status)).when({}).thenWrongStatus(status);
   });
 });
 

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CallPublished, callSnapshot, eventTopicName, type CallRules } from '@aap/contracts';
 import type { Role } from '@aap/http';
-import { eventually, httpClient, readTopic, useTestEnvironment, type HttpAnswer } from '@aap/test-harness';
+import { eventually, httpClient, useTestEnvironment, type HttpAnswer } from '@aap/test-harness';
 import { service as submission } from '@aap/submission-service';
 import type { CallView } from './call.routes';
 import { createPublishedCall, passNumeriqueCallRules } from './testing';
+import { readTopicToEnd } from '../testing';
 
 const env = useTestEnvironment();
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -24,9 +25,13 @@ const command = (callId: string, action: string, body: unknown = {}) => api('POS
 const calls = () => env.database('submission').collection<{ _id: string; outboxPending: boolean }>('calls');
 const callTopic = () => eventTopicName(env.prefix, CallPublished.topic);
 
-/** The call events recorded on the topic for one call, in order (key = call id, so one partition). */
+/**
+ * The call events on the topic for one call, in order (key = call id, so one partition), once what the
+ * call recorded is relayed: read to the topic's end, so none can be missed and none can come later.
+ */
 async function eventsOf(callId: string): Promise<Array<{ type: string; data: any }>> {
-  const messages = await readTopic(env.kafka(), callTopic(), { atLeast: 1 });
+  await settled(callId);
+  const messages = await readTopicToEnd(env.kafka(), callTopic());
   return messages.filter((m) => m.key === callId).map((m) => ({ type: m.headers.ce_type!, data: JSON.parse(m.value!) }));
 }
 const eventsArrived = (callId: string, count: number) =>

@@ -17,12 +17,10 @@ export function registerCalls(context: ServiceContext): CallRepository {
   registerCallRoutes(context, store);
 
   context.schedule('close-calls-at-closing-time', async (now) => {
-    for (const call of await store.dueForClosing(now)) {
-      const decision = closeAtClosingTime(call, now);
-      // A lost race means another instance (or a manager) closed it first: nothing left to do.
-      if (decision.outcome === 'accepted' && (await store.record(call, decision.state, context.events(decision.events)))) {
-        context.logger.info({ callId: call.callId, closesAt: call.closesAt }, 'call closed at its closing time');
-      }
+    for (const due of await store.dueForClosing(now)) {
+      // Decided again on what is stored: another instance (or a manager) may have closed or extended it meanwhile.
+      const handled = await store.commands.handleExisting(due.callId, (call) => closeAtClosingTime(call, now));
+      if (handled?.written) context.logger.info({ callId: due.callId, closesAt: due.closesAt }, 'call closed at its closing time');
     }
   });
 

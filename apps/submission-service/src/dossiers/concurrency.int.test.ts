@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { httpClient, useTestEnvironment, type Requester } from '@aap/test-harness';
+import { DossierSubmitted, eventTopicName } from '@aap/contracts';
+import { eventually, httpClient, useTestEnvironment, type Requester } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service } from '../service';
 import { createPublishedCall, passNumeriqueCallRules } from '../calls/testing';
 import { contentHash } from './content-hash';
+import { readTopicToEnd } from '../testing';
 
 /**
  * Issue 7 §2.6 on the real broker and database (FerretDB applies an update as find-then-replace):
@@ -78,6 +80,28 @@ describe('receipt numbers', () => {
     expect([...numbers].sort()).toEqual(Array.from({ length: 50 }, (_, i) => `AAP-${year}-${String(i + 1).padStart(6, '0')}`));
     const stored = await Promise.all(drafts.map((dossierId) => dossiers().findOne({ _id: dossierId as never })));
     expect(new Set(stored.map((d) => d!.number)).size).toBe(50);
+  });
+});
+
+describe('concurrent submits of one dossier', () => {
+  it('without an Idempotency-Key: one receipt, the others 409 naming the status, one dossier.submitted, and the place stays taken', async () => {
+    const call = await noDocumentCall({ maxActiveDossiersPerApplicantPerWave: 1 });
+    const waveId = call.waves[0]!.waveId;
+    const dossierId = await completeDraft(lyon, call.callId, waveId);
+
+    const answers = await Promise.all(Array.from({ length: 4 }, () => lyon.post(`/dossiers/${dossierId}/submit`)));
+
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409]);
+    for (const lost of answers.filter((a) => a.status === 409)) expect(lost.body.errors.map((e: { name: string }) => e.name)).toEqual(['dossier-status']);
+    const receipt = answers.find((a) => a.status === 200)!.body;
+    await eventually(async () => expect(await dossiers().findOne({ _id: dossierId as never })).toMatchObject({ status: 'submitted', number: receipt.number, outboxPending: false }));
+    const submitted = (await readTopicToEnd(env.kafka(), eventTopicName(env.prefix, DossierSubmitted.topic))).filter((m) => m.key === dossierId);
+    expect(submitted.map((m) => JSON.parse(m.value!).dossier.number)).toEqual([receipt.number]);
+    // The failed submits gave back no place: the wave (one dossier allowed) is still full for another draft.
+    const other = await completeDraft(lyon, call.callId, waveId);
+    const refused = await lyon.post(`/dossiers/${other}/submit`);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors.map((e: { name: string }) => e.name)).toEqual(['active-dossiers-per-wave']);
   });
 });
 

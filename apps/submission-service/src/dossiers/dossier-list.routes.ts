@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { applicantKind, dossierStatus, type Territory } from '@aap/contracts';
+import { applicantKind, dossierStatus } from '@aap/contracts';
 import { callerOf, notFound, paginate, paginated, paginationQuery, policies, ROLE_SETS, sendCsv, sortQuery, type Caller, type CsvColumn } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts } from './dossier.routes';
@@ -66,7 +66,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
     },
     async (request) => {
       const { page, pageSize, sort, ...query } = request.query;
-      return paginate(Dossier, filterOf(query, callerOf(request)), { page, pageSize, sort }, (d) => toDossierView(store.toState(d)));
+      return paginate(Dossier, filterOf(query, callerOf(request)), { page, pageSize, sort }, (d) => toDossierView(store.toState(d)), { count: true });
     },
   );
 

@@ -1,15 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { budgetSection, isActive, type ApplicantSnapshot, type CallSnapshot } from '@aap/contracts';
+import { accepted, budgetSection, refused, type ApplicantSnapshot, type CallSnapshot } from '@aap/contracts';
 import { callerOf, notFound, policies, ROLE_SETS, type Caller } from '@aap/http';
-import { acceptedOrThrow, concurrentChange, isDuplicateKey, type ServiceContext } from '@aap/service-runtime';
+import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import {
   answerComplement,
   editBudget,
   editProject,
   projectDraft,
   startDraft,
-  submit,
   withdraw,
   type Dossier,
   type DossierDecision,
@@ -17,6 +16,9 @@ import {
 } from './dossier';
 import type { DossierStore } from './dossier.store';
 import { dossierView, receiptView, toDossierView, toReceipt } from './dossier.views';
+import type { ReceiptNumbers } from './receipt-numbers';
+import { submissionProcess } from './submission-process';
+import type { WavePlacesStore } from './wave-places.store';
 
 /** What the dossier slice reads of the other slices of the service (their ports: no import of their files). */
 export interface DossierPorts {
@@ -50,27 +52,28 @@ function draftIdFor(organisationId: string, key: string | undefined): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Stands for the receipt number while a submission is only checked (the number is taken once it passes). */
-const NUMBER_NOT_TAKEN = 'AAP-0000-000000';
+/** What the dossier routes use besides the dossiers' store: the per-wave places and the receipt numbers (the submit's process). */
+export interface SubmissionStores {
+  places: WavePlacesStore;
+  numbers: ReceiptNumbers;
+}
 
-export function registerDossierRoutes(context: ServiceContext, store: DossierStore, { calls, organisations, reviewers }: DossierPorts): void {
+export function registerDossierRoutes(context: ServiceContext, store: DossierStore, { calls, organisations, reviewers }: DossierPorts, { places, numbers }: SubmissionStores): void {
   const { http } = context;
   const readable = dossierReader(store, reviewers);
 
-  /** Changes are made by the dossier's own organisation only (even a token that also carries a staff role); another's answers 404, like one that does not exist. */
+  /** Changes are made by the dossier's own organisation only (`act-as`: even a token that also carries a staff role); another's answers 404, like one that does not exist. */
   const ownedBy = (caller: Caller, dossier: Dossier | null, dossierId: string): Dossier => {
-    if (!dossier || dossier.organisationId !== caller.organisation) throw notFound(`Dossier ${dossierId}`);
-    return dossier;
+    policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`, 'act-as');
+    return dossier!;
   };
 
-  /** Decides on the caller's own dossier and records it (see `store.transition`); a refusal is its problem. */
+  /** Decides on the caller's own dossier through the command handler; a refusal is its problem, the answer the dossier as stored. */
   async function change(caller: Caller, dossierId: string, decide: (dossier: Dossier) => DossierDecision | Promise<DossierDecision>): Promise<Dossier> {
-    const outcome = await store.transition(dossierId, (dossier) => {
-      ownedBy(caller, dossier, dossierId);
-      return decide(dossier);
-    });
-    if (!outcome) throw notFound(`Dossier ${dossierId}`);
-    return acceptedOrThrow(outcome.decision, 'dossier').state;
+    const handled = await store.commands.handleExisting(dossierId, (dossier) => decide(ownedBy(caller, dossier, dossierId)));
+    if (!handled) throw notFound(`Dossier ${dossierId}`);
+    acceptedOrThrow(handled.decision, 'dossier');
+    return handled.after!;
   }
 
   async function submissionFacts(dossier: Dossier, otherActiveDossiersInWave: number): Promise<SubmissionFacts> {
@@ -78,49 +81,7 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
     if (!call) throw notFound(`Call ${dossier.callId}`);
     return { call, applicant, otherActiveDossiersInWave };
   }
-
-  /**
-   * Submits with the per-wave rule held under concurrency: the rules are checked, then a place is
-   * claimed in the wave's guard (guarded write), then the receipt number is taken (locked counter),
-   * then the dossier is written (guarded on its version; a number another process took meanwhile
-   * hits the unique index and another is taken). An upload recorded meanwhile makes the write lose
-   * its race: the submission is decided again with it. A failed submit gives its place back.
-   */
-  async function submitDossier(caller: Caller, dossierId: string, idempotencyKey: string | undefined): Promise<Dossier> {
-    let number: string | undefined;
-    let claimed = false;
-    const now = new Date();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        const current = ownedBy(caller, await store.get(dossierId), dossierId);
-        const command = { idempotencyKey, by: caller.userId };
-        const facts = await submissionFacts(current, await store.activeInWave(current, now));
-        const checked = submit(current, facts, { ...command, number: number ?? NUMBER_NOT_TAKEN }, now);
-        if (checked.outcome === 'accepted' && checked.state === current) return current; // the same submit, retried
-        acceptedOrThrow(checked, 'dossier');
-        if (!claimed) {
-          const place = await store.claimWavePlace(current, facts.call.maxActiveDossiersPerApplicantPerWave, now);
-          if (place.outcome === 'full') {
-            acceptedOrThrow(submit(current, { ...facts, otherActiveDossiersInWave: place.otherActive }, { ...command, number: NUMBER_NOT_TAKEN }, now), 'dossier');
-          }
-          claimed = true;
-        }
-        number ??= await store.nextNumber(now);
-        const { state, events } = acceptedOrThrow(submit(current, facts, { ...command, number }, now), 'dossier');
-        try {
-          if (await store.record(current, state, context.events(events))) return state;
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
-          number = undefined; // taken by another process: take the next one
-        }
-        if (attempt >= 5) throw concurrentChange(`dossier ${dossierId}`, current.version);
-      }
-    } catch (error) {
-      const after = claimed ? await store.get(dossierId) : null;
-      if (after && !isActive(after.status)) await store.releaseWavePlace(after);
-      throw error;
-    }
-  }
+  const submitDossier = submissionProcess({ dossiers: store, places, numbers, factsOf: submissionFacts, logger: context.logger });
 
   http.post(
     '/dossiers',
@@ -140,21 +101,19 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
       const { callId, waveId } = request.body;
       const key = request.headers['idempotency-key'];
       const dossierId = draftIdFor(organisationId, key);
-      const sameRequest = async () => {
-        const existing = await store.get(dossierId);
-        if (existing && (existing.callId !== callId || existing.waveId !== waveId)) {
-          acceptedOrThrow({ outcome: 'refused', violations: [{ name: 'idempotency-key', detail: 'already used to start a dossier on another call or wave' }] }, 'dossier');
-        }
-        return existing;
-      };
+      const sameRequest = (existing: Dossier): DossierDecision =>
+        existing.callId === callId && existing.waveId === waveId
+          ? accepted(existing)
+          : refused([{ name: 'idempotency-key', detail: 'already used to start a dossier on another call or wave' }]);
 
-      const existing = key ? await sameRequest() : null;
-      if (existing) return reply.status(200).send(toDossierView(existing));
-      const [call, applicant] = await Promise.all([calls.get(callId), organisations.get(organisationId)]);
-      const { state: draft } = acceptedOrThrow(startDraft({ dossierId, callId, waveId, organisationId, call, applicant, by: caller.userId }, new Date()), 'dossier');
-      // The same Idempotency-Key raced with itself: the other request created it.
-      if ((await store.insert(draft)) === 'exists') return reply.status(200).send(toDossierView((await sameRequest())!));
-      return reply.status(201).send(toDossierView(draft));
+      // A draft already made with this Idempotency-Key (a retry, or the same key racing with itself) is answered as it is.
+      const handled = await store.commands.handle(dossierId, async (existing) => {
+        if (existing) return sameRequest(existing);
+        const [call, applicant] = await Promise.all([calls.get(callId), organisations.get(organisationId)]);
+        return startDraft({ dossierId, callId, waveId, organisationId, call, applicant, by: caller.userId }, new Date());
+      });
+      acceptedOrThrow(handled.decision, 'dossier');
+      return reply.status(handled.written ? 201 : 200).send(toDossierView(handled.after!));
     },
   );
 
@@ -219,7 +178,12 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
         response: { 200: receiptView },
       },
     },
-    async (request) => toReceipt(await submitDossier(callerOf(request), request.params.dossierId, request.headers['idempotency-key'])),
+    async (request) => {
+      const caller = callerOf(request);
+      const { dossierId } = request.params;
+      const command = { dossierId, idempotencyKey: request.headers['idempotency-key'], by: caller.userId };
+      return toReceipt(await submitDossier(command, (dossier) => ownedBy(caller, dossier, dossierId)));
+    },
   );
 
   http.post(
@@ -237,7 +201,8 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
     async (request) => {
       const caller = callerOf(request);
       const withdrawn = await change(caller, request.params.dossierId, (d) => withdraw(d, { reason: request.body.reason, by: caller.userId }, new Date()));
-      await store.releaseWavePlace(withdrawn);
+      // Tidying only: a withdrawn dossier's claim stopped counting with its status.
+      await places.release(withdrawn).catch((error: unknown) => request.log.warn({ err: error, dossierId: withdrawn.dossierId }, 'could not give back the wave place of a withdrawn dossier'));
       return { dossierId: withdrawn.dossierId, status: 'withdrawn' as const };
     },
   );

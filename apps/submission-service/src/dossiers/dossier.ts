@@ -8,6 +8,7 @@ import {
   DossierClosedWithoutFollowUp,
   DossierComplementRequested,
   DossierDecisionReopened,
+  DossierDraftClosingSoon,
   DossierRejected,
   DossierResubmitted,
   DossierReviewStarted,
@@ -32,12 +33,14 @@ import {
   type Violation,
 } from '@aap/contracts';
 import { contentHash } from './content-hash';
+import { wavePlaceViolations } from './wave-places';
 
 /**
  * The dossier, pure: its state, every rule of its call that a submission must satisfy, and one
  * decide function per command (draft edits, attachments, submit, withdraw, complement answer) and
- * per evaluation event. No I/O: the store loads, these functions decide, the store records.
- * Statuses move only through `evolve` (the lifecycle of @aap/contracts).
+ * per evaluation event. No I/O: the command handler loads, these functions decide, the store records
+ * (and moves the version on: a decide function never touches it). Statuses move only through
+ * `evolve` (the lifecycle of @aap/contracts).
  */
 
 export type ProjectSection = z.infer<typeof projectSection>;
@@ -86,9 +89,7 @@ export function submissionViolations(ctx: SubmissionContext): Violation[] {
   else {
     violations.push(...applicantViolations(call, applicant));
   }
-  if (ctx.otherActiveDossiersInWave >= call.maxActiveDossiersPerApplicantPerWave) {
-    add('active-dossiers-per-wave', `the organisation already has ${ctx.otherActiveDossiersInWave} active dossier(s) in this wave (at most ${call.maxActiveDossiersPerApplicantPerWave})`);
-  }
+  violations.push(...wavePlaceViolations(ctx.otherActiveDossiersInWave, call));
 
   // Required fields and documents.
   for (const field of REQUIRED_PROJECT_FIELDS) {
@@ -205,7 +206,6 @@ function moved(dossier: Dossier, fact: DossierFact, entry: Omit<HistoryEntry, 's
     status: evolution.status,
     history: [...dossier.history, { status: evolution.status, ...entry }],
     updatedAt: entry.at,
-    version: dossier.version + 1,
   };
 }
 
@@ -265,14 +265,40 @@ export function editProject(dossier: Dossier, fields: ProjectDraft, now: Date): 
   const project = { ...dossier.project, ...fields };
   if (sameContent(project, dossier.project)) return accepted(dossier);
   if (!isEditable(dossier.status)) return notEditable(dossier, 'its content can change');
-  return accepted({ ...dossier, project, updatedAt: now, version: dossier.version + 1 });
+  return accepted({ ...dossier, project, updatedAt: now });
 }
 
 /** Replaces the budget plan; the same plan again changes nothing (see editProject). */
 export function editBudget(dossier: Dossier, budget: BudgetSection, now: Date): DossierDecision {
   if (sameContent(budget, dossier.budget)) return accepted(dossier);
   if (!isEditable(dossier.status)) return notEditable(dossier, 'its content can change');
-  return accepted({ ...dossier, budget, updatedAt: now, version: dossier.version + 1 });
+  return accepted({ ...dossier, budget, updatedAt: now });
+}
+
+/** The reminder of a wave closing soon, as the scheduled job computed it. */
+export interface ClosingReminder {
+  /** The wave's closing time: a draft is reminded once per closing time (an extension arms a new one). */
+  closesAt: string;
+  callTitle: string;
+  daysLeft: number;
+}
+
+/** Reminds a draft that its wave closes soon, once per closing time; anything else changes nothing. */
+export function remindOfClosing(dossier: Dossier, reminder: ClosingReminder): DossierDecision {
+  if (dossier.status !== 'draft' || dossier.reminderSentForClosesAt === reminder.closesAt) return accepted(dossier);
+  return accepted(
+    { ...dossier, reminderSentForClosesAt: reminder.closesAt },
+    emit(DossierDraftClosingSoon, {
+      dossierId: dossier.dossierId,
+      number: null, // a draft has no number yet
+      callId: dossier.callId,
+      waveId: dossier.waveId,
+      organisationId: dossier.organisationId,
+      title: dossier.project.title ?? reminder.callTitle,
+      closesAt: reminder.closesAt,
+      daysLeft: reminder.daysLeft,
+    }),
+  );
 }
 
 // ── Attachments ─────────────────────────────────────────────────────────────────────────────────
@@ -289,7 +315,7 @@ export function attachable(dossier: Dossier): DossierDecision {
 export function attach(dossier: Dossier, attachment: AttachmentEntry, now: Date): DossierDecision {
   const allowed = attachable(dossier);
   if (allowed.outcome !== 'accepted') return allowed;
-  return accepted({ ...dossier, attachments: [...dossier.attachments, attachment], updatedAt: now, version: dossier.version + 1 });
+  return accepted({ ...dossier, attachments: [...dossier.attachments, attachment], updatedAt: now });
 }
 
 export function detach(dossier: Dossier, attachmentId: string, now: Date): DossierDecision {
@@ -297,7 +323,7 @@ export function detach(dossier: Dossier, attachmentId: string, now: Date): Dossi
     return refused([{ name: 'attachment-exists', detail: `the dossier has no attachment ${attachmentId}` }]);
   }
   if (!isEditable(dossier.status)) return notEditable(dossier, 'attachments can change');
-  return accepted({ ...dossier, attachments: dossier.attachments.filter((a) => a.attachmentId !== attachmentId), updatedAt: now, version: dossier.version + 1 });
+  return accepted({ ...dossier, attachments: dossier.attachments.filter((a) => a.attachmentId !== attachmentId), updatedAt: now });
 }
 
 /** The attachments as published in the dossier snapshot (what the receipt attests). */
@@ -349,7 +375,7 @@ function snapshotOf(dossier: Dossier, applicant: ApplicantSnapshot, hash: string
 }
 
 export interface Submit {
-  /** The receipt number, taken once the rules pass. */
+  /** The receipt number, taken once the rules pass and a place in the wave is claimed (`submission-process.ts`). */
   number: string;
   idempotencyKey?: string;
   by: string;

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DossierResubmitted, DossierSubmitted, DossierWithdrawn, type ApplicantSnapshot, type CallSnapshot, type DossierStatus } from '@aap/contracts';
+import { decider, thenOf } from '@aap/test-harness/decider-spec';
+import { DossierDraftClosingSoon, DossierResubmitted, DossierSubmitted, DossierWithdrawn, type ApplicantSnapshot, type CallSnapshot, type DossierStatus } from '@aap/contracts';
 import {
   answerComplement,
   applyEvaluation,
   attach,
+  attachable,
   detach,
   editBudget,
   editProject,
   MAX_ATTACHMENTS_PER_DOSSIER,
+  remindOfClosing,
   startDraft,
   submissionViolations,
   submit,
@@ -199,157 +202,192 @@ function dossierIn(status: DossierStatus, overrides: Partial<Dossier> = {}): Dos
 const facts: SubmissionFacts = { call, applicant: commune, otherActiveDossiersInWave: 0 };
 const later = new Date('2026-03-11T10:00:00+01:00');
 
-function acceptedOf(decision: DossierDecision) {
+/** The state an accepted decision leads to (the spec has checked it was accepted). */
+function stateOf(decision: DossierDecision): Dossier {
   if (decision.outcome !== 'accepted') throw new Error(`expected an accepted decision, got ${JSON.stringify(decision)}`);
-  return decision;
+  return decision.state;
 }
 
 describe('a draft', () => {
   it('given a published call and a registered organisation, when a draft is started, then it is a draft at version 1', () => {
-    const decision = acceptedOf(startDraft({ dossierId: 'd-9', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, call, applicant: commune, by: 'agent' }, now));
-    expect(decision.state).toMatchObject({ dossierId: 'd-9', status: 'draft', version: 1, attachments: [], project: {}, applicant: commune });
-    expect(decision.events).toEqual([]);
+    thenOf(startDraft({ dossierId: 'd-9', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, call, applicant: commune, by: 'agent' }, now))
+      .then()
+      .thenState({ dossierId: 'd-9', status: 'draft', version: 1, attachments: [], project: {}, applicant: commune });
   });
 
   it('given an unknown wave and an unregistered organisation, when a draft is started, then both are refused', () => {
-    const decision = startDraft({ dossierId: 'd-9', callId: call.callId, waveId: 'w9', organisationId: '1', call, applicant: null, by: 'agent' }, now);
-    expect(decision).toMatchObject({ outcome: 'refused', violations: [{ name: 'waveId' }, { name: 'applicant-registered' }] });
+    const spec = thenOf(startDraft({ dossierId: 'd-9', callId: call.callId, waveId: 'w9', organisationId: '1', call, applicant: null, by: 'agent' }, now)).thenRefused('waveId', 'applicant-registered');
+    expect(spec.decision).toMatchObject({ outcome: 'refused', violations: [{ name: 'waveId' }, { name: 'applicant-registered' }] });
   });
 
-  it('given a draft, when project fields are saved, then only those change and the version moves on', () => {
-    const decision = acceptedOf(editProject(dossierIn('draft'), { title: 'Nouveau titre' }, later));
-    expect(decision.state).toMatchObject({ project: { ...project, title: 'Nouveau titre' }, version: 4, updatedAt: later });
+  it('given a draft, when project fields are saved, then only those change (the store moves the version on)', () => {
+    decider(editProject).given(dossierIn('draft')).when({ title: 'Nouveau titre' }, later).then().thenState({ project: { ...project, title: 'Nouveau titre' }, version: 3, updatedAt: later });
   });
 
   it('given the fields are already saved, when the same save comes again (a retry), then it is accepted and changes nothing', () => {
-    const dossier = dossierIn('draft');
-    expect(acceptedOf(editProject(dossier, { title: project.title }, later)).state).toBe(dossier);
-    expect(acceptedOf(editBudget(dossier, budget, later)).state).toBe(dossier);
+    decider(editProject).given(dossierIn('draft')).when({ title: project.title }, later).thenNothingHappens();
+    decider(editBudget).given(dossierIn('draft')).when(budget, later).thenNothingHappens();
     // Even once submitted: the saved content is what was asked.
-    expect(acceptedOf(editBudget(dossierIn('submitted'), budget, later)).state.version).toBe(3);
+    decider(editBudget).given(dossierIn('submitted')).when(budget, later).thenNothingHappens().thenState({ version: 3 });
   });
 
   it('given a submitted dossier, when its budget would change, then it is the wrong status', () => {
-    expect(editBudget(dossierIn('submitted'), { ...budget, eligibleCostCents: 1 }, later)).toMatchObject({ outcome: 'wrong-status', status: 'submitted' });
+    decider(editBudget).given(dossierIn('submitted')).when({ ...budget, eligibleCostCents: 1 }, later).thenWrongStatus('submitted');
   });
 
   it('given a dossier awaiting complements, when its budget changes, then it is accepted', () => {
-    expect(acceptedOf(editBudget(dossierIn('complement-requested'), { ...budget, eligibleCostCents: 1 }, later)).state.budget.eligibleCostCents).toBe(1);
+    decider(editBudget).given(dossierIn('complement-requested')).when({ ...budget, eligibleCostCents: 1 }, later).then().thenState({ budget: { eligibleCostCents: 1 } });
+  });
+});
+
+describe('the draft-closing reminder', () => {
+  const remind = decider(remindOfClosing);
+  const reminder = { closesAt: '2026-03-31T23:59:59+02:00', callTitle: call.title, daysLeft: 2 };
+
+  it('given a draft not yet reminded, when its wave closes soon, then dossier.draft-closing-soon once for this closing time', () => {
+    remind
+      .given(dossierIn('draft'))
+      .when(reminder)
+      .then({ definition: DossierDraftClosingSoon, data: { dossierId: 'd-1', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, title: project.title, daysLeft: 2, closesAt: reminder.closesAt } })
+      .thenState({ reminderSentForClosesAt: reminder.closesAt });
+  });
+
+  it('given a draft already reminded for this closing time (another tick, another instance), then nothing happens; a new closing time reminds again', () => {
+    const reminded = dossierIn('draft', { reminderSentForClosesAt: reminder.closesAt });
+    remind.given(reminded).when(reminder).thenNothingHappens();
+    remind.given(reminded).when({ ...reminder, closesAt: '2026-04-30T23:59:59+02:00' }).then(DossierDraftClosingSoon);
+  });
+
+  it('given a dossier no longer a draft, when the job comes, then nothing happens', () => {
+    remind.given(dossierIn('submitted')).when(reminder).thenNothingHappens();
   });
 });
 
 describe('attachments', () => {
-  it('given a draft, when a file is attached, then it is listed and the version moves on (a racing submit then loses)', () => {
-    const decision = acceptedOf(attach(dossierIn('draft'), piece('budget-plan'), later));
-    expect(decision.state.attachments.map((a) => a.documentType)).toEqual(['deliberation', 'budget-plan']);
-    expect(decision.state.version).toBe(4);
+  it('given a draft, when a file is attached, then it is listed (a racing submit, decided on the older version, then loses its write)', () => {
+    const spec = decider(attach).given(dossierIn('draft')).when(piece('budget-plan'), later).then();
+    expect(stateOf(spec.decision).attachments.map((a) => a.documentType)).toEqual(['deliberation', 'budget-plan']);
   });
 
   it(`given ${MAX_ATTACHMENTS_PER_DOSSIER} attachments, when one more is attached, then too-many-attachments`, () => {
     const full = dossierIn('draft', { attachments: Array.from({ length: MAX_ATTACHMENTS_PER_DOSSIER }, (_, i) => piece(`p-${i}`)) });
-    expect(attach(full, piece('one-more'), later)).toMatchObject({ outcome: 'refused', violations: [{ name: 'too-many-attachments' }] });
+    decider(attach).given(full).when(piece('one-more'), later).thenRefused('too-many-attachments');
   });
 
   it('given a submitted dossier, when a file is attached or removed, then it is the wrong status', () => {
-    expect(attach(dossierIn('submitted'), piece('late'), later)).toMatchObject({ outcome: 'wrong-status' });
-    expect(detach(dossierIn('under-review'), 'a-deliberation', later)).toMatchObject({ outcome: 'wrong-status' });
+    decider(attach).given(dossierIn('submitted')).when(piece('late'), later).thenWrongStatus();
+    decider(detach).given(dossierIn('under-review')).when('a-deliberation', later).thenWrongStatus();
   });
 
   it('given a draft, when an attachment is removed, then it is no longer listed; an unknown one is refused', () => {
-    expect(acceptedOf(detach(dossierIn('draft'), 'a-deliberation', later)).state.attachments).toEqual([]);
-    expect(detach(dossierIn('draft'), 'nope', later)).toMatchObject({ outcome: 'refused', violations: [{ name: 'attachment-exists' }] });
+    decider(detach).given(dossierIn('draft')).when('a-deliberation', later).then().thenState({ attachments: [] });
+    decider(detach).given(dossierIn('draft')).when('nope', later).thenRefused('attachment-exists');
+  });
+
+  it('given a draft, when asked whether one more attachment fits, then yes without a change; at the limit, too-many-attachments', () => {
+    const full = dossierIn('draft', { attachments: Array.from({ length: MAX_ATTACHMENTS_PER_DOSSIER }, (_, i) => piece(`p-${i}`)) });
+    thenOf(attachable(dossierIn('draft')), dossierIn('draft')).then();
+    thenOf(attachable(full)).thenRefused('too-many-attachments');
+    thenOf(attachable(dossierIn('submitted'))).thenWrongStatus('submitted');
   });
 });
 
 describe('submitting', () => {
+  const submitting = decider(submit);
+
   it('given a complete draft, when it is submitted, then the receipt and dossier.submitted carry the whole dossier', () => {
-    const decision = acceptedOf(submit(dossierIn('draft'), facts, { number: 'AAP-2026-000001', idempotencyKey: 'key-12345', by: 'agent' }, later));
-    expect(decision.state).toMatchObject({ status: 'submitted', number: 'AAP-2026-000001', submittedAt: later, submitIdempotencyKey: 'key-12345', version: 4 });
-    expect(decision.state.contentHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(decision.state.history.at(-1)).toEqual({ status: 'submitted', at: later, by: 'agent' });
-    const [event] = decision.events;
-    expect(event!.definition).toBe(DossierSubmitted);
-    expect(event!.data).toMatchObject({ dossier: { dossierId: 'd-1', number: 'AAP-2026-000001', project, budget, contentHash: decision.state.contentHash } });
+    const spec = submitting
+      .given(dossierIn('draft'))
+      .when(facts, { number: 'AAP-2026-000001', idempotencyKey: 'key-12345', by: 'agent' }, later)
+      .thenState({ status: 'submitted', number: 'AAP-2026-000001', submittedAt: later, submitIdempotencyKey: 'key-12345', version: 3 });
+    const state = stateOf(spec.decision);
+    expect(state.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(state.history.at(-1)).toEqual({ status: 'submitted', at: later, by: 'agent' });
+    spec.then({ definition: DossierSubmitted, data: { dossier: { dossierId: 'd-1', number: 'AAP-2026-000001', project, budget, contentHash: state.contentHash } } });
   });
 
   it('given a draft that breaks rules, when it is submitted, then every violation is listed and nothing changes', () => {
-    const decision = submit(dossierIn('draft', { attachments: [] }), { ...facts, otherActiveDossiersInWave: 1 }, { number: 'N', by: 'agent' }, later);
-    expect(decision).toMatchObject({ outcome: 'refused' });
-    expect(decision.outcome === 'refused' && decision.violations.map((v) => v.name)).toEqual(['active-dossiers-per-wave', 'required-documents']);
+    const spec = submitting.given(dossierIn('draft', { attachments: [] })).when({ ...facts, otherActiveDossiersInWave: 1 }, { number: 'N', by: 'agent' }, later);
+    spec.thenRefused('active-dossiers-per-wave', 'required-documents');
+    expect(spec.decision.outcome === 'refused' && spec.decision.violations.map((v) => v.name)).toEqual(['active-dossiers-per-wave', 'required-documents']);
   });
 
   it('given a dossier submitted with a key, when the same submit is retried, then it is accepted unchanged; without the key it is the wrong status', () => {
     const submitted = dossierIn('submitted', { submitIdempotencyKey: 'key-12345' });
-    expect(acceptedOf(submit(submitted, facts, { number: 'N', idempotencyKey: 'key-12345', by: 'agent' }, later)).state).toBe(submitted);
-    expect(submit(submitted, facts, { number: 'N', by: 'agent' }, later)).toMatchObject({ outcome: 'wrong-status', status: 'submitted' });
+    submitting.given(submitted).when(facts, { number: 'N', idempotencyKey: 'key-12345', by: 'agent' }, later).thenNothingHappens();
+    submitting.given(submitted).when(facts, { number: 'N', by: 'agent' }, later).thenWrongStatus('submitted');
   });
 });
 
 describe('withdrawing', () => {
   it('given a dossier under review, when the applicant withdraws it, then it is withdrawn and dossier.withdrawn carries the reference', () => {
-    const decision = acceptedOf(withdraw(dossierIn('under-review'), { reason: 'reporté', by: 'agent' }, later));
-    expect(decision.state.status).toBe('withdrawn');
-    expect(decision.events).toEqual([
-      {
-        definition: DossierWithdrawn,
-        data: { dossierId: 'd-1', number: 'AAP-2026-000042', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, reason: 'reporté', withdrawnAt: later.toISOString(), requestedGrantCents: 2_000_000 },
-      },
-    ]);
+    const spec = decider(withdraw).given(dossierIn('under-review')).when({ reason: 'reporté', by: 'agent' }, later).thenState({ status: 'withdrawn' });
+    spec.then({
+      definition: DossierWithdrawn,
+      data: { dossierId: 'd-1', number: 'AAP-2026-000042', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, reason: 'reporté', withdrawnAt: later.toISOString(), requestedGrantCents: 2_000_000 },
+    });
+    expect(spec.decision.outcome === 'accepted' && spec.decision.events[0]!.data).toEqual({
+      dossierId: 'd-1', number: 'AAP-2026-000042', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, reason: 'reporté', withdrawnAt: later.toISOString(), requestedGrantCents: 2_000_000,
+    });
   });
 
   it('given an accepted dossier, when the applicant withdraws it, then the lifecycle refuses', () => {
-    expect(withdraw(dossierIn('accepted'), { by: 'agent' }, later)).toMatchObject({ outcome: 'wrong-status', detail: expect.stringContaining('cannot apply to a dossier that is accepted') });
+    const spec = decider(withdraw).given(dossierIn('accepted')).when({ by: 'agent' }, later).thenWrongStatus();
+    expect(spec.decision).toMatchObject({ detail: expect.stringContaining('cannot apply to a dossier that is accepted') });
   });
 });
 
 describe('answering a request for complements', () => {
   const awaiting = () => dossierIn('complement-requested', { complementRequests: [{ complementRequestId: 'cr-1', message: 'plan signé', requestedAt: now }] });
+  const answering = decider(answerComplement);
 
   it('given an open request, when it is answered, then the dossier is under review again and resubmitted whole', () => {
-    const decision = acceptedOf(answerComplement(awaiting(), facts, { complementRequestId: 'cr-1', answer: 'joint', by: 'agent' }, later));
-    expect(decision.state.status).toBe('under-review');
-    expect(decision.state.complementRequests[0]).toMatchObject({ answeredAt: later, answer: 'joint' });
-    expect(decision.events[0]).toMatchObject({ definition: DossierResubmitted, data: { complementRequestId: 'cr-1', answer: 'joint', dossier: { number: 'AAP-2026-000042' } } });
+    const spec = answering.given(awaiting()).when(facts, { complementRequestId: 'cr-1', answer: 'joint', by: 'agent' }, later).thenState({ status: 'under-review' });
+    expect(stateOf(spec.decision).complementRequests[0]).toMatchObject({ answeredAt: later, answer: 'joint' });
+    spec.then({ definition: DossierResubmitted, data: { complementRequestId: 'cr-1', answer: 'joint', dossier: { number: 'AAP-2026-000042' } } });
   });
 
   it('given the wave has closed since, when the request is answered, then the first-submission rules do not apply', () => {
     const closed = { ...facts, call: { ...call, status: 'closed' as const } };
-    expect(answerComplement(awaiting(), closed, { complementRequestId: 'cr-1', answer: 'joint', by: 'agent' }, new Date('2026-05-01T10:00:00Z')).outcome).toBe('accepted');
+    answering.given(awaiting()).when(closed, { complementRequestId: 'cr-1', answer: 'joint', by: 'agent' }, new Date('2026-05-01T10:00:00Z')).then(DossierResubmitted);
   });
 
   it('given no open request with that id, when it is answered, then it is the wrong status', () => {
-    expect(answerComplement(awaiting(), facts, { complementRequestId: 'cr-2', answer: 'x', by: 'agent' }, later)).toMatchObject({ outcome: 'wrong-status' });
+    answering.given(awaiting()).when(facts, { complementRequestId: 'cr-2', answer: 'x', by: 'agent' }, later).thenWrongStatus();
   });
 });
 
 describe('evaluation events applied through the lifecycle', () => {
   const ref = { dossierId: 'd-1', number: 'AAP-2026-000042', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, at: '2026-04-10T09:00:00+02:00' };
+  const applying = decider(applyEvaluation);
 
   it('given each decision, when applied, then the dossier moves as the lifecycle says and remembers the event', () => {
-    const reviewed = acceptedOf(applyEvaluation(dossierIn('submitted'), 'review-started', { id: 'e1', data: ref }, later)).state;
-    expect(reviewed).toMatchObject({ status: 'under-review', appliedEventIds: ['e1'] });
-    const asked = acceptedOf(applyEvaluation(reviewed, 'complement-requested', { id: 'e2', data: { ...ref, complementRequestId: 'cr-1', message: 'plan' } }, later)).state;
-    expect(asked).toMatchObject({ status: 'complement-requested', complementRequests: [{ complementRequestId: 'cr-1', message: 'plan' }] });
-    const waitlisted = acceptedOf(applyEvaluation(reviewed, 'waitlisted', { id: 'e3', data: { ...ref, motivation: 'réserve' } }, later)).state;
-    const accepted = acceptedOf(applyEvaluation(waitlisted, 'accepted', { id: 'e4', data: { ...ref, grantCents: 2_000_000, motivation: 'solide' } }, later)).state;
-    expect(accepted).toMatchObject({ status: 'accepted', decision: { kind: 'accepted', grantCents: 2_000_000, motivation: 'solide' } });
-    const reopened = acceptedOf(applyEvaluation(accepted, 'decision-reopened', { id: 'e5', data: { ...ref, reason: 'erreur' } }, later)).state;
-    expect(reopened.status).toBe('under-review');
+    const reviewed = stateOf(applying.given(dossierIn('submitted')).when('review-started', { id: 'e1', data: ref }, later).then().thenState({ status: 'under-review', appliedEventIds: ['e1'] }).decision);
+    applying
+      .given(reviewed)
+      .when('complement-requested', { id: 'e2', data: { ...ref, complementRequestId: 'cr-1', message: 'plan' } }, later)
+      .thenState({ status: 'complement-requested', complementRequests: [{ complementRequestId: 'cr-1', message: 'plan' }] });
+    const waitlisted = stateOf(applying.given(reviewed).when('waitlisted', { id: 'e3', data: { ...ref, motivation: 'réserve' } }, later).decision);
+    const accepted = stateOf(
+      applying
+        .given(waitlisted)
+        .when('accepted', { id: 'e4', data: { ...ref, grantCents: 2_000_000, motivation: 'solide' } }, later)
+        .thenState({ status: 'accepted', decision: { kind: 'accepted', grantCents: 2_000_000, motivation: 'solide' } }).decision,
+    );
+    const reopened = stateOf(applying.given(accepted).when('decision-reopened', { id: 'e5', data: { ...ref, reason: 'erreur' } }, later).thenState({ status: 'under-review' }).decision);
     expect(reopened.decision).toBeUndefined();
-    expect(acceptedOf(applyEvaluation(dossierIn('submitted'), 'rejected', { id: 'e6', data: { ...ref, motivation: 'hors champ', reasons: [], ineligible: true } }, later)).state.status).toBe('rejected');
-    expect(acceptedOf(applyEvaluation(dossierIn('complement-requested'), 'closed-without-follow-up', { id: 'e7', data: { ...ref, motivation: 'renonce' } }, later)).state.status).toBe('closed-without-follow-up');
+    applying.given(dossierIn('submitted')).when('rejected', { id: 'e6', data: { ...ref, motivation: 'hors champ', reasons: [], ineligible: true } }, later).thenState({ status: 'rejected' });
+    applying.given(dossierIn('complement-requested')).when('closed-without-follow-up', { id: 'e7', data: { ...ref, motivation: 'renonce' } }, later).thenState({ status: 'closed-without-follow-up' });
   });
 
   it('given an event already applied, when it is delivered again, then nothing changes', () => {
-    const reviewed = acceptedOf(applyEvaluation(dossierIn('submitted'), 'review-started', { id: 'e1', data: ref }, later)).state;
-    expect(acceptedOf(applyEvaluation(reviewed, 'review-started', { id: 'e1', data: ref }, later)).state).toBe(reviewed);
+    const reviewed = stateOf(applying.given(dossierIn('submitted')).when('review-started', { id: 'e1', data: ref }, later).decision);
+    applying.given(reviewed).when('review-started', { id: 'e1', data: ref }, later).thenNothingHappens();
   });
 
   it('given a withdrawn dossier, when an acceptance arrives, then it is refused with the reason (dead letter)', () => {
-    expect(applyEvaluation(dossierIn('withdrawn'), 'accepted', { id: 'e9', data: { ...ref, grantCents: 1, motivation: 'x' } }, later)).toMatchObject({
-      outcome: 'wrong-status',
-      detail: expect.stringContaining('cannot apply to a dossier that is withdrawn'),
-    });
+    const spec = applying.given(dossierIn('withdrawn')).when('accepted', { id: 'e9', data: { ...ref, grantCents: 1, motivation: 'x' } }, later).thenWrongStatus();
+    expect(spec.decision).toMatchObject({ detail: expect.stringContaining('cannot apply to a dossier that is withdrawn') });
   });
 });
 

@@ -11,10 +11,11 @@ import {
   type CallRules,
 } from '@aap/contracts';
 import { newEvent, toKafkaMessage, type Producer } from '@aap/messaging';
-import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
+import { authHeaders, eventually, useTestEnvironment } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service } from '../service';
 import { createPublishedCall, passNumeriqueCallRules } from '../calls/testing';
+import { readTopicToEnd } from '../testing';
 
 const env = useTestEnvironment();
 
@@ -37,10 +38,19 @@ async function call(method: string, path: string, options: { headers?: Record<st
 }
 
 const dossiers = () => env.database('submission').collection('dossiers');
-const dossierEventsOnTopic = async (dossierId: string, atLeast = 0) =>
-  (await readTopic(env.kafka(), eventTopicName(env.prefix, DossierSubmitted.topic), { atLeast, timeoutMs: atLeast ? 15_000 : 1_000, settleMs: 500 })).filter(
-    (m) => m.key === dossierId,
-  );
+/** The dossier's stored document once its outbox is relayed: everything it recorded is then on the topic. */
+const relayed = (dossierId: string) =>
+  eventually(async () => {
+    const doc = await dossiers().findOne({ _id: dossierId as never });
+    expect(doc).toMatchObject({ outboxPending: false });
+    return doc!;
+  });
+/** Every event of the dossier on its topic, once what it recorded is relayed (read to the topic's end: nothing can be missed). */
+const dossierEventsOnTopic = async (dossierId: string) => {
+  await relayed(dossierId);
+  return (await readTopicToEnd(env.kafka(), eventTopicName(env.prefix, DossierSubmitted.topic))).filter((m) => m.key === dossierId);
+};
+const evaluationTopic = () => eventTopicName(env.prefix, { producer: 'evaluation', aggregate: 'dossier' });
 
 /** A complete Pass numérique project: 40 k€ = 20 k€ State (50 %) + 20 k€ own contribution. */
 const project = { title: 'Pass numérique lyonnais', summary: 'Des pass pour 2 000 habitants', description: 'Distribution par les CCAS', startDate: '2026-06-01', endDate: '2027-05-31' };
@@ -78,7 +88,7 @@ async function completeDraft(org: string, callId: string, waveId: string, overri
 }
 
 async function publishEvaluation(event: ReturnType<typeof newEvent>) {
-  await producer.send({ topic: eventTopicName(env.prefix, { producer: 'evaluation', aggregate: 'dossier' }), messages: [toKafkaMessage(event.envelope)] });
+  await producer.send({ topic: evaluationTopic(), acks: -1, messages: [toKafkaMessage(event.envelope)] });
 }
 
 let callId: string;
@@ -106,7 +116,7 @@ describe('submitting a dossier', () => {
     const view = await call('GET', `/dossiers/${dossierId}`, { headers: await applicant(LYON) });
     expect(view.body).toMatchObject({ status: 'submitted', number: submitted.body.number, applicant: { name: 'Lyon', kind: 'commune', territory: { departements: ['69'], regions: ['84'] } } });
 
-    const [message] = await dossierEventsOnTopic(dossierId, 1);
+    const [message] = await dossierEventsOnTopic(dossierId);
     expect(message!.headers.ce_type).toBe('dossier.submitted.v2');
     const data = JSON.parse(message!.value!);
     expect(data).toMatchObject({ dossierId, number: submitted.body.number, callId, waveId, organisationId: LYON });
@@ -122,18 +132,23 @@ describe('submitting a dossier', () => {
     expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
     expect(second.body).toEqual(first.body);
     expect(third.body).toEqual(first.body);
-    expect(await dossierEventsOnTopic(dossierId, 1)).toHaveLength(1);
+    expect(await dossierEventsOnTopic(dossierId)).toHaveLength(1);
     // Without the key, a second submit is a conflict, not a second event.
     expect((await call('POST', `/dossiers/${dossierId}/submit`, { headers: await applicant(LYON) })).status).toBe(409);
   });
 
-  it('a retried draft creation with the same Idempotency-Key makes one dossier', async () => {
+  it('a retried draft creation with the same Idempotency-Key makes one dossier, at once or later', async () => {
+    // Counted by what a second dossier would share (organisation, call, wave), not by the id a retry reuses.
+    const ofVilleurbanne = () => dossiers().countDocuments({ organisationId: VILLEURBANNE, callId, waveId });
+    const before = await ofVilleurbanne();
     const headers = { ...(await applicant(VILLEURBANNE)), 'idempotency-key': 'start-villeurbanne-1' };
-    const first = await call('POST', '/dossiers', { headers, body: { callId, waveId } });
+    const racing = await Promise.all([call('POST', '/dossiers', { headers, body: { callId, waveId } }), call('POST', '/dossiers', { headers, body: { callId, waveId } })]);
     const again = await call('POST', '/dossiers', { headers, body: { callId, waveId } });
-    expect([first.status, again.status]).toEqual([201, 200]);
-    expect(again.body.dossierId).toBe(first.body.dossierId);
-    expect(await dossiers().countDocuments({ _id: first.body.dossierId })).toBe(1);
+    expect(racing.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect(again.status).toBe(200);
+    expect(new Set([...racing, again].map((a) => a.body.dossierId)).size).toBe(1);
+    expect(await ofVilleurbanne()).toBe(before + 1);
+    expect((await dossiers().findOne({ _id: again.body.dossierId }))!.history).toHaveLength(1);
   });
 
   const refusals: Array<[string, { budget?: unknown; withDocument?: boolean; project?: unknown }, string[]]> = [
@@ -222,7 +237,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     const withdrawn = await call('POST', `/dossiers/${dossierId}/withdraw`, { headers: await applicant(LYON), body: { reason: 'projet reporté' } });
     expect(withdrawn.status).toBe(200);
     expect(await statusOf(dossierId)).toBe('withdrawn');
-    const events = await dossierEventsOnTopic(dossierId, 2);
+    const events = await dossierEventsOnTopic(dossierId);
     expect(events.map((m) => m.headers.ce_type)).toEqual(['dossier.submitted.v2', DossierWithdrawn.type]);
     expect((await call('POST', `/dossiers/${dossierId}/withdraw`, { headers: await applicant(LYON), body: {} })).status).toBe(409);
   });
@@ -233,11 +248,22 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     const at = () => new Date().toISOString();
     const reviewStarted = newEvent('evaluation', DossierReviewStarted, { ...ref, at: at() });
     await publishEvaluation(reviewStarted);
-    await publishEvaluation(reviewStarted); // redelivered: applied once
+    await publishEvaluation(reviewStarted); // the same event again (same id): what a redelivery is
+    // The duplicate really is on the topic, twice.
+    const delivered = (await readTopicToEnd(env.kafka(), evaluationTopic())).filter((m) => m.headers.ce_id === reviewStarted.envelope.id);
+    expect(delivered).toHaveLength(2);
     await eventually(async () => expect(await statusOf(dossierId)).toBe('under-review'));
 
+    // A later event of the same dossier (same key, so after the duplicate in its partition): once it is
+    // applied, the duplicate has been handled too. The known point "nothing more happened" is checked at.
     await publishEvaluation(newEvent('evaluation', DossierComplementRequested, { ...ref, at: at(), complementRequestId: 'cr-1', message: 'Joindre le plan de financement signé' }));
     await eventually(async () => expect(await statusOf(dossierId)).toBe('complement-requested'));
+    // Applied once: one status change from it in the dossier's history, and not refused as a second review start either.
+    const afterDuplicate = await dossiers().findOne({ _id: dossierId as never });
+    expect(afterDuplicate!.history.map((h: { status: string }) => h.status)).toEqual(['draft', 'submitted', 'under-review', 'complement-requested']);
+    expect(afterDuplicate!.history.filter((h: { eventId?: string }) => h.eventId === reviewStarted.envelope.id)).toHaveLength(1);
+    const deadLetters = await readTopicToEnd(env.kafka(), deadLetterTopicName(env.prefix, 'submission'));
+    expect(deadLetters.filter((m) => m.headers.ce_id === reviewStarted.envelope.id)).toEqual([]);
 
     // The applicant may edit while complements are requested, then answers.
     expect((await call('PUT', `/dossiers/${dossierId}/budget`, { headers: await applicant(LYON), body: budget })).status).toBe(200);
@@ -260,7 +286,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     expect(stored!.appliedEventIds).toHaveLength(4);
     expect(stored!.appliedEventIds.filter((id: string) => id === reviewStarted.envelope.id)).toHaveLength(1);
 
-    const resubmitted = (await dossierEventsOnTopic(dossierId, 2)).map((m) => m.headers.ce_type);
+    const resubmitted = (await dossierEventsOnTopic(dossierId)).map((m) => m.headers.ce_type);
     expect(resubmitted).toEqual(['dossier.submitted.v2', 'dossier.resubmitted.v2']);
   });
 
@@ -270,7 +296,7 @@ describe('after submission: withdraw, evaluation decisions, complements', () => 
     const accepted = newEvent('evaluation', DossierAccepted, { ...(await referenceOf(dossierId)), at: new Date().toISOString(), grantCents: 1, stateRateBps: 5_000, eligibleCostCents: 2, requestedGrantCents: 1, motivation: 'x' });
     await publishEvaluation(accepted);
     const dead = await eventually(async () => {
-      const messages = (await readTopic(env.kafka(), deadLetterTopicName(env.prefix, 'submission'), { atLeast: 1, settleMs: 200 })).filter((m) => m.headers.ce_id === accepted.envelope.id);
+      const messages = (await readTopicToEnd(env.kafka(), deadLetterTopicName(env.prefix, 'submission'))).filter((m) => m.headers.ce_id === accepted.envelope.id);
       expect(messages).toHaveLength(1);
       return messages[0]!;
     });
@@ -348,15 +374,24 @@ describe('reminders', () => {
       submission.url,
       passNumeriqueCallRules({ reminderDaysBeforeClose: 7, waves: [{ waveId: 'soon', label: 'Bientôt close', opensAt: new Date(Date.now() - 86_400_000).toISOString(), closesAt: new Date(Date.now() + 3 * 86_400_000).toISOString() }] }),
     );
-    const draft = await call('POST', '/dossiers', { headers: await applicant(LYON), body: { callId: soon.callId, waveId: 'soon' } });
-    const reminders = await eventually(async () => {
-      const found = (await dossierEventsOnTopic(draft.body.dossierId, 1)).filter((m) => m.headers.ce_type === 'dossier.draft-closing-soon.v2');
-      expect(found).toHaveLength(1);
-      return found;
-    });
-    expect(JSON.parse(reminders[0]!.value!)).toMatchObject({ dossierId: draft.body.dossierId, daysLeft: 2, organisationId: LYON });
-    // Several scheduler ticks later, still one.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await dossierEventsOnTopic(draft.body.dossierId, 1)).filter((m) => m.headers.ce_type === 'dossier.draft-closing-soon.v2')).toHaveLength(1);
+    const startDraft = async () => (await call('POST', '/dossiers', { headers: await applicant(LYON), body: { callId: soon.callId, waveId: 'soon' } })).body.dossierId as string;
+    const remindersOf = async (dossierId: string) => (await dossierEventsOnTopic(dossierId)).filter((m) => m.headers.ce_type === 'dossier.draft-closing-soon.v2');
+    const reminded = (dossierId: string) =>
+      eventually(async () => {
+        const found = await remindersOf(dossierId);
+        expect(found).toHaveLength(1);
+        return found;
+      });
+
+    const draft = await startDraft();
+    const reminders = await reminded(draft);
+    expect(JSON.parse(reminders[0]!.value!)).toMatchObject({ dossierId: draft, daysLeft: 2, organisationId: LYON });
+
+    // Later ticks, up to a known point: a second draft started now is reminded by a tick that began after
+    // the first reminder; a third, started once the second is reminded, by a tick after that one ended.
+    // So at least one whole tick went over the wave, the first draft included, after its reminder.
+    await reminded(await startDraft());
+    await reminded(await startDraft());
+    expect(await remindersOf(draft)).toHaveLength(1);
   });
 });

@@ -3,6 +3,8 @@ import type { ServiceContext } from '@aap/service-runtime';
 import type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
 import { attach, attachable, detach } from './dossier';
 import { dossierStore } from './dossier.store';
+import { receiptNumbers } from './receipt-numbers';
+import { wavePlacesStore } from './wave-places.store';
 import { dossierReader, registerDossierRoutes, type DossierPorts } from './dossier.routes';
 import { registerDossierListRoutes } from './dossier-list.routes';
 import { registerDossierHandlers } from './dossier.handlers';
@@ -29,12 +31,13 @@ export interface DossierAttachmentsPort {
 
 export function registerDossiers(context: ServiceContext, ports: DossierPorts): DossierAttachmentsPort {
   const store = dossierStore(context);
-  registerDossierRoutes(context, store, ports);
+  const places = wavePlacesStore(context, store);
+  registerDossierRoutes(context, store, ports, { places, numbers: receiptNumbers(context.db) });
   registerDossierListRoutes(context, store, ports);
-  registerDossierHandlers(context, store);
+  registerDossierHandlers(context, store, places);
   scheduleDraftReminders(context, store, ports);
 
-  const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.transition(dossierId, decide))?.decision ?? null;
+  const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.commands.handleExisting(dossierId, decide))?.decision ?? null;
   return {
     get: store.get,
     readable: dossierReader(store, ports.reviewers),

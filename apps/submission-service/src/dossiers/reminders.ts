@@ -1,7 +1,7 @@
-import { DossierDraftClosingSoon } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts } from './dossier.routes';
 import type { DossierStore } from './dossier.store';
+import { remindOfClosing } from './dossier';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -20,19 +20,10 @@ export function scheduleDraftReminders(context: ServiceContext, store: DossierSt
         const closesAt = new Date(wave.closesAt);
         const remindFrom = closesAt.getTime() - call.reminderDaysBeforeClose * DAY_MS;
         if (now.getTime() < remindFrom || now >= closesAt) continue;
+        const reminder = { closesAt: wave.closesAt, callTitle: call.title, daysLeft: Math.floor((closesAt.getTime() - now.getTime()) / DAY_MS) };
         for (const draft of await store.draftsToRemind(callId, wave.waveId, wave.closesAt)) {
-          const event = context.event(DossierDraftClosingSoon, {
-            dossierId: draft.dossierId,
-            number: null, // a draft has no number yet
-            callId,
-            waveId: wave.waveId,
-            organisationId: draft.organisationId,
-            title: draft.project.title ?? call.title,
-            closesAt: wave.closesAt,
-            daysLeft: Math.floor((closesAt.getTime() - now.getTime()) / DAY_MS),
-          });
-          // Guarded on the version: two instances, or two ticks, never remind twice for the same closing time.
-          await store.record(draft, { ...draft, reminderSentForClosesAt: wave.closesAt }, [event]);
+          // Decided on the stored dossier (through the command handler): two instances, or two ticks, never remind twice for the same closing time.
+          await store.commands.handleExisting(draft.dossierId, (dossier) => remindOfClosing(dossier, reminder));
         }
       }
     }

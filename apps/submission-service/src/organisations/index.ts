@@ -16,7 +16,7 @@ export function registerOrganisations(context: ServiceContext): OrganisationRepo
   return {
     async get(organisationId) {
       const found = await store.get(organisationId);
-      return found ? snapshotOf(found.organisation) : null;
+      return found ? snapshotOf(found) : null;
     },
   };
 }

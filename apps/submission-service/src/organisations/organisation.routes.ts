@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { applicantKind, applicantSnapshot, isoDateTime, organisationId, SIREN, SIRET } from '@aap/contracts';
-import { applicantScope, callerOf, conflict, forbidden, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery } from '@aap/http';
-import { acceptedOrThrow, concurrentChange, type ServiceContext } from '@aap/service-runtime';
-import { registerOrganisation, replaceContacts, snapshotOf } from './organisation';
-import type { OrganisationStore, StoredOrganisation } from './organisation.store';
+import { accepted, applicantKind, applicantSnapshot, isoDateTime, organisationId, SIREN, SIRET } from '@aap/contracts';
+import { callerOf, conflict, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller } from '@aap/http';
+import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
+import { registerOrganisation, replaceContacts, snapshotOf, type Organisation } from './organisation';
+import type { OrganisationStore } from './organisation.store';
 import { contactsInput, registrationInput } from './registration';
 
 const organisationView = applicantSnapshot.extend({
@@ -24,7 +24,8 @@ const listQuery = paginationQuery.extend({
   sort: sortQuery(['name', 'registeredAt'], 'name'),
 });
 
-function viewOf({ organisation, registeredAt, updatedAt }: StoredOrganisation) {
+function viewOf(organisation: Organisation) {
+  const { registeredAt, updatedAt } = organisation;
   return {
     ...snapshotOf(organisation),
     siren: organisation.siren,
@@ -40,7 +41,7 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
   const tags = ['organisations'];
 
   /** The organisation, if the caller may see it: an applicant only its own, another answers 404. */
-  async function visibleOrganisation(caller: ReturnType<typeof callerOf>, id: string): Promise<StoredOrganisation> {
+  async function visibleOrganisation(caller: Caller, id: string): Promise<Organisation> {
     policies.ownOrganisation(caller, id, `Organisation ${id}`);
     const found = await store.get(id);
     if (!found) throw notFound(`Organisation ${id}`);
@@ -66,15 +67,15 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
       const body = request.body;
       const id = 'siren' in body ? body.siren : body.siret;
       // Only an oversight role (here: admin) registers for another; a token that is also a reviewer's does not.
-      if (applicantScope(caller) !== undefined && caller.organisation !== id) {
-        throw forbidden(`your token is for organisation ${caller.organisation}: an applicant can only register its own organisation, not ${id}`);
-      }
-      const { state: organisation, events } = acceptedOrThrow(registerOrganisation(body), 'organisation');
-      if ((await store.insert(organisation, context.events(events), caller.userId)) === 'exists') {
-        throw conflict(`organisation ${id} is already registered`);
-      }
-      const registered = (await store.get(id))!;
-      return reply.status(201).header('location', `/organisations/${id}`).send(viewOf(registered));
+      policies.ownOrganisation(caller, id, `Organisation ${id}`, 'register');
+      // The registration's rules first (422); an organisation already registered then keeps what it has (nothing written: 409).
+      const handled = await store.commands.handle(id, (existing) => {
+        const decision = registerOrganisation(body, { by: caller.userId }, new Date());
+        return existing && decision.outcome === 'accepted' ? accepted(existing) : decision;
+      });
+      acceptedOrThrow(handled.decision, 'organisation');
+      if (!handled.written) throw conflict(`organisation ${id} is already registered`);
+      return reply.status(201).header('location', `/organisations/${id}`).send(viewOf(handled.after!));
     },
   );
 
@@ -117,11 +118,13 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
     },
     async (request) => {
       const id = request.params.organisationId;
-      const current = await visibleOrganisation(callerOf(request), id);
-      const { state: next, events } = acceptedOrThrow(replaceContacts(current.organisation, request.body.contacts), 'organisation');
-      // Guarded by version: of two concurrent replacements, the later write cannot carry an event built from older state.
-      if (!(await store.record(current.organisation, next, context.events(events)))) throw concurrentChange(`organisation ${id}`, current.organisation.version);
-      return viewOf((await store.get(id))!);
+      const caller = callerOf(request);
+      policies.ownOrganisation(caller, id, `Organisation ${id}`);
+      // Decided on the stored version: of two concurrent replacements, each event is built from the state it replaces.
+      const handled = await store.commands.handleExisting(id, (current) => replaceContacts(current, request.body.contacts, new Date()));
+      if (!handled) throw notFound(`Organisation ${id}`);
+      acceptedOrThrow(handled.decision, 'organisation');
+      return viewOf(handled.after!);
     },
   );
 }

@@ -1,8 +1,8 @@
 import { Schema, type FilterQuery } from 'mongoose';
 import type { ApplicantKind, ApplicantSnapshot, Territory } from '@aap/contracts';
-import { outboxForInsert, type OutboxFields, type PendingEvent } from '@aap/messaging';
-import { paginate, toMongoSort, type Page, type Pagination } from '@aap/http';
-import { insertOnce, record, type ServiceContext } from '@aap/service-runtime';
+import type { OutboxFields } from '@aap/messaging';
+import { paginate, toMongoSort, type CountedPage, type Pagination } from '@aap/http';
+import { documentStore, type ServiceContext } from '@aap/service-runtime';
 import type { Organisation } from './organisation';
 
 /** An organisation as stored: the aggregate's fields, plus what lists sort on and who registered it. */
@@ -25,13 +25,6 @@ interface OrganisationDocument extends OutboxFields {
   updatedAt: Date;
   /** User id of who registered it. */
   registeredBy: string;
-}
-
-/** What the routes show of a stored organisation. */
-export interface StoredOrganisation {
-  organisation: Organisation;
-  registeredAt: Date;
-  updatedAt: Date;
 }
 
 export interface OrganisationListQuery extends Pagination {
@@ -75,64 +68,53 @@ function organisationModel(context: ServiceContext) {
   return context.aggregate('Organisation', schema, { collection: 'organisations' });
 }
 
-function stored(document: OrganisationDocument): StoredOrganisation {
+function toState(document: OrganisationDocument): Organisation {
   return {
-    organisation: {
-      organisationId: document._id,
-      name: document.name,
-      kind: document.kind,
-      territory: document.territory,
-      ...(document.groupementMemberSirens ? { groupementMemberSirens: document.groupementMemberSirens } : {}),
-      contacts: document.contacts,
-      siren: document.siren,
-      ...(document.siret ? { siret: document.siret } : {}),
-      ...(document.legalForm ? { legalForm: document.legalForm } : {}),
-      ...(document.rna ? { rna: document.rna } : {}),
-      version: document.version,
-    },
+    organisationId: document._id,
+    name: document.name,
+    kind: document.kind,
+    territory: document.territory,
+    ...(document.groupementMemberSirens ? { groupementMemberSirens: document.groupementMemberSirens } : {}),
+    contacts: document.contacts,
+    siren: document.siren,
+    ...(document.siret ? { siret: document.siret } : {}),
+    ...(document.legalForm ? { legalForm: document.legalForm } : {}),
+    ...(document.rna ? { rna: document.rna } : {}),
+    version: document.version,
     registeredAt: document.registeredAt,
+    registeredBy: document.registeredBy,
     updatedAt: document.updatedAt,
   };
 }
 
+/** The stored fields of an organisation (its name also as it sorts). */
+function fieldsOf(organisation: Organisation) {
+  const { organisationId: _id, version: _version, ...fields } = organisation;
+  return { ...fields, sortName: sortNameOf(organisation.name) };
+}
+
 export function organisationStore(context: ServiceContext) {
   const Organisation = organisationModel(context);
+  /** Registration and contact changes go through the service's one command handler. */
+  const commands = context.commands(documentStore<Organisation, OrganisationDocument>(Organisation, { name: 'organisation', toState, toFields: fieldsOf }));
 
   return {
+    commands,
+
     /** By `_id` only: the one lookup every route and the dossiers slice make. */
-    async get(organisationId: string): Promise<StoredOrganisation | null> {
+    async get(organisationId: string): Promise<Organisation | null> {
       const document = await Organisation.findById(organisationId).lean<OrganisationDocument>();
-      return document ? stored(document) : null;
+      return document ? toState(document) : null;
     },
 
-    /** Stores a newly registered organisation with its event; 'exists' when its SIREN/SIRET is already registered. */
-    async insert(organisation: Organisation, events: PendingEvent[], registeredBy: string): Promise<'inserted' | 'exists'> {
-      const { organisationId, ...fields } = organisation;
-      const now = new Date();
-      return insertOnce(Organisation, {
-        _id: organisationId,
-        ...fields,
-        sortName: sortNameOf(organisation.name),
-        registeredAt: now,
-        updatedAt: now,
-        registeredBy,
-        ...outboxForInsert(events),
-      } as Partial<OrganisationDocument> & { _id: string });
-    },
-
-    /** The one guarded write of a decided change (contacts today). False when the race was lost. */
-    async record(current: Organisation, next: Organisation, events: PendingEvent[]): Promise<boolean> {
-      return record(Organisation, { id: current.organisationId, version: current.version }, { $set: { contacts: next.contacts, updatedAt: new Date() } }, events);
-    },
-
-    async list(query: OrganisationListQuery): Promise<Page<StoredOrganisation>> {
+    async list(query: OrganisationListQuery): Promise<CountedPage<Organisation>> {
       const filter: FilterQuery<OrganisationDocument> = {
         ...(query.organisationId !== undefined ? { _id: query.organisationId } : {}),
         ...(query.kind ? { kind: query.kind } : {}),
         ...(query.departement ? { 'territory.departements': query.departement } : {}),
         ...(query.region ? { 'territory.regions': query.region } : {}),
       };
-      return paginate(Organisation, filter, { ...query, sort: toMongoSort(query.sort, { name: 'sortName' }) }, stored);
+      return paginate(Organisation, filter, { ...query, sort: toMongoSort(query.sort, { name: 'sortName' }) }, toState, { count: true });
     },
   };
 }

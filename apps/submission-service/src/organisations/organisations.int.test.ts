@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventTopicName, OrganisationContactsUpdated, OrganisationRegistered, type ApplicantSnapshot } from '@aap/contracts';
-import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
+import { authHeaders, eventually, useTestEnvironment } from '@aap/test-harness';
 import type { Role } from '@aap/http';
 import { service } from '../service';
+import { readTopicToEnd } from '../testing';
 
 const env = useTestEnvironment();
 
@@ -234,7 +235,9 @@ describe('organisations: registration against the official geography, applicant 
 
   describe('events', () => {
     it('publishes organisation.registered.v1 for each accepted organisation, then contacts-updated.v1, on <prefix>.submission.organisation', async () => {
-      const messages = await readTopic(env.kafka(), eventTopicName(env.prefix, OrganisationRegistered.topic), { atLeast: 6 });
+      // Once every organisation's outbox is relayed, its events are on the topic: read to the topic's end, nothing can come later.
+      await eventually(async () => expect(await organisations().countDocuments({ outboxPending: true })).toBe(0));
+      const messages = await readTopicToEnd(env.kafka(), eventTopicName(env.prefix, OrganisationRegistered.topic));
       const registered = messages.filter((m) => m.headers.ce_type === OrganisationRegistered.type);
       expect(registered.map((m) => m.key).sort()).toEqual([TIERS_LIEU_SIRET, CC_FAUCIGNY_GLIERES, METROPOLE_DE_LYON, LYON, DEPARTEMENT_DU_RHONE].sort());
       const lyonRegistered = registered.find((m) => m.key === LYON)!;
@@ -251,8 +254,6 @@ describe('organisations: registration against the official geography, applicant 
       // Keyed by organisation: one partition, so the registration is read before the change.
       expect(updated[0]).toMatchObject({ key: LYON, partition: lyonRegistered.partition });
       expect(BigInt(updated[0]!.offset)).toBeGreaterThan(BigInt(lyonRegistered.offset));
-
-      await eventually(async () => expect(await organisations().countDocuments({ outboxPending: true })).toBe(0));
     });
   });
 });

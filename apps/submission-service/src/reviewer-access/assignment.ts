@@ -1,3 +1,5 @@
+import { accepted, type Decision } from '@aap/contracts';
+
 /**
  * A reviewer's access to one dossier, as the evaluation service assigns it: the submission service
  * keeps this copy (from evaluation.reviewers-assigned and evaluation.conflict-declared) to decide,
@@ -28,20 +30,20 @@ export interface AssignmentFact {
 export const assignmentId = (dossierId: string, reviewerId: string) => `${dossierId}:${reviewerId}`;
 
 /**
- * The assignment after a fact, or null when the fact changes nothing: the same event again, or an
- * event older than the one applied (a redelivery after a later change). A conflict on a dossier the
- * reviewer was never assigned to (here) is still recorded, so an older assignment arriving after it
- * stays ended.
+ * Applies a fact to the reviewer's access (none yet: `null`). The same event again, or an event older
+ * than the one applied (a redelivery after a later change), changes nothing (the same state). A
+ * conflict on a dossier the reviewer was never assigned to (here) is still recorded, so an older
+ * assignment arriving after it stays ended. The store moves the version on (a new one is version 1).
  */
-export function applyAssignmentFact(current: ReviewerAssignment | null, fact: AssignmentFact): ReviewerAssignment | null {
-  if (current && (current.eventId === fact.eventId || current.at.getTime() > fact.at.getTime())) return null;
-  return {
+export function applyAssignmentFact(current: ReviewerAssignment | null, fact: AssignmentFact): Decision<ReviewerAssignment> {
+  if (current && (current.eventId === fact.eventId || current.at.getTime() > fact.at.getTime())) return accepted(current);
+  return accepted({
     _id: assignmentId(fact.dossierId, fact.reviewerId),
     dossierId: fact.dossierId,
     reviewerId: fact.reviewerId,
     active: fact.kind === 'assigned',
     at: fact.at,
     eventId: fact.eventId,
-    version: (current?.version ?? 0) + 1,
-  };
+    version: current?.version ?? 1,
+  });
 }

@@ -1,0 +1,57 @@
+import type { Connection } from 'mongoose';
+import { conflict } from '@aap/http';
+import { documentKey, isDuplicateKey, lockDocument } from '@aap/messaging';
+
+/**
+ * Receipt numbers are unique: every submitted dossier gets `AAP-<year>-<000001>`, no two dossiers
+ * ever share one, and a number is never handed out twice. Everything that makes it so is here:
+ *
+ * - a per-year counter document (`counters`, `_id` = `dossier-number-<year>`) incremented with `$inc`.
+ *   MongoDB applies it atomically; FerretDB runs it as find-then-replace, so the increment takes the
+ *   counter's document lock (one process never hands out a number twice);
+ * - a unique index on the dossiers' `number` (`receiptNumberField`, declared by the dossier model):
+ *   the backstop across processes. A write it refuses (two processes on FerretDB, a counter restored
+ *   from an older backup) is a 409 to retry, and the retry takes the next number.
+ *
+ * A number taken by a submit that then fails (refused, or a crash before its dossier is written) is
+ * skipped, never reused: numbers are unique and increasing, not gapless.
+ */
+
+/** The dossier model's `number` field: unique among the dossiers that have one (drafts have none). */
+export const receiptNumberField = { type: String, unique: true, sparse: true } as const;
+
+export const receiptNumberOf = (year: number, sequence: number) => `AAP-${year}-${String(sequence).padStart(6, '0')}`;
+
+export function receiptNumbers(db: Connection) {
+  const counters = db.collection<{ _id: string; value: number }>('counters');
+
+  /** The next number of `now`'s year. */
+  async function next(now: Date): Promise<string> {
+    const year = now.getUTCFullYear();
+    const counterId = `dossier-number-${year}`;
+    const increment = (upsert: boolean) => counters.findOneAndUpdate({ _id: counterId }, { $inc: { value: 1 } }, { upsert, returnDocument: 'after' });
+    const release = await lockDocument(documentKey(db.name, 'counters', counterId));
+    try {
+      // Two processes creating the year's counter at once: one insert loses on the `_id`; the counter exists then.
+      const counter = await increment(true).catch((error: unknown) => (isDuplicateKey(error) ? increment(false) : Promise.reject(error)));
+      return receiptNumberOf(year, counter!.value);
+    } finally {
+      release();
+    }
+  }
+
+  /** Runs the write that records a number; a number the unique index refuses answers 409 (the retry takes the next one). */
+  async function recording<T>(number: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const detail = `the receipt number ${number} was taken by another submission at the same time; submit again`;
+      throw conflict(detail, [{ name: 'receipt-number-unique', in: 'rule', detail }]);
+    }
+  }
+
+  return { next, recording };
+}
+
+export type ReceiptNumbers = ReturnType<typeof receiptNumbers>;

@@ -1,0 +1,84 @@
+import { Schema } from 'mongoose';
+import type { CallSnapshot, Decision, DossierStatus } from '@aap/contracts';
+import type { OutboxFields } from '@aap/messaging';
+import { documentStore, type ServiceContext } from '@aap/service-runtime';
+import { claimPlace, holdPlace, initialPlaces, otherLiveClaims, placesIdOf, releasePlace, type ClaimedStatuses, type WaveClaim, type WaveOf, type WavePlaces } from './wave-places';
+
+/** The places of one organisation in one wave, as stored (`dossier_wave_guards`, `_id` = `<org>|<call>|<wave>`). */
+interface WavePlacesDocument extends OutboxFields {
+  _id: string;
+  claims: WaveClaim[];
+  version: number;
+}
+
+/** What the places need to know of dossiers: their statuses by `_id`, and (once per wave) the dossiers already there. */
+export interface DossierStatusReader {
+  statuses(dossierIds: readonly string[]): Promise<ClaimedStatuses>;
+  inWave(wave: WaveOf): Promise<Array<{ dossierId: string; status: DossierStatus; submittedAt?: Date }>>;
+}
+
+/** A claim's outcome: the decision (refused when the wave is full) and how many other dossiers hold a place. */
+export interface PlaceClaim {
+  decision: Decision<WavePlaces>;
+  otherActive: number;
+}
+
+/**
+ * The per-wave rule's store (the rule is `wave-places.ts`): each change of a wave's places goes through
+ * the service's command handler, decided on the stored places and the claimed dossiers' statuses.
+ */
+export function wavePlacesStore(context: ServiceContext, dossiers: DossierStatusReader) {
+  const schema = new Schema<WavePlacesDocument>({ _id: { type: String, required: true }, claims: { type: Schema.Types.Mixed, default: () => [] }, version: { type: Number, required: true } });
+  // An aggregate for its guarded write and per-document lock; it publishes nothing.
+  const Places = context.aggregate<WavePlacesDocument>('DossierWaveGuard', schema, { collection: 'dossier_wave_guards' });
+  const store = documentStore<WavePlaces, WavePlacesDocument>(Places, {
+    name: 'wave places',
+    toState: (doc) => ({ placesId: doc._id, claims: (doc.claims ?? []).map((c) => ({ dossierId: c.dossierId, claimedAt: new Date(c.claimedAt) })), version: doc.version }),
+    toFields: ({ claims }) => ({ claims }),
+  });
+  const commands = context.commands(store);
+
+  /** The stored places of `wave` (made once from the dossiers already there), with the claimed dossiers' statuses. */
+  async function placesWithStatuses(places: WavePlaces | null, wave: WaveOf): Promise<{ places: WavePlaces; statuses: ClaimedStatuses }> {
+    const current = places ?? initialPlaces(placesIdOf(wave), await dossiers.inWave(wave));
+    return { places: current, statuses: await dossiers.statuses(current.claims.map((c) => c.dossierId)) };
+  }
+
+  /** Runs a decision on the places of `dossier`'s wave (made on first use, then stored with the decision). */
+  const change = (dossier: WaveOf, decide: (places: WavePlaces, statuses: ClaimedStatuses) => Decision<WavePlaces>) =>
+    commands.handle(placesIdOf(dossier), async (stored) => {
+      const { places, statuses } = await placesWithStatuses(stored, dossier);
+      return decide(places, statuses);
+    });
+
+  return {
+    /** How many other dossiers hold a place in the wave of `dossier` now (read only: the claim decides). */
+    async othersActive(dossier: WaveOf & { dossierId: string }, now: Date): Promise<number> {
+      const stored = await store.load(placesIdOf(dossier));
+      const { places, statuses } = await placesWithStatuses(stored, dossier);
+      return otherLiveClaims(places, dossier.dossierId, statuses, now).length;
+    },
+
+    /** Takes a place for `dossier` unless its wave is full (then the refusal names the rule). */
+    async claim(dossier: WaveOf & { dossierId: string }, call: Pick<CallSnapshot, 'maxActiveDossiersPerApplicantPerWave'>, now: Date): Promise<PlaceClaim> {
+      let otherActive = 0;
+      const handled = await change(dossier, (places, statuses) => {
+        otherActive = otherLiveClaims(places, dossier.dossierId, statuses, now).length;
+        return claimPlace(places, { dossierId: dossier.dossierId, call }, statuses, now);
+      });
+      return { decision: handled.decision, otherActive };
+    },
+
+    /** Gives `dossier`'s place back (nothing to do when its wave's places were never kept). */
+    release: async (dossier: WaveOf & { dossierId: string }): Promise<void> => {
+      await commands.handleExisting(placesIdOf(dossier), (places) => releasePlace(places, dossier.dossierId));
+    },
+
+    /** `dossier` holds a place again (active again). */
+    hold: async (dossier: WaveOf & { dossierId: string }, now: Date): Promise<void> => {
+      await change(dossier, (places) => holdPlace(places, dossier.dossierId, now));
+    },
+  };
+}
+
+export type WavePlacesStore = ReturnType<typeof wavePlacesStore>;

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { paginated, paginationQuery, toMongoSort } from './pagination';
+
+describe('paginated', () => {
+  it('given a counted list (the default), then its answer carries total', () => {
+    const page = paginated(z.object({ id: z.string() }));
+    expect(page.parse({ items: [{ id: 'a' }], page: 1, pageSize: 20, total: 1 })).toEqual({ items: [{ id: 'a' }], page: 1, pageSize: 20, total: 1 });
+    expect(page.safeParse({ items: [], page: 1, pageSize: 20 }).success).toBe(false);
+  });
+
+  it('given a list that does not count, then its answer has no total', () => {
+    const page = paginated(z.object({ id: z.string() }), { counted: false });
+    expect(page.parse({ items: [], page: 2, pageSize: 20, total: 99 })).toEqual({ items: [], page: 2, pageSize: 20 });
+  });
+});
+
+describe('paging query and sort', () => {
+  it('given no paging, then page 1 of 20; more than 100 a page is refused', () => {
+    expect(paginationQuery.parse({})).toEqual({ page: 1, pageSize: 20 });
+    expect(paginationQuery.safeParse({ pageSize: '101' }).success).toBe(false);
+  });
+
+  it('given a sort, then _id breaks ties so pages never overlap', () => {
+    expect(toMongoSort('-updatedAt')).toEqual({ updatedAt: -1, _id: 1 });
+    expect(toMongoSort('name', { name: 'sortName' })).toEqual({ sortName: 1, _id: 1 });
+  });
+});
