@@ -97,7 +97,7 @@ describe('the command handler (load → decide → record with the expected vers
   });
 
   it('given a decision with events, then the state and its events are one write (the outbox holds them), and a field the state drops is unset', async () => {
-    const event = emit(DossierDraftClosingSoon, { dossierId: 'd-1', callId: 'c', waveId: 'w', organisationId: '216901231', title: 'Projet', closesAt: '2026-03-31T23:59:59+02:00', daysLeft: 2 });
+    const event = emit(DossierDraftClosingSoon, { dossierId: 'd-1', number: null, callId: 'c', waveId: 'w', organisationId: '216901231', title: 'Projet', closesAt: '2026-03-31T23:59:59+02:00', daysLeft: 2 });
     await tallies.handle('t-events', (tally) => accepted({ ...(tally ?? { tallyId: 't-events', count: 0, by: [], version: 0 }), note: 'kept' }, event));
     const handled = await tallies.handle('t-events', (tally) => accepted({ ...tally!, note: undefined, count: 1 }, event));
     expect(handled.after).toMatchObject({ count: 1, version: 2 });
