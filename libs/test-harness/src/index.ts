@@ -3,3 +3,4 @@ export * from './test-env';
 export * from './service-process';
 export * from './http-client';
 export * from './event-publisher';
+export * from './stores';
