@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { eventually, startServiceProcess, useTestEnvironment } from '@aap/test-harness';
+import { eventually, startServiceProcess, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { supervise, type Crash } from './supervisor';
 
 /** A TCP port free right now: the restarted service must come back on the same address. */
@@ -53,9 +53,9 @@ describe('supervisor', () => {
       await supervisor.stop();
     }
 
-    // Stopped on purpose: not a crash, not restarted.
+    // Stopped on purpose: not a crash, not restarted. stop() resolved once it saw the exit, after the
+    // supervisor's own exit watch (registered first) had seen it too: that was the moment to count a crash.
     expect(supervisor.child.exitCode ?? supervisor.child.signalCode).not.toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(supervisor.crashes).toBe(1);
     expect(await readiness(ready)).not.toBe(200);
   });
@@ -63,24 +63,30 @@ describe('supervisor', () => {
   it('given a process that keeps crashing at once, when supervised, then each restart waits twice as long, capped, and stop() cancels the pending one', async () => {
     const startedAt: number[] = [];
     const crashes: Crash[] = [];
+    const MAX_DELAY_MS = 400;
+    let stopped: Promise<void> | undefined;
     const supervisor = await supervise({
       name: 'crasher',
       start: () => {
         startedAt.push(Date.now());
         return spawn(process.execPath, ['-e', 'process.exit(3)'], { stdio: 'ignore' });
       },
-      backoff: { initialDelayMs: 100, maxDelayMs: 400 },
+      backoff: { initialDelayMs: 100, maxDelayMs: MAX_DELAY_MS },
       log: () => undefined,
-      onCrash: (crash) => crashes.push(crash),
+      onCrash: (crash) => {
+        crashes.push(crash);
+        // Stopped as its 5th crash is reported: its restart is then being scheduled.
+        if (crash.crashes === 5) stopped = supervisor.stop();
+      },
     });
-    await eventually(() => expect(startedAt.length).toBeGreaterThanOrEqual(5), { timeoutMs: 15_000 });
-    await supervisor.stop();
-    const startsWhenStopped = startedAt.length;
+    await waitFor(() => stopped !== undefined, { deadlineMs: 15_000, what: 'the 5th crash and the stop' });
+    await stopped;
 
-    expect(crashes.slice(0, 4).map((crash) => [crash.exit, crash.restartInMs])).toEqual([[3, 100], [3, 200], [3, 400], [3, 400]]);
+    expect(crashes.map((crash) => [crash.exit, crash.restartInMs])).toEqual([[3, 100], [3, 200], [3, 400], [3, 400], [3, 400]]);
     // Between two starts: the process's own short life, then the backoff.
     startedAt.slice(1, 5).forEach((time, index) => expect(time - startedAt[index]!).toBeGreaterThanOrEqual(crashes[index]!.restartInMs));
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(startedAt.length).toBe(startsWhenStopped);
+    // The known point: a timer set now for the longest backoff fires after the cancelled restart's would have (timers fire in due order).
+    await new Promise((resolve) => setTimeout(resolve, MAX_DELAY_MS + 1));
+    expect(startedAt).toHaveLength(5);
   });
 });

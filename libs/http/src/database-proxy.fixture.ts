@@ -5,6 +5,10 @@ export interface DatabaseProxy {
   uri: string;
   /** Delay added to every chunk, each way (0 by default): a database slower than the load. */
   delayMs: number;
+  /** Holds every byte from now on, each way, connections kept open: a database that hangs without refusing. */
+  hold(): void;
+  /** Lets the held bytes through, in order, and forwards as before. */
+  release(): void;
   /** Stops accepting connections and drops every open one, as a crashed database would. */
   cut(): Promise<void>;
 }
@@ -13,11 +17,13 @@ export interface DatabaseProxy {
 export async function databaseProxy(mongoUri: string): Promise<DatabaseProxy> {
   const target = new URL(mongoUri);
   const sockets = new Set<net.Socket>();
+  let held: Array<() => void> | undefined;
   const forward = (from: net.Socket, to: net.Socket) =>
     from.on('data', (chunk) => {
       // Timers of equal delay fire in the order they were set: the byte stream stays in order.
-      if (proxy.delayMs > 0) setTimeout(() => to.write(chunk), proxy.delayMs);
-      else to.write(chunk);
+      const write = () => (proxy.delayMs > 0 ? setTimeout(() => to.write(chunk), proxy.delayMs) : to.write(chunk));
+      if (held) held.push(write);
+      else write();
     });
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 27017), target.hostname);
@@ -41,6 +47,14 @@ export async function databaseProxy(mongoUri: string): Promise<DatabaseProxy> {
   const proxy: DatabaseProxy = {
     uri: proxied.toString(),
     delayMs: 0,
+    hold() {
+      held ??= [];
+    },
+    release() {
+      const writes = held ?? [];
+      held = undefined;
+      for (const write of writes) write();
+    },
     async cut() {
       const closed = new Promise((resolve) => server.close(resolve));
       for (const socket of sockets) socket.destroy();

@@ -6,7 +6,9 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Its own PostgreSQL and FerretDB (no Kafka) on free ports under a private home, as in
-// local-infra.int.test.ts: the plans and timings below are about this data only.
+// local-infra.int.test.ts, whatever MONGODB_URI gives the other tests: what is tested is the
+// PostgreSQL under FerretDB (its indexes, its plans), which a given MONGODB_URI does not reach.
+// It shows which index each query's plan uses; how fast that is belongs to npm run bench.
 const { freePort } = await import('./processes');
 const home = mkdtempSync(join(tmpdir(), 'aap-gin-test-'));
 process.env.AAP_INFRA_HOME = home;
@@ -70,11 +72,11 @@ const QUERIES: Array<{ name: string; run: (things: Things) => Promise<unknown>; 
   },
 ];
 
-describe('GIN companions: indexes FerretDB on PostgreSQL really uses for equality filters', () => {
+describe('GIN companions, on a PostgreSQL and FerretDB of its own: indexes FerretDB on PostgreSQL really uses for equality filters', () => {
   let connection: mongoose.Connection;
   let things: Things;
   let table: string;
-  const before = new Map<string, { driverMs: number; plan: string }>();
+  const before = new Map<string, string>();
 
   beforeAll(async () => {
     await ensureUp(postgres, log);
@@ -107,7 +109,8 @@ describe('GIN companions: indexes FerretDB on PostgreSQL really uses for equalit
       const shown = await plan(table, query);
       expect(shown, query.name).toMatch(/Seq Scan on /);
       expect(shown, query.name).not.toMatch(/Index/);
-      before.set(query.name, { driverMs: await medianMs(() => query.run(things)), plan: shown });
+      await query.run(things); // through the driver too: FerretDB sends what the plan above assumes
+      before.set(query.name, shown);
     }
   }, 240_000);
 
@@ -122,17 +125,11 @@ describe('GIN companions: indexes FerretDB on PostgreSQL really uses for equalit
     for (const query of QUERIES) {
       const shown = await plan(table, query);
       expect(shown, query.name).toMatch(/Bitmap Index Scan on \S+_gin\b/);
-      const after = await medianMs(() => query.run(things));
-      const { driverMs, plan: scan } = before.get(query.name)!;
-      rows.push(
-        `${query.name.padEnd(36)} ${ms(driverMs)} → ${ms(after)}   ${ms(executionMs(scan))} → ${ms(executionMs(shown))}   ${indexUsed(shown)}`,
-      );
-      // Orders of magnitude in practice (a scan of 20 000 rows against a few index pages); 2 leaves room for a loaded machine
-      expect(after, query.name).toBeLessThan(driverMs / 2);
+      expect(await query.run(things), query.name).toBeDefined(); // and FerretDB still answers it through the driver
+      rows.push(`${query.name.padEnd(36)} ${ms(executionMs(before.get(query.name)!))} → ${ms(executionMs(shown))}   ${indexUsed(shown)}`);
     }
-    log(
-      `${DOCUMENTS} documents, before → after: median of 30 through the driver, then PostgreSQL's execution time (EXPLAIN ANALYZE), then the index used\n${rows.join('\n')}`,
-    );
+    // Shown, not asserted: speed is measured by npm run bench.
+    log(`${DOCUMENTS} documents, before → after: PostgreSQL's execution time (EXPLAIN ANALYZE), then the index used\n${rows.join('\n')}`);
     expect((await sql(`SELECT current_setting('plan_cache_mode')`)).rows).toEqual([['force_custom_plan']]);
   }, 240_000);
 
@@ -218,15 +215,3 @@ describe('GIN companions: indexes FerretDB on PostgreSQL really uses for equalit
 const ms = (value: number) => `${value.toFixed(2).padStart(6)} ms`;
 const executionMs = (plan: string) => Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1]);
 const indexUsed = (plan: string) => /Index Scan on (\S+)/.exec(plan)?.[1] ?? '-';
-
-/** Median wall time of 30 runs, after 3 to warm up. */
-async function medianMs(run: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 3; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b)[15]!;
-}

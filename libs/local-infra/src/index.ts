@@ -115,3 +115,11 @@ export async function localInfraStatus(): Promise<
 /** Where each service logs (recreated at each start). */
 export const localInfraLogFile = (name: ServiceName): string => logFile(name);
 export * from './zipkin';
+
+/**
+ * Starts one service of the local infrastructure alone (on the ports of the AAP_*_PORT variables);
+ * true when this call started it. A test that takes its own broker down and up again uses it.
+ */
+export async function upLocalService(name: ServiceName, opts: { log?: Log } = {}): Promise<boolean> {
+  return ensureUp(SERVICES.find((service) => service.name === name)!, opts.log ?? defaultLog);
+}

@@ -7,8 +7,10 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// A private runtime home and free ports of its own, so this test never touches an infrastructure
-// already running, nor another run of itself. The module reads these at call time; setting them
+// What is tested is @aap/local-infra starting and stopping Kafka, PostgreSQL and FerretDB itself, so
+// it does that on its own, whatever KAFKA_BROKERS/MONGODB_URI give the other tests (it never uses
+// them): a private runtime home and free ports of its own, so this test never touches an
+// infrastructure already running, nor another run of itself. The module reads these at call time; setting them
 // before importing it (hence the dynamic import) makes that irrelevant anyway. The provisioned
 // binaries come from the shared cache (provisioned on first run if needed).
 const { freePort, isPortOpen } = await import('./processes');
@@ -29,7 +31,7 @@ const { pgQuery } = await import('./pg-wire');
 
 const log = (line: string) => console.log(`[infra test] ${line}`);
 
-describe('local infrastructure (Kafka, PostgreSQL and FerretDB without Docker)', () => {
+describe('@aap/local-infra starts its own Kafka, PostgreSQL and FerretDB (without Docker) on free ports of its own, whatever KAFKA_BROKERS/MONGODB_URI say', () => {
   afterAll(async () => {
     await downLocalInfra({ log }); // also when a test failed halfway
     rmSync(home, { recursive: true, force: true });
@@ -102,7 +104,7 @@ describe('local infrastructure (Kafka, PostgreSQL and FerretDB without Docker)',
 
 async function roundTripKafkaMessage(brokers: string): Promise<string> {
   const kafka = new Kafka({ clientId: 'infra-test', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const topic = `infra-test-${Date.now()}`;
+  const topic = `infra-test-${process.pid}`;
   const admin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `${topic}-group` });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import mongoose from 'mongoose';
 import { deadLetterTopicName, eventTopicName, ProbeLaunched, type ProbePayload } from '@aap/contracts';
-import { useTestEnvironment, eventually, readTopic } from '@aap/test-harness';
+import { useTestEnvironment, eventually, readTopic, waitFor } from '@aap/test-harness';
 import { service as evaluation } from '@aap/evaluation-service';
 import { newEvent, PermanentHandlerError, toKafkaMessage, type Producer } from './index';
 import { startStandaloneConsumer, type StandaloneConsumer } from './consumer.fixture';
@@ -63,14 +63,20 @@ describe('consumer: invalid messages go to the dead-letter topic and never block
     expect(dead[2]!.headers.ce_id).toBe('bad-schema');
   });
 
-  it('a redelivered event is applied once', async () => {
+  it('a redelivered event leaves one probe record and is relayed on once', async () => {
     const event = newEvent('submission', ProbeLaunched, validPayload('delivered three times'));
-    const message = toKafkaMessage(event.envelope);
-    await producer.send({ topic: topic(), messages: [message, message, message] });
-    await eventually(async () =>
-      expect(await env.database('evaluation').collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1),
-    );
-    const relayed = (await readTopic(env.kafka(), eventTopicName(env.prefix, { producer: 'evaluation', aggregate: 'probe' }), { atLeast: 1 })).filter(
+    const marker = newEvent('submission', ProbeLaunched, validPayload('after the copies'));
+    // The copies, then a marker on the same partition: once the marker is handled, so were the copies.
+    await producer.send({ topic: topic(), messages: [...Array(3).fill({ ...toKafkaMessage(event.envelope), key }), { ...toKafkaMessage(marker.envelope), key }] });
+    const probes = env.database('evaluation').collection('journey_probes');
+    await waitFor(() => probes.findOne({ _id: marker.envelope.subject as never, outboxPending: false }), { what: 'the marker handled and relayed' });
+    // Whatever the copies left in the probe's outbox is published too.
+    await waitFor(() => probes.findOne({ _id: event.envelope.subject as never, outboxPending: false }), { what: "the probe's outbox emptied" });
+
+    const copies = (await readTopic(env.kafka(), topic(), { atLeast: 4 })).filter((m) => m.headers.ce_id === event.envelope.id);
+    expect(copies).toHaveLength(3);
+    expect(await probes.countDocuments({ _id: event.envelope.subject as never })).toBe(1);
+    const relayed = (await readTopic(env.kafka(), eventTopicName(env.prefix, { producer: 'evaluation', aggregate: 'probe' }), { atLeast: 2 })).filter(
       (m) => m.key === event.envelope.subject,
     );
     expect(relayed).toHaveLength(1);
@@ -111,6 +117,22 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
     ({ connection, producer } = standalone);
   });
   afterAll(() => standalone.stop());
+
+  it('runs the handlers of an event delivered three times once (a handler that counts every call: nothing makes it idempotent but the inbox)', async () => {
+    const event = newEvent('submission', ProbeLaunched, validPayload('delivered three times, counted'));
+    const marker = newEvent('submission', ProbeLaunched, validPayload('marker after the copies'));
+    const sameKey = event.envelope.subject;
+    await producer.send({
+      topic: eventTopicName(env.prefix, ProbeLaunched.topic),
+      messages: [...Array(3).fill(toKafkaMessage(event.envelope)), { ...toKafkaMessage(marker.envelope), key: sameKey }],
+    });
+    // One key, one partition, handled in order: once the marker is handled, the three copies were read before it.
+    await waitFor(() => secondCalls.get('marker after the copies') === 1, { what: 'the marker handled' });
+    const copies = (await readTopic(env.kafka(), eventTopicName(env.prefix, ProbeLaunched.topic), { atLeast: 4 })).filter((m) => m.headers.ce_id === event.envelope.id);
+    expect(copies).toHaveLength(3);
+    expect(calls.get('delivered three times, counted')).toBe(1);
+    expect(secondCalls.get('delivered three times, counted')).toBe(1);
+  });
 
   it('retries a transient failure and handles the event', async () => {
     const event = newEvent('submission', ProbeLaunched, validPayload('fails twice'));

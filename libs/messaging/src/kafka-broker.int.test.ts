@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Consumer } from 'kafkajs';
+import { AssignerProtocol, type Consumer } from 'kafkajs';
 import { createLogger } from '@aap/observability';
 import { useTestEnvironment, eventually } from '@aap/test-harness';
 import { createIdempotentProducer, createKafka, ensureTopics } from './index';
@@ -84,9 +84,20 @@ describe('the Kafka broker works with kafkajs', () => {
       expect(values.size).toBe(40);
     });
     // Send more once both members are in: each member gets some partitions.
+    seenBy.clear();
     await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` })) });
     await eventually(() => expect(values.size).toBe(80));
-    expect([...(seenBy.get('a') ?? [])].length + [...(seenBy.get('b') ?? [])].length).toBeGreaterThanOrEqual(4);
+    // Shared: each member was assigned at least one partition, the two assignments are disjoint and cover all four.
+    const assigned = (await admin.describeGroups([groupId])).groups[0]!.members.map(
+      (member) => AssignerProtocol.MemberAssignment.decode(member.memberAssignment)!.assignment[topic] ?? [],
+    );
+    expect(assigned).toHaveLength(2);
+    for (const partitions of assigned) expect(partitions.length).toBeGreaterThanOrEqual(1);
+    expect([...assigned[0]!, ...assigned[1]!].sort()).toEqual([0, 1, 2, 3]);
+    // And the second batch was read by both members, each from its own partitions.
+    const readBy = ['a', 'b'].map((member) => [...(seenBy.get(member) ?? [])]);
+    for (const partitions of readBy) expect(partitions.length).toBeGreaterThanOrEqual(1);
+    expect(readBy[0]!.filter((partition) => readBy[1]!.includes(partition))).toEqual([]);
     for (const consumer of members) await consumer.disconnect();
 
     // Offsets were committed: a new member of the same group reads only what came after.

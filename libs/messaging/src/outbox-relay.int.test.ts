@@ -3,7 +3,7 @@ import mongoose, { Schema, type Model } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalogue, eventTopicName, ProbeLaunched } from '@aap/contracts';
 import { createLogger } from '@aap/observability';
-import { eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
+import { eventually, readTopic, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { createIdempotentProducer, createKafka, ensureTopics, newEvent, OutboxRelay, outboxForInsert, outboxPlugin, withEvents, type OutboxFields, type PendingEvent, type Producer } from './index';
 
 const env = useTestEnvironment();
@@ -37,7 +37,7 @@ const launched = (probeId: string, label = 'relay test'): PendingEvent =>
   newEvent('submission', ProbeLaunched, { probeId, label, hops: [{ service: 'submission', at: new Date().toISOString() }] });
 const stored = (id: string) => env.database('submission').collection('relay_probes').findOne({ _id: id as never });
 const publishedIds = async (key: string, atLeast: number) =>
-  (await readTopic(kafka(), topic(), { atLeast, settleMs: 300 })).filter((m) => m.key === key).map((m) => m.headers.ce_id);
+  (await readTopic(kafka(), topic(), { atLeast })).filter((m) => m.key === key).map((m) => m.headers.ce_id);
 
 beforeAll(async () => {
   const admin = kafka().admin();
@@ -129,9 +129,18 @@ describe('outbox relay: the pending flag', () => {
 
   it('given a running relay whose safety poll is a minute away, when an aggregate is written, then its document is fetched by id and published at once', async () => {
     const running = relay({ pollMs: 60_000 });
+    // Its first cycle sweeps (what was pending before it started); the next sweep is a minute away.
+    const find = Probe.collection.find.bind(Probe.collection);
+    let firstSweepRead = false;
+    const sweeps = vi.spyOn(Probe.collection, 'find').mockImplementation(((...args: Parameters<typeof find>) => {
+      const cursor = find(...args);
+      const toArray = cursor.toArray.bind(cursor);
+      cursor.toArray = () => toArray().finally(() => (firstSweepRead = true));
+      return cursor;
+    }) as typeof find);
     running.start();
-    await new Promise((resolve) => setTimeout(resolve, 500)); // its first sweep is done; the next is a minute away
-    const sweeps = vi.spyOn(Probe.collection, 'find');
+    await waitFor(() => firstSweepRead, { what: "the relay's first sweep read" });
+    sweeps.mockClear();
     const byId = vi.spyOn(Probe.collection, 'findOne');
     const id = randomUUID();
     const event = launched(id, 'woken');

@@ -5,6 +5,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string;
     mongoUri: string;
+    /** A FerretDB to run FerretDB-specific tests on besides the run's database (FERRETDB_URI), if any. */
+    ferretdbUri: string;
   }
 }
 
@@ -14,5 +16,6 @@ export default async function setup(project: TestProject) {
   console.log(`[test-harness] integration tests on ${infrastructure.kind}: ${infrastructure.describe}`);
   project.provide('kafkaBrokers', infrastructure.kafkaBrokers);
   project.provide('mongoUri', infrastructure.mongoUri);
+  project.provide('ferretdbUri', process.env.FERRETDB_URI ?? '');
   return () => infrastructure.stop();
 }

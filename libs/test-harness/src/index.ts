@@ -1,4 +1,6 @@
+export * from './wait-for';
 export * from './test-env';
 export * from './service-process';
 export * from './http-client';
 export * from './event-publisher';
+export * from './stores';

@@ -7,6 +7,7 @@ import type { ServiceName } from '@aap/contracts';
 import { startService, type RunningService, type ServiceModule } from '@aap/service-runtime';
 import { createLogger } from '@aap/observability';
 import { mintDevelopmentToken, type Role } from '@aap/http';
+import { waitFor } from './wait-for';
 
 /**
  * The isolation unit of the integration tests: one per test file. Its own topic/consumer-group
@@ -86,15 +87,22 @@ export interface ReadMessage {
 }
 
 /**
- * Every message currently on a topic, read with a throw-away consumer group from the beginning:
- * waits until at least `atLeast` messages arrived, then `settleMs` more to catch unexpected extras.
+ * Every message on a topic once it holds at least `atLeast` of them: its end offsets are read then,
+ * and a throw-away consumer group reads from the beginning up to them. What comes later is not
+ * included; a test that must show nothing more came drives the system to a known point first (a
+ * later marker handled, an outbox emptied, a group's committed offset) and reads after it.
+ * (`timeoutMs` is the old name of `deadlineMs`; `settleMs` is ignored: there is no settling sleep.)
  */
 export async function readTopic(
   kafka: Kafka,
   topic: string,
-  options: { atLeast?: number; timeoutMs?: number; settleMs?: number } = {},
+  options: { atLeast?: number; deadlineMs?: number; timeoutMs?: number; settleMs?: number } = {},
 ): Promise<ReadMessage[]> {
-  const { atLeast = 1, timeoutMs = 20_000, settleMs = 1_000 } = options;
+  const { atLeast = 1 } = options;
+  const deadlineMs = options.deadlineMs ?? options.timeoutMs ?? 20_000;
+  const ends = await endOffsetsOnceHolding(kafka, topic, atLeast, deadlineMs);
+  const pending = new Map([...ends].filter(([, end]) => end > 0n));
+  if (pending.size === 0) return [];
   const messages: ReadMessage[] = [];
   const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString('hex')}` });
   await consumer.connect();
@@ -102,6 +110,8 @@ export async function readTopic(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
+        const end = ends.get(partition);
+        if (end === undefined || BigInt(message.offset) >= end) return; // arrived after the end offsets were read
         messages.push({
           key: message.key?.toString() ?? null,
           value: message.value?.toString() ?? null,
@@ -109,14 +119,36 @@ export async function readTopic(
           partition,
           offset: message.offset,
         });
+        if (BigInt(message.offset) + 1n >= end) pending.delete(partition);
       },
     });
-    const deadline = Date.now() + timeoutMs;
-    while (messages.length < atLeast && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, settleMs));
-    return messages;
+    await waitFor(() => pending.size === 0, { deadlineMs, what: `${topic} read up to its end offsets` });
+    return messages.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/** The end offset of each partition, once their sum (topics here are neither compacted nor transactional: the message count) reaches `atLeast`. */
+async function endOffsetsOnceHolding(kafka: Kafka, topic: string, atLeast: number, deadlineMs: number): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await waitFor(
+      async () => {
+        if (!(await admin.listTopics()).includes(topic)) {
+          if (atLeast <= 0) return new Map<number, bigint>();
+          throw new Error(`${topic} does not exist yet`);
+        }
+        const ends = new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)] as const));
+        const count = [...ends.values()].reduce((sum, end) => sum + end, 0n);
+        if (count < BigInt(atLeast)) throw new Error(`${topic} holds ${count} message(s)`);
+        return ends;
+      },
+      { deadlineMs, what: `at least ${atLeast} message(s) on ${topic}` },
+    );
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -124,20 +156,6 @@ export function decodeHeaders(headers: IHeaders | undefined): Record<string, str
   return Object.fromEntries(
     Object.entries(headers ?? {}).flatMap(([name, value]) => (value === undefined ? [] : [[name, (Array.isArray(value) ? value[0] : value)!.toString()]])),
   );
-}
-
-/** Retries an assertion until it passes or the time is up (then its last error is thrown). */
-export async function eventually<T>(assertion: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
-  const { timeoutMs = 20_000, intervalMs = 100 } = options;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
 }
 
 /** Authorization + JSON headers for a development token with these claims. */
