@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decider } from '@aap/test-harness/decider-spec';
 import { AwardAmountReleased, AwardCancelled, AwardGranted } from '@aap/contracts';
-import { addMonths, agreementRequired, cancelAward, dueOnExpenses, grantAward, mulDivFloor, scheduleOf, type GrantAward } from './award';
+import { addMonths, agreementRequired, cancelAward, dueOnExpenses, grantAward, mulDivFloor, scheduleOf, type AwardState, type GrantAward } from './award';
 import { DOSSIER, NOTIFIED_AT, NOW, at, awardWithPaidAdvance, grantedAward, must } from '../award-fixtures';
 
 const grant = (overrides: Partial<GrantAward> = {}): GrantAward => ({
@@ -16,7 +16,7 @@ const grant = (overrides: Partial<GrantAward> = {}): GrantAward => ({
 });
 
 describe('grantAward', () => {
-  const spec = decider(grantAward);
+  const spec = decider<AwardState | null, GrantAward, [Date]>(grantAward);
 
   it('given an accepted dossier, when granted, then the award holds the grant, the cost, the schedule and the start deadline two years on', () => {
     spec
