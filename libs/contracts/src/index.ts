@@ -4,6 +4,7 @@ import { callEvents } from './events/calls';
 import { dossierEvents, supersededDossierEvents } from './events/dossiers';
 import { organisationEvents } from './events/organisations';
 import { evaluationEvents } from './events/evaluation';
+import { awardEvents } from './events/awards';
 
 export * from './services';
 export * from './topics';
@@ -15,10 +16,11 @@ export * from './events/calls';
 export * from './events/dossiers';
 export * from './events/organisations';
 export * from './events/evaluation';
+export * from './events/awards';
 export { buildAsyncApiDocument } from './asyncapi';
 
 /** Every event the platform publishes. Add a new event module's list here. */
-export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...supersededDossierEvents, ...organisationEvents, ...evaluationEvents]);
+export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...supersededDossierEvents, ...organisationEvents, ...evaluationEvents, ...awardEvents]);
 export * from './decision';
 export * from './lifecycle';
 export * from './call-eligibility';
