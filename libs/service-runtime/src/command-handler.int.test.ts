@@ -1,6 +1,7 @@
 import { Schema } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accepted, DossierDraftClosingSoon, emit, eventTopicName, refused, type Decision } from '@aap/contracts';
+import type { OutboxFields } from '@aap/messaging';
 import { eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
 import { documentStore, type CommandHandler, type ServiceContext } from './index';
 
@@ -14,7 +15,7 @@ interface Tally {
   note?: string;
   version: number;
 }
-interface TallyDocument {
+interface TallyDocument extends OutboxFields {
   _id: string;
   count: number;
   by: string[];
