@@ -82,7 +82,8 @@ describe('one trace across the four services, each its own process, exported to 
     expect(server.id).toBe(serverSpanId);
     expect(server.name.toLowerCase()).toBe('post /diagnostics/probes');
     expect(server.parentId).toBeUndefined(); // the trace starts here: no caller trace was sent
-    // server → publish → process → publish → process → publish → process: each the child of the previous.
+    // server → publish → process → publish → process → publish → process: each caused by the previous,
+    // with the libraries' spans in between (fastify's handler, for one).
     const chain = [
       server,
       one('PRODUCER', 'aap-submission'),
@@ -92,7 +93,22 @@ describe('one trace across the four services, each its own process, exported to 
       one('PRODUCER', 'aap-funding-award'),
       one('CONSUMER', 'aap-notification'),
     ];
-    chain.slice(1).forEach((span, index) => expect(span.parentId, `${span.localEndpoint.serviceName} ${span.name}`).toBe(chain[index]!.id));
+    const byId = new Map(spans.map((span) => [span.id, span]));
+    const ancestorsOf = (span: ZipkinSpan): string[] => {
+      const ids: string[] = [];
+      for (let parent = span.parentId; parent; parent = byId.get(parent)?.parentId) ids.push(parent);
+      return ids;
+    };
+    chain.slice(1).forEach((span, index) => expect(ancestorsOf(span), `${span.localEndpoint.serviceName} ${span.name}`).toContain(chain[index]!.id));
+
+    // The database calls of each hop: the request's, and each consumer's, within that hop.
+    for (const entry of [chain[0]!, chain[2]!, chain[4]!, chain[6]!]) {
+      const service = entry.localEndpoint.serviceName;
+      const databaseCalls = spans.filter((s) => s.kind === 'CLIENT' && s.tags?.['db.system.name'] === 'mongodb' && s.localEndpoint.serviceName === service);
+      expect(databaseCalls.filter((call) => ancestorsOf(call).includes(entry.id)).map((call) => call.tags!['db.operation.name']), service).toContainEqual(
+        expect.stringMatching(/^(insert|update)$/),
+      );
+    }
 
     // On Kafka: every message carries the trace; the causation of each relayed event is the event
     // that caused it, and the first one, caused by an HTTP request, has none.
