@@ -1,15 +1,19 @@
 # Source it (`. tools/setup/node.sh`, as .ci/run does): makes `node` (and the npm that runs on it) a
-# supported Node.js. The project needs Node.js >= 22.12 (24 LTS recommended). Where the machine's node
-# is older or missing, Node.js $AAP_NODE_VERSION is taken from the npm registry, which ships the official
+# supported Node.js, the one package.json's `engines` asks for (24 LTS recommended). Where the machine's
+# node is older or missing, Node.js $AAP_NODE_VERSION is taken from the npm registry, which ships the official
 # binaries as the package node-linux-<arch>, unpacked once into ~/.cache/aap-node/<version>, checked to
 # run, and put first on PATH for this shell. Sourced, so it never exits the caller's shell: it returns 1
 # on failure.
 
 AAP_NODE_VERSION="${AAP_NODE_VERSION:-24.22.3}"
+# The oldest supported, from package.json's `"node": ">=X.Y"`.
+AAP_NODE_MINIMUM="$(sed -n 's/.*"node": *">=\([0-9][0-9.]*\)".*/\1/p' "$(dirname "${BASH_SOURCE[0]:-$0}")/../../package.json" 2>/dev/null | head -1)"
+AAP_NODE_MINIMUM="${AAP_NODE_MINIMUM:-22.22}"
 
 aap_node_supported() {
   "${1:-node}" -e 'const [major, minor] = process.versions.node.split(".").map(Number);
-process.exit(major > 22 || (major === 22 && minor >= 12) ? 0 : 1)' >/dev/null 2>&1
+const [wantMajor, wantMinor = 0] = process.argv[1].split(".").map(Number);
+process.exit(major > wantMajor || (major === wantMajor && minor >= wantMinor) ? 0 : 1)' "$AAP_NODE_MINIMUM" >/dev/null 2>&1
 }
 
 aap_node_provision() {
