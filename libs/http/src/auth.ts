@@ -4,7 +4,6 @@ import fp from 'fastify-plugin';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { HttpProblem } from './problem';
-import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
 
 export const ROLES = ['programme-manager', 'applicant', 'reviewer', 'committee', 'finance', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -43,6 +42,12 @@ export interface AuthOptions {
 }
 
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 60 * 60;
+
+/**
+ * Default HS256 secret outside production, shared by `npm start`, the tests and `npm run token`
+ * (dev-tokens.ts mints with it); here because auth refuses it in production.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'aap-development-secret-do-not-use-in-production';
 const MIN_SECRET_BYTES = 32;
 
 /** Why a service's authentication settings cannot let it start. */

@@ -1,8 +1,7 @@
 import { SignJWT } from 'jose';
-import type { Role } from './auth';
+import { DEVELOPMENT_JWT_SECRET, type Role } from './auth';
 
-/** Default HS256 secret outside production, shared by `npm start`, the tests and `npm run token`. */
-export const DEVELOPMENT_JWT_SECRET = 'aap-development-secret-do-not-use-in-production';
+export { DEVELOPMENT_JWT_SECRET };
 
 /** Mints a development token (HS256). Production tokens come from the OIDC provider. */
 export async function mintDevelopmentToken(

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { createHttpServer, type HttpServer } from './server';
 import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
 
@@ -20,7 +20,7 @@ describe('request tracing with telemetry registered', () => {
   let app: HttpServer;
 
   beforeAll(async () => {
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     app = await createHttpServer({ service: 'test', logger: pino({ level: 'silent' }), readiness: [], auth });
     // The query parameter lets the test check that url.path leaves the query out.

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@aap/test-harness/wait-for';
@@ -22,6 +24,14 @@ describe('spanExportersFromEnv', () => {
   it('given both endpoints, when reading the environment, then Zipkin and OTLP/HTTP', () => {
     const exporters = spanExportersFromEnv({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9411/api/v2/spans', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
     expect(exporters.map((e) => e.constructor)).toEqual([ZipkinExporter, OTLPTraceExporter]);
+  });
+});
+
+describe('telemetry at rest', () => {
+  it('given telemetry started with both exporters and the instrumentations, then no metric and no log is collected (no reader or processor polls)', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./telemetry-at-rest.fixture.ts', import.meta.url))], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ meterProvider: 'NoopMeterProvider', logsCollected: false });
   });
 });
 
