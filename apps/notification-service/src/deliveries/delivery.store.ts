@@ -42,6 +42,8 @@ export function deliveryStore(context: ServiceContext) {
     failedAt: Date,
     version: Number,
   });
+  // The event a webhook delivery carries is sent as it came: an empty object in it stays.
+  schema.set('minimize', false);
   schema.index({ status: 1, nextAttemptAt: 1 });
   schema.index({ status: 1, leaseUntil: 1 });
   schema.index({ 'webhook.subscriptionId': 1, createdAt: -1 });
