@@ -4,7 +4,7 @@ import type { ServiceModule } from '@aap/service-runtime';
 import { notificationSettings, type NotificationSettings } from './config';
 import { registerDeliveries } from './deliveries';
 import { registerDirectory, upgradeDirectory } from './directory';
-import { emailChannel } from './email/email-channel';
+import { emailChannel } from './email';
 import { registerInbox } from './inbox';
 import { registerNotifications, ROUTED_EVENT_TYPES } from './notifications';
 import { registerPreferences } from './preferences';
