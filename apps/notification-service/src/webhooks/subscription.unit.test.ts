@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newEvent } from '@aap/messaging';
-import { DossierDecisionReopened } from '@aap/contracts';
+import { DossierDecisionReopened, DossierSubmitted } from '@aap/contracts';
 import { decider, thenOf } from '@aap/test-harness/decider-spec';
-import { applicant, routedEventData } from '../testing/fixtures';
+import { applicant, dossierSnapshot, routedEventData, submittedData } from '../testing/fixtures';
 import { admitReplay, BACK_OFFICE, NO_REPLAY_WINDOW, registrationViolations, replayRetryAfterSeconds, sealSecret, subscribe, unsubscribe, type Subscribe, type Subscription } from './subscription';
 import { webhookDeliveriesOf } from './webhooks.handlers';
 
@@ -118,5 +118,13 @@ describe('the webhook deliveries of an event', () => {
     const [delivery] = webhookDeliveriesOf(event, [{ ...wanting, organisationId: undefined, scope: BACK_OFFICE }], null);
     expect(delivery!.webhook!.envelope.data).toMatchObject({ reason: data.reason });
     expect(delivery).not.toHaveProperty('organisationId');
+  });
+
+  it('a subscription to a superseded version of the event receives its current version; another version of another event, nothing', () => {
+    const { envelope: submitted } = newEvent('submission', DossierSubmitted, submittedData(dossierSnapshot('dossier-w', 'AAP-2026-000900', 'call-w', organisation)));
+    const onV1 = { ...live, eventTypes: ['dossier.submitted.v1'] };
+    const [delivery, ...others] = webhookDeliveriesOf(submitted, [onV1, { ...live, id: 'hook-2', eventTypes: ['dossier.resubmitted.v1'] }], '216901231', 'dossier-w');
+    expect(others).toEqual([]);
+    expect(delivery).toMatchObject({ id: `${submitted.id}:hook-1`, eventType: 'dossier.submitted.v2', webhook: { subscriptionId: 'hook-1' } });
   });
 });
