@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, loadConfig } from '@aap/config';
 import { notificationEnvSchema, notificationSettings } from './config';
-import { webhookRuntime } from './webhooks/webhooks';
+import { webhookRuntime } from './webhooks/webhook-channel';
 
 describe('notification configuration', () => {
   it('defaults to the local mail catcher and the documented retry policy', () => {

@@ -3,17 +3,15 @@ import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
 import { registerCallCopies } from '@aap/service-runtime/call-copies';
 import { notificationSettings, type NotificationSettings } from './config';
-import { registerDeliveries } from './deliveries/register';
-import { registerDirectory, upgradeDirectory } from './directory/directory';
-import { emailChannel } from './email/email-channel';
-import { registerInbox, upgradeInbox } from './inbox/inbox';
-import { registerNotifications } from './notifications/notifications';
-import { registerReviewerNotifications } from './notifications/reviewer-notifications';
-import { ROUTED_EVENT_TYPES } from './notifications/routing';
-import { registerPreferences } from './preferences/preferences';
-import { registerTimeline } from './timeline/timeline';
+import { registerDeliveries } from './deliveries';
+import { registerDirectory, upgradeDirectory } from './directory';
+import { emailChannel } from './email';
+import { registerInbox } from './inbox';
+import { registerNotifications, ROUTED_EVENT_TYPES } from './notifications';
+import { registerPreferences } from './preferences';
+import { registerTimeline } from './timeline';
 import { runUpgrades } from './upgrades';
-import { registerWebhooks, upgradeSubscriptions, webhookChannel, webhookModel, webhookRuntime, type WebhookDependencies } from './webhooks/webhooks';
+import { registerWebhooks, type WebhookDependencies } from './webhooks';
 
 /**
  * Notifications, inbox, e-mails, webhooks and the per-dossier timeline.
@@ -35,24 +33,20 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       const directory = registerDirectory(context);
       const calls = registerCallCopies(context);
       registerTimeline(context);
-      const subscriptions = webhookModel(context);
-      const webhookSetup = webhookRuntime(settings, context.config.NODE_ENV, dependencies);
-      const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings), webhook: webhookChannel(subscriptions, webhookSetup) });
-      const consumed = [...organisationEvents, ...dossierEvents, ...callEvents];
-      const consumedTypes = consumed.map((definition) => definition.type);
-      const webhooks = registerWebhooks(context, subscriptions, deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, backOfficeEventTypes: consumedTypes, runtime: webhookSetup });
+      const subscriptions = registerWebhooks(context, settings, dependencies);
+      const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings), webhook: subscriptions.channel });
+      const webhooks = subscriptions.connect(deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, consumed: [...organisationEvents, ...dossierEvents, ...callEvents] });
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);
       registerNotifications(context, { directory, calls, inbox, preferences, deliveries, webhooks, settings });
-      // Staff e-mails to reviewers, from evaluation.* events: never in `consumed` (no inbox, timeline or webhook gets them).
-      registerReviewerNotifications(context, { calls, deliveries, settings });
-      // Back-office webhooks receive every consumed event, for every organisation, as it comes.
-      for (const definition of consumed) context.consumer.on(definition, (event) => webhooks.enqueueFor(event, null));
-      // Documents written before the equality flags of the hot paths get them before the consumer starts.
+      // Documents written by earlier versions get the fields of the hot paths' equalities and their
+      // version before the consumer starts.
       await runUpgrades(context.db, {
         'directory-dossiers-open': () => upgradeDirectory(directory),
-        'inbox-unread': () => upgradeInbox(inbox),
-        'webhook-subscriptions-scope-active': () => upgradeSubscriptions(subscriptions),
+        ...inbox.upgrades,
+        ...subscriptions.upgrades,
+        ...deliveries.upgrades,
+        ...preferences.upgrades,
       });
     },
   };

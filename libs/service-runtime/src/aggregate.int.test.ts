@@ -2,7 +2,7 @@ import { Schema } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DossierDraftClosingSoon, eventTopicName, type EventDefinition } from '@aap/contracts';
 import { eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
-import { insertOnce, isDuplicateKey, record, type ServiceContext } from './index';
+import { documentStore, insertOnce, isDuplicateKey, record, type ServiceContext } from './index';
 
 const env = useTestEnvironment();
 
@@ -45,6 +45,17 @@ describe('the aggregate kit', () => {
       return messages[0]!;
     });
     expect(published.headers.ce_source).toBe('/aap/submission');
+  });
+
+  it('given a model declared with context.model, when 30 commands change one document at once, then none is lost (its lock comes with the declaration)', async () => {
+    interface Counter { id: string; version: number; count: number }
+    const Counters = context.model<{ _id: string; version: number; count: number }>('KitCounter', new Schema({ _id: String, version: Number, count: Number }), { collection: 'kit_counters' });
+    const counters = context.commands(
+      documentStore<Counter, { _id: string; version: number; count: number }>(Counters, { name: 'counter', toState: ({ _id, ...fields }) => ({ id: _id, ...fields }), toFields: ({ id: _id, ...fields }) => fields }),
+    );
+    const increment = (counter: Counter | null) => ({ outcome: 'accepted' as const, state: { id: 'c-1', version: counter?.version ?? 0, count: (counter?.count ?? 0) + 1 }, events: [] });
+    await Promise.all(Array.from({ length: 30 }, () => counters.handle('c-1', increment)));
+    expect(await env.database('submission').collection('kit_counters').findOne({ _id: 'c-1' as never })).toMatchObject({ count: 30, version: 30 });
   });
 
   it('given an event of another service, when built from this context, then it is refused (the producer comes from the context)', () => {

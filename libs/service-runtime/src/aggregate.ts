@@ -2,7 +2,7 @@ import type { Connection, Model, Schema } from 'mongoose';
 import type { Decision, Emitted, EventData, EventDefinition, ServiceName, Versioned, Violation } from '@aap/contracts';
 import { conflict, unprocessable, type ProblemError } from '@aap/http';
 import { commandHandler, type AggregateStore, type CommandHandler } from './command-handler';
-import { newEvent, outboxPlugin, type EventMetadata, type OutboxRelay, type PendingEvent } from '@aap/messaging';
+import { documentLocksPlugin, newEvent, outboxPlugin, type EventMetadata, type OutboxRelay, type PendingEvent } from '@aap/messaging';
 
 /**
  * The aggregate kit of a service: declaring an aggregate, building its events, writing its changes.
@@ -15,6 +15,12 @@ export interface AggregateKit {
    * single-document update as the state) and the relay publishes it. Declare each aggregate once.
    */
   aggregate<Doc>(name: string, schema: Schema<Doc>, options: { collection: string }): Model<Doc>;
+  /**
+   * Declares a model that publishes no event (a read model kept from events, a state changed only by
+   * commands of this service) in `collection`: its single-document writes take the per-document lock,
+   * which FerretDB needs for any guarded or read-then-write update (it updates by find-then-replace).
+   */
+  model<Doc>(name: string, schema: Schema<Doc>, options: { collection: string }): Model<Doc>;
   /** A pending event of this service (validated against the catalogue; the producer is this service). */
   event<D extends EventDefinition>(definition: D, data: EventData<D>, metadata?: EventMetadata): PendingEvent;
   /** The pending events of what a decide function emitted, all with the same metadata. */
@@ -34,6 +40,12 @@ export function aggregateKit(service: ServiceName, db: Connection, relay: Pick<O
       const model = db.model<Doc>(name, schema);
       relay.track(model as unknown as Model<any>);
       return model;
+    },
+    model<Doc>(name: string, schema: Schema<Doc>, options: { collection: string }): Model<Doc> {
+      schema.set('collection', options.collection);
+      schema.set('versionKey', false);
+      schema.plugin(documentLocksPlugin);
+      return db.model<Doc>(name, schema);
     },
     event,
     events,

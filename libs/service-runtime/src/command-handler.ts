@@ -34,8 +34,11 @@ export interface DocumentMapping<State extends Versioned, Doc> {
   optional?: readonly string[];
 }
 
-/** An `AggregateStore` over a model declared with `context.aggregate` (outbox and per-document lock included). */
-export function documentStore<State extends Versioned, Doc extends OutboxFields>(model: Model<Doc>, mapping: DocumentMapping<State, Doc>): AggregateStore<State> {
+/**
+ * An `AggregateStore` over a model declared with `context.aggregate` (outbox and per-document lock
+ * included), or with `context.model` for a state that publishes no event (per-document lock only).
+ */
+export function documentStore<State extends Versioned, Doc extends object>(model: Model<Doc>, mapping: DocumentMapping<State, Doc>): AggregateStore<State> {
   const fieldsOf = (state: State) => {
     const { version: _version, ...rest } = mapping.toFields(state) as Record<string, unknown> & { version?: number };
     return Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));

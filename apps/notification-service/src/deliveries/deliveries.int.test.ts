@@ -5,10 +5,10 @@ import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aa
 import { createNotificationService } from '../service';
 import { applicant, dossierSnapshot, submittedData } from '../testing/fixtures';
 import { startMailCatcher } from '../testing/mail-catcher';
+import { handled, settledDeliveries } from '../testing/known-points';
 import { startReceiver } from '../testing/webhook-receiver';
 
 const env = useTestEnvironment();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface StoredDelivery {
   _id: string;
@@ -16,8 +16,7 @@ interface StoredDelivery {
   status: string;
   attempts: number;
   eventId: string;
-  createdAt: Date;
-  sentAt?: Date;
+  nextAttemptAt: Date;
   log: Array<{ attempt: number; outcome: string; statusCode?: number }>;
 }
 
@@ -61,27 +60,23 @@ describe('deliveries: sent as soon as recorded; the scheduler retries', () => {
     await mail?.stop();
   });
 
-  it('an e-mail and a webhook go out within a second of being recorded, with the scheduler an hour away', async () => {
+  it('an e-mail and a webhook go out on their first attempt as soon as recorded, with the scheduler an hour away', async () => {
     const webhookId = await subscribe(receiver.url);
     const submitted = await submit(1);
 
     await eventually(async () => {
       expect(receiver.received).toHaveLength(1);
       expect((await mail.mails()).filter((m) => m.subject.includes('AAP-2026-000001'))).toHaveLength(2); // both contacts
-    }, { timeoutMs: 10_000, intervalMs: 25 });
+    });
     expect(receiver.received[0]!.headers['webhook-id']).toBe(submitted.id);
 
+    // Sent by the immediate path: the scheduler has not ticked (its first tick is an hour after the start).
     const sent = await eventually(async () => {
       const stored = await deliveries().find({ eventId: submitted.id }).toArray();
       expect(stored.map((d) => [d.channel, d.status, d.attempts]).sort()).toEqual([['email', 'sent', 1], ['email', 'sent', 1], ['webhook', 'sent', 1]]);
       return stored;
     });
     expect(sent.find((d) => d.channel === 'webhook')!._id).toBe(`${submitted.id}:${webhookId}`);
-    // From the consumer recording each delivery to its send: the immediate path, not a tick (the
-    // consumer's own lag, on a loaded machine, is not part of it).
-    const webhook = sent.find((d) => d.channel === 'webhook')!;
-    expect(receiver.received[0]!.at - webhook.createdAt.getTime()).toBeLessThan(1_000);
-    for (const email of sent.filter((d) => d.channel === 'email')) expect(email.sentAt!.getTime() - email.createdAt.getTime()).toBeLessThan(1_000);
   });
 
   it('a failed first attempt waits for the scheduler: nothing else sends it again, and the next scheduler tick does', async () => {
@@ -92,9 +87,18 @@ describe('deliveries: sent as soon as recorded; the scheduler retries', () => {
     await eventually(async () =>
       expect(await deliveries().findOne({ _id: deliveryId })).toMatchObject({ status: 'pending', attempts: 1, log: [expect.objectContaining({ outcome: 'failed', statusCode: 500 })] }),
     );
-    // Its backoff (200 ms) is long past, but retries are the scheduler's, and it has not ticked.
-    await sleep(1_500);
+    // Its backoff (200 ms) passes; then a later event goes through the consumer and the immediate path
+    // to the end. The due retry is still untouched: retries are the scheduler's, and it has not ticked.
+    const retry = await deliveries().findOne({ _id: deliveryId });
+    await eventually(() => expect(Date.now()).toBeGreaterThan(retry!.nextAttemptAt.getTime()));
+    const bystander = applicant('200046977', { contacts: [{ name: 'Témoin', email: 'temoin@bugey-test.fr' }] });
+    await publisher.publish(OrganisationRegistered, { organisation: bystander });
+    const later = await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-later', 'AAP-2026-000003', 'call-d', bystander)));
+    await handled(env, later.id);
+    await settledDeliveries(env, { eventId: later.id });
+    expect((await mail.mails()).filter((m) => m.to.includes('temoin@bugey-test.fr'))).toHaveLength(1);
     expect(flaky.received).toHaveLength(1);
+    expect(await deliveries().findOne({ _id: deliveryId })).toMatchObject({ status: 'pending', attempts: 1 });
 
     // The same database with a scheduler that ticks: it finds the due retry and sends it.
     await notification.stop();
@@ -108,8 +112,12 @@ describe('deliveries: sent as soon as recorded; the scheduler retries', () => {
     const before = receiver.received.length;
     const events = [];
     for (let n = 10; n < 30; n++) events.push(await submit(n));
-    await eventually(() => expect(receiver.received.length - before).toBeGreaterThanOrEqual(events.length), { timeoutMs: 20_000 });
-    await sleep(1_000); // a second send would have come by now
+    // A generous deadline: 80 deliveries on a loaded 2-core machine (speed is the bench's business).
+    await eventually(() => expect(receiver.received.length - before).toBeGreaterThanOrEqual(events.length), { timeoutMs: 60_000 });
+    // Every delivery settled, then the service stopped (its attempts in progress finished): nothing
+    // can send anything any more, so what the receivers got is all they will ever get.
+    await settledDeliveries(env, { eventId: { $in: events.map((e) => e.id) } });
+    await notification.stop();
     const ids = receiver.received.slice(before).map((r) => r.headers['webhook-id']);
     expect(ids.sort()).toEqual(events.map((e) => e.id).sort());
     const mails = (await mail.mails()).filter((m) => /AAP-2026-0000(1\d|2\d)$/.test(m.subject));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { NotificationSettings } from '../config';
-import { DeliveryError, type DeliveryChannel } from '../deliveries/deliveries';
+import { DeliveryError, type DeliveryChannel } from '../deliveries';
 
 /**
  * E-mail over SMTP with nodemailer (one connection per message: no pool to drain at shutdown).
@@ -31,7 +31,7 @@ export function emailChannel(settings: NotificationSettings): DeliveryChannel {
           subject: email.subject,
           text: email.text,
           html: email.html,
-          messageId: `<${createHash('sha256').update(delivery._id).digest('hex').slice(0, 32)}@${domain}>`,
+          messageId: `<${createHash('sha256').update(delivery.id).digest('hex').slice(0, 32)}@${domain}>`,
           headers: {
             'X-AAP-Event-Id': delivery.eventId,
             'X-AAP-Event-Type': delivery.eventType,

@@ -6,6 +6,7 @@ import {
   deadLetterTopicName,
   DossierDraftClosingSoon,
   DossierSubmitted,
+  DossierWithdrawn,
   OrganisationContactsUpdated,
   OrganisationRegistered,
   type EventDefinition,
@@ -14,6 +15,7 @@ import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, callSnapshot, dossierSnapshot, routedEventData, submittedData } from '../testing/fixtures';
+import { copiesOnTopic, handled, settledDeliveries } from '../testing/known-points';
 import { startMailCatcher, type CaughtMail } from '../testing/mail-catcher';
 
 const env = useTestEnvironment();
@@ -53,7 +55,6 @@ const SUBJECTS: Record<(typeof DOSSIER_STORY)[number] | (typeof CALL_STORY)[numb
 };
 
 const eventTypeOf = (mail: CaughtMail) => String(mail.headers['x-aap-event-type'] ?? '');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('notifications: every applicant-facing event reaches the organisation once, by e-mail and in its inbox', () => {
   let mail: Awaited<ReturnType<typeof startMailCatcher>>;
@@ -106,13 +107,14 @@ describe('notifications: every applicant-facing event reaches the organisation o
     const contactsA = orgA.contacts.map((c) => c.email).sort();
     const contactsB = orgB.contacts.map((c) => c.email).sort();
     const expected = DOSSIER_STORY.length * 2 + 1 * 2 + CALL_STORY.length * 2; // + B's receipt
-    const mails = await eventually(async () => {
-      const all = await mail.mails();
-      expect(all.length).toBeGreaterThanOrEqual(expected);
-      return all;
-    }, { timeoutMs: 30_000 });
-    await sleep(1_500); // a second message would come within a few scheduler ticks
-    expect(await mail.mails()).toHaveLength(expected);
+    await eventually(async () => expect((await mail.mails()).length).toBeGreaterThanOrEqual(expected), { timeoutMs: 30_000 });
+    // Every e-mail recorded is settled (sent, logged once): none can be claimed, hence sent, again,
+    // so the SMTP server's count is final.
+    const emails = await settledDeliveries(env, { channel: 'email' });
+    expect(emails).toHaveLength(expected);
+    for (const email of emails) expect(email.log.filter((entry) => entry.outcome === 'sent'), email._id).toHaveLength(1);
+    const mails = await mail.mails();
+    expect(mails).toHaveLength(expected);
 
     const toA = (m: CaughtMail) => m.to.some((address) => contactsA.includes(address));
     for (const type of DOSSIER_STORY) {
@@ -154,21 +156,29 @@ describe('notifications: every applicant-facing event reaches the organisation o
   it('a redelivered event produces no second e-mail and no second inbox item, even when handled again', async () => {
     const organisation = applicant('213105554', { name: 'Commune de Toulouse-Test', contacts: [{ name: 'Léa', email: 'lea@toulouse-test.fr' }] });
     await publisher.publish(OrganisationRegistered, { organisation });
-    const submitted = await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-r', 'AAP-2026-000201', callId, organisation)));
+    const story = routedEventData({ dossierId: 'dossier-r', number: 'AAP-2026-000201', callId, organisation });
+    const submitted = await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
     await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes('lea@toulouse-test.fr'))).toHaveLength(1));
 
     // 1. Kafka delivers it again: the consumer's record of handled events skips it.
     await publisher.redeliver(submitted, DossierSubmitted);
+    await copiesOnTopic(env, DossierSubmitted, submitted.id, 2);
     // 2. A crash after the effects but before the event was recorded as handled: the handler runs again.
     const processed = env.database('notification').collection('processed_events');
     await processed.deleteOne({ _id: submitted.id as never });
     await publisher.redeliver(submitted, DossierSubmitted);
-    await eventually(async () => expect(await processed.countDocuments({ _id: submitted.id as never })).toBe(1));
-    await sleep(1_500);
+    await copiesOnTopic(env, DossierSubmitted, submitted.id, 3); // the duplicates are really on the topic
+    // 3. A later event of the same dossier (same key, same partition, after the duplicates): once it is
+    // handled, so are they; once every delivery of the organisation is settled, nothing more is sent.
+    const withdrawn = await publisher.publish(DossierWithdrawn, story['dossier.withdrawn.v1']);
+    await handled(env, withdrawn.id);
+    await handled(env, submitted.id);
+    const deliveries = await settledDeliveries(env, { organisationId: organisation.organisationId });
 
-    expect((await mail.mails()).filter((m) => m.to.includes('lea@toulouse-test.fr'))).toHaveLength(1);
-    const count = await get(`/organisations/${organisation.organisationId}/inbox/unread-count`, { roles: ['applicant'], org: organisation.organisationId });
-    expect(await count.json()).toEqual({ organisationId: organisation.organisationId, unread: 1 });
+    expect(deliveries.map((d) => d._id).sort()).toEqual([`${submitted.id}:${organisation.organisationId}:lea@toulouse-test.fr`, `${withdrawn.id}:${organisation.organisationId}:lea@toulouse-test.fr`].sort());
+    await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes('lea@toulouse-test.fr')).map(eventTypeOf).sort()).toEqual(['dossier.submitted.v2', 'dossier.withdrawn.v1']));
+    const inbox = await get(`/organisations/${organisation.organisationId}/inbox`, { roles: ['applicant'], org: organisation.organisationId });
+    expect(((await inbox.json()) as { items: Array<{ eventType: string }> }).items.map((i) => i.eventType)).toEqual(['dossier.withdrawn.v1', 'dossier.submitted.v2']);
   });
 
   it('with e-mails off for a category, the organisation still gets the inbox item but no e-mail', async () => {
@@ -180,12 +190,16 @@ describe('notifications: every applicant-facing event reaches the organisation o
     expect(await put.json()).toMatchObject({ email: { 'dossier-status': true, reminders: false, calls: true } });
 
     const reminder = routedEventData({ dossierId: 'dossier-c', number: 'AAP-2026-000301', callId, organisation: orgC })['dossier.draft-closing-soon.v2'];
-    await publisher.publish(DossierDraftClosingSoon, reminder, { time: '2026-03-20T08:00:00Z' });
+    const reminderEvent = await publisher.publish(DossierDraftClosingSoon, reminder, { time: '2026-03-20T08:00:00Z' });
     await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-c', 'AAP-2026-000301', callId, orgC)), { time: '2026-03-21T08:00:00Z' });
 
-    // The receipt (dossier-status, still on) arrives; the reminder never does.
+    // The receipt (dossier-status, still on) arrives; the reminder never does. The reminder came
+    // before the receipt on the same key: once the receipt is handled and its e-mails settled, the
+    // reminder was handled too, and recorded no e-mail.
     await eventually(async () => expect((await mail.mails()).filter((m) => m.to.includes(orgC.contacts[0]!.email))).toHaveLength(1));
-    await sleep(1_000);
+    await handled(env, reminderEvent.id);
+    const deliveries = await settledDeliveries(env, { organisationId: orgC.organisationId });
+    expect(deliveries.map((d) => d._id.split(':')[0])).not.toContain(reminderEvent.id);
     const toC = (await mail.mails()).filter((m) => orgC.contacts.some((c) => m.to.includes(c.email)));
     expect(toC.map(eventTypeOf)).toEqual(['dossier.submitted.v2', 'dossier.submitted.v2']);
     const inbox = await fetch(`${notification.url}/organisations/${orgC.organisationId}/inbox`, { headers });
@@ -248,12 +262,25 @@ describe('notifications: every applicant-facing event reaches the organisation o
     const target = first.items[0]!.notificationId;
     const read = await fetch(`${notification.url}/organisations/${org}/inbox/${encodeURIComponent(target)}/read`, { method: 'POST', headers: await authHeaders(asA) });
     expect(read.status).toBe(200);
-    expect(await read.json()).toMatchObject({ notificationId: target, read: true });
+    const reading = (await read.json()) as { readAt: string };
+    expect(reading).toMatchObject({ notificationId: target, read: true });
     expect(await (await get(`/organisations/${org}/inbox/unread-count`, asA)).json()).toEqual({ organisationId: org, unread: first.total - 1 });
     const unread = (await (await get(`/organisations/${org}/inbox?unread=true&pageSize=100`, asA)).json()) as { items: Array<{ notificationId: string }> };
     expect(unread.items.map((i) => i.notificationId)).not.toContain(target);
     const readOnly = (await (await get(`/organisations/${org}/inbox?unread=false`, asA)).json()) as { items: Array<{ notificationId: string }> };
     expect(readOnly.items.map((i) => i.notificationId)).toEqual([target]);
+    const firstReading = reading.readAt;
+
+    // Read-all marks every other item, each once: again, it marks nothing; the first reading keeps its time.
+    const readAll = async () => fetch(`${notification.url}/organisations/${org}/inbox/read-all`, { method: 'POST', headers: await authHeaders(asA) });
+    const all = await readAll();
+    expect(all.status).toBe(200);
+    expect(await all.json()).toEqual({ organisationId: org, marked: first.total - 1 });
+    expect(await (await get(`/organisations/${org}/inbox/unread-count`, asA)).json()).toEqual({ organisationId: org, unread: 0 });
+    expect(await (await readAll()).json()).toEqual({ organisationId: org, marked: 0 });
+    const everything = (await (await get(`/organisations/${org}/inbox?pageSize=100`, asA)).json()) as { items: Array<{ notificationId: string; read: boolean; readAt?: string }> };
+    expect(everything.items.every((i) => i.read && i.readAt)).toBe(true);
+    expect(everything.items.find((i) => i.notificationId === target)!.readAt).toBe(firstReading);
 
     // Another organisation's applicant: 404 (as if it did not exist) on the list, the count and the marking.
     const asB = { roles: ['applicant' as const], org: orgB.organisationId };
@@ -262,6 +289,7 @@ describe('notifications: every applicant-facing event reaches the organisation o
     const foreign = await fetch(`${notification.url}/organisations/${org}/inbox/${encodeURIComponent(target)}/read`, { method: 'POST', headers: await authHeaders(asB) });
     expect(foreign.status).toBe(404);
     expect(foreign.headers.get('content-type')).toContain('application/problem+json');
+    expect((await fetch(`${notification.url}/organisations/${org}/inbox/read-all`, { method: 'POST', headers: await authHeaders(asB) })).status).toBe(404);
     expect((await get(`/organisations/${org}/preferences`, asB)).status).toBe(404);
     // Staff may read any organisation's inbox; nobody reads it without a token.
     expect((await get(`/organisations/${org}/inbox`, { roles: ['programme-manager'] })).status).toBe(200);

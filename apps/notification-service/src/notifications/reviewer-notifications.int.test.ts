@@ -14,6 +14,7 @@ import type { RunningService } from '@aap/service-runtime';
 import { eventPublisher, eventually, httpClient, useTestEnvironment, type HttpClient } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, callSnapshot, routedEventData } from '../testing/fixtures';
+import { copiesOnTopic, settledDeliveries } from '../testing/known-points';
 import { startMailCatcher, type CaughtMail } from '../testing/mail-catcher';
 import { startReceiver } from '../testing/webhook-receiver';
 import { systemResolver, type HostResolver } from '../webhooks/target-policy';
@@ -102,11 +103,14 @@ describe('reviewer e-mails: staff messages that never reach the applicant', () =
     expect(toMarc!.text).not.toContain('Claire');
 
     await publisher.redeliver(assigned, EvaluationReviewersAssigned);
+    await copiesOnTopic(env, EvaluationReviewersAssigned, assigned.id, 2); // the duplicate is really on the topic
     // A later event of the same dossier (same key, same partition) handled: the redelivery was handled before it.
     await publisher.publish(EvaluationConflictDeclared, { ...reference, at: '2026-04-11T09:00:00Z', reviewerId: marc.reviewerId, reason: 'Ancien agent de la commune' });
     const replacement = { reviewerId: 'rev-lea', name: 'Léa Martin', email: 'lea.martin@experts.example.fr', dueAt: '2026-05-15T16:00:00Z' };
     await publisher.publish(EvaluationReviewersAssigned, { ...assignedData, at: '2026-04-11T09:00:01Z', reviewers: [replacement], cause: 'conflict-replacement' });
     await eventually(async () => expect(await mailsTo(replacement.email)).toHaveLength(1), { timeoutMs: 20_000 });
+    // The first assignment's e-mails are settled (one record per reviewer, sent): nothing more can be sent for it.
+    expect((await settledDeliveries(env, { eventId: assigned.id })).map((d) => d.log.filter((entry) => entry.outcome === 'sent').length)).toEqual([1, 1]);
     expect(await mailsTo(claire.email)).toHaveLength(1);
     expect(await mailsTo(marc.email)).toHaveLength(1);
   });

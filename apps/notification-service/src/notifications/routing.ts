@@ -31,7 +31,7 @@ import dossierReviewStarted from '../templates/dossier-review-started';
 import dossierSubmitted from '../templates/dossier-submitted';
 import dossierWaitlisted from '../templates/dossier-waitlisted';
 import dossierWithdrawn from '../templates/dossier-withdrawn';
-import type { Category } from './categories';
+import type { Category } from '../preferences';
 
 /**
  * Who hears about an event:

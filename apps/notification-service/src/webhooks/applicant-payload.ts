@@ -1,8 +1,8 @@
-import { APPLICANT_FIELDS, at } from '../timeline/views';
+import { APPLICANT_FIELDS, at } from '../timeline';
 
 /**
  * What an organisation's webhook receives of an event's data: the fields its applicant view of the
- * timeline shows (the same allow-list, `timeline/views.ts`), kept at their place in the event so the
+ * timeline shows (the same allow-list, `timeline/timeline.views.ts`), kept at their place in the event so the
  * catalogue's schema still describes them, plus the identifiers a receiver needs to file the event
  * (its own dossier, call and wave). Anything else — a committee's internal reason, a field added to
  * the event later — is not sent until someone allows it there. Back-office webhooks get the whole event.

@@ -1,5 +1,5 @@
 import { Schema, type Model } from 'mongoose';
-import { isDuplicateKey, type ServiceContext } from '@aap/service-runtime';
+import { insertOnce, type ServiceContext } from '@aap/service-runtime';
 
 /**
  * The bounds of an organisation's use of webhooks, kept without scans or unguarded increments
@@ -9,7 +9,7 @@ import { isDuplicateKey, type ServiceContext } from '@aap/service-runtime';
  *   (`_id` = `<scope>:<n>`), taken by inserting it — the `_id` unique index decides between two
  *   concurrent registrations, on one instance or several — and given back when the webhook is deleted;
  * - at most N replays per webhook and minute: a fixed window on the subscription, advanced by a
- *   guarded update on its current value (the per-document lock serialises it on FerretDB).
+ *   decision of subscription.ts (`admitReplay`) recorded on the subscription's version.
  */
 interface SlotDocument {
   _id: string;
@@ -22,8 +22,7 @@ interface SlotDocument {
 const ORPHAN_AFTER_MS = 60_000;
 
 export function webhookSlotModel(context: ServiceContext): Model<SlotDocument> {
-  const schema = new Schema<SlotDocument>({ _id: String, scope: String, webhookId: String, takenAt: Date }, { collection: 'webhook_slots', versionKey: false });
-  return context.db.model<SlotDocument>('WebhookSlot', schema);
+  return context.model<SlotDocument>('WebhookSlot', new Schema<SlotDocument>({ _id: String, scope: String, webhookId: String, takenAt: Date }), { collection: 'webhook_slots' });
 }
 
 export class WebhookQuota {
@@ -38,12 +37,7 @@ export class WebhookQuota {
     for (let reclaimed = false; ; reclaimed = true) {
       for (let n = 1; n <= this.maxPerScope; n++) {
         const slot = `${scope}:${n}`;
-        try {
-          await this.slots.collection.insertOne({ _id: slot, scope, webhookId, takenAt: now } as never);
-          return slot;
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
-        }
+        if ((await insertOnce(this.slots, { _id: slot, scope, webhookId, takenAt: now })) === 'inserted') return slot;
       }
       if (reclaimed || !(await this.reclaimOrphans(scope, now))) return undefined;
     }
@@ -63,42 +57,4 @@ export class WebhookQuota {
     }
     return freed;
   }
-}
-
-export interface ReplayWindow {
-  startedAt: Date;
-  count: number;
-}
-
-export const REPLAY_WINDOW_MS = 60_000;
-
-/** A window that is not open (epoch): every subscription is written with one, so the replay guard is equalities. */
-export const NO_REPLAY_WINDOW: ReplayWindow = { startedAt: new Date(0), count: 0 };
-
-/** Accepted, or refused with the seconds until the window reopens. */
-export type ReplayAdmission = { admitted: true } | { admitted: false; retryAfterSeconds: number };
-
-/**
- * Counts one replay of a subscription against its window. Each try reads the window and writes the
- * next one only if it is still the one read (equalities on its two fields; a subscription always
- * has a window, NO_REPLAY_WINDOW at first); a concurrent replay makes it read again.
- */
-export async function admitReplay<T extends { _id: string; replayWindow?: ReplayWindow }>(
-  subscriptions: Model<T>,
-  subscriptionId: string,
-  perWindow: number,
-  now = new Date(),
-): Promise<ReplayAdmission> {
-  for (let tries = 0; tries < 10; tries++) {
-    const current = (await subscriptions.findById(subscriptionId, { replayWindow: 1 }).lean<{ replayWindow?: ReplayWindow }>())?.replayWindow ?? NO_REPLAY_WINDOW;
-    const open = now.getTime() - new Date(current.startedAt).getTime() < REPLAY_WINDOW_MS ? current : undefined;
-    if (open && open.count >= perWindow) {
-      return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((new Date(open.startedAt).getTime() + REPLAY_WINDOW_MS - now.getTime()) / 1000)) };
-    }
-    const next: ReplayWindow = open ? { startedAt: new Date(open.startedAt), count: open.count + 1 } : { startedAt: now, count: 1 };
-    const unchanged = { 'replayWindow.startedAt': new Date(current.startedAt), 'replayWindow.count': current.count };
-    const written = await subscriptions.updateOne({ _id: subscriptionId, ...unchanged } as never, { $set: { replayWindow: next } } as never);
-    if (written.modifiedCount === 1) return { admitted: true };
-  }
-  return { admitted: false, retryAfterSeconds: 1 };
 }

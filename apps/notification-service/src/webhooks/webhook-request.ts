@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { DeliveryError } from '../deliveries/deliveries';
+import { DeliveryError } from '../deliveries';
 import { TargetRefusedError, type WebhookTargetPolicy } from './target-policy';
 
 export interface WebhookRequestOptions {

@@ -6,13 +6,13 @@ import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, dossierSnapshot, routedEventData, submittedData } from '../testing/fixtures';
+import { handled, settledDeliveries } from '../testing/known-points';
 import { startMailCatcher } from '../testing/mail-catcher';
 import { startReceiver as startReceiverAt } from '../testing/webhook-receiver';
 import { verify } from './signature';
 import { systemResolver, type HostResolver } from './target-policy';
 
 const env = useTestEnvironment();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The service resolves host names through this (there is no internet here, and /etc/hosts is not
@@ -123,7 +123,8 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
 
     await eventually(() => expect(flaky.received.map((r) => r.answered)).toEqual([500, 500, 200]), { timeoutMs: 20_000 });
-    await sleep(1_500); // backoff would have brought a 4th attempt by now
+    // Sent is settled: no claim, hence no 4th attempt, can follow.
+    await settledDeliveries(env, { eventId: accepted.id });
     expect(flaky.received).toHaveLength(3);
 
     for (const { headers, body } of flaky.received) {
@@ -145,9 +146,10 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
       correlationid: accepted.correlationid,
       data: { dossierId: 'dossier-w', grantCents: 12_000_000 },
     });
-    // Timestamps are those of each attempt, in unix seconds.
+    // Timestamps are those of each attempt, in unix seconds: from the event's publication on, in attempt order.
     const stamps = flaky.received.map((r) => Number(r.headers['webhook-timestamp']));
-    expect(stamps.every((s) => Math.abs(s - Date.now() / 1000) < 60)).toBe(true);
+    expect(stamps.every((stamp) => Number.isInteger(stamp) && stamp >= Math.floor(Date.parse(accepted.time) / 1000))).toBe(true);
+    expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
 
     const log = await eventually(async () => {
       const page = (await (await call('GET', `/webhooks/${webhookId}/deliveries`, asApplicant)).json()) as { items: Delivery[] };
@@ -187,7 +189,7 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const backOffice = (await created.json()) as { webhookId: string; scope: string };
     expect(backOffice.scope).toBe('back-office');
 
-    await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-x', 'AAP-2026-000901', 'call-w', other)));
+    const submitted = await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-x', 'AAP-2026-000901', 'call-w', other)));
     // 4 attempts (DELIVERY_MAX_ATTEMPTS), then failed for good; nothing more is sent.
     await eventually(() => expect(broken.received).toHaveLength(4), { timeoutMs: 20_000 });
     const failed = await eventually(async () => {
@@ -196,12 +198,12 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
       return page.items[0]!;
     });
     expect(failed).toMatchObject({ status: 'failed', attempts: 4, eventType: 'dossier.submitted.v2', lastError: expect.stringContaining('503') });
-    await sleep(1_000);
+    expect(failed.log.map((entry) => [entry.attempt, entry.outcome, entry.statusCode])).toEqual([1, 2, 3, 4].map((attempt) => [attempt, 'failed', 503]));
+    // Failed for good is settled: no claim, hence no 5th attempt, can follow (the spacing of the
+    // attempts is the backoff's, specified in delivery.unit.test.ts and backoff.unit.test.ts).
+    await settledDeliveries(env, { eventId: submitted.id, channel: 'webhook' });
     expect(broken.received).toHaveLength(4);
     expect(JSON.parse(broken.received[0]!.body)).toMatchObject({ type: 'dossier.submitted.v2', data: { dossier: { applicant: { organisationId: other.organisationId } } } });
-    // Attempts were spaced by the backoff (200 ms, 400 ms, 800 ms: at least 1.4 s in all).
-    const firstToLast = Number(broken.received[3]!.headers['webhook-timestamp']) - Number(broken.received[0]!.headers['webhook-timestamp']);
-    expect(firstToLast).toBeGreaterThanOrEqual(1);
     // Visible in the webhook's own log too; the applicant sees neither the back-office webhook nor its log.
     expect(((await (await call('GET', `/webhooks/${backOffice.webhookId}/deliveries?status=failed`, admin)).json()) as { total: number }).total).toBe(1);
     expect((await call('GET', `/webhooks/${backOffice.webhookId}/deliveries`, asOther)).status).toBe(404);
@@ -214,9 +216,11 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     const before = flaky.received.length;
     const story = routedEventData({ dossierId: 'dossier-z', number: 'AAP-2026-000902', callId: 'call-w', organisation });
     await publisher.publish(DossierSubmitted, story['dossier.submitted.v2']);
-    await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
+    const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
     await eventually(async () => expect((await mail.mails()).filter((m) => m.subject.includes('AAP-2026-000902'))).toHaveLength(4));
-    await sleep(500);
+    // The event was handled to the end and recorded no webhook delivery: nothing can be sent to it.
+    await handled(env, accepted.id);
+    expect(await env.database('notification').collection('deliveries').countDocuments({ eventId: accepted.id, channel: 'webhook' })).toBe(0);
     expect(flaky.received).toHaveLength(before);
     expect(((await (await call('GET', '/webhooks', asApplicant)).json()) as { items: unknown[] }).items).toHaveLength(0);
   });
@@ -371,6 +375,40 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
     }
   });
 
+  it('a redirect is never followed: the attempt fails with its status, and the address it points to gets nothing', async () => {
+    const redirected = applicant('100000007');
+    const asRedirected = { roles: ['applicant' as const], org: redirected.organisationId };
+    await publisher.publish(OrganisationRegistered, { organisation: redirected });
+    const elsewhere = await startReceiver([200]); // where the redirect points: allow-listed, so only "not followed" keeps it out
+    const redirecting = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(307, { location: `${elsewhere.url}?stolen=1` }).end());
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const created = await call('POST', '/webhooks', asRedirected, { url: `http://${RECEIVERS}:${(redirecting.address() as AddressInfo).port}/hook`, eventTypes: ['dossier.accepted.v3'] });
+      expect(created.status).toBe(201);
+      const { webhookId: redirectedId } = (await created.json()) as { webhookId: string };
+      const story = routedEventData({ dossierId: 'dossier-redirect', number: 'AAP-2026-000914', callId: 'call-w', organisation: redirected });
+      const accepted = await publisher.publish(DossierAccepted, story['dossier.accepted.v3']);
+
+      const delivery = await eventually(async () => {
+        const page = (await (await call('GET', `/webhooks/${redirectedId}/deliveries`, asRedirected)).json()) as { items: Delivery[] };
+        expect(page.items[0]).toMatchObject({ status: 'failed', attempts: 4 });
+        return page.items[0]!;
+      }, { timeoutMs: 20_000 });
+      expect(delivery.lastError).toBe('HTTP 307 (redirects are not followed)');
+      expect(delivery.log.map((entry) => [entry.outcome, entry.statusCode])).toEqual(Array(4).fill(['failed', 307]));
+      // Failed for good is settled: no attempt can follow, and none of the four went where it pointed.
+      await settledDeliveries(env, { eventId: accepted.id, channel: 'webhook' });
+      expect(elsewhere.received).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+      redirecting.closeAllConnections();
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
+  });
+
   it('an organisation has at most WEBHOOK_MAX_PER_ORGANISATION webhooks, even when registering concurrently; deleting one frees its place', async () => {
     const limited = { roles: ['applicant' as const], org: applicant('100000004').organisationId };
     const register = (n: number) => call('POST', '/webhooks', limited, { url: `https://hooks.example.test/${n}`, eventTypes: ['dossier.accepted.v3'] });
@@ -427,7 +465,10 @@ describe('webhooks: signed CloudEvents, retried with backoff, logged and replaya
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
       expect((await problemOf(limited)).errors).toEqual([expect.objectContaining({ name: 'webhook-replay-limit' })]);
-      await sleep(500);
+      // The refused replay changed nothing: the delivery is still settled, with the two replays only.
+      const [after] = ((await (await call('GET', `/webhooks/${created.webhookId}/deliveries`, asReplayer)).json()) as { items: Delivery[] }).items;
+      expect(after).toMatchObject({ status: 'sent' });
+      expect(after!.log.map((entry) => entry.outcome)).toEqual(['sent', 'replay-requested', 'sent', 'replay-requested', 'sent']);
       expect(receiver.received).toHaveLength(3);
     } finally {
       await receiver.close();

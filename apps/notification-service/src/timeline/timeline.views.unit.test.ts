@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callEvents, dossierEvents } from '@aap/contracts';
-import { APPLICANT_FIELDS, applicantDetails, summaryOf } from './views';
+import { APPLICANT_FIELDS, applicantDetails, summaryOf } from './timeline.views';
 
 describe('the applicant view of the timeline', () => {
   it('has an explicit allow-list and a French summary for every dossier and call event', () => {

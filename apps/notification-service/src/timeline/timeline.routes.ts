@@ -1,33 +1,7 @@
-import { Schema, type Model } from 'mongoose';
 import { z } from 'zod';
-import { callEvents, dossierEvents, type DossierEventReference, type EventEnvelope } from '@aap/contracts';
-import { applicantScope, callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn } from '@aap/http';
-import { insertOnce, type ServiceContext } from '@aap/service-runtime';
-import { applicantDetails, summaryOf } from './views';
-
-/**
- * The per-dossier timeline: every lifecycle event of a dossier, from every service that published
- * about it (submission, evaluation, later funding-award), plus the events of its call, in the order
- * they happened. Entries are keyed by event id: a redelivered event changes nothing.
- */
-export interface TimelineEntry {
-  _id: string;
-  /** `dossier`: about one dossier; `call`: about a call, shown in the timeline of each of its dossiers. */
-  scope: 'dossier' | 'call';
-  /** The dossier reference of a dossier event (every dossier.* event carries it). */
-  dossierId?: string;
-  number?: string;
-  organisationId?: string;
-  callId?: string;
-  type: string;
-  /** The publishing service (`submission`, `evaluation`…). */
-  source: string;
-  occurredAt: Date;
-  data: unknown;
-  correlationId: string;
-  causationId?: string;
-  recordedAt: Date;
-}
+import { applicantScope, callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn, type HttpServer } from '@aap/http';
+import type { TimelineEntry, TimelineProjection } from './timeline.projection';
+import { applicantDetails, summaryOf } from './timeline.views';
 
 const entryView = z.object({
   eventId: z.string(),
@@ -80,49 +54,7 @@ const timelineCsvColumns: CsvColumn<z.infer<typeof entryView>>[] = [
   { header: 'eventId', value: (entry) => entry.eventId },
 ];
 
-export function registerTimeline(context: ServiceContext): Model<TimelineEntry> {
-  const schema = new Schema<TimelineEntry>(
-    {
-      _id: String,
-      scope: String,
-      dossierId: String,
-      number: String,
-      organisationId: String,
-      callId: String,
-      type: String,
-      source: String,
-      occurredAt: Date,
-      data: Schema.Types.Mixed,
-      correlationId: String,
-      causationId: String,
-      recordedAt: Date,
-    },
-    { collection: 'timeline', versionKey: false, minimize: false },
-  );
-  schema.index({ dossierId: 1, occurredAt: 1 });
-  schema.index({ callId: 1, scope: 1, occurredAt: 1 });
-  const Timeline = context.db.model<TimelineEntry>('TimelineEntry', schema);
-
-  const record = async (event: EventEnvelope, scope: TimelineEntry['scope']) => {
-    const reference = scope === 'dossier' ? (event.data as DossierEventReference) : undefined;
-    const callId = reference?.callId ?? (event.data as { call?: { callId?: string } }).call?.callId;
-    await insertOnce(Timeline, {
-      _id: event.id,
-      scope,
-      ...(reference ? { dossierId: reference.dossierId, organisationId: reference.organisationId, ...(reference.number ? { number: reference.number } : {}) } : {}),
-      ...(callId ? { callId } : {}),
-      type: event.type,
-      source: event.source.replace(/^\/aap\//, ''),
-      occurredAt: new Date(event.time),
-      data: event.data,
-      correlationId: event.correlationid,
-      ...(event.causationid ? { causationId: event.causationid } : {}),
-      recordedAt: new Date(),
-    });
-  };
-  for (const definition of dossierEvents) context.consumer.on(definition, (event) => record(event, 'dossier'));
-  for (const definition of callEvents) context.consumer.on(definition, (event) => record(event, 'call'));
-
+export function timelineRoutes(http: HttpServer, timeline: TimelineProjection): void {
   /** The entries of a dossier the caller may read, or 404 (an applicant: its own organisation's dossiers only). */
   const timelineFor = async (request: { params: { dossierId: string }; query: { view?: 'applicant' | 'staff' } } & Parameters<typeof callerOf>[0]) => {
     const { dossierId } = request.params;
@@ -131,13 +63,13 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
     // holding a reviewer role) its own organisation's dossiers, in the applicant view.
     const applicantView = applicantScope(caller) !== undefined;
     // The dossier's own entries carry its reference: who owns it, its number and call.
-    const dossier = await Timeline.findOne({ dossierId }).lean<TimelineEntry>();
+    const dossier = await timeline.anyOf(dossierId);
     if (applicantView) policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
     if (!dossier) throw notFound(`Dossier ${dossierId}`);
     const callId = dossier.callId;
     const [own, ofCall] = await Promise.all([
-      Timeline.find({ dossierId }).lean<TimelineEntry[]>(),
-      callId ? Timeline.find({ callId, scope: 'call' }).lean<TimelineEntry[]>() : [],
+      timeline.ofDossier(dossierId),
+      callId ? timeline.ofCall(callId) : [],
     ]);
     const entries = [...own, ...ofCall].sort((a, b) => +new Date(a.occurredAt) - +new Date(b.occurredAt) || a._id.localeCompare(b._id));
     const number = own.find((entry) => entry.number)?.number;
@@ -152,7 +84,7 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
     };
   };
 
-  context.http.get(
+  http.get(
     '/dossiers/:dossierId/timeline',
     {
       // Not reviewers: they read the history of their assigned dossiers in the submission service.
@@ -171,7 +103,7 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
     async (request) => timelineFor(request),
   );
 
-  context.http.get(
+  http.get(
     '/dossiers/:dossierId/timeline.csv',
     {
       // Not reviewers: they read the history of their assigned dossiers in the submission service.
@@ -188,6 +120,4 @@ export function registerTimeline(context: ServiceContext): Model<TimelineEntry> 
       return sendCsv(reply, `timeline-${timeline.number ?? timeline.dossierId}.csv`, timeline.entries, timelineCsvColumns);
     },
   );
-
-  return Timeline;
 }

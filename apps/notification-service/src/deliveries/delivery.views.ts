@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeliveryDocument } from './deliveries';
+import type { Delivery } from './delivery';
 
 export const deliveryView = z.object({
   deliveryId: z.string(),
@@ -32,9 +32,9 @@ export const deliveryView = z.object({
 
 const iso = (date: Date | undefined) => (date ? { value: new Date(date).toISOString() } : undefined);
 
-export function toDeliveryView(d: DeliveryDocument): z.infer<typeof deliveryView> {
+export function toDeliveryView(d: Delivery): z.infer<typeof deliveryView> {
   return {
-    deliveryId: d._id,
+    deliveryId: d.id,
     channel: d.channel,
     status: d.status,
     eventId: d.eventId,

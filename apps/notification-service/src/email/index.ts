@@ -1,0 +1,2 @@
+/** The e-mail channel of the delivery queue (SMTP). */
+export { emailChannel } from './email-channel';
