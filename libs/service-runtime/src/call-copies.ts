@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import { callEvents, type CallSnapshot } from '@aap/contracts';
 import { notFound } from '@aap/http';
-import { documentLocksPlugin, isDuplicateKey } from '@aap/messaging';
+import { isDuplicateKey } from '@aap/messaging';
 import type { ServiceContext } from './service';
 
 /**
@@ -34,9 +34,9 @@ interface CallCopyDocument {
 }
 
 export function registerCallCopies(context: ServiceContext, options: CallCopyOptions = {}): CallCopies {
-  const schema = new Schema<CallCopyDocument>({ _id: String, version: Number, call: Schema.Types.Mixed }, { collection: options.collection ?? 'calls', versionKey: false });
-  schema.plugin(documentLocksPlugin); // FerretDB updates by find-then-replace: one write at a time per call
-  const CallCopy = context.db.model<CallCopyDocument>('CallCopy', schema);
+  // Declared with its lock: FerretDB updates by find-then-replace, one write at a time per call.
+  const schema = new Schema<CallCopyDocument>({ _id: String, version: Number, call: Schema.Types.Mixed });
+  const CallCopy = context.model<CallCopyDocument>('CallCopy', schema, { collection: options.collection ?? 'calls' });
 
   /** Writes `call` unless the copy already holds this version or a newer one. */
   const apply = async (call: CallSnapshot): Promise<void> => {
