@@ -1,7 +1,26 @@
 import { z } from 'zod';
 import { serviceEnvSchema, type ServiceEnv } from '@aap/config';
-import { parseSecretKey } from './webhooks/secret-box';
-import { allowListEntryProblem } from './webhooks/target-address';
+import { isIP } from 'node:net';
+
+// The settings' own parsers live here (the webhooks slice uses them too): the slices depend on the
+// configuration, never the other way round.
+
+/** 32 bytes, given as 64 hex digits or base64 (standard or url-safe). */
+export function parseSecretKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+/** One allow-list entry: a host name, an IP address, or a CIDR block (checked at start-up). */
+export function allowListEntryProblem(entry: string): string | undefined {
+  const [base, prefix, ...rest] = entry.split('/');
+  const family = isIP(base ?? '');
+  if (!family && !/^[a-z0-9.-]+$/i.test(base ?? '')) return `${entry} is neither a host name nor an IP address`;
+  if (prefix === undefined) return undefined;
+  if (!family || rest.length > 0 || !/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) return `${entry} is not a CIDR block`;
+  return undefined;
+}
 
 const positiveInt = z.coerce.number().int().positive();
 

@@ -1,4 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { parseSecretKey } from '../config';
+
+// Parsed with the other settings (config.ts), used here to open the box.
+export { parseSecretKey };
 
 /**
  * Webhook secrets at rest: AES-256-GCM under WEBHOOK_SECRET_KEY (the HMAC needs the secret itself,
@@ -13,12 +17,6 @@ const VERSION = 'v1';
  */
 export const DEVELOPMENT_SECRET_KEY = createHash('sha256').update('aap-notification development webhook secret key').digest();
 
-/** 32 bytes, given as 64 hex digits or base64 (standard or url-safe). */
-export function parseSecretKey(text: string): Buffer | undefined {
-  const trimmed = text.trim();
-  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-  return key.length === 32 ? key : undefined;
-}
 
 export class SecretBox {
   constructor(private readonly key: Buffer) {

@@ -1,6 +1,9 @@
 import { BlockList, isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
+// Checked with the other settings at start-up (config.ts).
+export { allowListEntryProblem } from '../config';
+
 /**
  * Which IP addresses a webhook may reach: public unicast only. Ranges come from ipaddr.js (its IANA
  * special-purpose registry), so loopback, private (RFC 1918, fc00::/7), link-local, CGNAT,
@@ -103,12 +106,3 @@ export function normaliseHostname(hostname: string): string {
   return hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.+$/, '');
 }
 
-/** One allow-list entry: a host name, an IP address, or a CIDR block (checked at start-up). */
-export function allowListEntryProblem(entry: string): string | undefined {
-  const [base, prefix, ...rest] = entry.split('/');
-  const family = isIP(base ?? '');
-  if (!family && !/^[a-z0-9.-]+$/i.test(base ?? '')) return `${entry} is neither a host name nor an IP address`;
-  if (prefix === undefined) return undefined;
-  if (!family || rest.length > 0 || !/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) return `${entry} is not a CIDR block`;
-  return undefined;
-}
