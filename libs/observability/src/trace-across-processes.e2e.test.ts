@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProbeLaunched, ProbeReachedEvaluation, ProbeReachedFundingAward, eventTopicName, type ServiceName } from '@aap/contracts';
+import { DossierSubmitted, ProbeLaunched, ProbeReachedEvaluation, ProbeReachedFundingAward, eventTopicName, type ServiceName } from '@aap/contracts';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
 import { authHeaders, eventually, httpClient, readTopic, startServiceProcess, useTestEnvironment, type ServiceProcess } from '@aap/test-harness';
 
@@ -181,7 +181,7 @@ describe('one trace across the four services, each its own process, exported to 
     const server = spans.find((s) => s.id === serverSpanId)!;
     expect(server).toMatchObject({ kind: 'SERVER', name: 'POST /dossiers/:dossierId/submit', localEndpoint: { serviceName: 'aap-submission' } });
     expect(databaseCallsWithin(server, spans)).toContainEqual(expect.stringMatching(WRITE));
-    const publish = spans.find((s) => s.kind === 'PRODUCER' && s.tags?.['cloudevents.event_type'] === 'dossier.submitted.v1')!;
+    const publish = spans.find((s) => s.kind === 'PRODUCER' && s.tags?.['cloudevents.event_type'] === DossierSubmitted.type)!;
     expect(ancestorsOf(publish, spans)).toContain(server.id);
     for (const service of ['aap-evaluation', 'aap-notification']) {
       const consumer = spans.find((s) => s.kind === 'CONSUMER' && s.localEndpoint.serviceName === service && ancestorsOf(s, spans).includes(publish.id));
