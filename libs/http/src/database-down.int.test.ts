@@ -1,22 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '@aap/service-runtime';
 import { service as submission } from '@aap/submission-service';
-import { httpClient, useTestEnvironment } from '@aap/test-harness';
+import { httpClient, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { databaseProxy, type DatabaseProxy } from './database-proxy.fixture';
 
 const env = useTestEnvironment();
 
 /**
- * Two ways of losing the database under a running service: it goes away (connections dropped, new
- * ones refused), or it hangs (connections kept open, nothing answered). A hung database is noticed
+ * Two ways of losing the database under a running service, and of getting it back: it goes away
+ * (connections dropped, new ones refused) and restarts, or it hangs (connections kept open, nothing
+ * answered) and answers again. A hung database is noticed
  * later: the driver has no socket timeout, so an operation sent to it waits until the driver's
  * monitor gives the server up (its heartbeat, after connectTimeoutMS: 30 s by default; ≈ 40 s
  * measured here). The tests' own timeout is raised for that; no duration is asserted.
  */
 describe.each([
-  { how: 'goes away (connections dropped, new ones refused)', fail: (proxy: DatabaseProxy) => proxy.cut() },
-  { how: 'hangs (connections kept open, nothing answered)', fail: async (proxy: DatabaseProxy) => proxy.hold() },
-])('the database $how while the service runs', ({ fail }) => {
+  { how: 'goes away (connections dropped, new ones refused)', fail: (proxy: DatabaseProxy) => proxy.cut(), recover: (proxy: DatabaseProxy) => proxy.restore() },
+  { how: 'hangs (connections kept open, nothing answered)', fail: async (proxy: DatabaseProxy) => proxy.hold(), recover: async (proxy: DatabaseProxy) => proxy.release() },
+])('the database $how while the service runs', ({ fail, recover }) => {
   let proxy: DatabaseProxy;
   let service: RunningService;
 
@@ -50,5 +51,11 @@ describe.each([
     const answer = await httpClient(service.url).anonymous().get('/health/ready');
     expect(answer.status).toBe(503);
     expect(answer.body).toEqual({ status: 'unavailable', checks: { database: { status: 'unavailable' }, kafka: { status: 'ok' } } });
+  });
+
+  it('once the database answers again, readiness and requests are 200 again, without a restart', async () => {
+    await recover(proxy);
+    await waitFor(async () => (await httpClient(service.url).anonymous().get('/health/ready')).status === 200, { deadlineMs: 60_000, what: 'readiness 200 again' });
+    expect((await httpClient(service.url).as('programme-manager').get('/calls')).status).toBe(200);
   });
 });
