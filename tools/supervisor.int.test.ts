@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { eventually, startServiceProcess, useTestEnvironment, waitFor } from '@aap/test-harness';
+import { startServiceProcess, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { supervise, type Crash } from './supervisor';
 
 /** A TCP port free right now: the restarted service must come back on the same address. */
@@ -40,13 +40,13 @@ describe('supervisor', () => {
       log: (line) => lines.push(line),
     });
     try {
-      await eventually(async () => expect(await readiness(ready)).toBe(200), { timeoutMs: 60_000, intervalMs: 250 });
+      await waitFor(async () => (await readiness(ready)) === 200, { deadlineMs: 60_000, intervalMs: 250, what: 'the supervised service ready' });
       const killed = supervisor.child;
       killed.kill('SIGKILL');
 
-      await eventually(() => expect(supervisor.crashes).toBe(1));
+      await waitFor(() => supervisor.crashes === 1, { what: 'the crash seen by the supervisor' });
       expect(lines).toContainEqual(expect.stringMatching(/^submission stopped unexpectedly \(SIGKILL\) after .*: restarting it in 0\.2 s$/));
-      await eventually(async () => expect(await readiness(ready)).toBe(200), { timeoutMs: 60_000, intervalMs: 250 });
+      await waitFor(async () => (await readiness(ready)) === 200, { deadlineMs: 60_000, intervalMs: 250, what: 'the restarted service ready' });
       expect(supervisor.child.pid).not.toBe(killed.pid);
       expect(lines).toContainEqual(`submission restarted (pid ${supervisor.child.pid}, restart 1)`);
     } finally {
