@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { consumerGroupId, deadLetterTopicName, eventTopicName, ProbeLaunched, type ProbePayload } from '@aap/contracts';
 import { newEvent, PermanentHandlerError, publishDeadLetter, toKafkaMessage } from '@aap/messaging';
-import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { useTestEnvironment, waitFor } from '@aap/test-harness';
 import { startStandaloneConsumer, type StandaloneConsumer } from '../libs/messaging/src/consumer.fixture';
 import { runDlq } from './dlq';
 
@@ -64,14 +64,14 @@ describe('npm run dlq: list and replay a service\'s dead letters', () => {
           handled.set(event.data.label, (handled.get(event.data.label) ?? 0) + 1);
         }),
     });
-    await eventually(() => expect(standalone.consumer.groupJoins).toBeGreaterThan(0));
+    await waitFor(() => standalone.consumer.groupJoins > 0, { what: 'the consumer in its group' });
     joinsAtStart = standalone.consumer.groupJoins;
   });
   afterAll(() => standalone?.stop());
 
   it('lists the dead letter of a permanently failing handler with its reason, on the real dead-letter topic', async () => {
     await standalone.producer.send({ topic: probeTopic(), messages: [broken, fine].map((e) => toKafkaMessage(e.envelope)) });
-    await eventually(async () => expect((await dlq('list', '--service', service, '--json')).out).toHaveLength(1));
+    await waitFor(async () => (await dlq('list', '--service', service, '--json')).out.length === 1, { what: 'one dead letter listed' });
 
     const { code, out, err } = await dlq('list', '--service', service, '--json');
     expect(code).toBe(0);
@@ -103,9 +103,7 @@ describe('npm run dlq: list and replay a service\'s dead letters', () => {
     expect(err).toContain('1 replayed, 0 skipped, 0 not found');
     expect(await topicEnd(probeTopic())).toBe(before + 1);
 
-    await eventually(async () =>
-      expect(await standalone.connection.collection('processed_events').findOne({ _id: broken.envelope.id as never })).not.toBeNull(),
-    );
+    await waitFor(() => standalone.connection.collection('processed_events').findOne({ _id: broken.envelope.id as never }), { what: 'the replayed event handled' });
     expect(handled.get('broken until fixed')).toBe(1);
   });
 
@@ -124,7 +122,7 @@ describe('npm run dlq: list and replay a service\'s dead letters', () => {
     expect(out).toEqual([expect.stringMatching(/^replayed /)]);
     expect(await topicEnd(probeTopic())).toBe(before + 1);
     // Once the service's group has moved past it, the handler has still run only once.
-    await eventually(async () => expect(await serviceGroupPosition()).toBe(before + 1));
+    await waitFor(async () => (await serviceGroupPosition()) === before + 1, { what: "the service group's position one further" });
     expect(handled.get('broken until fixed')).toBe(1);
   });
 
@@ -137,7 +135,7 @@ describe('npm run dlq: list and replay a service\'s dead letters', () => {
       { topic: deadLetterTopicName(env.prefix, service), consumer: service, maxMessageBytes: 2_000, logger: pino({ level: 'silent' }) },
       { ...message, key: message.key!, value: message.value!, headers: message.headers!, position: { topic: probeTopic(), partition: 0, offset: '41' }, reason: 'handler-failed', detail: 'too big to keep', attempts: 5 },
     );
-    await eventually(async () => expect((await dlq('list', '--service', service)).out).toHaveLength(2));
+    await waitFor(async () => (await dlq('list', '--service', service)).out.length === 2, { what: 'two dead letters listed' });
 
     const before = await topicEnd(probeTopic());
     const byId = await dlq('replay', '--service', service, '--id', big.envelope.id);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
-import { eventually, startServiceProcess, useTestEnvironment, waitFor } from '@aap/test-harness';
+import { describe, expect, it, vi } from 'vitest';
+import { startServiceProcess, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { supervise, type Crash } from './supervisor';
 
 /** A TCP port free right now: the restarted service must come back on the same address. */
@@ -40,13 +40,13 @@ describe('supervisor', () => {
       log: (line) => lines.push(line),
     });
     try {
-      await eventually(async () => expect(await readiness(ready)).toBe(200), { timeoutMs: 60_000, intervalMs: 250 });
+      await waitFor(async () => (await readiness(ready)) === 200, { deadlineMs: 60_000, intervalMs: 250, what: 'the supervised service ready' });
       const killed = supervisor.child;
       killed.kill('SIGKILL');
 
-      await eventually(() => expect(supervisor.crashes).toBe(1));
+      await waitFor(() => supervisor.crashes === 1, { what: 'the crash seen by the supervisor' });
       expect(lines).toContainEqual(expect.stringMatching(/^submission stopped unexpectedly \(SIGKILL\) after .*: restarting it in 0\.2 s$/));
-      await eventually(async () => expect(await readiness(ready)).toBe(200), { timeoutMs: 60_000, intervalMs: 250 });
+      await waitFor(async () => (await readiness(ready)) === 200, { deadlineMs: 60_000, intervalMs: 250, what: 'the restarted service ready' });
       expect(supervisor.child.pid).not.toBe(killed.pid);
       expect(lines).toContainEqual(`submission restarted (pid ${supervisor.child.pid}, restart 1)`);
     } finally {
@@ -60,33 +60,49 @@ describe('supervisor', () => {
     expect(await readiness(ready)).not.toBe(200);
   });
 
-  it('given a process that keeps crashing at once, when supervised, then each restart waits twice as long, capped, and stop() cancels the pending one', async () => {
+  it('given a process that keeps crashing at once, when supervised, then each restart waits twice as long, capped, and a stop makes the pending restart start nothing', async () => {
     const startedAt: number[] = [];
     const crashes: Crash[] = [];
     const MAX_DELAY_MS = 400;
     let stopped: Promise<void> | undefined;
-    const supervisor = await supervise({
-      name: 'crasher',
-      start: () => {
-        startedAt.push(Date.now());
-        return spawn(process.execPath, ['-e', 'process.exit(3)'], { stdio: 'ignore' });
-      },
-      backoff: { initialDelayMs: 100, maxDelayMs: MAX_DELAY_MS },
-      log: () => undefined,
-      onCrash: (crash) => {
-        crashes.push(crash);
-        // Stopped as its 5th crash is reported: its restart is then being scheduled.
-        if (crash.crashes === 5) stopped = supervisor.stop();
-      },
-    });
-    await waitFor(() => stopped !== undefined, { deadlineMs: 15_000, what: 'the 5th crash and the stop' });
-    await stopped;
+    // The restart the supervisor schedules as it reports the 5th crash (after the stop): the test waits for it to run.
+    const realSetTimeout = globalThis.setTimeout;
+    let pendingRestartRan: Promise<void> | undefined;
+    const timers = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+      if (!stopped || pendingRestartRan || ms !== MAX_DELAY_MS) return realSetTimeout(callback, ms);
+      let ran!: () => void;
+      pendingRestartRan = new Promise<void>((resolve) => (ran = resolve));
+      return realSetTimeout(() => {
+        callback();
+        ran();
+      }, ms);
+    }) as unknown as typeof setTimeout);
+    try {
+      const supervisor = await supervise({
+        name: 'crasher',
+        start: () => {
+          startedAt.push(Date.now());
+          return spawn(process.execPath, ['-e', 'process.exit(3)'], { stdio: 'ignore' });
+        },
+        backoff: { initialDelayMs: 100, maxDelayMs: MAX_DELAY_MS },
+        log: () => undefined,
+        onCrash: (crash) => {
+          crashes.push(crash);
+          // Stopped as its 5th crash is reported, just before its restart is scheduled.
+          if (crash.crashes === 5) stopped = supervisor.stop();
+        },
+      });
+      await waitFor(() => pendingRestartRan !== undefined, { deadlineMs: 15_000, what: 'the 5th crash, the stop, and the restart then scheduled' });
+      await stopped;
+      await pendingRestartRan;
+    } finally {
+      timers.mockRestore();
+    }
 
     expect(crashes.map((crash) => [crash.exit, crash.restartInMs])).toEqual([[3, 100], [3, 200], [3, 400], [3, 400], [3, 400]]);
     // Between two starts: the process's own short life, then the backoff.
     startedAt.slice(1, 5).forEach((time, index) => expect(time - startedAt[index]!).toBeGreaterThanOrEqual(crashes[index]!.restartInMs));
-    // The known point: a timer set now for the longest backoff fires after the cancelled restart's would have (timers fire in due order).
-    await new Promise((resolve) => setTimeout(resolve, MAX_DELAY_MS + 1));
+    // The restart pending at the stop has run: it started nothing.
     expect(startedAt).toHaveLength(5);
   });
 });

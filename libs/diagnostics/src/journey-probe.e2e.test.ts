@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { authHeaders, useTestEnvironment, eventually } from '@aap/test-harness';
+import { authHeaders, useTestEnvironment, waitFor } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service as submission } from '@aap/submission-service';
 import { service as evaluation } from '@aap/evaluation-service';
@@ -36,11 +36,13 @@ describe('walking skeleton: a journey probe crosses the four services over Kafka
     expect(launched.status).toBe(202);
     const { probeId, correlationId } = (await launched.json()) as { probeId: string; correlationId: string };
 
-    const atNotification = await eventually(async () => {
-      const response = await fetch(`${services.notification.url}/diagnostics/probes/${probeId}`, { headers: await authHeaders({ roles: ['admin'] }) });
-      expect(response.status).toBe(200);
-      return (await response.json()) as { hops: Array<{ service: string }>; correlationId: string };
-    });
+    const atNotification = await waitFor(
+      async () => {
+        const response = await fetch(`${services.notification.url}/diagnostics/probes/${probeId}`, { headers: await authHeaders({ roles: ['admin'] }) });
+        return response.status === 200 && ((await response.json()) as { hops: Array<{ service: string }>; correlationId: string });
+      },
+      { what: 'the probe at the notification service' },
+    );
     expect(atNotification.hops.map((h) => h.service)).toEqual(['submission', 'evaluation', 'funding-award', 'notification']);
     // One business flow: the correlation id of the first event travels to the last service.
     expect(atNotification.correlationId).toBe(correlationId);
@@ -51,7 +53,7 @@ describe('walking skeleton: a journey probe crosses the four services over Kafka
     }
     // Every outbox was emptied by its relay.
     for (const db of ['submission', 'evaluation', 'funding-award'] as const) {
-      await eventually(async () => expect(await env.database(db).collection('journey_probes').findOne({ _id: probeId as never })).toMatchObject({ outboxPending: false }));
+      await waitFor(() => env.database(db).collection('journey_probes').findOne({ _id: probeId as never, outboxPending: false }), { what: `the probe relayed by ${db}` });
     }
   });
 

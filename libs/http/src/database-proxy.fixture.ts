@@ -11,6 +11,8 @@ export interface DatabaseProxy {
   release(): void;
   /** Stops accepting connections and drops every open one, as a crashed database would. */
   cut(): Promise<void>;
+  /** Accepts connections again on the same address after a cut, as a restarted database would. */
+  restore(): Promise<void>;
 }
 
 /** A TCP proxy in front of the test database, that a test can slow down or cut. */
@@ -59,6 +61,9 @@ export async function databaseProxy(mongoUri: string): Promise<DatabaseProxy> {
       const closed = new Promise((resolve) => server.close(resolve));
       for (const socket of sockets) socket.destroy();
       await closed;
+    },
+    async restore() {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     },
   };
   return proxy;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import mongoose from 'mongoose';
 import { deadLetterTopicName, eventTopicName, ProbeLaunched, type ProbePayload } from '@aap/contracts';
-import { useTestEnvironment, eventually, readTopic, waitFor } from '@aap/test-harness';
+import { useTestEnvironment, readTopic, waitFor } from '@aap/test-harness';
 import { service as evaluation } from '@aap/evaluation-service';
 import { newEvent, PermanentHandlerError, toKafkaMessage, type Producer } from './index';
 import { startStandaloneConsumer, type StandaloneConsumer } from './consumer.fixture';
@@ -46,9 +46,7 @@ describe('consumer: invalid messages go to the dead-letter topic and never block
       ],
     });
 
-    await eventually(async () =>
-      expect(await env.database('evaluation').collection('journey_probes').findOne({ _id: good.envelope.subject as never })).not.toBeNull(),
-    );
+    await waitFor(() => env.database('evaluation').collection('journey_probes').findOne({ _id: good.envelope.subject as never }), { what: 'the good message behind the bad ones handled' });
 
     const dead = await readTopic(env.kafka(), dlq(), { atLeast: 3 });
     expect(dead).toHaveLength(3);
@@ -137,14 +135,14 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
   it('retries a transient failure and handles the event', async () => {
     const event = newEvent('submission', ProbeLaunched, validPayload('fails twice'));
     await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
-    await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1));
+    await waitFor(() => connection.collection('processed_events').findOne({ _id: event.envelope.id as never }), { what: 'the event recorded as handled' });
     expect(calls.get('fails twice')).toBe(3);
   });
 
   it('runs several handlers of one type in registration order; a retry resumes at the failed one; recorded once all succeeded', async () => {
     const event = newEvent('submission', ProbeLaunched, validPayload('second handler fails once'));
     await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
-    await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: event.envelope.id as never })).toBe(1));
+    await waitFor(() => connection.collection('processed_events').findOne({ _id: event.envelope.id as never }), { what: 'the event recorded as handled' });
     expect(calls.get('second handler fails once')).toBe(1);
     expect(secondCalls.get('second handler fails once')).toBe(2);
     expect(order.filter((entry) => entry.includes('second handler fails once'))).toEqual([
@@ -161,9 +159,9 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
       topic: eventTopicName(env.prefix, ProbeLaunched.topic),
       messages: [always, permanent, fine].map((e) => toKafkaMessage(e.envelope)),
     });
-    await eventually(async () => expect(await connection.collection('processed_events').countDocuments({ _id: fine.envelope.id as never })).toBe(1));
+    await waitFor(() => connection.collection('processed_events').findOne({ _id: fine.envelope.id as never }), { what: 'the good event recorded as handled' });
     // The three events went to different partitions: the failing one may still be retrying when the good one is done.
-    await eventually(() => expect(calls.get('always fails')).toBe(3));
+    await waitFor(() => calls.get('always fails') === 3, { what: 'the third attempt of the failing event' });
     expect(calls.get('permanent')).toBe(1);
 
     // (This consumer group also read the first block's bad messages from the same topic: keep ours.)

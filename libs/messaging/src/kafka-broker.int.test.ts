@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AssignerProtocol, type Consumer } from 'kafkajs';
 import { createLogger } from '@aap/observability';
-import { useTestEnvironment, eventually } from '@aap/test-harness';
+import { useTestEnvironment, waitFor } from '@aap/test-harness';
 import { createIdempotentProducer, createKafka, ensureTopics } from './index';
 
 const env = useTestEnvironment();
@@ -47,7 +47,7 @@ describe('the Kafka broker works with kafkajs', () => {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!.toString()) });
-    await eventually(() => expect(received).toHaveLength(20));
+    await waitFor(() => received.length === 20, { what: 'the 20 messages received' });
     await consumer.disconnect();
     expect(received).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
   });
@@ -78,15 +78,13 @@ describe('the Kafka broker works with kafkajs', () => {
       });
       members.push(consumer);
     }
-    await eventually(async () => {
-      const description = await admin.describeGroups([groupId]);
-      expect(description.groups[0]!.members).toHaveLength(2);
-      expect(values.size).toBe(40);
+    await waitFor(async () => (await admin.describeGroups([groupId])).groups[0]!.members.length === 2 && values.size === 40, {
+      what: 'both members in the group and the first 40 messages read',
     });
     // Send more once both members are in: each member gets some partitions.
     seenBy.clear();
     await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` })) });
-    await eventually(() => expect(values.size).toBe(80));
+    await waitFor(() => values.size === 80, { what: 'the 80 messages read' });
     // Shared: each member was assigned at least one partition, the two assignments are disjoint and cover all four.
     const assigned = (await admin.describeGroups([groupId])).groups[0]!.members.map(
       (member) => AssignerProtocol.MemberAssignment.decode(member.memberAssignment)!.assignment[topic] ?? [],
@@ -107,7 +105,8 @@ describe('the Kafka broker works with kafkajs', () => {
     await late.connect();
     await late.subscribe({ topic, fromBeginning: true });
     await late.run({ eachMessage: async ({ message }) => void resumed.push(message.value!.toString()) });
-    await eventually(() => expect(resumed).toEqual(['third']));
+    await waitFor(() => resumed.length > 0, { what: 'the late member to read' });
+    expect(resumed).toEqual(['third']);
     await late.disconnect();
     await producer.disconnect();
     await admin.disconnect();

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eventTopicName, ProbeLaunched } from '@aap/contracts';
 import { createLogger } from '@aap/observability';
 import type { RunningService, ServiceContext } from '@aap/service-runtime';
-import { authHeaders, eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
+import { authHeaders, readTopic, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { createKafka, outboxForInsert, type OutboxFields, type PendingEvent } from './index';
 
 const env = useTestEnvironment();
@@ -76,7 +76,7 @@ describe('outbox: an entry that can never be published is set aside and blocks n
     ]);
 
     const probes = env.database('submission').collection('poison_probes');
-    await eventually(async () => expect(await probes.countDocuments({ outboxPending: true })).toBe(0));
+    await waitFor(async () => (await probes.countDocuments({ outboxPending: true })) === 0, { what: 'every outbox relayed or set aside' });
     for (const id of [poisoned, ...others.map((o) => o.id)]) expect(await probes.findOne({ _id: id as never })).toMatchObject({ outboxPending: false, outbox: {} });
 
     const messages = await readTopic(env.kafka(), topic(), { atLeast: 9 });

@@ -3,7 +3,7 @@ import mongoose, { Schema, type Model } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalogue, eventTopicName, ProbeLaunched } from '@aap/contracts';
 import { createLogger } from '@aap/observability';
-import { eventually, readTopic, useTestEnvironment, waitFor } from '@aap/test-harness';
+import { readTopic, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { createIdempotentProducer, createKafka, ensureTopics, newEvent, OutboxRelay, outboxForInsert, outboxPlugin, withEvents, type OutboxFields, type PendingEvent, type Producer } from './index';
 
 const env = useTestEnvironment();
@@ -147,7 +147,8 @@ describe('outbox relay: the pending flag', () => {
     await Probe.create({ _id: id, label: 'woken', ...outboxForInsert([]) });
     await Probe.updateOne({ _id: id }, withEvents<ProbeDoc>({ $set: { label: 'woken' } }, [event]));
 
-    await eventually(async () => expect(await stored(id)).toMatchObject({ outboxPending: false, outbox: {} }), { timeoutMs: 10_000 });
+    await waitFor(async () => (await stored(id))?.outboxPending === false, { deadlineMs: 10_000, what: 'the written document published' });
+    expect(await stored(id)).toMatchObject({ outboxPending: false, outbox: {} });
     expect(await publishedIds(id, 1)).toEqual([event.envelope.id]);
     expect(sweeps).not.toHaveBeenCalled();
     expect(byId).toHaveBeenCalledWith({ _id: id, outboxPending: true }, expect.anything());

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DossierSubmitted, ProbeLaunched, ProbeReachedEvaluation, ProbeReachedFundingAward, eventTopicName, type ServiceName } from '@aap/contracts';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
-import { authHeaders, eventually, httpClient, readTopic, startServiceProcess, useTestEnvironment, type ServiceProcess } from '@aap/test-harness';
+import { authHeaders, eventually, httpClient, readTopic, startServiceProcess, useTestEnvironment, waitFor, type ServiceProcess } from '@aap/test-harness';
 
 /** A span as the Zipkin exporter sends it (Zipkin API v2, JSON). */
 interface ZipkinSpan {
@@ -91,14 +91,15 @@ describe('one trace across the four services, each its own process, exported to 
     expect(traceId).not.toMatch(/^0+$/);
     const { probeId } = (await launched.json()) as { probeId: string };
 
-    const spans = await eventually(
+    const consumersOf = (spans: ZipkinSpan[]) => spans.filter((s) => s.kind === 'CONSUMER').map((s) => s.localEndpoint.serviceName).sort();
+    const spans = await waitFor(
       () => {
         const ours = zipkin.spans.filter((s) => s.traceId === traceId);
-        expect(ours.filter((s) => s.kind === 'CONSUMER').map((s) => s.localEndpoint.serviceName).sort()).toEqual(['aap-evaluation', 'aap-funding-award', 'aap-notification']);
-        return ours;
+        return consumersOf(ours).length >= 3 && ours;
       },
-      { timeoutMs: 30_000 },
+      { deadlineMs: 30_000, what: 'the consumer spans of the three other services in Zipkin' },
     );
+    expect(consumersOf(spans)).toEqual(['aap-evaluation', 'aap-funding-award', 'aap-notification']);
 
     const one = (kind: ZipkinSpan['kind'], serviceName: string) => {
       const found = spans.filter((s) => s.kind === kind && s.localEndpoint.serviceName === serviceName);
@@ -131,7 +132,7 @@ describe('one trace across the four services, each its own process, exported to 
     // that caused it, and the first one, caused by an HTTP request, has none.
     const messages = await Promise.all(
       [ProbeLaunched, ProbeReachedEvaluation, ProbeReachedFundingAward].map(async (definition) => {
-        const onTopic = await readTopic(env.kafka(), eventTopicName(env.prefix, definition.topic), { atLeast: 1, settleMs: 0 });
+        const onTopic = await readTopic(env.kafka(), eventTopicName(env.prefix, definition.topic), { atLeast: 1 });
         return onTopic.find((m) => m.key === probeId)!.headers;
       }),
     );
@@ -194,6 +195,6 @@ describe('one trace across the four services, each its own process, exported to 
     const response = await fetch(`${processes.get('evaluation')!.url}/health/ready`);
     const [, traceId] = response.headers.get('traceresponse')!.split('-');
     expect(traceId).not.toMatch(/^0+$/);
-    await eventually(() => expect(processes.get('evaluation')!.output()).toContain(`"trace_id":"${traceId}"`));
+    await waitFor(() => processes.get('evaluation')!.output().includes(`"trace_id":"${traceId}"`), { what: "evaluation's log line with the trace id" });
   });
 });

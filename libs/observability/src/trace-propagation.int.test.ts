@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { SpanKind } from '@opentelemetry/api';
 import { consumerGroupId } from '@aap/contracts';
-import { authHeaders, useTestEnvironment, eventually } from '@aap/test-harness';
+import { authHeaders, useTestEnvironment, waitFor } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service as submission } from '@aap/submission-service';
 import { service as evaluation } from '@aap/evaluation-service';
@@ -32,12 +32,15 @@ describe('one trace follows a request across HTTP, Kafka and the consuming servi
     expect(response.headers.get('traceresponse')).toMatch(new RegExp(`^00-${traceId}-`));
     const { probeId } = (await response.json()) as { probeId: string };
 
-    const spans = await eventually(() => {
-      const ours = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-      // server → publish → evaluation process → publish → funding-award process
-      expect(ours.filter((s) => s.kind === SpanKind.CONSUMER)).toHaveLength(2);
-      return ours;
-    });
+    // server → publish → evaluation process → publish → funding-award process
+    const spans = await waitFor(
+      () => {
+        const ours = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+        return ours.filter((s) => s.kind === SpanKind.CONSUMER).length >= 2 && ours;
+      },
+      { what: 'the two consumer spans of the trace' },
+    );
+    expect(spans.filter((s) => s.kind === SpanKind.CONSUMER)).toHaveLength(2);
 
     const server = only(spans, (s) => s.kind === SpanKind.SERVER);
     expect(server.name).toBe('POST /diagnostics/probes');

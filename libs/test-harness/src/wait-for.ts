@@ -27,8 +27,9 @@ type Held<T> = Exclude<T, false | null | undefined | 0 | ''>;
 
 /**
  * Polls `condition` until it returns a truthy value (returned), or the deadline passes (thrown, with
- * the last value or error). A throw counts as "not yet". The one way an integration test waits: on
- * a state it can see, never a fixed sleep.
+ * the last value or error). A throw counts as "not yet"; a returned promise is awaited (to wait for a
+ * promise to exist, return `promise !== undefined`). The one way a test waits: on a state it can
+ * see, never a fixed sleep. `eventually` is the same poll for an assertion (it throws until it holds).
  */
 export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitOptions = {}): Promise<Held<T>> {
   return poll(async () => {
