@@ -1,0 +1,106 @@
+import {
+  accepted,
+  emit,
+  refused,
+  wrongStatus,
+  AwardBankDetailsRefused,
+  AwardBankDetailsSubmitted,
+  AwardBankDetailsValidated,
+  type Violation,
+} from '@aap/contracts';
+import { factOf, violation, whileOpen, type AwardDecision, type AwardState, type BankDetails } from '../awards/award';
+
+/**
+ * The beneficiary's bank details, pure. A submission waits for a finance officer: until it is
+ * validated, payments keep going to the bank details validated before (none before the first), and no
+ * tranche is released while a change waits — the classic bank-detail fraud is a changed IBAN slipped
+ * in before a payment.
+ */
+
+/** An IBAN without spaces, in capitals. */
+export const normaliseIban = (iban: string): string => iban.replace(/\s+/g, '').toUpperCase();
+
+/**
+ * ISO 13616: two letters, two check digits, up to 30 alphanumerics, and the number formed by moving
+ * the first four characters to the end (letters as 10–35) is 1 modulo 97.
+ */
+export function ibanValid(iban: string): boolean {
+  const value = normaliseIban(iban);
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(value)) return false;
+  const digits = (value.slice(4) + value.slice(0, 4)).replace(/[A-Z]/g, (letter) => String(letter.charCodeAt(0) - 55));
+  let remainder = 0;
+  for (const digit of digits) remainder = (remainder * 10 + Number(digit)) % 97;
+  return remainder === 1;
+}
+
+/** A BIC (ISO 9362): bank, country, location, optional branch. */
+export const bicValid = (bic: string): boolean => /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic.trim().toUpperCase());
+
+/** An IBAN as shown to anyone: country and check digits, then only the last four characters. */
+export function maskIban(iban: string): string {
+  const value = normaliseIban(iban);
+  return `${value.slice(0, 4)} **** ${value.slice(-4)}`;
+}
+
+function bankDetailsViolations(iban: string, bic: string): Violation[] {
+  const violations: Violation[] = [];
+  if (!ibanValid(iban)) violations.push(violation('iban', 'not a valid IBAN (ISO 13616: country, check digits, account; checksum modulo 97)', '#/iban'));
+  if (!bicValid(bic)) violations.push(violation('bic', 'not a valid BIC (ISO 9362: 8 or 11 characters)', '#/bic'));
+  return violations;
+}
+
+/** The beneficiary submits bank details (a first set, or a change): they wait for a finance officer; the same ones again change nothing. */
+export function submitBankDetails(award: AwardState, command: { iban: string; bic: string; ribAttachmentId?: string; by: string }, now: Date): AwardDecision {
+  return whileOpen(award, 'given bank details', () => {
+    const violations = bankDetailsViolations(command.iban, command.bic);
+    if (violations.length) return refused(violations);
+    const iban = normaliseIban(command.iban);
+    const bic = command.bic.trim().toUpperCase();
+    const pending = award.pendingBankDetails;
+    if (pending && pending.iban === iban && pending.bic === bic && pending.ribAttachmentId === command.ribAttachmentId) return accepted(award);
+    const submitted: BankDetails = {
+      bankDetailsId: `${award.awardId}-B${award.bankDetailsSubmitted + 1}`,
+      iban,
+      bic,
+      ...(command.ribAttachmentId ? { ribAttachmentId: command.ribAttachmentId } : {}),
+      submittedBy: command.by,
+      submittedAt: now.toISOString(),
+    };
+    return accepted(
+      { ...award, pendingBankDetails: submitted, bankDetailsSubmitted: award.bankDetailsSubmitted + 1 },
+      emit(AwardBankDetailsSubmitted, { ...factOf(award, now), bankDetailsId: submitted.bankDetailsId, iban: maskIban(iban), bic, submittedBy: command.by }),
+    );
+  });
+}
+
+function onPending(award: AwardState, bankDetailsId: string, action: string, then: (pending: BankDetails) => AwardDecision): AwardDecision {
+  return whileOpen(award, `${action} bank details`, () => {
+    const pending = award.pendingBankDetails;
+    if (pending?.bankDetailsId === bankDetailsId) return then(pending);
+    if (award.bankDetails?.bankDetailsId === bankDetailsId) return wrongStatus('validated', `bank details ${bankDetailsId} are already validated`);
+    return wrongStatus('not-pending', `bank details ${bankDetailsId} do not wait for validation (the one waiting: ${pending?.bankDetailsId ?? 'none'})`);
+  });
+}
+
+/** A finance officer validates the waiting bank details: payments go to them from now on. */
+export function validateBankDetails(award: AwardState, command: { bankDetailsId: string; by: string }, now: Date): AwardDecision {
+  if (award.bankDetails?.bankDetailsId === command.bankDetailsId && award.bankDetails.validatedBy === command.by) return accepted(award);
+  return onPending(award, command.bankDetailsId, 'validate', (pending) => {
+    const validated: BankDetails = { ...pending, validatedBy: command.by, validatedAt: now.toISOString() };
+    const { pendingBankDetails: _pending, ...rest } = award;
+    return accepted(
+      { ...rest, bankDetails: validated },
+      emit(AwardBankDetailsValidated, { ...factOf(award, now), bankDetailsId: validated.bankDetailsId, iban: maskIban(validated.iban), validatedBy: command.by }),
+    );
+  });
+}
+
+/** A finance officer refuses the waiting bank details with a reason; the ones validated before stay in use. */
+export function refuseBankDetails(award: AwardState, command: { bankDetailsId: string; reason: string; by: string }, now: Date): AwardDecision {
+  return onPending(award, command.bankDetailsId, 'refuse', (pending) => {
+    const reason = command.reason.trim();
+    if (!reason) return refused([violation('reason-required', 'say why the bank details are refused', '#/reason')]);
+    const { pendingBankDetails: _pending, ...rest } = award;
+    return accepted(rest, emit(AwardBankDetailsRefused, { ...factOf(award, now), bankDetailsId: pending.bankDetailsId, reason, refusedBy: command.by }));
+  });
+}
