@@ -144,11 +144,15 @@ export function requestInterim(award: AwardState, command: { amountCents: number
   });
 }
 
-/** The balance the retained expenses leave: what they entitle to (exact rate, capped at the grant) less what was paid; negative → recovery. */
-export const balanceOf = (award: AwardState, expensesCents: number): { dueCents: number; balanceCents: number } => {
+/**
+ * What the retained expenses leave: what they entitle to (exact rate, capped at the grant), the rest
+ * to pay on it, and what was paid beyond it and not yet ordered back (a recovery order).
+ */
+export function balanceOf(award: AwardState, expensesCents: number): { dueCents: number; toPayCents: number; toRecoverCents: number } {
   const dueCents = dueOnExpenses(award, expensesCents);
-  return { dueCents, balanceCents: dueCents - paidCents(award) };
-};
+  const paid = paidCents(award);
+  return { dueCents, toPayCents: Math.max(0, dueCents - paid), toRecoverCents: Math.max(0, paid - recoveredCents(award) - dueCents) };
+}
 
 /** The balance on the final report, once every other tranche is paid or refused. */
 export function requestBalance(award: AwardState, command: { actualEligibleExpensesCents: number; by: string }, now: Date): AwardDecision {
@@ -161,8 +165,7 @@ export function requestBalance(award: AwardState, command: { actualEligibleExpen
     const unsettled = award.tranches.filter((t) => t.status === 'requested' || t.status === 'validated' || t.status === 'released').map((t) => t.trancheId);
     if (unsettled.length) violations.push(violation('tranches-settled', `the balance comes after every other tranche is paid or refused; still open: ${unsettled.join(', ')}`));
     if (violations.length) return refused(violations);
-    const { balanceCents } = balanceOf(award, expensesCents);
-    return request(award, { kind: 'balance', amountCents: Math.max(0, balanceCents), expensesCents, requestedBy: command.by }, now);
+    return request(award, { kind: 'balance', amountCents: balanceOf(award, expensesCents).toPayCents, expensesCents, requestedBy: command.by }, now);
   });
 }
 
@@ -203,14 +206,13 @@ export function validateTranche(award: AwardState, command: { trancheId: string;
     if (!Number.isSafeInteger(retained) || retained < 0 || retained > declared) {
       return refused([violation('retained-within-declared', `the retained expenses are a whole number of cents between 0 and the ${declared} cents declared; got ${retained}`, '#/retainedExpensesCents')]);
     }
-    const { dueCents, balanceCents } = balanceOf(award, retained);
-    const amountCents = Math.max(0, balanceCents);
-    const event = emit(TrancheValidated, { ...trancheFact(award, tranche, now), amountCents, validatedBy: command.by });
-    if (amountCents > 0) return accepted(withTranche(award, { ...validated, amountCents, retainedExpensesCents: retained }), event);
+    const { dueCents, toPayCents, toRecoverCents } = balanceOf(award, retained);
+    const event = emit(TrancheValidated, { ...trancheFact(award, tranche, now), amountCents: toPayCents, validatedBy: command.by });
+    if (toPayCents > 0) return accepted(withTranche(award, { ...validated, amountCents: toPayCents, retainedExpensesCents: retained }), event);
     let settled = withTranche(award, { ...validated, status: 'settled', amountCents: 0, retainedExpensesCents: retained });
     const facts: Emitted[] = [event];
-    if (balanceCents < 0) {
-      const recovery = recoveryOrder(settled, { amountCents: -balanceCents, dueOn: dueDate(now, RECOVERY_DUE_DAYS), reason: `balance: ${dueCents} cents due on the actual expenses, ${paidCents(award)} cents paid`, by: command.by }, now);
+    if (toRecoverCents > 0) {
+      const recovery = recoveryOrder(settled, { amountCents: toRecoverCents, dueOn: dueDate(now, RECOVERY_DUE_DAYS), reason: `balance: ${dueCents} cents due on the actual expenses, ${paidCents(award)} cents paid`, by: command.by }, now);
       settled = recovery.award;
       facts.push(recovery.event);
     }

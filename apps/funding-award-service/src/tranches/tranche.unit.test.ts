@@ -273,6 +273,16 @@ describe('the balance', () => {
       .thenState({ status: 'completed', tranches: [{}, {}, { status: 'settled' }], recoveries: [{ amountCents: 400_000 }] });
   });
 
+  it('given part of what was paid already ordered back, when the balance shows an overpayment, then only the rest is ordered back', () => {
+    // 10 000 € paid, 3 000 € already ordered back; 12 000 € of expenses → 6 000 € due → 1 000 € more to recover.
+    const recovered = must(orderRecovery(halfPaid(), { amountCents: 300_000, dueOn: '2027-04-01', reason: 'Dépense inéligible', by: 'finance-1' }, NOW));
+    const asked = must(requestBalance(recovered, { actualEligibleExpensesCents: 1_200_000, by: 'applicant-1' }, NOW));
+    validate
+      .given(asked)
+      .when({ trancheId: T(3), by: 'finance-1' }, NOW)
+      .then(TrancheValidated, { definition: AwardRecoveryOrdered, data: { recoveryId: 'award-d-1-R2', amountCents: 100_000 } }, { definition: AwardCompleted, data: { recoveredCents: 400_000 } }, AwardAmountReleased);
+  });
+
   it('given a tranche still open, when the balance is asked, then tranches-settled names it', () => {
     const award = must(requestInterim(awardWithPaidAdvance(), { amountCents: 100_000, expenses: expenses(3_000_000), by: 'applicant-1' }, NOW));
     balance.given(award).when({ actualEligibleExpensesCents: 4_000_000, by: 'applicant-1' }, NOW).thenRefused('tranches-settled');
