@@ -82,6 +82,15 @@ export interface BankDetails {
   validatedAt?: string;
 }
 
+/** An IBAN without spaces, in capitals. */
+export const normaliseIban = (iban: string): string => iban.replace(/\s+/g, '').toUpperCase();
+
+/** An IBAN as shown to anyone, finance included: country and check digits, then only the last four characters. */
+export function maskIban(iban: string): string {
+  const value = normaliseIban(iban);
+  return `${value.slice(0, 4)} **** ${value.slice(-4)}`;
+}
+
 export interface Agreement {
   sha256: string;
   issuedAt: string;
@@ -261,6 +270,9 @@ export function closeAward(award: AwardState, status: 'completed' | 'lapsed' | '
 const decided = ({ events, ...state }: AwardState & { events: Emitted[] }): AwardDecision => accepted(state, ...events);
 
 // ── Decisions of the award itself ───────────────────────────────────────────────────────────────
+
+/** An award is its dossier's: one per accepted dossier, under the dossier's id, so every event about the dossier finds it. */
+export const awardIdOf = (dossierId: string): string => dossierId;
 
 export interface GrantAward {
   awardId: string;

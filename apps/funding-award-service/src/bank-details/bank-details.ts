@@ -8,7 +8,7 @@ import {
   AwardBankDetailsValidated,
   type Violation,
 } from '@aap/contracts';
-import { factOf, violation, whileOpen, type AwardDecision, type AwardState, type BankDetails } from '../awards/award';
+import { factOf, maskIban, normaliseIban, violation, whileOpen, type AwardDecision, type AwardState, type BankDetails } from '../awards/award';
 
 /**
  * The beneficiary's bank details, pure. A submission waits for a finance officer: until it is
@@ -17,8 +17,6 @@ import { factOf, violation, whileOpen, type AwardDecision, type AwardState, type
  * in before a payment.
  */
 
-/** An IBAN without spaces, in capitals. */
-export const normaliseIban = (iban: string): string => iban.replace(/\s+/g, '').toUpperCase();
 
 /**
  * ISO 13616: two letters, two check digits, up to 30 alphanumerics, and the number formed by moving
@@ -35,12 +33,6 @@ export function ibanValid(iban: string): boolean {
 
 /** A BIC (ISO 9362): bank, country, location, optional branch. */
 export const bicValid = (bic: string): boolean => /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic.trim().toUpperCase());
-
-/** An IBAN as shown to anyone: country and check digits, then only the last four characters. */
-export function maskIban(iban: string): string {
-  const value = normaliseIban(iban);
-  return `${value.slice(0, 4)} **** ${value.slice(-4)}`;
-}
 
 function bankDetailsViolations(iban: string, bic: string): Violation[] {
   const violations: Violation[] = [];

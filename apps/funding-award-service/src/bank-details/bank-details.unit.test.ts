@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decider } from '@aap/test-harness/decider-spec';
 import { AwardBankDetailsRefused, AwardBankDetailsSubmitted, AwardBankDetailsValidated } from '@aap/contracts';
-import { cancelAward } from '../awards/award';
+import { cancelAward, maskIban } from '../awards/award';
 import { BIC, IBAN, NOW, OTHER_IBAN, awardInExecution, grantedAward, must } from '../award-fixtures';
-import { bicValid, ibanValid, maskIban, refuseBankDetails, submitBankDetails, validateBankDetails } from './bank-details';
+import { bicValid, ibanValid, refuseBankDetails, submitBankDetails, validateBankDetails } from './bank-details';
 
 describe('IBAN and BIC', () => {
   it('given ISO 13616 examples, when checked, then valid ones pass with or without spaces and a changed digit fails the checksum', () => {

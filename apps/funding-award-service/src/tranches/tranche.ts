@@ -23,6 +23,7 @@ import {
   factOf,
   interimCapCents,
   liveTranches,
+  maskIban,
   paidCents,
   recoveredCents,
   violation,
@@ -33,7 +34,6 @@ import {
   type RecoveryOrder,
   type Tranche,
 } from '../awards/award';
-import { maskIban } from '../bank-details/bank-details';
 
 /**
  * Tranches of an award (décret 2018-514 art. 12), pure: the beneficiary asks for the advance (on
