@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AwardGranted, consumerGroupId, DossierAccepted, eventTopicName, type EventData } from '@aap/contracts';
+import { eventPublisher, eventually, httpClient, readTopic, useTestEnvironment, type ReadMessage } from '@aap/test-harness';
+import type { RunningService } from '@aap/service-runtime';
+import { service } from '../service';
+
+const env = useTestEnvironment();
+const LYON = '216901231';
+
+let fundingAward: RunningService;
+let publisher: Awaited<ReturnType<typeof eventPublisher>>;
+
+beforeAll(async () => {
+  fundingAward = await env.startService(service);
+  publisher = await eventPublisher(env);
+  return () => publisher.disconnect();
+});
+
+const api = () => httpClient(fundingAward.url);
+const finance = () => api().as('finance', { sub: 'finance-1' });
+const awards = () => env.database('funding-award').collection<{ _id: string; version: number; outboxPending?: boolean }>('awards');
+
+/** The committee approved 20 000 € on an eligible cost of 40 000 € (as the evaluation service publishes it). */
+const acceptance = (dossierId: string): EventData<typeof DossierAccepted> => ({
+  dossierId,
+  number: 'AAP-2027-000042',
+  callId: 'call-pass-numerique',
+  waveId: 'vague-1',
+  organisationId: LYON,
+  at: '2027-01-10T09:00:00.000Z',
+  grantCents: 2_000_000,
+  stateRateBps: 5_000,
+  eligibleCostCents: 4_000_000,
+  requestedGrantCents: 2_000_000,
+  motivation: 'Projet structurant',
+});
+
+const acceptedTopic = () => eventTopicName(env.prefix, DossierAccepted.topic);
+const awardTopic = () => eventTopicName(env.prefix, AwardGranted.topic);
+
+/** Waits until the service's consumer group has committed past `message` (it was handled, or skipped). */
+async function consumedPast(message: ReadMessage) {
+  await eventually(
+    async () => {
+      const admin = env.kafka().admin();
+      await admin.connect();
+      const offsets = await admin.fetchOffsets({ groupId: consumerGroupId(env.prefix, 'funding-award'), topics: [acceptedTopic()] }).finally(() => admin.disconnect());
+      const committed = offsets[0]!.partitions.find((p) => p.partition === message.partition)!;
+      expect(Number(committed.offset)).toBeGreaterThan(Number(message.offset));
+    },
+    { timeoutMs: 20_000 },
+  );
+}
+
+/** The award's document once its outbox is published (nothing left to send). */
+async function settledAward(awardId: string) {
+  return eventually(async () => {
+    const doc = await awards().findOne({ _id: awardId });
+    expect(doc).toMatchObject({ outboxPending: false });
+    return doc!;
+  });
+}
+
+/**
+ * Every message on the topic up to its current end (the high watermark of each partition, read
+ * first), so a count is complete without waiting for "nothing more".
+ */
+async function wholeTopic(topic: string): Promise<ReadMessage[]> {
+  const admin = env.kafka().admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const total = ends.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  const messages = await readTopic(env.kafka(), topic, { atLeast: total, settleMs: 0 });
+  expect(messages.length).toBeGreaterThanOrEqual(total);
+  return messages;
+}
+
+const grantedOnTopic = async (awardId: string) => (await wholeTopic(awardTopic())).filter((m) => m.key === awardId && m.headers.ce_type === AwardGranted.type);
+
+describe('an accepted dossier becomes an award', () => {
+  it('given dossier.accepted, then the award is granted with its exact rate, the legal schedule and its start deadline, and award.granted is published', async () => {
+    const dossierId = randomUUID();
+    await publisher.publish(DossierAccepted, acceptance(dossierId));
+
+    const answer = await eventually(async () => {
+      const found = await finance().get(`/awards/${dossierId}`);
+      expect(found.status).toBe(200);
+      return found;
+    });
+    expect(answer.body).toMatchObject({
+      awardId: dossierId,
+      dossierId,
+      number: 'AAP-2027-000042',
+      organisationId: LYON,
+      status: 'granted',
+      grantCents: 2_000_000,
+      eligibleCostCents: 4_000_000,
+      effectiveRateBps: 5_000,
+      schedule: { advanceBps: 3_000, interimCapBps: 8_000, startWithinMonths: 24, completionWithinMonths: 48 },
+      advanceCapCents: 600_000,
+      interimCapCents: 1_600_000,
+      paidCents: 0,
+      releasedCents: 0,
+      outstandingCents: 2_000_000,
+      startDeadline: '2029-01-10',
+      tranches: [],
+    });
+
+    await settledAward(dossierId);
+    const [granted] = await grantedOnTopic(dossierId);
+    expect(JSON.parse(granted!.value!)).toMatchObject({ awardId: dossierId, dossierId, callId: 'call-pass-numerique', waveId: 'vague-1', organisationId: LYON, grantCents: 2_000_000, startDeadline: '2029-01-10' });
+  });
+
+  it('given the same dossier.accepted delivered twice, and the acceptance again under another event id, then one award, written once, and one award.granted', async () => {
+    const dossierId = randomUUID();
+    const first = await publisher.publish(DossierAccepted, acceptance(dossierId));
+    await publisher.redeliver(first, DossierAccepted); // the same event (same id): what Kafka does after a crash
+    const again = await publisher.publish(DossierAccepted, acceptance(dossierId)); // the same fact under a new id: the handler's own idempotence
+
+    // The three copies are really on the topic, in this order on the dossier's partition.
+    const delivered = (await wholeTopic(acceptedTopic())).filter((m) => m.key === dossierId);
+    expect(delivered.map((m) => m.headers.ce_id)).toEqual([first.id, first.id, again.id]);
+
+    // Drive the consumer past the last copy, then count: the award was created and never written again.
+    await consumedPast(delivered[2]!);
+    const doc = await settledAward(dossierId);
+    expect(doc.version).toBe(1);
+    expect(await grantedOnTopic(dossierId)).toHaveLength(1);
+  });
+});
+
+describe('who reads an award', () => {
+  let awardId: string;
+
+  beforeAll(async () => {
+    awardId = randomUUID();
+    await publisher.publish(DossierAccepted, acceptance(awardId));
+    await eventually(async () => expect((await finance().get(`/awards/${awardId}`)).status).toBe(200));
+  });
+
+  it('given finance, a programme manager, an operator and the owning organisation, then each reads it', async () => {
+    for (const requester of [finance(), api().as('programme-manager'), api().as('admin'), api().as('applicant', { org: LYON })]) {
+      expect((await requester.get(`/awards/${awardId}`)).status).toBe(200);
+    }
+  });
+
+  it('given another organisation, or an award that does not exist, then the same 404 problem', async () => {
+    const other = await api().as('applicant', { org: '216902668' }).get(`/awards/${awardId}`);
+    const missing = await finance().get(`/awards/${randomUUID()}`);
+    for (const answer of [other, missing]) {
+      expect(answer.status).toBe(404);
+      expect(answer.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
+  it('given a reviewer, the committee or no token, then the route refuses them', async () => {
+    expect((await api().as('reviewer').get(`/awards/${awardId}`)).status).toBe(403);
+    expect((await api().as('committee').get(`/awards/${awardId}`)).status).toBe(403);
+    expect((await api().anonymous().get(`/awards/${awardId}`)).status).toBe(401);
+  });
+});
