@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AwardGranted, consumerGroupId, DossierAccepted, eventTopicName, type EventData } from '@aap/contracts';
-import { eventPublisher, eventually, httpClient, readTopic, useTestEnvironment, type ReadMessage } from '@aap/test-harness';
+import { AwardGranted, consumerGroupId, DossierAccepted, eventTopicName } from '@aap/contracts';
+import { eventPublisher, eventually, httpClient, useTestEnvironment, type ReadMessage } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service } from '../service';
+import { LYON, acceptance, settledAward, wholeTopic } from '../int-fixtures';
 
 const env = useTestEnvironment();
-const LYON = '216901231';
 
 let fundingAward: RunningService;
 let publisher: Awaited<ReturnType<typeof eventPublisher>>;
@@ -19,23 +19,6 @@ beforeAll(async () => {
 
 const api = () => httpClient(fundingAward.url);
 const finance = () => api().as('finance', { sub: 'finance-1' });
-const awards = () => env.database('funding-award').collection<{ _id: string; version: number; outboxPending?: boolean }>('awards');
-
-/** The committee approved 20 000 € on an eligible cost of 40 000 € (as the evaluation service publishes it). */
-const acceptance = (dossierId: string): EventData<typeof DossierAccepted> => ({
-  dossierId,
-  number: 'AAP-2027-000042',
-  callId: 'call-pass-numerique',
-  waveId: 'vague-1',
-  organisationId: LYON,
-  at: '2027-01-10T09:00:00.000Z',
-  grantCents: 2_000_000,
-  stateRateBps: 5_000,
-  eligibleCostCents: 4_000_000,
-  requestedGrantCents: 2_000_000,
-  motivation: 'Projet structurant',
-});
-
 const acceptedTopic = () => eventTopicName(env.prefix, DossierAccepted.topic);
 const awardTopic = () => eventTopicName(env.prefix, AwardGranted.topic);
 
@@ -53,30 +36,7 @@ async function consumedPast(message: ReadMessage) {
   );
 }
 
-/** The award's document once its outbox is published (nothing left to send). */
-async function settledAward(awardId: string) {
-  return eventually(async () => {
-    const doc = await awards().findOne({ _id: awardId });
-    expect(doc).toMatchObject({ outboxPending: false });
-    return doc!;
-  });
-}
-
-/**
- * Every message on the topic up to its current end (the high watermark of each partition, read
- * first), so a count is complete without waiting for "nothing more".
- */
-async function wholeTopic(topic: string): Promise<ReadMessage[]> {
-  const admin = env.kafka().admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const total = ends.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  const messages = await readTopic(env.kafka(), topic, { atLeast: total, settleMs: 0 });
-  expect(messages.length).toBeGreaterThanOrEqual(total);
-  return messages;
-}
-
-const grantedOnTopic = async (awardId: string) => (await wholeTopic(awardTopic())).filter((m) => m.key === awardId && m.headers.ce_type === AwardGranted.type);
+const grantedOnTopic = async (awardId: string) => (await wholeTopic(env, awardTopic())).filter((m) => m.key === awardId && m.headers.ce_type === AwardGranted.type);
 
 describe('an accepted dossier becomes an award', () => {
   it('given dossier.accepted, then the award is granted with its exact rate, the legal schedule and its start deadline, and award.granted is published', async () => {
@@ -103,13 +63,13 @@ describe('an accepted dossier becomes an award', () => {
       paidCents: 0,
       releasedCents: 0,
       outstandingCents: 2_000_000,
-      startDeadline: '2029-01-10',
+      startDeadline: '2028-11-20',
       tranches: [],
     });
 
-    await settledAward(dossierId);
+    await settledAward(env, dossierId);
     const [granted] = await grantedOnTopic(dossierId);
-    expect(JSON.parse(granted!.value!)).toMatchObject({ awardId: dossierId, dossierId, callId: 'call-pass-numerique', waveId: 'vague-1', organisationId: LYON, grantCents: 2_000_000, startDeadline: '2029-01-10' });
+    expect(JSON.parse(granted!.value!)).toMatchObject({ awardId: dossierId, dossierId, callId: 'call-pass-numerique', waveId: 'vague-1', organisationId: LYON, grantCents: 2_000_000, startDeadline: '2028-11-20' });
   });
 
   it('given the same dossier.accepted delivered twice, and the acceptance again under another event id, then one award, written once, and one award.granted', async () => {
@@ -119,12 +79,12 @@ describe('an accepted dossier becomes an award', () => {
     const again = await publisher.publish(DossierAccepted, acceptance(dossierId)); // the same fact under a new id: the handler's own idempotence
 
     // The three copies are really on the topic, in this order on the dossier's partition.
-    const delivered = (await wholeTopic(acceptedTopic())).filter((m) => m.key === dossierId);
+    const delivered = (await wholeTopic(env, acceptedTopic())).filter((m) => m.key === dossierId);
     expect(delivered.map((m) => m.headers.ce_id)).toEqual([first.id, first.id, again.id]);
 
     // Drive the consumer past the last copy, then count: the award was created and never written again.
     await consumedPast(delivered[2]!);
-    const doc = await settledAward(dossierId);
+    const doc = await settledAward(env, dossierId);
     expect(doc.version).toBe(1);
     expect(await grantedOnTopic(dossierId)).toHaveLength(1);
   });
