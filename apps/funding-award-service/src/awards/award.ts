@@ -172,8 +172,9 @@ export const beforeBalanceCents = (award: AwardState): number => sumOf(liveTranc
 
 // ── Dates ────────────────────────────────────────────────────────────────────────────────────────
 
-/** The calendar date of an instant in France (deadlines are dates there). */
-export const dateIn = (now: Date): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(now);
+const PARIS_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' });
+/** The calendar date (YYYY-MM-DD) of an instant in France: deadlines are dates there. */
+export const dateIn = (now: Date): string => PARIS_DATE.format(now);
 
 /** `date` plus `months`, the day kept or clamped to the month's last (31 Jan + 1 month = 28/29 Feb). */
 export function addMonths(date: string, months: number): string {

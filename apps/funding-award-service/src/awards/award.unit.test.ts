@@ -69,6 +69,16 @@ describe('scheduleOf', () => {
     expect(scheduleOf({ advanceBps: 6_000, interimCapBps: 9_500 })).toMatchObject({ advanceBps: 3_000, interimCapBps: 8_000 });
   });
 
+  it('given any call settings, when computed, then the advance stays ≤ 30 % and the cumulated cap ≤ 80 % (90 % beyond 48 months)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 }), fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }), (advanceBps, interimCapBps, completionWithinMonths) => {
+        const schedule = scheduleOf({ advanceBps, interimCapBps, ...(completionWithinMonths ? { completionWithinMonths } : {}) });
+        expect(schedule.advanceBps).toBeLessThanOrEqual(3_000);
+        expect(schedule.interimCapBps).toBeLessThanOrEqual((completionWithinMonths ?? 48) > 48 ? 9_000 : 8_000);
+      }),
+    );
+  });
+
   it('given a project planned over more than 48 months, when computed, then the interim cap gains ten points up to 90 % (décret 2018-514 art. 12 III)', () => {
     expect(scheduleOf({ advanceBps: 3_000, interimCapBps: 8_000, completionWithinMonths: 60 })).toMatchObject({ interimCapBps: 9_000 });
     expect(scheduleOf({ advanceBps: 3_000, interimCapBps: 6_000, completionWithinMonths: 60 })).toMatchObject({ interimCapBps: 7_000 });
