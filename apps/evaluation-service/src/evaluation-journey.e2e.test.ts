@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningService } from '@aap/service-runtime';
-import { eventually, httpClient, useTestEnvironment, type HttpClient } from '@aap/test-harness';
-import { service as submission } from '@aap/submission-service';
+import { eventually, httpClient, startServiceProcess, useTestEnvironment, type HttpClient, type ServiceProcess } from '@aap/test-harness';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
-import { createNotificationService } from '@aap/notification-service';
 import { startMailCatcher } from '@aap/notification-service/testing';
-import { service as evaluation } from './service';
 
 const env = useTestEnvironment();
 const LYON = '216901231';
@@ -24,7 +20,7 @@ const REVIEWERS = [
  * applicant gets the e-mails.
  */
 describe('evaluation journey: submitted → admissible → reviewers → scores → approved, across services', () => {
-  let services: { submission: RunningService; evaluation: RunningService; notification: RunningService };
+  let services: ServiceProcess[] = [];
   let mail: Awaited<ReturnType<typeof startMailCatcher>>;
   let api: { submission: HttpClient; evaluation: HttpClient };
   let callId: string;
@@ -32,15 +28,22 @@ describe('evaluation journey: submitted → admissible → reviewers → scores 
 
   beforeAll(async () => {
     mail = await startMailCatcher();
-    const [s, e, n] = await Promise.all([
-      env.startService(submission),
-      env.startService(evaluation),
-      env.startService(createNotificationService({ SMTP_PORT: mail.port, PUBLIC_APP_URL: 'https://aap.example.fr' })),
+    // Each service is its own process running its real entry point (main.ts), as in production.
+    const started = await Promise.allSettled([
+      startServiceProcess('submission', env.envFor('submission')),
+      startServiceProcess('evaluation', env.envFor('evaluation')),
+      startServiceProcess('notification', env.envFor('notification', { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.port), PUBLIC_APP_URL: 'https://aap.example.fr' })),
     ]);
-    services = { submission: s!, evaluation: e!, notification: n! };
+    services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [s, e] = services;
     api = { submission: httpClient(s!.url), evaluation: httpClient(e!.url) };
   });
-  afterAll(() => mail.stop());
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    await mail.stop();
+  });
 
   const applicant = () => api.submission.as('applicant', { org: LYON, sub: 'lyon-agent' });
   const manager = (service: 'submission' | 'evaluation') => api[service].as('programme-manager', { sub: 'manager-1' });
