@@ -18,6 +18,11 @@ export interface CallCopies {
   get(callId: string): Promise<CallSnapshot | null>;
   /** The call, or the 404 of a route naming an unknown call. */
   found(callId: string): Promise<CallSnapshot>;
+  /**
+   * The call of a consumed dossier event: its call.* events are on another topic and may come later,
+   * so a missing copy fails the handling (retried, then parked) until they do.
+   */
+  forEvent(callId: string): Promise<CallSnapshot>;
 }
 
 export function registerCallCopies(context: ServiceContext): CallCopies {
@@ -37,6 +42,11 @@ export function registerCallCopies(context: ServiceContext): CallCopies {
     async found(callId) {
       const call = await get(callId);
       if (!call) throw notFound(`Call ${callId}`);
+      return call;
+    },
+    async forEvent(callId) {
+      const call = await get(callId);
+      if (!call) throw new Error(`no copy of call ${callId} yet`);
       return call;
     },
   };

@@ -6,7 +6,7 @@ import { andThen, type Assignment, type EvaluationDecision } from '../evaluation
 import { evaluationStore } from '../evaluations/evaluation.store';
 import { submitReview } from '../reviews/review';
 import { startEvaluation } from '../testing/fixtures';
-import { budgetStore } from './budget.store';
+import { envelopeStore } from './envelope.store';
 
 /**
  * The evaluation service for the committee's tests, with the stores on its own connection: a test
@@ -20,7 +20,7 @@ export async function startCommittee(env: TestEnvironment) {
   // The service's own models (already declared), with the kit that turns decided events into pending ones.
   const context = { ...aggregateKit('evaluation', db, { track() {} }), aggregate: (name: string) => db.model(name) } as unknown as ServiceContext;
   const store = evaluationStore(context);
-  const ledgers = budgetStore(context);
+  const envelopes = envelopeStore(context);
 
   /** Reviewers' scores: one number per criterion of the call's grid, in grid order. */
   async function complete(call: CallSnapshot, dossier: DossierSnapshot, scoresByReviewer: Record<string, number[]>) {
@@ -28,7 +28,7 @@ export async function startCommittee(env: TestEnvironment) {
     const reviewers = Object.keys(scoresByReviewer);
     const assignments: Assignment[] = reviewers.map((reviewerId) => ({ reviewerId, name: reviewerId, email: `${reviewerId}@example.org`, assignedAt: now, dueAt: now, state: 'assigned' }));
     await eventually(async () => {
-      const outcome = await store.transition(dossier.dossierId, async (state) => {
+      const handled = await store.commands.handleExisting(dossier.dossierId, async (state) => {
         if (state.stage !== 'in-review') throw new Error(`${dossier.number} is at ${state.stage}`);
         let decision: EvaluationDecision = accepted({ ...state, assignments });
         for (const reviewerId of reviewers) {
@@ -37,7 +37,7 @@ export async function startCommittee(env: TestEnvironment) {
         }
         return decision;
       });
-      if (outcome?.decision.outcome !== 'accepted' || outcome.decision.state.stage !== 'evaluated') throw new Error(`${dossier.number} not completed`);
+      if (handled?.after?.stage !== 'evaluated') throw new Error(`${dossier.number} not completed`);
     });
     await onRankedList(call, dossier);
   }
@@ -63,7 +63,7 @@ export async function startCommittee(env: TestEnvironment) {
     return messages.filter((m) => m.headers.ce_type === definition.type).map((m) => JSON.parse(m.value!));
   }
 
-  return { ...harness, store, ledgers, complete, evaluated, eventsOf, onRankedList };
+  return { ...harness, store, envelopes, complete, evaluated, eventsOf, onRankedList };
 }
 
 /** Three reviewers giving every criterion the same score (0–10): a weighted score of 10 × score. */

@@ -13,8 +13,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const callWith = (reviewersPerDossier: number, settings: Partial<EvaluationSettings> = {}) => testCall({ callId: 'call-1', reviewersPerDossier }, settings);
 const inReview = (call: CallSnapshot, options: DossierOptions = {}): EvaluationState => ({ ...openEvaluation(testDossier(call, options), NOW), stage: 'in-review', dossierStatus: 'under-review' });
 const profile = (overrides: Partial<ReviewerProfile> = {}): ReviewerProfile => ({ name: 'Relecteur', email: 'relecteur@example.org', departement: '38', expertise: [], ...overrides });
+/** The pool with this reviewer added (upsertReviewer always accepts). */
+const withReviewer = (pool: PoolState, reviewerId: string, reviewer: ReviewerProfile): PoolState => {
+  const decision = upsertReviewer(pool, reviewerId, reviewer);
+  if (decision.outcome !== 'accepted') throw new Error(decision.outcome);
+  return decision.state;
+};
 const poolOf = (...reviewers: Array<[string, Partial<ReviewerProfile>?]>): PoolState =>
-  reviewers.reduce((pool, [id, overrides]) => upsertReviewer(pool, id, profile(overrides)), emptyPool('call-1'));
+  reviewers.reduce((pool, [id, overrides]) => withReviewer(pool, id, profile(overrides)), emptyPool('call-1'));
 
 /** Assigns and claims, as the assigner does: the next evaluation state and the pool with the loads. */
 function assignAndClaim(state: EvaluationState, call: CallSnapshot, pool: PoolState) {
@@ -146,7 +152,7 @@ describe('reviewer assignment (properties)', () => {
     fc.assert(
       fc.property(fc.array(reviewerArb, { minLength: 1, maxLength: 10 }), fc.array(dossierArb, { minLength: 1, maxLength: 15 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), (reviewers, dossiers, perDossier, sameDepartement) => {
         const call = callWith(perDossier, { excludeReviewersOfSameDepartement: sameDepartement });
-        let pool = reviewers.reduce((p, r, i) => upsertReviewer(p, `r${i}`, profile({ departement: r.departement, ...(r.organisationSiren ? { organisationSiren: r.organisationSiren } : {}) })), emptyPool('call-1'));
+        let pool = reviewers.reduce((p, r, i) => withReviewer(p, `r${i}`, profile({ departement: r.departement, ...(r.organisationSiren ? { organisationSiren: r.organisationSiren } : {}) })), emptyPool('call-1'));
         for (const d of dossiers) {
           const state = inReview(call, { applicant: { organisationId: `${d.siren}00012`, territory: { departements: [d.departement], regions: ['84'] } } });
           const next = assignAndClaim(state, call, pool);

@@ -6,6 +6,7 @@ import {
   DossierWithdrawn,
   type ApplicantSnapshot,
   type CallSnapshot,
+  type Decision,
   type DossierSnapshot,
   type EvaluationSettings,
 } from '@aap/contracts';
@@ -15,6 +16,12 @@ import { eventPublisher, eventually, httpClient, type CallerClaims, type Request
 import { service as evaluation } from '../service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The state an accepted decision leads to: a spec's `given` built with the decide functions themselves. */
+export function acceptedState<State>(decision: Decision<State>): State {
+  if (decision.outcome !== 'accepted') throw new Error(`expected an accepted decision to build the given state, got ${decision.outcome}`);
+  return decision.state;
+}
 const sha = (seed: string) => Buffer.from(seed.padEnd(32, '0').slice(0, 32)).toString('hex');
 
 /**

@@ -1,5 +1,5 @@
 import { grantCapCents, rateCapCents, type CallRules, type EvaluationSettings } from '@aap/contracts';
-import { consolidate, display, normalisationOf, type Consolidation, type Normalisation, type ScoredReview, type ScoringGrid } from '../scoring/scoring';
+import { consolidate, display, normalisationOf, type Consolidation, type Normalisation, type ScoredReview, type ScoringGrid } from './scoring';
 
 /**
  * The committee's ranked list, grant caps and funding proposal, pure (eval-design.md "Ranking").

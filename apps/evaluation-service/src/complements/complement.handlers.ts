@@ -1,0 +1,29 @@
+import { accepted, DossierResubmitted, type CallSnapshot } from '@aap/contracts';
+import { causedBy } from '@aap/messaging';
+import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '../calls';
+import { andThen, type EvaluationDecision, type EvaluationState, type Evaluations } from '../evaluations';
+import { resumeAfterComplement } from './complement';
+
+/**
+ * The applicant answered a complement request (dossier.resubmitted): the evaluation resumes where it
+ * paused, and one paused at admissibility is assessed again on the new snapshot (then given its
+ * reviewers) — one decision, one write.
+ */
+export function registerComplementHandlers(
+  context: ServiceContext,
+  deps: { evaluations: Evaluations; calls: CallCopies; admit: (state: EvaluationState, call: CallSnapshot, now: Date) => Promise<EvaluationDecision> },
+): void {
+  const { evaluations, calls, admit } = deps;
+  context.consumer.on(DossierResubmitted, async (event) => {
+    const { dossier, complementRequestId, answer } = event.data;
+    const call = await calls.forEvent(dossier.callId);
+    const now = new Date();
+    await evaluations.onEvent(
+      dossier.dossierId,
+      (state) =>
+        andThen(resumeAfterComplement(state, dossier, complementRequestId, answer, now), (resumed) => (resumed.stage === 'admissibility' ? admit(resumed, call, now) : accepted(resumed))),
+      causedBy(event),
+    );
+  });
+}
