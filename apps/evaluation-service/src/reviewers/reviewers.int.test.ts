@@ -225,10 +225,21 @@ describe('deadline reminder', () => {
     const call = await publishedCall(2, { reviewDays: 1, reviewReminderDaysBefore: 1 });
     await addReviewer(call.callId, 'late-1');
     await addReviewer(call.callId, 'late-2');
+    const remindedOf = async (dossierId: string) => {
+      const assignments = await assignmentsOf(dossierId);
+      expect(assignments.every((a) => a.remindedAt)).toBe(true);
+      return Object.fromEntries(assignments.map((a) => [a.reviewerId, new Date(a.remindedAt!).toISOString()]));
+    };
     const { dossier } = await submittedWithReviewers(call, 2);
-    await eventually(async () => expect((await assignmentsOf(dossier.dossierId)).every((a) => a.remindedAt)).toBe(true));
-    // Several scheduler ticks (every 200 ms) later, still one reminder each.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const reminded = await eventually(() => remindedOf(dossier.dossierId));
+    // Driven to a later known point instead of waiting: a second dossier of the call, assigned after these
+    // reminders were recorded, is reminded by a later run of the job — a run that would have sent these again.
+    const { dossier: later } = await submittedWithReviewers(call, 2);
+    await eventually(() => remindedOf(later.dossierId));
+    // A second reminder would have been recorded (remindedAt moved) and published (a third event).
+    expect(await remindedOf(dossier.dossierId)).toEqual(reminded);
+    await h.settled(dossier.dossierId);
+    await evaluationEventsOf(later.dossierId, 'evaluation.review-due-soon.v1', 2);
     const reminders = await evaluationEventsOf(dossier.dossierId, 'evaluation.review-due-soon.v1', 2);
     expect(reminders.map((r) => r.reviewerId).sort()).toEqual(['late-1', 'late-2']);
     expect(reminders[0]).toMatchObject({ email: `${reminders[0].reviewerId}@example.org`, dossierId: dossier.dossierId });
