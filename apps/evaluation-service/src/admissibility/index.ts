@@ -2,14 +2,13 @@ import { accepted, type CallSnapshot } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
 import { andThen, type EvaluationDecision, type EvaluationState, type Evaluations, type ReviewerAssigner } from '../evaluations';
-import { startAdmissibility } from './admissibility';
+import { startAdmissibility, type Admit } from './admissibility';
 import { registerAdmissibilityHandlers } from './admissibility.handlers';
 import { registerAdmissibilityRoutes } from './admissibility.routes';
 
 /** Admissibility as the other slices use it: a resubmitted dossier that paused at admissibility is assessed again. */
 export interface Admissibility {
-  /** Automatic checks (and the call's checklist), then, when admissible, the reviewers it lacks: ONE decision. */
-  admit(state: EvaluationState, call: CallSnapshot, now: Date): Promise<EvaluationDecision>;
+  admit: Admit;
 }
 
 /** Admissible → the reviewers it lacks, chained into the same write. */
@@ -21,7 +20,9 @@ export function registerAdmissibility(context: ServiceContext, deps: { evaluatio
   const admissibility: Admissibility = {
     admit: (state, call, now) => andThen(startAdmissibility(state, call, now), thenAssign(deps.assigner, call, now)),
   };
-  registerAdmissibilityHandlers(context, { ...deps, admit: admissibility.admit });
+  registerAdmissibilityHandlers(context, deps.evaluations, deps.calls, admissibility.admit);
   registerAdmissibilityRoutes(context, { ...deps, thenAssign: (call, now) => thenAssign(deps.assigner, call, now) });
   return admissibility;
 }
+
+export type { Admit };

@@ -1,7 +1,7 @@
 import { accepted, CommitteePromotionProposed, emit, refused, wrongStatus, type Decision, type Violation } from '@aap/contracts';
 
 /**
- * THE CALL'S ENVELOPE CAN'T BE OVER-COMMITTED — the rule, pure (eval-design.md "Envelope").
+ * THE CALL'S ENVELOPE CAN'T BE OVER-COMMITTED — the rule, pure (the service README, "The envelope").
  *
  * A call's envelope is its money for grants: one state per call holding what each approved dossier
  * reserves. Invariant: reservedCents = Σ reservations ≤ envelopeCents; `reserve` is the only way money

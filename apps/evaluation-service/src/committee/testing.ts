@@ -27,18 +27,17 @@ export async function startCommittee(env: TestEnvironment) {
     const now = new Date();
     const reviewers = Object.keys(scoresByReviewer);
     const assignments: Assignment[] = reviewers.map((reviewerId) => ({ reviewerId, name: reviewerId, email: `${reviewerId}@example.org`, assignedAt: now, dueAt: now, state: 'assigned' }));
-    await eventually(async () => {
-      const handled = await store.commands.handleExisting(dossier.dossierId, async (state) => {
-        if (state.stage !== 'in-review') throw new Error(`${dossier.number} is at ${state.stage}`);
-        let decision: EvaluationDecision = accepted({ ...state, assignments });
-        for (const reviewerId of reviewers) {
-          const scores = call.scoringGrid.criteria.map((criterion, i) => ({ criterionId: criterion.criterionId, score: scoresByReviewer[reviewerId]![i]!, comment: 'Avis motivé.' }));
-          decision = await andThen(decision, (reviewed) => submitReview(reviewed, call, { reviewerId, scores }, now));
-        }
-        return decision;
-      });
-      if (handled?.after?.stage !== 'evaluated') throw new Error(`${dossier.number} not completed`);
+    // The state the command needs (reviewers assigned on admission, a consumer hop away), then the command once.
+    await eventually(async () => expect((await store.get(dossier.dossierId))?.stage).toBe('in-review'));
+    const handled = await store.commands.handleExisting(dossier.dossierId, async (state) => {
+      let decision: EvaluationDecision = accepted({ ...state, assignments });
+      for (const reviewerId of reviewers) {
+        const scores = call.scoringGrid.criteria.map((criterion, i) => ({ criterionId: criterion.criterionId, score: scoresByReviewer[reviewerId]![i]!, comment: 'Avis motivé.' }));
+        decision = await andThen(decision, (reviewed) => submitReview(reviewed, call, { reviewerId, scores }, now));
+      }
+      return decision;
     });
+    expect(handled?.after?.stage).toBe('evaluated');
     await onRankedList(call, dossier);
   }
 

@@ -1,8 +1,9 @@
-import { accepted, DossierResubmitted, type CallSnapshot } from '@aap/contracts';
+import { accepted, DossierResubmitted } from '@aap/contracts';
 import { causedBy } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
-import { andThen, type EvaluationDecision, type EvaluationState, type Evaluations } from '../evaluations';
+import type { Admit } from '../admissibility';
+import { andThen, type Evaluations } from '../evaluations';
 import { resumeAfterComplement } from './complement';
 
 /**
@@ -10,15 +11,10 @@ import { resumeAfterComplement } from './complement';
  * paused, and one paused at admissibility is assessed again on the new snapshot (then given its
  * reviewers) — one decision, one write.
  */
-export function registerComplementHandlers(
-  context: ServiceContext,
-  deps: { evaluations: Evaluations; calls: CallCopies; admit: (state: EvaluationState, call: CallSnapshot, now: Date) => Promise<EvaluationDecision> },
-): void {
-  const { evaluations, calls, admit } = deps;
+export function registerComplementHandlers(context: ServiceContext, evaluations: Evaluations, calls: CallCopies, admit: Admit): void {
   context.consumer.on(DossierResubmitted, async (event) => {
     const { dossier, complementRequestId, answer } = event.data;
-    const call = await calls.forEvent(dossier.callId);
-    const now = new Date();
+    const [call, now] = [await calls.forEvent(dossier.callId), new Date()];
     await evaluations.onEvent(
       dossier.dossierId,
       (state) =>

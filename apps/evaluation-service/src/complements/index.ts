@@ -8,5 +8,5 @@ import { registerComplementRoutes } from './complement.routes';
 /** Complement requests (route) and the applicant's answers (dossier.resubmitted). */
 export function registerComplements(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; admissibility: Admissibility }): void {
   registerComplementRoutes(context, deps.evaluations);
-  registerComplementHandlers(context, { ...deps, admit: deps.admissibility.admit });
+  registerComplementHandlers(context, deps.evaluations, deps.calls, deps.admissibility.admit);
 }
