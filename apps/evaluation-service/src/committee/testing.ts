@@ -1,11 +1,11 @@
 import { expect } from 'vitest';
 import { accepted, eventTopicName, type CallSnapshot, type DossierSnapshot, type EventDefinition } from '@aap/contracts';
 import { aggregateKit, type ServiceContext } from '@aap/service-runtime';
-import { eventually, readTopic, type TestEnvironment } from '@aap/test-harness';
+import { eventually, type TestEnvironment } from '@aap/test-harness';
 import { andThen, type Assignment, type EvaluationDecision } from '../evaluations';
 import { evaluationStore } from '../evaluations/evaluation.store';
 import { submitReview } from '../reviews/review';
-import { startEvaluation } from '../testing/fixtures';
+import { publishedOn, startEvaluation } from '../testing/fixtures';
 import { envelopeStore } from './envelope.store';
 
 /**
@@ -56,10 +56,13 @@ export async function startCommittee(env: TestEnvironment) {
     return dossier;
   }
 
-  /** The data of the events of one type on its topic (at least `atLeast` of them). */
-  async function eventsOf<D extends EventDefinition>(definition: D, atLeast = 1): Promise<Array<Record<string, any>>> {
-    const messages = await readTopic(env.kafka(), eventTopicName(env.prefix, definition.topic), { atLeast, timeoutMs: 30_000, settleMs: 500 });
-    return messages.filter((m) => m.headers.ce_type === definition.type).map((m) => JSON.parse(m.value!));
+  /** The data of the events of one type on its topic, once at least `atLeast` of them are published (everything published is read). */
+  function eventsOf<D extends EventDefinition>(definition: D, atLeast = 1): Promise<Array<Record<string, any>>> {
+    return eventually(async () => {
+      const found = (await publishedOn(env, eventTopicName(env.prefix, definition.topic))).filter((m) => m.headers.ce_type === definition.type).map((m) => JSON.parse(m.value!));
+      expect(found.length).toBeGreaterThanOrEqual(atLeast);
+      return found;
+    });
   }
 
   return { ...harness, store, envelopes, complete, evaluated, eventsOf, onRankedList };

@@ -12,7 +12,7 @@ import {
 } from '@aap/contracts';
 import type { Role } from '@aap/http';
 import type { RunningService } from '@aap/service-runtime';
-import { eventPublisher, eventually, httpClient, type CallerClaims, type Requester, type TestEnvironment } from '@aap/test-harness';
+import { decodeHeaders, eventPublisher, eventually, httpClient, type CallerClaims, type ReadMessage, type Requester, type TestEnvironment } from '@aap/test-harness';
 import { service as evaluation } from '../service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -165,3 +165,52 @@ export async function startEvaluation(env: TestEnvironment, overrides: Parameter
   };
 }
 export type EvaluationHarness = Awaited<ReturnType<typeof startEvaluation>>;
+
+/**
+ * Every message published on `topic` when it is called: read from the beginning up to each
+ * partition's high watermark of that moment, so an "exactly once" check after the outbox is relayed
+ * (`settled`) sees a duplicate if there is one — no settle delay, no guess at when the topic is quiet.
+ */
+export async function publishedOn(env: TestEnvironment, topic: string): Promise<ReadMessage[]> {
+  const kafka = env.kafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, bigint>();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return [];
+    for (const { partition, high } of await admin.fetchTopicOffsets(topic)) if (BigInt(high) > 0n) ends.set(partition, BigInt(high));
+  } finally {
+    await admin.disconnect();
+  }
+  if (ends.size === 0) return [];
+  const messages: ReadMessage[] = [];
+  const consumer = kafka.consumer({ groupId: `published-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const remaining = new Set(ends.keys());
+    await new Promise<void>((resolve, reject) => {
+      // A bound on a broken read, not a wait: the messages below the watermark are already there.
+      const broken = setTimeout(() => reject(new Error(`${topic}: partitions ${[...remaining].join(', ')} not read up to their end in 30 s`)), 30_000);
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const end = ends.get(partition);
+            if (end === undefined || BigInt(message.offset) >= end) return;
+            messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: decodeHeaders(message.headers), partition, offset: message.offset });
+            if (BigInt(message.offset) + 1n >= end) {
+              remaining.delete(partition);
+              if (remaining.size === 0) {
+                clearTimeout(broken);
+                resolve();
+              }
+            }
+          },
+        })
+        .catch(reject);
+    });
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
