@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitteePromotionProposed, DossierAccepted, DossierWaitlisted } from '@aap/contracts';
 import { eventually, useTestEnvironment } from '@aap/test-harness';
 import { testCall, testDossier } from '../testing/fixtures';
-import { startApproval } from './envelope';
+import { reopen } from './decision';
+import { startApproval, startRelease } from './envelope';
 import { UNFINISHED_AFTER_MS } from './envelope.process';
 import { startCommittee, uniformReviews } from './testing';
 
@@ -224,5 +225,26 @@ describe('committee: an approval whose request is gone finishes by itself', () =
     const accepted = (await h.eventsOf(DossierAccepted)).filter((e) => e.callId === call.callId);
     expect(accepted.filter((e) => e.dossierId === interrupted.dossierId)).toHaveLength(1);
     expect(accepted.filter((e) => e.dossierId === movedOn.dossierId)).toHaveLength(0);
+  });
+
+  it("gives an approval's grant back when its reopening was recorded but the request is gone before the release", async () => {
+    const call = testCall({ budgetEnvelopeCents: 3 * GRANT });
+    const reopened = testDossier(call);
+    await h.publishCall(call);
+    await h.evaluated(call, reopened, uniformReviews(8));
+    expect((await decide(reopened.dossierId, { decision: 'approve' })).status).toBe(200);
+
+    // A request that crashed after steps 1 and 2: the release in progress (long enough ago), the reopening recorded, the grant still held.
+    const at = new Date(Date.now() - UNFINISHED_AFTER_MS - 1_000);
+    await h.envelopes.decide(call, (envelope) => startRelease(envelope, { dossierId: reopened.dossierId, freedBy: `decision-reopened of ${reopened.number}`, at }));
+    const recorded = await h.store.commands.handleExisting(reopened.dossierId, (state) => reopen(state, { motivation: 'Montant à revoir.', by: 'committee-7' }, at));
+    expect(recorded?.after).toMatchObject({ stage: 'evaluated' });
+
+    const envelope = await eventually(async () => {
+      const current = (await h.envelopes.get(call.callId))!;
+      expect(current.releases).toEqual([]);
+      return current;
+    });
+    expect(envelope).toMatchObject({ reservedCents: 0, reservations: {} });
   });
 });

@@ -145,10 +145,18 @@ export function registerCommitteeRoutes(
     async (request) => {
       const caller = callerOf(request);
       const { dossierId } = request.params;
-      const state = await evaluations.command(caller, dossierId, (latest) => reopen(latest, { motivation: request.body.motivation, by: caller.userId }, new Date()));
-      await scoreboard.refresh(dossierId);
-      const call = await callOf(state.callId);
-      await process.giveBack(call.callId, dossierId, `decision-reopened of ${state.number}`);
+      const now = new Date();
+      const command = { motivation: request.body.motivation, by: caller.userId };
+      const current = await evaluations.readable(caller, dossierId);
+      // Checked before any money moves: a refused reopening never touches the envelope.
+      acceptedOrThrow(reopen(current, command, now), 'evaluation');
+      const call = await callOf(current.callId);
+      // Release in progress → reopen → money back, resumed from the envelope's stored state after a crash (envelope.process.ts).
+      const state = await process.reopenGivingBack(call, { dossierId, freedBy: `decision-reopened of ${current.number}`, at: now }, async () => {
+        const reopened = await evaluations.command(caller, dossierId, (latest) => reopen(latest, command, now));
+        await scoreboard.refresh(dossierId);
+        return reopened;
+      });
       return decided(call, state);
     },
   );

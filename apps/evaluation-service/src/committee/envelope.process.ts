@@ -5,7 +5,7 @@ import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '../calls';
 import type { EvaluationState, Evaluations } from '../evaluations';
 import { approve, type Standing } from './decision';
-import { heldBy, releaseAndPropose, settleApproval, startApproval, unfinishedApprovals, type ApprovalInProgress, type PromotionProposal } from './envelope';
+import { heldBy, releaseAndPropose, settleApproval, settleRelease, startApproval, startRelease, unfinished, type ApprovalInProgress, type PromotionProposal, type ReleaseInProgress } from './envelope';
 import type { EnvelopeStore } from './envelope.store';
 import type { Scoreboard } from './scoreboard.projection';
 import { waitlistOf, type CallNormalisation } from './standings';
@@ -23,10 +23,14 @@ import { waitlistOf, type CallNormalisation } from './standings';
  *   scheduler tick) finds approvals in progress for more than a minute and runs 2 and 3 again from the
  *   stored state — the decision is recorded as it would have been (same grant, author and date), or
  *   refused if the dossier moved on, and the hold is settled accordingly. So it heals itself.
- * - **Money coming back** (decrease after): a rejection, a waitlisting, a reopening or a withdrawal is
- *   recorded on the evaluation first, THEN the envelope releases what the dossier held (and proposes
- *   the best waitlisted dossier that fits). A crash between them only holds money, never commits more
- *   than the envelope; the dossier's next decision or withdrawal gives it back.
+ * - **Reopening an approval** (decrease after): 1. ONE envelope write records the release in progress;
+ *   2. the evaluation records the reopening; 3. ONE envelope write gives the money back if the
+ *   evaluation is no longer approved (and proposes the best waitlisted dossier that fits), or keeps it
+ *   (the reopening was refused), and ends the release. A crash after 1 or 2 only holds money, never
+ *   commits more than the envelope, and the sweep runs 3 again from the stored release.
+ * - **Money coming back otherwise**: a rejection, a waitlisting or a withdrawal is recorded on the
+ *   evaluation first, THEN `giveBack` releases what the dossier held (an approval left in progress)
+ *   and drops its pending proposal; the withdrawal's consumer retries it until it is done.
  */
 
 /** How long an approval may be in progress before the sweep takes it for one whose request is gone. */
@@ -68,12 +72,35 @@ export function envelopeProcess(
     }
   }
 
-  /** Steps 2 and 3 of the approvals whose request is gone (a crash, a cut connection): see above. */
+  /** The call's waitlist, best first, when the dossier gives money back (read before the envelope's write). */
+  const waitlistIfHolding = async (call: CallSnapshot, held: number) =>
+    held > 0 ? waitlistOf(call, ...(await Promise.all([scoreboard.ofCall(call.callId), scores.normalisation(call.callId)]))) : [];
+
+  /** Step 3 of a reopening: the money back if the evaluation is no longer approved, the release ended. */
+  async function settleReleaseOf(call: CallSnapshot, release: ReleaseInProgress): Promise<void> {
+    const [state, envelope] = await Promise.all([evaluations.store.get(release.dossierId), envelopes.get(call.callId)]);
+    const recorded = state?.decision?.kind === 'approved' ? (state.decision.grantCents ?? 0) : 0;
+    const waitlist = recorded === 0 && envelope ? await waitlistIfHolding(call, heldBy(envelope, release.dossierId)) : [];
+    await envelopes.decide(call, (current) => settleRelease(current, release, recorded, waitlist, new Date()));
+  }
+
+  /** The committee reopens a decision: steps 1 to 3 (an approval's grant comes back to the envelope). */
+  async function reopenGivingBack(call: CallSnapshot, release: ReleaseInProgress, reopen: () => Promise<EvaluationState>): Promise<EvaluationState> {
+    await envelopes.decide(call, (envelope) => startRelease(envelope, release));
+    try {
+      return await reopen();
+    } finally {
+      await settleReleaseOf(call, release);
+    }
+  }
+
+  /** Steps 2 and 3 of the approvals, step 3 of the releases, whose request is gone (a crash, a cut connection): see above. */
   async function finishUnfinished(now: Date): Promise<void> {
-    for (const envelope of await envelopes.approving()) {
+    for (const envelope of await envelopes.unsettled()) {
       const call = await calls.get(envelope.callId);
       if (!call) continue;
-      for (const approval of unfinishedApprovals(envelope, now, UNFINISHED_AFTER_MS)) {
+      for (const release of unfinished(envelope.releases, now, UNFINISHED_AFTER_MS)) await settleReleaseOf(call, release);
+      for (const approval of unfinished(envelope.approvals, now, UNFINISHED_AFTER_MS)) {
         try {
           // A refusal (the dossier moved on) records nothing; the settlement then gives the hold back.
           await evaluations.store.commands.handleExisting(approval.dossierId, approvalOf(call, approval, NOT_ELIMINATED));
@@ -89,24 +116,24 @@ export function envelopeProcess(
   /**
    * Money coming back to a call: what the dossier holds is released and the best waitlisted dossier
    * that fits is proposed (committee.promotion-proposed, kept on the envelope for the ranked list).
-   * The one path for a reopened approval, a rejection or waitlisting after an interrupted approval, a
-   * withdrawal, and later funding-award's lapse and recovery.
+   * The one path for a rejection or waitlisting after an interrupted approval, a withdrawal, and
+   * later funding-award's lapse and recovery.
    */
   async function giveBack(callId: string, dossierId: string, freedBy: string, metadata?: EventMetadata): Promise<{ freedCents: number; proposed?: PromotionProposal }> {
     const envelope = await envelopes.get(callId);
-    const concerned = envelope && (heldBy(envelope, dossierId) > 0 || [...envelope.promotions, ...envelope.approvals].some((p) => p.dossierId === dossierId));
+    const concerned = envelope && (heldBy(envelope, dossierId) > 0 || [...envelope.promotions, ...envelope.approvals, ...envelope.releases].some((p) => p.dossierId === dossierId));
     if (!concerned) return { freedCents: 0 };
     const call = await calls.get(callId);
     // The envelope exists only for a call whose copy this service has.
     if (!call) throw new Error(`no copy of call ${callId}`);
     // Read before the envelope's write: the dossier giving the money back is no longer waitlisted or approved.
-    const waitlist = heldBy(envelope, dossierId) > 0 ? waitlistOf(call, ...(await Promise.all([scoreboard.ofCall(callId), scores.normalisation(callId)]))) : [];
+    const waitlist = await waitlistIfHolding(call, heldBy(envelope, dossierId));
     const { before, after } = await envelopes.decide(call, (current) => releaseAndPropose(current, dossierId, waitlist, freedBy, new Date()), metadata);
     const proposed = after?.promotions.find((p) => !before?.promotions.includes(p) && p.dossierId !== dossierId);
     return { freedCents: before ? heldBy(before, dossierId) : 0, ...(proposed ? { proposed } : {}) };
   }
 
-  return { approveWithinEnvelope, finishUnfinished, giveBack };
+  return { approveWithinEnvelope, reopenGivingBack, finishUnfinished, giveBack };
 }
 
 export type EnvelopeProcess = ReturnType<typeof envelopeProcess>;

@@ -2,13 +2,13 @@ import { Schema } from 'mongoose';
 import type { CallSnapshot } from '@aap/contracts';
 import type { EventMetadata, OutboxFields } from '@aap/messaging';
 import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
-import { openingEnvelope, type ApprovalInProgress, type EnvelopeDecision, type EnvelopeState, type PromotionProposal } from './envelope';
+import { openingEnvelope, type ApprovalInProgress, type EnvelopeDecision, type EnvelopeState, type PromotionProposal, type ReleaseInProgress } from './envelope';
 
 /**
  * The envelope of each call: ONE document per call (`committee_envelopes`, `_id` = call id), changed
  * only through the command handler (a write guarded on `{_id, version}`, decided again on a lost
  * race), so 50 concurrent approvals of one call each decide on the latest envelope. It also holds the
- * pending promotion proposals and the approvals in progress; its outbox carries committee.promotion-proposed.
+ * pending promotion proposals and the approvals and releases in progress; its outbox carries committee.promotion-proposed.
  */
 
 /** Reservations as stored: an array, so a dossier id is never a field name. */
@@ -19,8 +19,9 @@ interface EnvelopeDocument extends OutboxFields {
   reservations: Array<{ dossierId: string; cents: number }>;
   promotions: PromotionProposal[];
   approvals: ApprovalInProgress[];
-  /** Some approval is in progress: the sweep's one equality on an indexed field. */
-  approving: boolean;
+  releases: ReleaseInProgress[];
+  /** Some approval or release is in progress: the sweep's one equality on an indexed field. */
+  unsettled: boolean;
   version: number;
   updatedAt: Date;
 }
@@ -34,6 +35,7 @@ const ENVELOPE_MAPPING: DocumentMapping<EnvelopeState, EnvelopeDocument> = {
     reservations: Object.fromEntries((doc.reservations ?? []).map((r) => [r.dossierId, r.cents])),
     promotions: doc.promotions ?? [],
     approvals: doc.approvals ?? [],
+    releases: doc.releases ?? [],
     version: doc.version,
   }),
   toFields: (envelope) => ({
@@ -42,7 +44,8 @@ const ENVELOPE_MAPPING: DocumentMapping<EnvelopeState, EnvelopeDocument> = {
     reservations: Object.entries(envelope.reservations).map(([dossierId, cents]) => ({ dossierId, cents })),
     promotions: envelope.promotions,
     approvals: envelope.approvals,
-    approving: envelope.approvals.length > 0,
+    releases: envelope.releases,
+    unsettled: envelope.approvals.length + envelope.releases.length > 0,
     updatedAt: new Date(),
   }),
 };
@@ -59,7 +62,8 @@ export function envelopeStore(context: ServiceContext) {
       reservations: { type: Schema.Types.Mixed, default: () => [] },
       promotions: { type: Schema.Types.Mixed, default: () => [] },
       approvals: { type: Schema.Types.Mixed, default: () => [] },
-      approving: { type: Boolean, default: false, index: true },
+      releases: { type: Schema.Types.Mixed, default: () => [] },
+      unsettled: { type: Boolean, default: false, index: true },
       version: { type: Number, required: true },
       updatedAt: { type: Date, required: true },
     },
@@ -86,9 +90,9 @@ export function envelopeStore(context: ServiceContext) {
       return commands.handle(call.callId, startingFrom(openingEnvelopeOf(call), (envelope) => decide(amountOfCall(envelope))), metadata);
     },
 
-    /** The envelopes with an approval in progress (one equality on the indexed flag). */
-    async approving(): Promise<EnvelopeState[]> {
-      const docs = await Envelope.find({ approving: true }).lean<EnvelopeDocument[]>();
+    /** The envelopes with an approval or a release in progress (one equality on the indexed flag). */
+    async unsettled(): Promise<EnvelopeState[]> {
+      const docs = await Envelope.find({ unsettled: true }).lean<EnvelopeDocument[]>();
       return docs.map((doc) => ENVELOPE_MAPPING.toState(doc));
     },
   };

@@ -9,8 +9,9 @@ import { accepted, CommitteePromotionProposed, emit, refused, wrongStatus, type 
  * (envelope.store.ts) records each decision with one write guarded on the version the decision was
  * taken on, through the command handler: 50 concurrent approvals each decide on the latest envelope.
  *
- * It is also the state of the approval process (envelope.process.ts): an approval in progress is
- * recorded here with its hold, in the same write, until the evaluation's decision is settled.
+ * It is also the state of the committee's process manager (envelope.process.ts): an approval in
+ * progress is recorded here with its hold, in the same write, until the evaluation's decision is
+ * settled; a release in progress (a reopened approval) until the money is given back.
  */
 
 /** Money came back: the best waitlisted dossier that fits, proposed to the committee until it is decided. */
@@ -39,6 +40,13 @@ export interface ApprovalInProgress {
   at: Date;
 }
 
+/** A decision that gives money back (a reopened approval) between its record here and the release. */
+export interface ReleaseInProgress {
+  dossierId: string;
+  freedBy: string;
+  at: Date;
+}
+
 export interface EnvelopeState {
   callId: string;
   envelopeCents: number;
@@ -47,13 +55,14 @@ export interface EnvelopeState {
   reservations: Record<string, number>;
   promotions: PromotionProposal[];
   approvals: ApprovalInProgress[];
+  releases: ReleaseInProgress[];
   version: number;
 }
 
 export type EnvelopeDecision = Decision<EnvelopeState>;
 
 /** A call's envelope before the committee's first decision: its amount, nothing reserved (never stored as such). */
-export const openingEnvelope = (callId: string, envelopeCents: number): EnvelopeState => ({ callId, envelopeCents, reservedCents: 0, reservations: {}, promotions: [], approvals: [], version: 0 });
+export const openingEnvelope = (callId: string, envelopeCents: number): EnvelopeState => ({ callId, envelopeCents, reservedCents: 0, reservations: {}, promotions: [], approvals: [], releases: [], version: 0 });
 
 export const remainingCents = (envelope: EnvelopeState): number => envelope.envelopeCents - envelope.reservedCents;
 
@@ -125,9 +134,31 @@ export function settleApproval(envelope: EnvelopeState, approval: ApprovalInProg
   return accepted({ ...withoutProposalOf(settled, dossierId), approvals });
 }
 
-/** Approvals in progress for longer than `afterMs`: the request that started them is gone (the sweep finishes them). */
-export const unfinishedApprovals = (envelope: EnvelopeState, now: Date, afterMs: number): ApprovalInProgress[] =>
-  envelope.approvals.filter((a) => now.getTime() - new Date(a.at).getTime() >= afterMs);
+/** Steps in progress for longer than `afterMs`: the request that started them is gone (the sweep finishes them). */
+export const unfinished = <Step extends { at: Date }>(steps: readonly Step[], now: Date, afterMs: number): Step[] =>
+  steps.filter((step) => now.getTime() - new Date(step.at).getTime() >= afterMs);
+
+/**
+ * Step 1 of a decision that gives money back (a reopened approval): the release is recorded in
+ * progress before the evaluation records the decision. Nothing to record when the dossier holds nothing.
+ */
+export function startRelease(envelope: EnvelopeState, release: ReleaseInProgress): EnvelopeDecision {
+  if (heldBy(envelope, release.dossierId) === 0 || envelope.releases.some((r) => r.dossierId === release.dossierId)) return accepted(envelope);
+  return accepted({ ...envelope, releases: [...envelope.releases, release] });
+}
+
+/**
+ * Step 3 of a decision that gives money back: the evaluation no longer approved (`recordedGrantCents`
+ * 0) → the money comes back (`releaseAndPropose`); still approved (the decision was refused or never
+ * recorded), or being approved again (an approval in progress holds it) → the money stays. Either way
+ * the release is no longer in progress.
+ */
+export function settleRelease(envelope: EnvelopeState, release: ReleaseInProgress, recordedGrantCents: number, waitlist: readonly WaitlistedCandidate[], now: Date): EnvelopeDecision {
+  const { dossierId } = release;
+  if (recordedGrantCents === 0 && !envelope.approvals.some((a) => a.dossierId === dossierId)) return releaseAndPropose(envelope, dossierId, waitlist, release.freedBy, now);
+  const releases = envelope.releases.filter((r) => r.dossierId !== dossierId);
+  return accepted(releases.length === envelope.releases.length ? envelope : { ...envelope, releases });
+}
 
 export interface WaitlistedCandidate {
   dossierId: string;
@@ -145,7 +176,7 @@ export function bestWaitlistedThatFits<W extends Pick<WaitlistedCandidate, 'capC
 
 /**
  * Money coming back: what the dossier holds is released (with its pending proposal and any approval
- * in progress), and the best waitlisted dossier that fits what is now free (minus what pending
+ * or release in progress), and the best waitlisted dossier that fits what is now free (minus what pending
  * proposals already promise) is proposed with committee.promotion-proposed.
  */
 export function releaseAndPropose(envelope: EnvelopeState, dossierId: string, waitlist: readonly WaitlistedCandidate[], freedBy: string, now: Date): EnvelopeDecision {
@@ -153,8 +184,13 @@ export function releaseAndPropose(envelope: EnvelopeState, dossierId: string, wa
   const released = release(envelope, dossierId);
   if (released.outcome !== 'accepted') return released;
   const approvals = released.state.approvals.filter((a) => a.dossierId !== dossierId);
-  const state = { ...withoutProposalOf(released.state, dossierId), approvals: approvals.length === released.state.approvals.length ? released.state.approvals : approvals };
-  if (freedCents === 0) return accepted(state.promotions === envelope.promotions && state.approvals === envelope.approvals ? envelope : state);
+  const releases = released.state.releases.filter((r) => r.dossierId !== dossierId);
+  const state = {
+    ...withoutProposalOf(released.state, dossierId),
+    approvals: approvals.length === released.state.approvals.length ? released.state.approvals : approvals,
+    releases: releases.length === released.state.releases.length ? released.state.releases : releases,
+  };
+  if (freedCents === 0) return accepted(state.promotions === envelope.promotions && state.approvals === envelope.approvals && state.releases === envelope.releases ? envelope : state);
   const pending = new Set(state.promotions.map((p) => p.dossierId));
   const promised = state.promotions.reduce((sum, p) => sum + p.proposedGrantCents, 0);
   const best = bestWaitlistedThatFits(

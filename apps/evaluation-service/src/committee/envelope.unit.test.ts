@@ -11,22 +11,26 @@ import {
   remainingCents,
   reserve,
   settleApproval,
+  settleRelease,
   startApproval,
-  unfinishedApprovals,
+  startRelease,
+  unfinished,
   type ApprovalInProgress,
   type EnvelopeState,
   type PromotionProposal,
+  type ReleaseInProgress,
   type WaitlistedCandidate,
 } from './envelope';
 
 const NOW = new Date('2026-06-01T10:00:00Z');
-const envelope = (reservations: Record<string, number> = {}, promotions: PromotionProposal[] = [], envelopeCents = 1_000, approvals: ApprovalInProgress[] = []): EnvelopeState => ({
+const envelope = (reservations: Record<string, number> = {}, promotions: PromotionProposal[] = [], envelopeCents = 1_000, approvals: ApprovalInProgress[] = [], releases: ReleaseInProgress[] = []): EnvelopeState => ({
   callId: 'call-1',
   envelopeCents,
   reservedCents: Object.values(reservations).reduce((a, b) => a + b, 0),
   reservations,
   promotions,
   approvals,
+  releases,
   version: 4,
 });
 const waiting = (dossierId: string, capCents: number, fundable = true): WaitlistedCandidate => ({ dossierId, number: `N-${dossierId}`, waveId: 'vague-1', capCents, fundable });
@@ -164,11 +168,47 @@ describe('settleApproval (step 3 of an approval)', () => {
   });
 });
 
-describe('unfinishedApprovals', () => {
+describe('unfinished', () => {
   it('given approvals in progress, when the sweep looks, then only those older than the delay are unfinished', () => {
     const old = approval('a', 100, new Date(NOW.getTime() - 61_000));
     const recent = approval('b', 100, new Date(NOW.getTime() - 5_000));
-    expect(unfinishedApprovals(envelope({ a: 100, b: 100 }, [], 1_000, [old, recent]), NOW, 60_000)).toEqual([old]);
+    expect(unfinished(envelope({ a: 100, b: 100 }, [], 1_000, [old, recent]).approvals, NOW, 60_000)).toEqual([old]);
+  });
+});
+
+describe('startRelease (step 1 of a reopening)', () => {
+  const spec = decider(startRelease);
+  const release = (dossierId: string): ReleaseInProgress => ({ dossierId, freedBy: `decision-reopened of N-${dossierId}`, at: NOW });
+
+  it('given a dossier holding money, when its approval is being reopened, then the release is in progress and the money still held', () => {
+    spec.given(envelope({ a: 300 })).when(release('a')).then().thenState({ reservedCents: 300, releases: [release('a')] });
+  });
+
+  it('given a dossier holding nothing, or a release of it already in progress, when it starts, then nothing happens', () => {
+    spec.given(envelope({ a: 300 })).when(release('z')).thenNothingHappens();
+    spec.given(envelope({ a: 300 }, [], 1_000, [], [release('a')])).when(release('a')).thenNothingHappens();
+  });
+});
+
+describe('settleRelease (step 3 of a reopening)', () => {
+  const spec = decider(settleRelease);
+  const release: ReleaseInProgress = { dossierId: 'a', freedBy: 'decision-reopened of N-a', at: NOW };
+  const releasing = (approvals: ApprovalInProgress[] = []) => envelope({ a: 600, b: 400 }, [], 1_000, approvals, [release]);
+
+  it('given the reopening recorded (no longer approved), when settled, then the money comes back, the best waitlisted dossier is proposed, and the release ends', () => {
+    spec
+      .given(releasing())
+      .when(release, 0, [waiting('c', 500)], NOW)
+      .then({ definition: CommitteePromotionProposed, data: { dossierId: 'c', freedCents: 600, freedBy: 'decision-reopened of N-a' } })
+      .thenState({ reservedCents: 400, reservations: { b: 400 }, releases: [] });
+  });
+
+  it('given the reopening refused or never recorded (still approved), when settled, then the money stays and the release ends', () => {
+    spec.given(releasing()).when(release, 600, [waiting('c', 500)], NOW).then().thenState({ reservedCents: 1_000, releases: [] });
+  });
+
+  it('given a new approval of the dossier in progress, when settled, then its hold stays and the release ends', () => {
+    spec.given(releasing([approval('a', 600)])).when(release, 0, [waiting('c', 500)], NOW).then().thenState({ reservations: { a: 600, b: 400 }, releases: [], approvals: [approval('a', 600)] });
   });
 });
 
