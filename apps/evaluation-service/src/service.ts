@@ -3,8 +3,8 @@ import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
 import { registerCallCopies } from '@aap/service-runtime/call-copies';
 import { registerEvaluations } from './evaluations';
-import { registerAdmissibilityRoutes } from './admissibility/admissibility.routes';
-import { registerComplementRoutes } from './complements/complement.routes';
+import { registerAdmissibility } from './admissibility';
+import { registerComplements } from './complements';
 import { registerReviewerAssignments, registerReviewers } from './reviewers';
 import { registerReviews } from './reviews';
 import { registerCommittee } from './committee';
@@ -19,9 +19,9 @@ export const service: ServiceModule = {
     const calls = registerCallCopies(context);
     // Reviewer pools and the assigner (conflicts, balanced load); what needs the evaluations comes after them.
     const reviewers = registerReviewers(context, { calls });
-    const evaluations = registerEvaluations(context, { calls, assigner: reviewers.assigner });
-    registerAdmissibilityRoutes(context, { evaluations, calls, assigner: reviewers.assigner });
-    registerComplementRoutes(context, evaluations);
+    const evaluations = registerEvaluations(context);
+    const admissibility = registerAdmissibility(context, { evaluations, calls, assigner: reviewers.assigner });
+    registerComplements(context, { evaluations, calls, admissibility });
     registerReviewerAssignments(context, { evaluations, calls, reviewers });
     const reviews = registerReviews(context, { evaluations, calls, reviewers });
     registerCommittee(context, { evaluations, calls, scores: reviews.scores });

@@ -26,11 +26,8 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
       const { callId, reviewerId } = request.params;
       await knownCall(callId);
       const { epciSiren, organisationSiren, ...profile } = request.body;
-      const reviewer = await pools.transition(callId, (pool) => {
-        const next = upsertReviewer(pool, reviewerId, { ...profile, ...(epciSiren ? { epciSiren } : {}), ...(organisationSiren ? { organisationSiren } : {}) });
-        return { next, result: next.reviewers.find((r) => r.reviewerId === reviewerId)! };
-      });
-      return toReviewerView(reviewer);
+      const { after } = await pools.decide(callId, (pool) => upsertReviewer(pool, reviewerId, { ...profile, ...(epciSiren ? { epciSiren } : {}), ...(organisationSiren ? { organisationSiren } : {}) }));
+      return toReviewerView(after!.reviewers.find((r) => r.reviewerId === reviewerId)!);
     },
   );
 
@@ -59,11 +56,8 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     async (request, reply) => {
       const { callId, reviewerId } = request.params;
       await knownCall(callId);
-      await pools.transition(callId, (pool) => {
-        const next = removeReviewer(pool, reviewerId);
-        if (!next) throw notFound(`Reviewer ${reviewerId} in the pool of call ${callId}`);
-        return { next, result: undefined };
-      });
+      const { decision } = await pools.decide(callId, (pool) => removeReviewer(pool, reviewerId));
+      if (decision.outcome !== 'accepted') throw notFound(`Reviewer ${reviewerId} in the pool of call ${callId}`);
       return reply.status(204).send();
     },
   );
