@@ -1,6 +1,6 @@
 import { ProbeLaunched, ProbeReachedEvaluation } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
-import type { ServiceModule } from '@aap/service-runtime';
+import { runUpgrades, type ServiceModule } from '@aap/service-runtime';
 import { registerCallCopies } from '@aap/service-runtime/call-copies';
 import { registerEvaluations } from './evaluations';
 import { registerAdmissibility } from './admissibility';
@@ -13,7 +13,7 @@ import { registerCommittee } from './committee';
 export const service: ServiceModule = {
   name: 'evaluation',
   description: 'Admissibility, reviewer assignments without conflicts, blind scoring on the grid and committee decisions within the envelope.',
-  register(context) {
+  async register(context) {
     registerJourneyProbe(context, { receives: ProbeLaunched, relays: ProbeReachedEvaluation });
     // capabilities (one vertical slice per folder); dependencies flow one way: calls ← evaluations ← the use cases
     const calls = registerCallCopies(context);
@@ -24,6 +24,8 @@ export const service: ServiceModule = {
     registerComplements(context, { evaluations, calls, admissibility });
     registerReviewerAssignments(context, { evaluations, calls, reviewers });
     const reviews = registerReviews(context, { evaluations, calls, reviewers });
-    registerCommittee(context, { evaluations, calls, scores: reviews.scores });
+    const committee = registerCommittee(context, { evaluations, calls, scores: reviews.scores });
+    // Documents written by earlier versions, upgraded before the consumer starts.
+    await runUpgrades(context.db, committee.upgrades);
   },
 };

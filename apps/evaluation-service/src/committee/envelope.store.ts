@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import type { CallSnapshot } from '@aap/contracts';
 import type { EventMetadata, OutboxFields } from '@aap/messaging';
-import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
+import { documentStore, isDuplicateKey, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import { openingEnvelope, type ApprovalInProgress, type EnvelopeDecision, type EnvelopeState, type PromotionProposal, type ReleaseInProgress } from './envelope';
 
 /**
@@ -88,6 +88,21 @@ export function envelopeStore(context: ServiceContext) {
     decide(call: CallSnapshot, decide: (envelope: EnvelopeState) => EnvelopeDecision, metadata?: EventMetadata) {
       const amountOfCall = (envelope: EnvelopeState) => (envelope.envelopeCents === call.budgetEnvelopeCents ? envelope : { ...envelope, envelopeCents: call.budgetEnvelopeCents });
       return commands.handle(call.callId, startingFrom(openingEnvelopeOf(call), (envelope) => decide(amountOfCall(envelope))), metadata);
+    },
+
+    /**
+     * Start-up upgrade: the envelopes written before the rename (`committee_budgets`, the same fields
+     * without the process manager's steps, its outbox included) copied into `committee_envelopes`,
+     * each only when missing there, so a repeated or concurrent run and a newer envelope keep theirs.
+     */
+    async copyBudgets(): Promise<void> {
+      for await (const budget of Envelope.db.collection<Omit<EnvelopeDocument, 'approvals' | 'releases' | 'unsettled'>>('committee_budgets').find()) {
+        try {
+          await Envelope.collection.insertOne({ approvals: [], releases: [], unsettled: false, ...budget, promotions: budget.promotions ?? [], reservations: budget.reservations ?? [] } as never);
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+        }
+      }
     },
 
     /** The envelopes with an approval or a release in progress (one equality on the indexed flag). */

@@ -11,6 +11,8 @@ import type { CallNormalisation } from './standings';
 /** The committee as other slices use it: money coming back to a call (funding-award's lapse and recovery, later). */
 export interface Committee {
   giveBack: EnvelopeProcess['giveBack'];
+  /** Start-up upgrades of documents written by earlier versions (`runUpgrades`). */
+  upgrades: Record<string, () => Promise<void>>;
 }
 
 /**
@@ -25,5 +27,5 @@ export function registerCommittee(context: ServiceContext, deps: { evaluations: 
   const process = envelopeProcess(context, { envelopes, scoreboard, ...deps });
   registerCommitteeRoutes(context, { ...deps, envelopes, process, scoreboard });
   registerCommitteeHandlers(context, process);
-  return { giveBack: process.giveBack };
+  return { giveBack: process.giveBack, upgrades: { 'committee-envelopes-from-budgets': envelopes.copyBudgets } };
 }
