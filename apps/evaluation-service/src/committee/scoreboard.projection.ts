@@ -12,7 +12,6 @@ import {
   type DossierReference,
   type EventDefinition,
 } from '@aap/contracts';
-import { documentLocksPlugin, type OutboxFields } from '@aap/messaging';
 import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import type { EvaluationStore } from '../evaluations/evaluation.store';
 import { bucketId, bucketOf, entriesOf, lineOf, withLine, type ScoreEntry } from './scoreboard';
@@ -28,8 +27,8 @@ import { bucketId, bucketOf, entriesOf, lineOf, withLine, type ScoreEntry } from
  * its line is rebuilt from the evaluation read by `_id` (idempotent; a line never goes back to an
  * older version of the evaluation). It lags the evaluation by the consumer hop (a fraction of a second).
  */
-/** A read model: its outbox fields (of the command handler's document store) stay empty, it publishes nothing. */
-interface ScoreboardDocument extends OutboxFields {
+/** A read model (declared with `context.model`: the per-document lock, no outbox), it publishes nothing. */
+interface ScoreboardDocument {
   _id: string;
   callId: string;
   waveId: string;
@@ -84,12 +83,10 @@ export function registerScoreboard(context: ServiceContext, store: EvaluationSto
       lines: { type: String, default: '' },
       version: { type: Number, required: true },
     },
-    { versionKey: false, minimize: false },
+    { minimize: false },
   );
   schema.index({ callId: 1, waveId: 1 });
-  // The guarded writes of the command handler are serialised per document in this process (FerretDB replaces documents).
-  schema.plugin(documentLocksPlugin);
-  const Bucket = context.db.model<ScoreboardDocument>('CommitteeScoreboard', schema, 'committee_scoreboards');
+  const Bucket = context.model<ScoreboardDocument>('CommitteeScoreboard', schema, { collection: 'committee_scoreboards' });
 
   const buckets = context.commands(documentStore(Bucket, BUCKET_MAPPING));
 

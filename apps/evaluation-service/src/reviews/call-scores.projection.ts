@@ -1,6 +1,5 @@
 import { Schema } from 'mongoose';
 import { accepted, EvaluationReviewSubmitted } from '@aap/contracts';
-import { documentLocksPlugin, type OutboxFields } from '@aap/messaging';
 import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import { normalisationOf, type Normalisation } from '../scoring/scoring';
 
@@ -14,8 +13,8 @@ import { normalisationOf, type Normalisation } from '../scoring/scoring';
  * It follows the reviews by the time their event is consumed (a fraction of a second). A redelivered
  * event finds its dossier already there and changes nothing.
  */
-/** A read model: its outbox fields (of the command handler's document store) stay empty, it publishes nothing. */
-interface ReviewerScoresDocument extends OutboxFields {
+/** A read model (declared with `context.model`: the per-document lock, no outbox), it publishes nothing. */
+interface ReviewerScoresDocument {
   _id: string;
   callId: string;
   reviewerId: string;
@@ -61,11 +60,9 @@ export function registerCallScores(context: ServiceContext): CallScores {
       weightedScores: { type: String, default: '' },
       version: { type: Number, required: true },
     },
-    { versionKey: false, minimize: false },
+    { minimize: false },
   );
-  // The guarded writes of the command handler are serialised per document in this process (FerretDB replaces documents).
-  schema.plugin(documentLocksPlugin);
-  const ReviewerScores = context.db.model<ReviewerScoresDocument>('ReviewerScores', schema, 'reviewer_scores');
+  const ReviewerScores = context.model<ReviewerScoresDocument>('ReviewerScores', schema, { collection: 'reviewer_scores' });
 
   const scoresOf = context.commands(documentStore(ReviewerScores, SCORES_MAPPING));
   context.consumer.on(EvaluationReviewSubmitted, async (event) => {
