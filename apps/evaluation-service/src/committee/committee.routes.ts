@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
-import { callerOf, notFound, paginationQuery, sendCsv, skipOf, type CsvColumn, type Role } from '@aap/http';
+import { callerOf, notFound, pageOf, paginationQuery, sendCsv, type CsvColumn, type Role } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { EvaluationState, Evaluations } from '../evaluations';
@@ -182,9 +182,7 @@ export function registerCommitteeRoutes(
     },
     async (request) => {
       const { rows, ...list } = await listOf(request.params.callId, request.params.waveId);
-      const { page, pageSize } = request.query;
-      const start = skipOf({ page, pageSize });
-      return { ...list, items: rows.slice(start, start + pageSize), page, pageSize, total: rows.length };
+      return { ...list, ...pageOf(rows, request.query) };
     },
   );
 

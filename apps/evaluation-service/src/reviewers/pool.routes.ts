@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
+import { notFound, pageOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { EVALUATION_OVERSIGHT } from '../evaluations';
@@ -39,11 +39,11 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     },
     async (request) => {
       const { callId } = request.params;
-      const { page, pageSize } = request.query;
       await knownCall(callId);
       // One document per call: the page is cut in memory (a pool is a few hundred reviewers at most).
       const active = ((await pools.get(callId))?.reviewers ?? []).filter((r) => r.active).sort((a, b) => (a.reviewerId < b.reviewerId ? -1 : 1));
-      return { items: active.slice((page - 1) * pageSize, page * pageSize).map(toReviewerView), page, pageSize, total: active.length };
+      const page = pageOf(active, request.query);
+      return { ...page, items: page.items.map(toReviewerView) };
     },
   );
 
