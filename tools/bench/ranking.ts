@@ -5,7 +5,7 @@
  * Kafka, no database, no service (the cli runs it before starting the stack).
  */
 import { performance } from 'node:perf_hooks';
-import { rank, type RankingEntry } from '../../apps/evaluation-service/src/committee/ranking';
+import { rank, type RankingEntry } from '../../apps/evaluation-service/src/scoring/ranking';
 import { weightedScore, type ScoredReview, type ScoringGrid } from '../../apps/evaluation-service/src/scoring/scoring';
 import { median } from './load';
 import type { Row } from './figures';

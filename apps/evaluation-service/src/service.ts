@@ -1,10 +1,10 @@
 import { ProbeLaunched, ProbeReachedEvaluation } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
-import type { ServiceModule } from '@aap/service-runtime';
+import { runUpgrades, type ServiceModule } from '@aap/service-runtime';
 import { registerCallCopies } from '@aap/service-runtime/call-copies';
 import { registerEvaluations } from './evaluations';
-import { registerAdmissibilityRoutes } from './admissibility/admissibility.routes';
-import { registerComplementRoutes } from './complements/complement.routes';
+import { registerAdmissibility } from './admissibility';
+import { registerComplements } from './complements';
 import { registerReviewerAssignments, registerReviewers } from './reviewers';
 import { registerReviews } from './reviews';
 import { registerCommittee } from './committee';
@@ -13,17 +13,19 @@ import { registerCommittee } from './committee';
 export const service: ServiceModule = {
   name: 'evaluation',
   description: 'Admissibility, reviewer assignments without conflicts, blind scoring on the grid and committee decisions within the envelope.',
-  register(context) {
+  async register(context) {
     registerJourneyProbe(context, { receives: ProbeLaunched, relays: ProbeReachedEvaluation });
     // capabilities (one vertical slice per folder); dependencies flow one way: calls ← evaluations ← the use cases
     const calls = registerCallCopies(context);
     // Reviewer pools and the assigner (conflicts, balanced load); what needs the evaluations comes after them.
     const reviewers = registerReviewers(context, { calls });
-    const evaluations = registerEvaluations(context, { calls, assigner: reviewers.assigner });
-    registerAdmissibilityRoutes(context, { evaluations, calls, assigner: reviewers.assigner });
-    registerComplementRoutes(context, evaluations);
+    const evaluations = registerEvaluations(context);
+    const admissibility = registerAdmissibility(context, { evaluations, calls, assigner: reviewers.assigner });
+    registerComplements(context, { evaluations, calls, admissibility });
     registerReviewerAssignments(context, { evaluations, calls, reviewers });
     const reviews = registerReviews(context, { evaluations, calls, reviewers });
-    registerCommittee(context, { evaluations, calls, scores: reviews.scores });
+    const committee = registerCommittee(context, { evaluations, calls, scores: reviews.scores });
+    // Documents written by earlier versions, upgraded before the consumer starts.
+    await runUpgrades(context.db, committee.upgrades);
   },
 };

@@ -1,6 +1,6 @@
 import { callEvents, dossierEvents, organisationEvents, ProbeReachedFundingAward } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
-import type { ServiceModule } from '@aap/service-runtime';
+import { runUpgrades, type ServiceModule } from '@aap/service-runtime';
 import { registerCallCopies } from '@aap/service-runtime/call-copies';
 import { notificationSettings, type NotificationSettings } from './config';
 import { registerDeliveries } from './deliveries';
@@ -10,7 +10,6 @@ import { registerInbox } from './inbox';
 import { registerNotifications, ROUTED_EVENT_TYPES } from './notifications';
 import { registerPreferences } from './preferences';
 import { registerTimeline } from './timeline';
-import { runUpgrades } from './upgrades';
 import { registerWebhooks, type WebhookDependencies } from './webhooks';
 
 /**

@@ -49,6 +49,15 @@ export interface CountedPage<View> extends Page<View> {
 
 export const skipOf = ({ page, pageSize }: Pagination) => (page - 1) * pageSize;
 
+/**
+ * One page of a list already in memory (a document holding the whole list, or one computed from a
+ * few small documents), counted: its length costs nothing.
+ */
+export function pageOf<Item>(list: readonly Item[], pagination: Pagination): CountedPage<Item> {
+  const start = skipOf(pagination);
+  return { items: list.slice(start, start + pagination.pageSize), page: pagination.page, pageSize: pagination.pageSize, total: list.length };
+}
+
 export interface PaginateOptions {
   /**
    * Counts the items matching the filter (`total`). Off unless asked: on FerretDB a count reads and

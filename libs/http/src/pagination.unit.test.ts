@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { paginated, paginationQuery, toMongoSort } from './pagination';
+import { pageOf, paginated, paginationQuery, toMongoSort } from './pagination';
 
 describe('paginated', () => {
   it('given a counted list (the default), then its answer carries total', () => {
@@ -24,5 +24,18 @@ describe('paging query and sort', () => {
   it('given a sort, then _id breaks ties so pages never overlap', () => {
     expect(toMongoSort('-updatedAt')).toEqual({ updatedAt: -1, _id: 1 });
     expect(toMongoSort('name', { name: 'sortName' })).toEqual({ sortName: 1, _id: 1 });
+  });
+});
+
+describe('pageOf', () => {
+  const list = ['a', 'b', 'c', 'd', 'e'];
+
+  it('given a list in memory, then the asked page of it with the whole length as total', () => {
+    expect(pageOf(list, { page: 2, pageSize: 2 })).toEqual({ items: ['c', 'd'], page: 2, pageSize: 2, total: 5 });
+    expect(pageOf(list, { page: 3, pageSize: 2 })).toEqual({ items: ['e'], page: 3, pageSize: 2, total: 5 });
+  });
+
+  it('given a page past the end, then no items and the same total', () => {
+    expect(pageOf(list, { page: 4, pageSize: 2 })).toEqual({ items: [], page: 4, pageSize: 2, total: 5 });
   });
 });

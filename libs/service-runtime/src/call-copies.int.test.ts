@@ -84,10 +84,12 @@ describe('the call copy, kept from call.* events on the real broker and database
     const v4 = await publisher.publish(CallClosed, { call: callAt(callId, 4, { status: 'closed', closedAt: '2026-04-30T23:59:59+02:00' }), reason: 'closing-time' });
     await eventually(async () => expect(await handled().findOne({ _id: v4.id })).not.toBeNull());
     expect(await calls.found(callId)).toMatchObject({ version: 4, status: 'closed' });
+    expect(await calls.forEvent(callId)).toMatchObject({ version: 4, status: 'closed' });
   });
 
-  it('given a call no event named, when read, then get answers null and a route answers a 404 problem naming it', async () => {
+  it('given a call no event named, when read, then get answers null, an event handler fails (to be retried) and a route answers a 404 problem naming it', async () => {
     expect(await calls.get('no-such-call')).toBeNull();
+    await expect(calls.forEvent('no-such-call')).rejects.toThrow('no copy of call no-such-call yet');
     const answer = await httpClient(service.url).as('finance').get('/calls/no-such-call');
     expect(answer.status).toBe(404);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);

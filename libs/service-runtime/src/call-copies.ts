@@ -20,6 +20,11 @@ export interface CallCopies {
   get(callId: string): Promise<CallSnapshot | null>;
   /** The call, or the 404 problem of a route naming a call this service does not know. */
   found(callId: string): Promise<CallSnapshot>;
+  /**
+   * The call of a consumed event naming it: its `call.*` events are on another topic and may come
+   * later, so a missing copy fails the handling (retried, then parked) until they do.
+   */
+  forEvent(callId: string): Promise<CallSnapshot>;
 }
 
 export interface CallCopyOptions {
@@ -59,6 +64,11 @@ export function registerCallCopies(context: ServiceContext, options: CallCopyOpt
     async found(callId) {
       const call = await get(callId);
       if (!call) throw notFound(`Call ${callId}`);
+      return call;
+    },
+    async forEvent(callId) {
+      const call = await get(callId);
+      if (!call) throw new Error(`no copy of call ${callId} yet`);
       return call;
     },
   };

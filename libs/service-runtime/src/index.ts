@@ -4,4 +4,5 @@ export * from './aggregate';
 export * from './projection';
 export * from './guarded-write';
 export * from './command-handler';
+export * from './upgrades';
 export { isDuplicateKey } from '@aap/messaging';

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DossierRejected, eventTopicName, EvaluationAdmissibilityAssessed } from '@aap/contracts';
-import { eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
-import { startEvaluation, testCall, testDossier, type EvaluationHarness } from '../testing/fixtures';
+import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { publishedOn, startEvaluation, testCall, testDossier, type EvaluationHarness } from '../testing/fixtures';
 
 const env = useTestEnvironment();
 let harness: EvaluationHarness;
 
 /** The events of one dossier on a topic of the evaluation service, in order. */
 async function eventsOf(dossierId: string, topic: { producer: 'evaluation'; aggregate: string }) {
-  const messages = await readTopic(env.kafka(), eventTopicName(env.prefix, topic), { atLeast: 1 });
+  const messages = await publishedOn(env, eventTopicName(env.prefix, topic));
   return messages.filter((m) => m.key === dossierId).map((m) => ({ type: m.headers.ce_type!, data: JSON.parse(m.value!) }));
 }
 const dossierEvents = (dossierId: string) => eventsOf(dossierId, DossierRejected.topic as never);

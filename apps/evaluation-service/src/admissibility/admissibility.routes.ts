@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { accepted } from '@aap/contracts';
+import type { CallSnapshot } from '@aap/contracts';
 import { callerOf, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
+import { andThen, dossierParams, type EvaluationDecision, type EvaluationState, type Evaluations } from '../evaluations';
 import { evaluationSummary, toSummary } from '../evaluations/evaluation.views';
-import { dossierParams } from '../evaluations/evaluation.routes';
 import { assessChecklist } from './admissibility';
 
 const assessment = z.object({
@@ -21,8 +20,13 @@ const assessment = z.object({
 });
 
 /** A programme manager ticks the call's admissibility checklist of a dossier (automatic checks are already in). */
-export function registerAdmissibilityRoutes(context: ServiceContext, deps: { evaluations: Evaluations; calls: CallCopies; assigner: ReviewerAssigner }): void {
-  const { evaluations, calls, assigner } = deps;
+export function registerAdmissibilityRoutes(context: ServiceContext, deps: {
+    evaluations: Evaluations;
+    calls: CallCopies;
+    /** Admissible → the reviewers it lacks (index.ts `thenAssign`). */
+    thenAssign: (call: CallSnapshot, now: Date) => (state: EvaluationState) => Promise<EvaluationDecision> | EvaluationDecision;
+  },): void {
+  const { evaluations, calls, thenAssign } = deps;
   context.http.post(
     '/evaluations/:dossierId/admissibility',
     {
@@ -41,9 +45,7 @@ export function registerAdmissibilityRoutes(context: ServiceContext, deps: { eva
       const now = new Date();
       const state = await evaluations.command(caller, dossierId, async (current) => {
         const call = await calls.found(current.callId);
-        return andThen(assessChecklist(current, request.body.checks, caller.userId, now), (assessed) =>
-          assessed.stage === 'in-review' ? assigner.assign(assessed, call, 'admissible', now) : accepted(assessed),
-        );
+        return andThen(assessChecklist(current, request.body.checks, caller.userId, now), thenAssign(call, now));
       });
       return toSummary(state);
     },

@@ -23,6 +23,9 @@ import { dossierEvent, moveDossier, referenceOf, wrongStage, type AdmissibilityC
  * never reaches a reviewer.
  */
 
+/** Automatic checks (and the call's checklist), then, when admissible, the reviewers it lacks: ONE decision (index.ts). */
+export type Admit = (state: EvaluationState, call: CallSnapshot, now: Date) => Promise<EvaluationDecision>;
+
 /** The automatic checks, in the order they are shown; each passes unless a rule of that name is broken. */
 const AUTOMATIC_CHECKS: ReadonlyArray<{ checkId: string; label: string; rules: readonly string[] }> = [
   { checkId: 'wave-window', label: 'Dossier déposé pendant la fenêtre de la vague', rules: ['wave-window'] },

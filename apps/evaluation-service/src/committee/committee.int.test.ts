@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitteePromotionProposed, DossierAccepted, DossierWaitlisted } from '@aap/contracts';
 import { eventually, useTestEnvironment } from '@aap/test-harness';
 import { testCall, testDossier } from '../testing/fixtures';
-import { reserve } from './budget';
+import { reopen } from './decision';
+import { startApproval, startRelease } from './envelope';
+import { UNFINISHED_AFTER_MS } from './envelope.process';
 import { startCommittee, uniformReviews } from './testing';
 
 const env = useTestEnvironment();
@@ -61,7 +63,7 @@ describe('committee: ranked list and decisions within the envelope', () => {
     expect((await decide(d!.dossierId, { decision: 'approve' })).body.errors).toEqual([expect.objectContaining({ name: 'dossier-eliminated' })]);
     expect((await decide(d!.dossierId, { decision: 'waitlist' })).body.errors).toEqual([expect.objectContaining({ name: 'dossier-eliminated' })]);
     // Nothing was held by the refused approvals.
-    expect(await h.ledgers.get(call.callId)).toBeNull();
+    expect(await h.envelopes.get(call.callId)).toBeNull();
 
     const rejected = await decide(d!.dossierId, { decision: 'reject', motivation: 'Modèle économique insuffisant.' });
     expect(rejected.status).toBe(200);
@@ -83,8 +85,8 @@ describe('committee: ranked list and decisions within the envelope', () => {
     const waitlisted = await decide(c!.dossierId, { decision: 'waitlist', motivation: 'Enveloppe épuisée, liste complémentaire.' });
     expect(waitlisted.body).toMatchObject({ dossierStatus: 'waitlisted', decision: { kind: 'waitlisted', rank: 1 } });
 
-    const ledger = await h.ledgers.get(call.callId);
-    expect(ledger).toMatchObject({ envelopeCents: 25_000_000, reservedCents: 2 * GRANT, reservations: { [a!.dossierId]: GRANT, [b!.dossierId]: GRANT } });
+    const envelope = await h.envelopes.get(call.callId);
+    expect(envelope).toMatchObject({ envelopeCents: 25_000_000, reservedCents: 2 * GRANT, reservations: { [a!.dossierId]: GRANT, [b!.dossierId]: GRANT } });
     const accepted = await h.eventsOf(DossierAccepted, 2);
     expect(accepted.filter((e) => e.callId === call.callId).map((e) => [e.dossierId, e.grantCents, e.stateRateBps, e.eligibleCostCents])).toEqual(
       expect.arrayContaining([[a!.dossierId, GRANT, 5_000, 20_000_000], [b!.dossierId, GRANT, 5_000, 20_000_000]]),
@@ -168,20 +170,18 @@ describe('committee: a withdrawn dossier gives back what it held', () => {
     // (the request writes the dossier's line; its event writes the same line again, a hop later).
     const list = (await h.committee().get(rankingPath(call.callId))).body;
     expect(list.items.find((row: any) => row.dossierId === reserveList.dossierId)?.decision?.kind).toBe('waitlisted');
-    // An approval interrupted between its two steps: the grant held on the ledger, the decision never recorded.
-    await h.ledgers.transition(call, (ledger) => {
-      const decision = reserve(ledger, held.dossierId, GRANT);
-      return decision.outcome === 'accepted' ? { ...decision, state: { ...ledger, ...decision.state } } : decision;
-    });
+    // An approval in progress (its request still running, or gone since): the grant held on the envelope, the decision not recorded yet.
+    await h.envelopes.decide(call, (envelope) => startApproval(envelope, { dossierId: held.dossierId, grantCents: GRANT, by: 'committee-1', at: new Date() }));
     expect((await decide(reserveList.dossierId, { decision: 'approve' })).body.errors).toEqual([expect.objectContaining({ name: 'envelope-exceeded' })]);
 
     await h.withdraw(held);
-    const ledger = await eventually(async () => {
-      const current = await h.ledgers.get(call.callId);
+    const envelope = await eventually(async () => {
+      const current = await h.envelopes.get(call.callId);
       expect(current?.reservedCents).toBe(0);
       return current!;
     });
-    expect(ledger.promotions).toEqual([expect.objectContaining({ dossierId: reserveList.dossierId, freedCents: GRANT, freedBy: `withdrawal of ${held.number}` })]);
+    expect(envelope.approvals).toEqual([]);
+    expect(envelope.promotions).toEqual([expect.objectContaining({ dossierId: reserveList.dossierId, freedCents: GRANT, freedBy: `withdrawal of ${held.number}` })]);
     expect((await h.stored(held.dossierId))!.stage).toBe('withdrawn');
     const proposals = await eventually(async () => {
       const events = (await h.eventsOf(CommitteePromotionProposed)).filter((e) => e.callId === call.callId);
@@ -189,5 +189,62 @@ describe('committee: a withdrawn dossier gives back what it held', () => {
       return events;
     });
     expect(proposals[0]).toMatchObject({ dossierId: reserveList.dossierId, proposedGrantCents: GRANT });
+  });
+});
+
+describe('committee: an approval whose request is gone finishes by itself', () => {
+  it('records the decision the committee asked for (once), or gives the hold back when the dossier moved on, from the approval stored on the envelope', async () => {
+    const call = testCall({ budgetEnvelopeCents: 3 * GRANT });
+    const [interrupted, movedOn] = [testDossier(call), testDossier(call)];
+    await h.publishCall(call);
+    await h.evaluated(call, interrupted, uniformReviews(8));
+    await h.evaluated(call, movedOn, uniformReviews(7));
+    expect((await decide(movedOn.dossierId, { decision: 'reject', motivation: 'Projet hors périmètre.' })).status).toBe(200);
+
+    // Two requests that crashed after step 1 (hold + approval in progress), longer ago than the sweep waits.
+    const at = new Date(Date.now() - UNFINISHED_AFTER_MS - 1_000);
+    for (const dossier of [interrupted, movedOn]) {
+      const { decision } = await h.envelopes.decide(call, (envelope) => startApproval(envelope, { dossierId: dossier.dossierId, grantCents: GRANT, motivation: 'Projet structurant.', by: 'committee-7', at }));
+      expect(decision.outcome).toBe('accepted');
+    }
+
+    // The sweep (every scheduler tick) runs steps 2 and 3 from the stored approvals.
+    const envelope = await eventually(async () => {
+      const current = (await h.envelopes.get(call.callId))!;
+      expect(current.approvals).toEqual([]);
+      return current;
+    });
+    expect(envelope).toMatchObject({ reservedCents: GRANT, reservations: { [interrupted.dossierId]: GRANT } });
+    const recorded = (await h.store.get(interrupted.dossierId))!;
+    expect(recorded).toMatchObject({ stage: 'decided', dossierStatus: 'accepted', decision: { kind: 'approved', grantCents: GRANT, motivation: 'Projet structurant.', decidedBy: 'committee-7', decidedAt: at } });
+    expect(recorded.decisions).toHaveLength(1);
+    expect((await h.store.get(movedOn.dossierId))!.decision).toMatchObject({ kind: 'rejected' });
+
+    // A second recorded approval would be a second entry in the history (above) and a second dossier.accepted on the topic.
+    await h.settled(interrupted.dossierId);
+    const accepted = (await h.eventsOf(DossierAccepted)).filter((e) => e.callId === call.callId);
+    expect(accepted.filter((e) => e.dossierId === interrupted.dossierId)).toHaveLength(1);
+    expect(accepted.filter((e) => e.dossierId === movedOn.dossierId)).toHaveLength(0);
+  });
+
+  it("gives an approval's grant back when its reopening was recorded but the request is gone before the release", async () => {
+    const call = testCall({ budgetEnvelopeCents: 3 * GRANT });
+    const reopened = testDossier(call);
+    await h.publishCall(call);
+    await h.evaluated(call, reopened, uniformReviews(8));
+    expect((await decide(reopened.dossierId, { decision: 'approve' })).status).toBe(200);
+
+    // A request that crashed after steps 1 and 2: the release in progress (long enough ago), the reopening recorded, the grant still held.
+    const at = new Date(Date.now() - UNFINISHED_AFTER_MS - 1_000);
+    await h.envelopes.decide(call, (envelope) => startRelease(envelope, { dossierId: reopened.dossierId, freedBy: `decision-reopened of ${reopened.number}`, at }));
+    const recorded = await h.store.commands.handleExisting(reopened.dossierId, (state) => reopen(state, { motivation: 'Montant à revoir.', by: 'committee-7' }, at));
+    expect(recorded?.after).toMatchObject({ stage: 'evaluated' });
+
+    const envelope = await eventually(async () => {
+      const current = (await h.envelopes.get(call.callId))!;
+      expect(current.releases).toEqual([]);
+      return current;
+    });
+    expect(envelope).toMatchObject({ reservedCents: 0, reservations: {} });
   });
 });

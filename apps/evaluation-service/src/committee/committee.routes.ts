@@ -1,19 +1,17 @@
 import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
-import { callerOf, notFound, paginationQuery, sendCsv, skipOf, type CsvColumn, type Role } from '@aap/http';
+import { callerOf, notFound, pageOf, paginationQuery, sendCsv, type CsvColumn, type Role } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { EvaluationState, Evaluations } from '../evaluations';
-import { headerOf } from '../evaluations/evaluation.views';
-import { dossierParams } from '../evaluations/evaluation.routes';
-import type { BudgetStore } from './budget.store';
+import { dossierParams, headerOf } from '../evaluations/evaluation.views';
 import { decidedView, rankedListView } from './committee.views';
 import { approve, askedGrant, reject, reopen, waitlist } from './decision';
-import type { CallScores } from '../reviews';
-import type { Envelope } from './envelope';
+import type { EnvelopeProcess } from './envelope.process';
+import type { EnvelopeStore } from './envelope.store';
 import type { Scoreboard } from './scoreboard.projection';
 import { decisionView, envelopeView, minutesOf, rankedList, type MinutesRow, type RankedRow } from './ranked-list';
-import { eliminationReasonsOf, rankingOf, reserveRankOf, standingNeedsCall, withCurrent } from './standings';
+import { eliminationReasonsOf, rankingOf, reserveRankOf, standingNeedsCall, withCurrent, type CallNormalisation } from './standings';
 
 /** Only the committee decides. */
 const DECIDERS = ['committee'] as const satisfies readonly Role[];
@@ -67,9 +65,9 @@ const MINUTES_COLUMNS: CsvColumn<MinutesRow>[] = [
 
 export function registerCommitteeRoutes(
   context: ServiceContext,
-  deps: { evaluations: Evaluations; calls: CallCopies; ledgers: BudgetStore; envelope: Envelope; scoreboard: Scoreboard; scores: CallScores },
+  deps: { evaluations: Evaluations; calls: CallCopies; envelopes: EnvelopeStore; process: EnvelopeProcess; scoreboard: Scoreboard; scores: CallNormalisation },
 ): void {
-  const { evaluations, calls, ledgers, envelope, scoreboard, scores } = deps;
+  const { evaluations, calls, envelopes, process, scoreboard, scores } = deps;
   const tags = ['committee'];
 
   const callOf = calls.found;
@@ -80,7 +78,7 @@ export function registerCommitteeRoutes(
   };
 
   const decided = async (call: CallSnapshot, state: EvaluationState) => {
-    const { envelopeCents, committedCents, remainingCents } = envelopeView(await ledgers.current(call));
+    const { envelopeCents, committedCents, remainingCents } = envelopeView(await envelopes.current(call));
     return {
       ...headerOf(state),
       decision: state.decision ? decisionView(state.decision) : null,
@@ -114,15 +112,10 @@ export function registerCommitteeRoutes(
       let state: EvaluationState;
       if (body.decision === 'approve') {
         const command = { ...(body.grantCents !== undefined ? { grantCents: body.grantCents } : {}), ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
-        // Checked before any money moves: a refused approval never touches the ledger.
+        // Checked before any money moves: a refused approval never touches the envelope.
         acceptedOrThrow(approve(current, call, standing, command, now), 'evaluation');
-        await envelope.hold(call, dossierId, askedGrant(call, current, command));
-        try {
-          state = await evaluations.command(caller, dossierId, (latest) => approve(latest, call, standing, command, now));
-        } finally {
-          // The ledger matched to what was recorded (a refused or lost decision gives its hold back).
-          await envelope.settle(call, dossierId);
-        }
+        // Hold → decide → settle, resumed from the envelope's stored state after a crash (envelope.process.ts).
+        state = await process.approveWithinEnvelope(caller, call, { ...command, dossierId, grantCents: askedGrant(call, current, command), at: now }, standing);
       } else {
         const command = { ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
         const reserveRank = body.decision === 'waitlist' ? reserveRankOf(rankingOf(call, withCurrent(await scoreboard.ofWave(call.callId, current.waveId), current), normalisation!), dossierId) : 0;
@@ -130,7 +123,7 @@ export function registerCommitteeRoutes(
           body.decision === 'reject' ? reject(latest, standing, command, now) : waitlist(latest, standing, { ...command, rank: reserveRank }, now),
         );
         // Recorded first, then released: what the dossier held (a crash between an approval's two steps) comes back.
-        await envelope.giveBack(call.callId, dossierId, `${body.decision === 'reject' ? 'rejection' : 'waitlisting'} of ${state.number}`);
+        await process.giveBack(call.callId, dossierId, `${body.decision === 'reject' ? 'rejection' : 'waitlisting'} of ${state.number}`);
       }
       await scoreboard.refresh(dossierId);
       return decided(call, state);
@@ -152,10 +145,18 @@ export function registerCommitteeRoutes(
     async (request) => {
       const caller = callerOf(request);
       const { dossierId } = request.params;
-      const state = await evaluations.command(caller, dossierId, (latest) => reopen(latest, { motivation: request.body.motivation, by: caller.userId }, new Date()));
-      await scoreboard.refresh(dossierId);
-      const call = await callOf(state.callId);
-      await envelope.giveBack(call.callId, dossierId, `decision-reopened of ${state.number}`);
+      const now = new Date();
+      const command = { motivation: request.body.motivation, by: caller.userId };
+      const current = await evaluations.readable(caller, dossierId);
+      // Checked before any money moves: a refused reopening never touches the envelope.
+      acceptedOrThrow(reopen(current, command, now), 'evaluation');
+      const call = await callOf(current.callId);
+      // Release in progress → reopen → money back, resumed from the envelope's stored state after a crash (envelope.process.ts).
+      const state = await process.reopenGivingBack(call, { dossierId, freedBy: `decision-reopened of ${current.number}`, at: now }, async () => {
+        const reopened = await evaluations.command(caller, dossierId, (latest) => reopen(latest, command, now));
+        await scoreboard.refresh(dossierId);
+        return reopened;
+      });
       return decided(call, state);
     },
   );
@@ -163,8 +164,8 @@ export function registerCommitteeRoutes(
   const listOf = async (callId: string, waveId: string) => {
     const call = await waveOf(callId, waveId);
     // The scoreboard and the reviews' score projection: a few dozen small documents, not the call's evaluations.
-    const [entries, normalisation, ledger] = await Promise.all([scoreboard.ofWave(callId, waveId), scores.normalisation(callId), ledgers.current(call)]);
-    return rankedList(call, entries, normalisation, ledger, waveId);
+    const [entries, normalisation, envelope] = await Promise.all([scoreboard.ofWave(callId, waveId), scores.normalisation(callId), envelopes.current(call)]);
+    return rankedList(call, entries, normalisation, envelope, waveId);
   };
 
   context.http.get(
@@ -181,9 +182,7 @@ export function registerCommitteeRoutes(
     },
     async (request) => {
       const { rows, ...list } = await listOf(request.params.callId, request.params.waveId);
-      const { page, pageSize } = request.query;
-      const start = skipOf({ page, pageSize });
-      return { ...list, items: rows.slice(start, start + pageSize), page, pageSize, total: rows.length };
+      return { ...list, ...pageOf(rows, request.query) };
     },
   );
 

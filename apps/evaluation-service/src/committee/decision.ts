@@ -17,8 +17,8 @@ import { dossierEvent, moveDossier, type CommitteeDecision, type EvaluationDecis
 /**
  * The committee's decisions on one dossier, pure (issue 9 "Committee"): approve with a grant within
  * the cap, reject with a motivation, waitlist with its reserve-list rank, reopen a decision. The
- * envelope is not here: the routes reserve on the call's ledger before an approval and release after
- * the others (committee/budget.store.ts).
+ * envelope is not here: an approval holds its grant on the call's envelope before it is recorded,
+ * the others give money back after (envelope.process.ts).
  */
 
 /** What the ranking says of a dossier the committee decides on: why it is eliminated (empty when it is ranked). */

@@ -24,7 +24,7 @@ describe("the call's envelope under 50 concurrent approvals", () => {
     for (const [i, dossier] of dossiers.entries()) await h.evaluated(call, dossier, uniformReviews(5 + (i % 5)));
   }, 240_000);
 
-  it('never commits more than the envelope: the ledger, the decisions and the dossier.accepted events on the topic agree, and every refusal is envelope-exceeded', async () => {
+  it('never commits more than the envelope: the envelope, the decisions and the dossier.accepted events on the topic agree, and every refusal is envelope-exceeded', async () => {
     const answers = await Promise.all(dossiers.map((d, i) => h.committee(`committee-${i % 3}`).post(`/evaluations/${d.dossierId}/decision`, { decision: 'approve', grantCents: asked(i) })));
 
     const approved = answers.flatMap((answer, i) => (answer.status === 200 ? [{ dossier: dossiers[i]!, grantCents: asked(i) }] : []));
@@ -38,10 +38,11 @@ describe("the call's envelope under 50 concurrent approvals", () => {
     const smallestRefused = Math.min(...answers.flatMap((answer, i) => (answer.status === 200 ? [] : [asked(i)])));
     expect(ENVELOPE - approvedCents).toBeLessThan(smallestRefused);
 
-    const ledger = (await h.ledgers.get(call.callId))!;
-    expect(ledger.reservedCents).toBe(approvedCents);
-    expect(Object.values(ledger.reservations).reduce((sum, cents) => sum + cents, 0)).toBe(approvedCents);
-    expect(Object.keys(ledger.reservations).sort()).toEqual(approved.map((a) => a.dossier.dossierId).sort());
+    const envelope = (await h.envelopes.get(call.callId))!;
+    expect(envelope.reservedCents).toBe(approvedCents);
+    expect(Object.values(envelope.reservations).reduce((sum, cents) => sum + cents, 0)).toBe(approvedCents);
+    expect(envelope.approvals).toEqual([]);
+    expect(Object.keys(envelope.reservations).sort()).toEqual(approved.map((a) => a.dossier.dossierId).sort());
 
     for (const dossier of dossiers) await h.settled(dossier.dossierId);
     const events = (await h.eventsOf(DossierAccepted, approved.length)).filter((e) => e.callId === call.callId);

@@ -1,32 +1,166 @@
-import { accepted, CommitteePromotionProposed, emit, type CallSnapshot, type Decision, type Emitted } from '@aap/contracts';
-import type { EventMetadata } from '@aap/messaging';
-import { acceptedOrThrow } from '@aap/service-runtime';
-import type { CallCopies } from '@aap/service-runtime/call-copies';
-import type { Evaluations } from '../evaluations';
-import type { CallScores } from '../reviews';
-import type { Normalisation } from '../scoring/scoring';
-import { bestWaitlistedThatFits, heldBy, release, remainingCents, reserve, type LedgerDecision } from './budget';
-import type { BudgetStore, Ledger, PromotionProposal } from './budget.store';
-import type { Scoreboard } from './scoreboard.projection';
-import { capOf, rankingOf, type Entry } from './standings';
+import { accepted, CommitteePromotionProposed, emit, refused, wrongStatus, type Decision, type Violation } from '@aap/contracts';
 
 /**
- * The money side of the committee's decisions, around the call's ledger. Increase before, decrease
- * after: an approval holds its grant on the ledger BEFORE the decision is recorded on the dossier; a
- * decision that gives money back is recorded first, THEN the ledger releases it. A crash between the
- * two steps only ever holds money, never commits more than the envelope; the dossier's next decision
- * (or `settle`) puts the ledger right.
+ * THE CALL'S ENVELOPE CAN'T BE OVER-COMMITTED — the rule, pure (the service README, "The envelope").
+ *
+ * A call's envelope is its money for grants: one state per call holding what each approved dossier
+ * reserves. Invariant: reservedCents = Σ reservations ≤ envelopeCents; `reserve` is the only way money
+ * is committed and refuses (`envelope-exceeded`) what does not fit in what the others leave. The store
+ * (envelope.store.ts) records each decision with one write guarded on the version the decision was
+ * taken on, through the command handler: 50 concurrent approvals each decide on the latest envelope.
+ *
+ * It is also the state of the committee's process manager (envelope.process.ts): an approval in
+ * progress is recorded here with its hold, in the same write, until the evaluation's decision is
+ * settled; a release in progress (a reopened approval) until the money is given back.
  */
 
-/** A pure ledger decision applied to the stored ledger, its promotions kept (minus the dossier's own, now being decided). */
-function onLedger(ledger: Ledger, decision: LedgerDecision, dossierId: string, ...events: Emitted[]): Decision<Ledger> {
-  if (decision.outcome !== 'accepted') return decision;
-  const promotions = ledger.promotions.filter((p) => p.dossierId !== dossierId);
-  if (decision.state === ledger && promotions.length === ledger.promotions.length && events.length === 0) return accepted(ledger);
-  return accepted({ ...decision.state, promotions }, ...decision.events, ...events);
+/** Money came back: the best waitlisted dossier that fits, proposed to the committee until it is decided. */
+export interface PromotionProposal {
+  dossierId: string;
+  number: string;
+  waveId: string;
+  proposedGrantCents: number;
+  freedCents: number;
+  freedBy: string;
+  /** The envelope's remaining amount when it was proposed (before the promotion is approved). */
+  remainingEnvelopeCents: number;
+  at: Date;
 }
 
-export interface Waitlisted {
+/**
+ * An approval between its hold on the envelope and its settlement: everything needed to record the
+ * committee's decision on the evaluation again (`at` is the decision's date), so that whoever finds it
+ * unfinished (the request itself, or the sweep after a crash) finishes it the same way.
+ */
+export interface ApprovalInProgress {
+  dossierId: string;
+  grantCents: number;
+  motivation?: string;
+  by: string;
+  at: Date;
+}
+
+/** A decision that gives money back (a reopened approval) between its record here and the release. */
+export interface ReleaseInProgress {
+  dossierId: string;
+  freedBy: string;
+  at: Date;
+}
+
+export interface EnvelopeState {
+  callId: string;
+  envelopeCents: number;
+  reservedCents: number;
+  /** Cents reserved per approved dossier id (or held by an approval in progress). */
+  reservations: Record<string, number>;
+  promotions: PromotionProposal[];
+  approvals: ApprovalInProgress[];
+  releases: ReleaseInProgress[];
+  version: number;
+}
+
+export type EnvelopeDecision = Decision<EnvelopeState>;
+
+/** A call's envelope before the committee's first decision: its amount, nothing reserved (never stored as such). */
+export const openingEnvelope = (callId: string, envelopeCents: number): EnvelopeState => ({ callId, envelopeCents, reservedCents: 0, reservations: {}, promotions: [], approvals: [], releases: [], version: 0 });
+
+export const remainingCents = (envelope: EnvelopeState): number => envelope.envelopeCents - envelope.reservedCents;
+
+/** What a dossier holds on the envelope (0 when nothing). */
+export const heldBy = (envelope: EnvelopeState, dossierId: string): number => (Object.hasOwn(envelope.reservations, dossierId) ? envelope.reservations[dossierId]! : 0);
+
+/** A decision about a dossier ends its pending promotion proposal (it is being decided now). */
+const withoutProposalOf = (envelope: EnvelopeState, dossierId: string): EnvelopeState =>
+  envelope.promotions.some((p) => p.dossierId === dossierId) ? { ...envelope, promotions: envelope.promotions.filter((p) => p.dossierId !== dossierId) } : envelope;
+
+/**
+ * Sets the dossier's reservation to `cents` (idempotent: re-reserving replaces the dossier's amount,
+ * the same amount changes nothing). Refused with `envelope-exceeded` when the new amount does not fit
+ * in what the others leave.
+ */
+export function reserve(envelope: EnvelopeState, dossierId: string, cents: number): EnvelopeDecision {
+  if (!Number.isSafeInteger(cents) || cents <= 0) {
+    return refused([{ name: 'grant-amount', detail: `a reservation is a positive whole number of cents; got ${cents}` }]);
+  }
+  const held = heldBy(envelope, dossierId);
+  if (held === cents) return accepted(envelope);
+  const available = envelope.envelopeCents - (envelope.reservedCents - held);
+  if (cents > available) {
+    const violation: Violation = {
+      name: 'envelope-exceeded',
+      detail: `the call's envelope has ${available} cents left${held > 0 ? ` (counting the ${held} cents this dossier already holds)` : ''}; ${cents} cents asked for dossier ${dossierId}`,
+    };
+    return refused([violation]);
+  }
+  return accepted({ ...envelope, reservedCents: envelope.reservedCents - held + cents, reservations: { ...envelope.reservations, [dossierId]: cents } });
+}
+
+/** Gives back what the dossier holds; a dossier holding nothing leaves the envelope as it is (idempotent). */
+export function release(envelope: EnvelopeState, dossierId: string): EnvelopeDecision {
+  if (!Object.hasOwn(envelope.reservations, dossierId)) return accepted(envelope);
+  const { [dossierId]: held, ...others } = envelope.reservations;
+  return accepted({ ...envelope, reservedCents: envelope.reservedCents - held!, reservations: others });
+}
+
+const sameApproval = (a: ApprovalInProgress, b: ApprovalInProgress) => a.dossierId === b.dossierId && a.by === b.by && new Date(a.at).getTime() === new Date(b.at).getTime();
+
+/**
+ * Step 1 of an approval: holds its grant (never lowering what the dossier already holds: a lower
+ * amount is settled after the decision) and records the approval in progress, in ONE write.
+ * `envelope-exceeded` (422) when it does not fit; 409 while another approval of the dossier is in progress.
+ */
+export function startApproval(envelope: EnvelopeState, approval: ApprovalInProgress): EnvelopeDecision {
+  const other = envelope.approvals.find((a) => a.dossierId === approval.dossierId);
+  if (other && !sameApproval(other, approval)) return wrongStatus('approval-in-progress', `an approval of dossier ${approval.dossierId} by ${other.by} is in progress; reload it and retry`);
+  const held = reserve(envelope, approval.dossierId, Math.max(approval.grantCents, heldBy(envelope, approval.dossierId)));
+  if (held.outcome !== 'accepted') return held;
+  // Started already (a retried step 1): held and in progress, nothing to write.
+  if (other && held.state === envelope) return held;
+  return accepted({ ...withoutProposalOf(held.state, approval.dossierId), approvals: other ? held.state.approvals : [...held.state.approvals, approval] });
+}
+
+/**
+ * Step 3 of an approval: the dossier's reservation matched to what its evaluation recorded
+ * (`recordedGrantCents`: the approved grant, 0 when the approval was refused or lost), and the
+ * approval no longer in progress.
+ */
+export function settleApproval(envelope: EnvelopeState, approval: ApprovalInProgress, recordedGrantCents: number): EnvelopeDecision {
+  const { dossierId } = approval;
+  const approvals = envelope.approvals.filter((a) => !sameApproval(a, approval));
+  const matched = recordedGrantCents > 0 ? reserve(envelope, dossierId, recordedGrantCents) : release(envelope, dossierId);
+  // A recorded grant that no longer fits (only if the hold was given back meanwhile) keeps what is held.
+  const settled = matched.outcome === 'accepted' ? matched.state : envelope;
+  if (settled === envelope && approvals.length === envelope.approvals.length) return accepted(envelope);
+  return accepted({ ...withoutProposalOf(settled, dossierId), approvals });
+}
+
+/** Steps in progress for longer than `afterMs`: the request that started them is gone (the sweep finishes them). */
+export const unfinished = <Step extends { at: Date }>(steps: readonly Step[], now: Date, afterMs: number): Step[] =>
+  steps.filter((step) => now.getTime() - new Date(step.at).getTime() >= afterMs);
+
+/**
+ * Step 1 of a decision that gives money back (a reopened approval): the release is recorded in
+ * progress before the evaluation records the decision. Nothing to record when the dossier holds nothing.
+ */
+export function startRelease(envelope: EnvelopeState, release: ReleaseInProgress): EnvelopeDecision {
+  if (heldBy(envelope, release.dossierId) === 0 || envelope.releases.some((r) => r.dossierId === release.dossierId)) return accepted(envelope);
+  return accepted({ ...envelope, releases: [...envelope.releases, release] });
+}
+
+/**
+ * Step 3 of a decision that gives money back: the evaluation no longer approved (`recordedGrantCents`
+ * 0) → the money comes back (`releaseAndPropose`); still approved (the decision was refused or never
+ * recorded), or being approved again (an approval in progress holds it) → the money stays. Either way
+ * the release is no longer in progress.
+ */
+export function settleRelease(envelope: EnvelopeState, release: ReleaseInProgress, recordedGrantCents: number, waitlist: readonly WaitlistedCandidate[], now: Date): EnvelopeDecision {
+  const { dossierId } = release;
+  if (recordedGrantCents === 0 && !envelope.approvals.some((a) => a.dossierId === dossierId)) return releaseAndPropose(envelope, dossierId, waitlist, release.freedBy, now);
+  const releases = envelope.releases.filter((r) => r.dossierId !== dossierId);
+  return accepted(releases.length === envelope.releases.length ? envelope : { ...envelope, releases });
+}
+
+export interface WaitlistedCandidate {
   dossierId: string;
   number: string;
   waveId: string;
@@ -34,29 +168,36 @@ export interface Waitlisted {
   fundable: boolean;
 }
 
-/** The call's waitlisted dossiers, best first (`entries`: the call's scoreboard, every wave; normalised on the call). */
-export function waitlistOf(call: CallSnapshot, entries: readonly Entry[], normalisation: Normalisation): Waitlisted[] {
-  return rankingOf(call, entries, normalisation)
-    .ranked.filter((row) => row.entry.decision?.kind === 'waitlisted')
-    .map(({ entry }) => ({ dossierId: entry.dossierId, number: entry.number, waveId: entry.waveId, ...capOf(call, entry) }));
+/** The first waitlisted dossier (the list is in rank order) that is fundable and whose cap fits. */
+export function bestWaitlistedThatFits<W extends Pick<WaitlistedCandidate, 'capCents' | 'fundable'>>(waitlist: readonly W[], remaining: number): W | undefined {
+  for (const candidate of waitlist) if (candidate.fundable && candidate.capCents <= remaining) return candidate;
+  return undefined;
 }
 
 /**
- * The released ledger, with the best waitlisted dossier that fits what is now free (minus what
- * pending proposals already promise) proposed when money came back.
+ * Money coming back: what the dossier holds is released (with its pending proposal and any approval
+ * or release in progress), and the best waitlisted dossier that fits what is now free (minus what pending
+ * proposals already promise) is proposed with committee.promotion-proposed.
  */
-export function releaseAndPropose(ledger: Ledger, dossierId: string, waitlist: readonly Waitlisted[], freedBy: string, now: Date): Decision<Ledger> {
-  const freedCents = heldBy(ledger, dossierId);
-  const released = onLedger(ledger, release(ledger, dossierId), dossierId);
-  if (freedCents === 0 || released.outcome !== 'accepted') return released;
-  const state = released.state as Ledger;
+export function releaseAndPropose(envelope: EnvelopeState, dossierId: string, waitlist: readonly WaitlistedCandidate[], freedBy: string, now: Date): EnvelopeDecision {
+  const freedCents = heldBy(envelope, dossierId);
+  const released = release(envelope, dossierId);
+  if (released.outcome !== 'accepted') return released;
+  const approvals = released.state.approvals.filter((a) => a.dossierId !== dossierId);
+  const releases = released.state.releases.filter((r) => r.dossierId !== dossierId);
+  const state = {
+    ...withoutProposalOf(released.state, dossierId),
+    approvals: approvals.length === released.state.approvals.length ? released.state.approvals : approvals,
+    releases: releases.length === released.state.releases.length ? released.state.releases : releases,
+  };
+  if (freedCents === 0) return accepted(state.promotions === envelope.promotions && state.approvals === envelope.approvals && state.releases === envelope.releases ? envelope : state);
   const pending = new Set(state.promotions.map((p) => p.dossierId));
   const promised = state.promotions.reduce((sum, p) => sum + p.proposedGrantCents, 0);
   const best = bestWaitlistedThatFits(
     waitlist.filter((w) => w.dossierId !== dossierId && !pending.has(w.dossierId)),
     remainingCents(state) - promised,
   );
-  if (!best) return released;
+  if (!best) return accepted(state);
   const proposal: PromotionProposal = {
     dossierId: best.dossierId,
     number: best.number,
@@ -67,52 +208,5 @@ export function releaseAndPropose(ledger: Ledger, dossierId: string, waitlist: r
     remainingEnvelopeCents: remainingCents(state),
     at: now,
   };
-  return accepted(
-    { ...state, promotions: [...state.promotions, proposal] },
-    emit(CommitteePromotionProposed, { ...proposal, callId: ledger.callId, at: now.toISOString() }),
-  );
+  return accepted({ ...state, promotions: [...state.promotions, proposal] }, emit(CommitteePromotionProposed, { ...proposal, callId: envelope.callId, at: now.toISOString() }));
 }
-
-export function envelopeOf(deps: { ledgers: BudgetStore; evaluations: Evaluations; calls: CallCopies; scoreboard: Scoreboard; scores: CallScores }) {
-  const { ledgers, evaluations, calls, scoreboard, scores } = deps;
-
-  /** Holds the grant (never lowering what the dossier already holds: a lower amount is settled after the decision). 422 envelope-exceeded. */
-  async function hold(call: CallSnapshot, dossierId: string, cents: number): Promise<void> {
-    const { decision } = await ledgers.transition(call, (ledger) => onLedger(ledger, reserve(ledger, dossierId, Math.max(cents, heldBy(ledger, dossierId))), dossierId));
-    acceptedOrThrow(decision, 'envelope');
-  }
-
-  /** The ledger matched to the dossier's recorded decision: an approval holds exactly its grant, anything else nothing. */
-  async function settle(call: CallSnapshot, dossierId: string): Promise<void> {
-    const state = await evaluations.store.get(dossierId);
-    const grant = state?.decision?.kind === 'approved' ? state.decision.grantCents ?? 0 : 0;
-    await ledgers.transition(call, (ledger) => {
-      const held = heldBy(ledger, dossierId);
-      if (held === grant) return accepted(ledger);
-      return onLedger(ledger, grant > 0 ? reserve(ledger, dossierId, grant) : release(ledger, dossierId), dossierId);
-    });
-  }
-
-  /**
-   * Money coming back to a call: what the dossier holds is released and the best waitlisted dossier
-   * that fits is proposed (committee.promotion-proposed, kept on the ledger for the ranked list).
-   * The one path for a reopened approval, a withdrawal, and later funding-award's lapse and recovery.
-   */
-  async function giveBack(callId: string, dossierId: string, freedBy: string, metadata?: EventMetadata): Promise<{ freedCents: number; proposed?: PromotionProposal }> {
-    const ledger = await ledgers.get(callId);
-    if (!ledger || (heldBy(ledger, dossierId) === 0 && !ledger.promotions.some((p) => p.dossierId === dossierId))) return { freedCents: 0 };
-    const call = await calls.get(callId);
-    // The ledger exists only for a call whose copy this service has.
-    if (!call) throw new Error(`no copy of call ${callId}`);
-    // Read before the ledger's write: the dossier giving the money back is no longer waitlisted or approved.
-    const waitlist = heldBy(ledger, dossierId) > 0 ? waitlistOf(call, ...(await Promise.all([scoreboard.ofCall(callId), scores.normalisation(callId)]))) : [];
-    const { before, decision } = await ledgers.transition(call, (current) => releaseAndPropose(current, dossierId, waitlist, freedBy, new Date()), metadata);
-    const state = acceptedOrThrow(decision, 'envelope').state;
-    const proposed = state.promotions.find((p) => !before.promotions.includes(p) && p.dossierId !== dossierId);
-    return { freedCents: heldBy(before, dossierId), ...(proposed ? { proposed } : {}) };
-  }
-
-  return { hold, settle, giveBack };
-}
-
-export type Envelope = ReturnType<typeof envelopeOf>;

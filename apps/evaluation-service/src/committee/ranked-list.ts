@@ -1,16 +1,15 @@
 import { evaluationSettingsOf, type CallSnapshot } from '@aap/contracts';
 import type { EvaluationState } from '../evaluations';
 import { display, type Normalisation } from '../scoring/scoring';
-import { heldBy, remainingCents } from './budget';
-import type { Ledger, PromotionProposal } from './budget.store';
-import { propose, type ProposedDecision } from './ranking';
+import { heldBy, remainingCents, type EnvelopeState, type PromotionProposal } from './envelope';
+import { propose, type ProposedDecision } from '../scoring/ranking';
 import { decisionView, type DecisionView } from './scoreboard';
 import { capOf, rankingOf, type Entry } from './standings';
 
 export { decisionView, type DecisionView };
 
 /**
- * The committee's ranked list of one wave, pure: the ranking (ranking.ts) with each dossier's grant
+ * The committee's ranked list of one wave, pure: the ranking (scoring/ranking.ts) with each dossier's grant
  * cap, the proposal walked in rank order against the call's remaining envelope (running budget per
  * row), the current decisions and pending promotions; the eliminated dossiers after it with their
  * reasons. And the wave's minutes: every decision taken, reopened ones included.
@@ -73,28 +72,28 @@ export type PromotionView = Omit<PromotionProposal, 'at'> & { at: string };
 const iso = (date: Date | string) => new Date(date).toISOString();
 const rounded = (score: number) => Number(display(score));
 
-export const envelopeView = (ledger: Ledger, proposedCents = 0): EnvelopeView => ({
-  envelopeCents: ledger.envelopeCents,
-  committedCents: ledger.reservedCents,
-  remainingCents: remainingCents(ledger),
+export const envelopeView = (envelope: EnvelopeState, proposedCents = 0): EnvelopeView => ({
+  envelopeCents: envelope.envelopeCents,
+  committedCents: envelope.reservedCents,
+  remainingCents: remainingCents(envelope),
   proposedCents,
 });
 
 /** `entries`: the wave's completed evaluations (scoreboard); `normalisation`: the call's, every wave. */
-export function rankedList(call: CallSnapshot, entries: readonly Entry[], normalisation: Normalisation, ledger: Ledger, waveId: string): RankedList {
+export function rankedList(call: CallSnapshot, entries: readonly Entry[], normalisation: Normalisation, envelope: EnvelopeState, waveId: string): RankedList {
   const ranking = rankingOf(call, entries, normalisation);
   const wave = call.waves.find((w) => w.waveId === waveId);
-  const proposed = new Set(ledger.promotions.map((p) => p.dossierId));
+  const proposed = new Set(envelope.promotions.map((p) => p.dossierId));
   const candidates = ranking.ranked.map((row) => {
     const { entry } = row;
     const cap = capOf(call, entry);
     const kind = entry.decision?.kind;
     // A rejected dossier is not funded by the proposal; an approved one keeps what it holds.
     if (kind === 'rejected') return { row, ...cap, fundable: false, reason: 'rejected by the committee' };
-    if (kind === 'approved') return { row, ...cap, heldCents: heldBy(ledger, entry.dossierId) || entry.decision!.grantCents! };
+    if (kind === 'approved') return { row, ...cap, heldCents: heldBy(envelope, entry.dossierId) || entry.decision!.grantCents! };
     return { row, ...cap };
   });
-  const proposal = propose(candidates, { envelopeCents: ledger.envelopeCents, committedCents: ledger.reservedCents, ...(wave?.maxWinners ? { maxWinners: wave.maxWinners } : {}) });
+  const proposal = propose(candidates, { envelopeCents: envelope.envelopeCents, committedCents: envelope.reservedCents, ...(wave?.maxWinners ? { maxWinners: wave.maxWinners } : {}) });
   const base = (row: (typeof ranking.ranked)[number]) => {
     const { entry } = row;
     return {
@@ -152,10 +151,10 @@ export function rankedList(call: CallSnapshot, entries: readonly Entry[], normal
     waveId,
     rankBy: evaluationSettingsOf(call).rankBy,
     tieBreak: ranking.tieBreak,
-    envelope: envelopeView(ledger, proposal.proposedCents),
+    envelope: envelopeView(envelope, proposal.proposedCents),
     rankedCount: ranking.ranked.length,
     eliminatedCount: ranking.eliminated.length,
-    promotions: ledger.promotions.map((p) => ({ ...p, at: iso(p.at) })),
+    promotions: envelope.promotions.map((p) => ({ ...p, at: iso(p.at) })),
     rows,
   };
 }

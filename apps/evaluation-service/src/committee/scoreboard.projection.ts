@@ -7,12 +7,12 @@ import {
   DossierResubmitted,
   DossierWaitlisted,
   DossierWithdrawn,
+  accepted,
   EvaluationCompleted,
   type DossierReference,
   type EventDefinition,
 } from '@aap/contracts';
-import { documentLocksPlugin } from '@aap/messaging';
-import { insertOnce, record, type ServiceContext } from '@aap/service-runtime';
+import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import type { EvaluationStore } from '../evaluations/evaluation.store';
 import { bucketId, bucketOf, entriesOf, lineOf, withLine, type ScoreEntry } from './scoreboard';
 
@@ -27,6 +27,7 @@ import { bucketId, bucketOf, entriesOf, lineOf, withLine, type ScoreEntry } from
  * its line is rebuilt from the evaluation read by `_id` (idempotent; a line never goes back to an
  * older version of the evaluation). It lags the evaluation by the consumer hop (a fraction of a second).
  */
+/** A read model (declared with `context.model`: the per-document lock, no outbox), it publishes nothing. */
 interface ScoreboardDocument {
   _id: string;
   callId: string;
@@ -47,7 +48,19 @@ const SCOREBOARD_FACTS: readonly EventDefinition[] = [
   DossierResubmitted,
 ];
 
-const MAX_ATTEMPTS = 50;
+/** A bucket as the command handler sees it. */
+interface BucketState {
+  callId: string;
+  waveId: string;
+  lines: string;
+  version: number;
+}
+
+const BUCKET_MAPPING: DocumentMapping<BucketState, ScoreboardDocument> = {
+  name: 'scoreboard bucket',
+  toState: (doc) => ({ callId: doc.callId, waveId: doc.waveId, lines: doc.lines ?? '', version: doc.version }),
+  toFields: ({ callId, waveId, lines }) => ({ callId, waveId, lines }),
+};
 
 export interface Scoreboard {
   /** The completed evaluations of one wave, as ranking entries. */
@@ -70,31 +83,27 @@ export function registerScoreboard(context: ServiceContext, store: EvaluationSto
       lines: { type: String, default: '' },
       version: { type: Number, required: true },
     },
-    { versionKey: false, minimize: false },
+    { minimize: false },
   );
   schema.index({ callId: 1, waveId: 1 });
-  // The guarded read-then-write below is serialised per document in this process (FerretDB replaces documents).
-  schema.plugin(documentLocksPlugin);
-  const Bucket = context.db.model<ScoreboardDocument>('CommitteeScoreboard', schema, 'committee_scoreboards');
+  const Bucket = context.model<ScoreboardDocument>('CommitteeScoreboard', schema, { collection: 'committee_scoreboards' });
 
-  /** Writes the evaluation's current line into its bucket; no write when the bucket already has it (or a later one). */
+  const buckets = context.commands(documentStore(Bucket, BUCKET_MAPPING));
+
+  /** Writes the evaluation's current line into its bucket (through the command handler); no write when the bucket already has it. */
   async function rebuild(dossierId: string): Promise<void> {
     const state = await store.get(dossierId);
     // The evaluations' own handler parks an event about an unknown dossier; nothing to rank here.
     if (!state) return;
-    const _id = bucketId(state.callId, state.waveId, bucketOf(dossierId));
     const line = lineOf(state);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const current = await Bucket.findById(_id).lean<ScoreboardDocument>();
-      if (!current) {
-        if ((await insertOnce(Bucket, { _id, callId: state.callId, waveId: state.waveId, lines: line, version: 1 })) === 'inserted') return;
-        continue;
-      }
-      const lines = withLine(current.lines, dossierId, line);
-      if (lines === current.lines) return;
-      if (await record(Bucket, { id: _id, version: current.version }, { $set: { lines } })) return;
-    }
-    throw new Error(`the scoreboard bucket ${_id} kept changing; retried`);
+    const empty: BucketState = { callId: state.callId, waveId: state.waveId, lines: '', version: 0 };
+    await buckets.handle(
+      bucketId(state.callId, state.waveId, bucketOf(dossierId)),
+      startingFrom(empty, (bucket) => {
+        const lines = withLine(bucket.lines, dossierId, line);
+        return accepted(lines === bucket.lines ? bucket : { ...bucket, lines });
+      }),
+    );
   }
 
   for (const definition of SCOREBOARD_FACTS) {

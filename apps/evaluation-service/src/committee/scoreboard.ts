@@ -1,5 +1,5 @@
 import type { CommitteeDecision, EvaluationState } from '../evaluations';
-import type { RankingEntry } from './ranking';
+import type { RankingEntry } from '../scoring/ranking';
 
 /**
  * The committee's scoreboard, pure: what the ranking needs of one completed evaluation (a

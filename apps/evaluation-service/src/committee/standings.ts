@@ -1,11 +1,12 @@
 import { evaluationSettingsOf, type CallSnapshot } from '@aap/contracts';
 import type { EvaluationState } from '../evaluations';
+import type { WaitlistedCandidate } from './envelope';
 import { normalisationOf, type Normalisation } from '../scoring/scoring';
-import { grantCap, rank, type GrantCap, type Ranking } from './ranking';
+import { grantCap, rank, type GrantCap, type Ranking } from '../scoring/ranking';
 import { isCompleted, scoreEntryOf, type ScoreEntry } from './scoreboard';
 
 /**
- * A call's completed evaluations as the committee's pure functions take them (ranking.ts, budget.ts):
+ * A call's completed evaluations as the committee's pure functions take them (scoring/ranking.ts, envelope.ts):
  * a wave's ranking, one dossier's standing. No I/O: the callers read the scoreboard's entries
  * (scoreboard.projection.ts), the call's normalisation (the reviews' score projection) and the call copy.
  */
@@ -53,3 +54,16 @@ export function reserveRankOf(ranking: Ranking<Entry>, dossierId: string): numbe
 }
 
 export const capOf = (call: CallSnapshot, entry: Pick<Entry, 'requestedGrantCents' | 'eligibleCostCents'>): GrantCap => grantCap(call.cofinancing, entry);
+
+/** The port the committee takes for the call-wide normalisation (the reviews' score projection). */
+export interface CallNormalisation {
+  /** The call's normalisation from every submitted review of the call, all waves. */
+  normalisation(callId: string): Promise<Normalisation>;
+}
+
+/** The call's waitlisted dossiers, best first (`entries`: the call's scoreboard, every wave; normalised on the call). */
+export function waitlistOf(call: CallSnapshot, entries: readonly Entry[], normalisation: Normalisation): WaitlistedCandidate[] {
+  return rankingOf(call, entries, normalisation)
+    .ranked.filter((row) => row.entry.decision?.kind === 'waitlisted')
+    .map(({ entry }) => ({ dossierId: entry.dossierId, number: entry.number, waveId: entry.waveId, ...capOf(call, entry) }));
+}

@@ -1,12 +1,12 @@
 import { expect } from 'vitest';
 import { accepted, eventTopicName, type CallSnapshot, type DossierSnapshot, type EventDefinition } from '@aap/contracts';
 import { aggregateKit, type ServiceContext } from '@aap/service-runtime';
-import { eventually, readTopic, type TestEnvironment } from '@aap/test-harness';
+import { eventually, type TestEnvironment } from '@aap/test-harness';
 import { andThen, type Assignment, type EvaluationDecision } from '../evaluations';
 import { evaluationStore } from '../evaluations/evaluation.store';
 import { submitReview } from '../reviews/review';
-import { startEvaluation } from '../testing/fixtures';
-import { budgetStore } from './budget.store';
+import { publishedOn, startEvaluation } from '../testing/fixtures';
+import { envelopeStore } from './envelope.store';
 
 /**
  * The evaluation service for the committee's tests, with the stores on its own connection: a test
@@ -20,25 +20,24 @@ export async function startCommittee(env: TestEnvironment) {
   // The service's own models (already declared), with the kit that turns decided events into pending ones.
   const context = { ...aggregateKit('evaluation', db, { track() {} }), aggregate: (name: string) => db.model(name) } as unknown as ServiceContext;
   const store = evaluationStore(context);
-  const ledgers = budgetStore(context);
+  const envelopes = envelopeStore(context);
 
   /** Reviewers' scores: one number per criterion of the call's grid, in grid order. */
   async function complete(call: CallSnapshot, dossier: DossierSnapshot, scoresByReviewer: Record<string, number[]>) {
     const now = new Date();
     const reviewers = Object.keys(scoresByReviewer);
     const assignments: Assignment[] = reviewers.map((reviewerId) => ({ reviewerId, name: reviewerId, email: `${reviewerId}@example.org`, assignedAt: now, dueAt: now, state: 'assigned' }));
-    await eventually(async () => {
-      const outcome = await store.transition(dossier.dossierId, async (state) => {
-        if (state.stage !== 'in-review') throw new Error(`${dossier.number} is at ${state.stage}`);
-        let decision: EvaluationDecision = accepted({ ...state, assignments });
-        for (const reviewerId of reviewers) {
-          const scores = call.scoringGrid.criteria.map((criterion, i) => ({ criterionId: criterion.criterionId, score: scoresByReviewer[reviewerId]![i]!, comment: 'Avis motivé.' }));
-          decision = await andThen(decision, (reviewed) => submitReview(reviewed, call, { reviewerId, scores }, now));
-        }
-        return decision;
-      });
-      if (outcome?.decision.outcome !== 'accepted' || outcome.decision.state.stage !== 'evaluated') throw new Error(`${dossier.number} not completed`);
+    // The state the command needs (reviewers assigned on admission, a consumer hop away), then the command once.
+    await eventually(async () => expect((await store.get(dossier.dossierId))?.stage).toBe('in-review'));
+    const handled = await store.commands.handleExisting(dossier.dossierId, async (state) => {
+      let decision: EvaluationDecision = accepted({ ...state, assignments });
+      for (const reviewerId of reviewers) {
+        const scores = call.scoringGrid.criteria.map((criterion, i) => ({ criterionId: criterion.criterionId, score: scoresByReviewer[reviewerId]![i]!, comment: 'Avis motivé.' }));
+        decision = await andThen(decision, (reviewed) => submitReview(reviewed, call, { reviewerId, scores }, now));
+      }
+      return decision;
     });
+    expect(handled?.after?.stage).toBe('evaluated');
     await onRankedList(call, dossier);
   }
 
@@ -57,13 +56,16 @@ export async function startCommittee(env: TestEnvironment) {
     return dossier;
   }
 
-  /** The data of the events of one type on its topic (at least `atLeast` of them). */
-  async function eventsOf<D extends EventDefinition>(definition: D, atLeast = 1): Promise<Array<Record<string, any>>> {
-    const messages = await readTopic(env.kafka(), eventTopicName(env.prefix, definition.topic), { atLeast, timeoutMs: 30_000, settleMs: 500 });
-    return messages.filter((m) => m.headers.ce_type === definition.type).map((m) => JSON.parse(m.value!));
+  /** The data of the events of one type on its topic, once at least `atLeast` of them are published (everything published is read). */
+  function eventsOf<D extends EventDefinition>(definition: D, atLeast = 1): Promise<Array<Record<string, any>>> {
+    return eventually(async () => {
+      const found = (await publishedOn(env, eventTopicName(env.prefix, definition.topic))).filter((m) => m.headers.ce_type === definition.type).map((m) => JSON.parse(m.value!));
+      expect(found.length).toBeGreaterThanOrEqual(atLeast);
+      return found;
+    });
   }
 
-  return { ...harness, store, ledgers, complete, evaluated, eventsOf, onRankedList };
+  return { ...harness, store, envelopes, complete, evaluated, eventsOf, onRankedList };
 }
 
 /** Three reviewers giving every criterion the same score (0–10): a weighted score of 10 × score. */

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { isoDate } from '@aap/contracts';
 import { callerOf } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
-import { EVALUATION_READERS, type Evaluations } from '../evaluations';
+import { dossierParams, EVALUATION_READERS, type Evaluations } from '../evaluations';
 import { evaluationSummary, toSummary } from '../evaluations/evaluation.views';
-import { dossierParams } from '../evaluations/evaluation.routes';
 import { requestComplement } from './complement';
 
 const complementRequest = z.object({

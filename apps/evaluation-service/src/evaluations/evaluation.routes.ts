@@ -1,13 +1,10 @@
-import { z } from 'zod';
-import { callerOf } from '@aap/http';
+import { callerOf, type Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { EVALUATION_READERS } from './access';
-import { evaluationSummary, toSummary } from './evaluation.views';
-import type { Evaluations } from './index';
+import type { EvaluationState } from './evaluation';
+import { dossierParams, evaluationSummary, toSummary } from './evaluation.views';
 
-export const dossierParams = z.object({ dossierId: z.string().min(1).max(100) });
-
-export function registerEvaluationRoutes(context: ServiceContext, evaluations: Evaluations): void {
+export function registerEvaluationRoutes(context: ServiceContext, readable: (caller: Caller, dossierId: string) => Promise<EvaluationState>): void {
   context.http.get(
     '/evaluations/:dossierId',
     {
@@ -19,6 +16,6 @@ export function registerEvaluationRoutes(context: ServiceContext, evaluations: E
         response: { 200: evaluationSummary },
       },
     },
-    async (request) => toSummary(await evaluations.readable(callerOf(request), request.params.dossierId)),
+    async (request) => toSummary(await readable(callerOf(request), request.params.dossierId)),
   );
 }

@@ -1,7 +1,7 @@
-import { Schema, type UpdateQuery } from 'mongoose';
-import { outboxForInsert, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
-import { concurrentChange, insertOnce, record, type ServiceContext } from '@aap/service-runtime';
-import { EVALUATION_STAGES, type EvaluationDecision, type EvaluationState } from './evaluation';
+import { Schema } from 'mongoose';
+import type { OutboxFields } from '@aap/messaging';
+import { documentStore, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
+import { EVALUATION_STAGES, type EvaluationState } from './evaluation';
 
 /** An evaluation as stored: the state keyed by the dossier id, with its outbox. */
 interface EvaluationDocument extends OutboxFields, Omit<EvaluationState, 'dossierId'> {
@@ -48,61 +48,30 @@ function evaluationModel(context: ServiceContext) {
 }
 
 /** Dates inside Mixed fields come back as Date from MongoDB and FerretDB alike; these are typed ones. */
-function toState(doc: EvaluationDocument): EvaluationState {
-  const { _id, outbox: _outbox, outboxPending: _pending, ...fields } = doc;
-  return { ...fields, dossierId: _id, changes: fields.changes ?? [], assignments: fields.assignments ?? [], reviews: fields.reviews ?? [], complements: fields.complements ?? [], decisions: fields.decisions ?? [] };
+function toState(doc: Omit<EvaluationDocument, 'outbox' | 'outboxPending'>): EvaluationState {
+  const { _id, ...fields } = doc as EvaluationDocument;
+  const { outbox: _outbox, outboxPending: _pending, ...state } = fields;
+  return { ...state, dossierId: _id, changes: state.changes ?? [], assignments: state.assignments ?? [], reviews: state.reviews ?? [], complements: state.complements ?? [], decisions: state.decisions ?? [] };
 }
 
-function fieldsOf(state: EvaluationState) {
-  const { dossierId: _id, version: _version, ...fields } = state;
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
+/** How an evaluation maps to its document: the dossier id is the `_id`, everything else as it is. */
+const EVALUATION_MAPPING: DocumentMapping<EvaluationState, EvaluationDocument> = {
+  name: 'evaluation',
+  toState,
+  toFields: ({ dossierId: _id, ...fields }) => fields,
+  optional: OPTIONAL_FIELDS,
+};
 
 export function evaluationStore(context: ServiceContext) {
   const Evaluation = evaluationModel(context);
-
-  const get = async (dossierId: string): Promise<EvaluationState | null> => {
-    const doc = await Evaluation.findById(dossierId).lean<EvaluationDocument>();
-    return doc ? toState(doc) : null;
-  };
-
-  const store = {
-    get,
-
-    /** Stores a new evaluation with its first events; `exists` when the dossier already has one (a redelivery). */
-    open(state: EvaluationState, events: PendingEvent[]): Promise<'inserted' | 'exists'> {
-      return insertOnce(Evaluation, { _id: state.dossierId, ...fieldsOf(state), version: 1, ...outboxForInsert(events) } as never);
-    },
-
-    /** ONE guarded single-document write of the next state and its events; false when the race was lost. */
-    record(current: EvaluationState, next: EvaluationState, events: PendingEvent[]): Promise<boolean> {
-      const unset = OPTIONAL_FIELDS.filter((field) => next[field] === undefined);
-      const update: UpdateQuery<EvaluationDocument> = {
-        $set: { ...fieldsOf(next), updatedAt: new Date() },
-        ...(unset.length ? { $unset: Object.fromEntries(unset.map((field) => [field, ''])) } : {}),
-      };
-      return record(Evaluation, { id: current.dossierId, version: current.version }, update, events);
-    },
-
+  const store = documentStore(Evaluation, EVALUATION_MAPPING);
+  return {
+    get: (dossierId: string): Promise<EvaluationState | null> => store.load(dossierId),
     /**
-     * Decides on the current evaluation and records the outcome; a lost race reads again and decides
-     * again (at most 5 times, then 409). Null when the dossier has no evaluation.
+     * Every command on an evaluation: load → decide → one guarded write of the state and its events,
+     * decided again on a lost race (the service runtime's one retry policy, then 409).
      */
-    async transition(
-      dossierId: string,
-      decide: (state: EvaluationState) => EvaluationDecision | Promise<EvaluationDecision>,
-      metadata?: EventMetadata,
-    ): Promise<{ before: EvaluationState; decision: EvaluationDecision } | null> {
-      for (let attempt = 1; ; attempt++) {
-        const before = await get(dossierId);
-        if (!before) return null;
-        const decision = await decide(before);
-        if (decision.outcome !== 'accepted' || decision.state === before) return { before, decision };
-        if (await store.record(before, decision.state, context.events(decision.events, metadata))) return { before, decision: { ...decision, state: { ...decision.state, version: before.version + 1 } } };
-        if (attempt >= 5) throw concurrentChange(`the evaluation of dossier ${dossierId}`, before.version);
-      }
-    },
-
+    commands: context.commands(store),
     /**
      * A wave's evaluations with their decisions, for the committee's minutes: one equality on the
      * indexed {callId, waveId}. A rare export; the ranked list reads the scoreboard instead.
@@ -112,7 +81,6 @@ export function evaluationStore(context: ServiceContext) {
       return docs.map(toState);
     },
   };
-  return store;
 }
 
 export type EvaluationStore = ReturnType<typeof evaluationStore>;

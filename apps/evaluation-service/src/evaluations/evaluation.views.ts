@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { admissibilityOutcome, dossierStatus, dossierSnapshot } from '@aap/contracts';
 import { EVALUATION_STAGES, type EvaluationState } from './evaluation';
 
+/** The `:dossierId` of every evaluation route (an evaluation is keyed by its dossier). */
+export const dossierParams = z.object({ dossierId: z.string().min(1).max(100) });
+
 /** What every view of an evaluation starts with: the dossier, where the evaluation is, the dossier's status. */
 export const evaluationHeader = z.object({
   dossierId: z.string(),

@@ -4,7 +4,7 @@ import { callerOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
-import { dossierParams } from '../evaluations/evaluation.routes';
+import { dossierParams } from '../evaluations/evaluation.views';
 import { activeAssignments, declareConflict } from './assignment';
 import { ASSIGNMENT_STATES, workItemView } from './reviewer.views';
 import type { WorkQueue } from './work-queue.projection';

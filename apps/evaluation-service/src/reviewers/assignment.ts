@@ -11,13 +11,13 @@ import {
   type CallSnapshot,
 } from '@aap/contracts';
 import { referenceOf, wrongStage, type AssignmentCause, type Assignment, type EvaluationDecision, type EvaluationStage, type EvaluationState } from '../evaluations/evaluation';
-import { conflictsOf, type Conflict, type ConflictSettings } from './conflicts';
+import { withoutConflicts, type Conflict, type ConflictSettings } from './conflicts';
 import { loadsFor, type PoolReviewer, type PoolState } from './pool';
 
 /**
  * Reviewer assignment, pure: an evaluation in review gets the reviewers it lacks (the call's
  * reviewersPerDossier minus its assignments not recused), never a reviewer in conflict with the
- * applicant nor one who recused on it, the least loaded first. Ties are broken by a stable hash of
+ * applicant nor one who recused on it (conflicts.ts), the least loaded first. Ties are broken by a stable hash of
  * dossier id + reviewer id (so the same reviewer does not win every tie of the call), then by reviewer
  * id: the same inputs always give the same reviewers. It never refuses for lack of reviewers: the
  * event says how many are missing.
@@ -55,13 +55,7 @@ export function chooseReviewers(input: {
   excluded: ReadonlySet<string>;
   settings: ConflictSettings;
 }): Choice {
-  const conflicts: Conflict[] = [];
-  const candidates = input.pool.filter((reviewer) => {
-    if (!reviewer.active || input.excluded.has(reviewer.reviewerId)) return false;
-    const found = conflictsOf(reviewer, input.applicant, input.settings);
-    conflicts.push(...found);
-    return found.length === 0;
-  });
+  const { candidates, conflicts } = withoutConflicts(input.pool, input.applicant, input.settings, input.excluded);
   const keyed = candidates.map((reviewer) => ({ reviewer, load: input.loads.get(reviewer.reviewerId) ?? 0, tie: tieBreak(input.dossierId, reviewer.reviewerId) }));
   keyed.sort((a, b) => a.load - b.load || a.tie - b.tie || (a.reviewer.reviewerId < b.reviewer.reviewerId ? -1 : a.reviewer.reviewerId > b.reviewer.reviewerId ? 1 : 0));
   const need = Math.max(0, input.need);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EvaluationConflictDeclared, EvaluationReviewDueSoon, EvaluationReviewersAssigned, type CallSnapshot, type EvaluationSettings } from '@aap/contracts';
 import { openEvaluation, type EvaluationState } from '../evaluations/evaluation';
-import { testCall, testDossier, type DossierOptions } from '../testing/fixtures';
+import { decider, thenOf } from '@aap/test-harness/decider-spec';
+import { acceptedState, testCall, testDossier, type DossierOptions } from '../testing/fixtures';
 import { assignReviewers, declareConflict, openAssignees, remindReviewer, tieBreak } from './assignment';
 import { conflictsOf } from './conflicts';
 import { emptyPool, upsertReviewer, withClaim, type PoolState, type ReviewerProfile } from './pool';
@@ -13,27 +14,29 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const callWith = (reviewersPerDossier: number, settings: Partial<EvaluationSettings> = {}) => testCall({ callId: 'call-1', reviewersPerDossier }, settings);
 const inReview = (call: CallSnapshot, options: DossierOptions = {}): EvaluationState => ({ ...openEvaluation(testDossier(call, options), NOW), stage: 'in-review', dossierStatus: 'under-review' });
 const profile = (overrides: Partial<ReviewerProfile> = {}): ReviewerProfile => ({ name: 'Relecteur', email: 'relecteur@example.org', departement: '38', expertise: [], ...overrides });
+/** The pool with this reviewer added. */
+const withReviewer = (pool: PoolState, reviewerId: string, reviewer: ReviewerProfile): PoolState => acceptedState(upsertReviewer(pool, reviewerId, reviewer));
 const poolOf = (...reviewers: Array<[string, Partial<ReviewerProfile>?]>): PoolState =>
-  reviewers.reduce((pool, [id, overrides]) => upsertReviewer(pool, id, profile(overrides)), emptyPool('call-1'));
+  reviewers.reduce((pool, [id, overrides]) => withReviewer(pool, id, profile(overrides)), emptyPool('call-1'));
 
 /** Assigns and claims, as the assigner does: the next evaluation state and the pool with the loads. */
 function assignAndClaim(state: EvaluationState, call: CallSnapshot, pool: PoolState) {
   const decision = assignReviewers(state, call, pool, 'admissible', NOW);
-  if (decision.outcome !== 'accepted') throw new Error(decision.outcome);
-  return { decision, state: decision.state, pool: withClaim(pool, state.dossierId, openAssignees(decision.state)) };
+  const next = acceptedState(decision);
+  return { decision, state: next, pool: withClaim(pool, state.dossierId, openAssignees(next)) };
 }
 
 describe('reviewer assignment', () => {
+  const assign = decider(assignReviewers);
+
   it('given a pool of four and a call of three reviewers, when a dossier becomes admissible, then the three least loaded are assigned with their deadline', () => {
     const call = callWith(3, { reviewDays: 10 });
     let pool = poolOf(['a'], ['b'], ['c'], ['d']);
     pool = withClaim(pool, 'other-dossier', ['b']);
-    const { decision } = assignAndClaim(inReview(call), call, pool);
-    if (decision.outcome !== 'accepted') throw new Error();
-    expect(decision.state.assignments.map((a) => a.reviewerId).sort()).toEqual(['a', 'c', 'd']);
-    expect(decision.state.assignments.every((a) => a.state === 'assigned' && a.dueAt.getTime() === NOW.getTime() + 10 * DAY_MS)).toBe(true);
-    expect(decision.events).toHaveLength(1);
-    expect(decision.events[0]).toMatchObject({ definition: EvaluationReviewersAssigned, data: { cause: 'admissible', missing: 0 } });
+    const { decision } = assign.given(inReview(call)).when(call, pool, 'admissible', NOW).then({ definition: EvaluationReviewersAssigned, data: { cause: 'admissible', missing: 0 } });
+    const state = acceptedState(decision);
+    expect(state.assignments.map((a) => a.reviewerId).sort()).toEqual(['a', 'c', 'd']);
+    expect(state.assignments.every((a) => a.state === 'assigned' && a.dueAt.getTime() === NOW.getTime() + 10 * DAY_MS)).toBe(true);
   });
 
   it('given the same inputs, when assigned twice, then the same reviewers are chosen; equal loads are broken by the stable hash of dossier and reviewer', () => {
@@ -51,10 +54,8 @@ describe('reviewer assignment', () => {
     const call = callWith(3, { excludeReviewersOfSameDepartement: true });
     const pool = poolOf(['own', { organisationSiren: '123456789' }], ['local', { departement: '69' }], ['far']);
     const state = inReview(call, { applicant: { organisationId: '12345678900012' } });
-    const { decision } = assignAndClaim(state, call, pool);
-    if (decision.outcome !== 'accepted') throw new Error();
-    expect(decision.state.assignments.map((a) => a.reviewerId)).toEqual(['far']);
-    expect(decision.events[0]).toMatchObject({ data: { missing: 2, reviewers: [{ reviewerId: 'far' }] } });
+    const { decision } = assign.given(state).when(call, pool, 'admissible', NOW).then({ definition: EvaluationReviewersAssigned, data: { missing: 2, reviewers: [{ reviewerId: 'far' }] } });
+    expect(acceptedState(decision).assignments.map((a) => a.reviewerId)).toEqual(['far']);
   });
 
   it('given a reviewer who left the pool, when a dossier is assigned, then they are not chosen', () => {
@@ -68,28 +69,28 @@ describe('reviewer assignment', () => {
     const call = callWith(2);
     const pool = poolOf(['a'], ['b'], ['c']);
     const first = assignAndClaim(inReview(call), call, pool);
-    const again = assignReviewers(first.state, call, first.pool, 'completed-by-manager', NOW);
-    expect(again).toEqual({ outcome: 'accepted', state: first.state, events: [] });
+    assign.given(first.state).when(call, first.pool, 'completed-by-manager', NOW).thenNothingHappens();
   });
 
   it('given an evaluation still at admissibility, when reviewers are assigned, then it is refused as the wrong stage', () => {
     const call = callWith(2);
-    expect(assignReviewers(openEvaluation(testDossier(call), NOW), call, poolOf(['a']), 'admissible', NOW)).toMatchObject({ outcome: 'wrong-status', status: 'admissibility' });
+    assign.given(openEvaluation(testDossier(call), NOW)).when(call, poolOf(['a']), 'admissible', NOW).thenWrongStatus('admissibility');
   });
 
   it('given an assigned reviewer, when they declare a conflict, then the assignment is recused and a replacement (never them) is assigned in the same decision', () => {
     const call = callWith(2);
     const assigned = assignAndClaim(inReview(call), call, poolOf(['a'], ['b'], ['c']));
     const leaving = assigned.state.assignments[0]!.reviewerId;
-    const recused = declareConflict(assigned.state, leaving, 'ancien salarié du porteur', NOW);
-    if (recused.outcome !== 'accepted') throw new Error();
-    expect(recused.events[0]).toMatchObject({ definition: EvaluationConflictDeclared, data: { reviewerId: leaving, reason: 'ancien salarié du porteur' } });
-    const replaced = assignAndClaim(recused.state, call, assigned.pool);
+    const { decision: recused } = decider(declareConflict)
+      .given(assigned.state)
+      .when(leaving, 'ancien salarié du porteur', NOW)
+      .then({ definition: EvaluationConflictDeclared, data: { reviewerId: leaving, reason: 'ancien salarié du porteur' } });
+    const replaced = assignAndClaim(acceptedState(recused), call, assigned.pool);
     const open = replaced.state.assignments.filter((a) => a.state === 'assigned').map((a) => a.reviewerId);
     expect(open).toHaveLength(2);
     expect(open).not.toContain(leaving);
     expect(replaced.state.assignments.find((a) => a.reviewerId === leaving)).toMatchObject({ state: 'recused', recusalReason: 'ancien salarié du porteur' });
-    expect(replaced.decision.events[0]).toMatchObject({ data: { reviewers: [{ reviewerId: ['a', 'b', 'c'].find((id) => !assigned.state.assignments.some((a) => a.reviewerId === id)) }] } });
+    thenOf(replaced.decision).then({ definition: EvaluationReviewersAssigned, data: { reviewers: [{ reviewerId: ['a', 'b', 'c'].find((id) => !assigned.state.assignments.some((a) => a.reviewerId === id)) }] } });
     // The loads follow: the recused reviewer's claim is released, the replacement's added.
     expect(replaced.pool.reviewers.find((r) => r.reviewerId === leaving)!.load).toBe(0);
     expect(replaced.pool.reviewers.map((r) => r.load).reduce((x, y) => x + y)).toBe(2);
@@ -98,9 +99,9 @@ describe('reviewer assignment', () => {
   it('given a reviewer without an open assignment, when they declare a conflict, then it is refused', () => {
     const call = callWith(1);
     const { state } = assignAndClaim(inReview(call), call, poolOf(['a']));
-    expect(declareConflict(state, 'z', 'x', NOW)).toMatchObject({ outcome: 'wrong-status', status: 'not-assigned' });
+    decider(declareConflict).given(state).when('z', 'x', NOW).thenWrongStatus('not-assigned');
     const submitted = { ...state, assignments: state.assignments.map((a) => ({ ...a, state: 'submitted' as const })) };
-    expect(declareConflict(submitted, 'a', 'x', NOW)).toMatchObject({ outcome: 'wrong-status', status: 'submitted' });
+    decider(declareConflict).given(submitted).when('a', 'x', NOW).thenWrongStatus('submitted');
   });
 
   it('given a claim left by an earlier attempt at the same dossier, when assigned again, then that claim does not count against its reviewers and nothing is counted twice', () => {
@@ -127,13 +128,13 @@ describe('reviewer assignment', () => {
   it('given an open assignment, when its reminder day comes, then one evaluation.review-due-soon is emitted and recorded; a second run emits nothing', () => {
     const call = callWith(1, { reviewDays: 10 });
     const { state } = assignAndClaim(inReview(call), call, poolOf(['a']));
-    expect(remindReviewer(state, 'a', 3, new Date(NOW.getTime() + 6 * DAY_MS))).toEqual({ outcome: 'accepted', state, events: [] });
+    const remind = decider(remindReviewer);
+    remind.given(state).when('a', 3, new Date(NOW.getTime() + 6 * DAY_MS)).thenNothingHappens();
     const due = new Date(NOW.getTime() + 7 * DAY_MS);
-    const reminded = remindReviewer(state, 'a', 3, due);
-    if (reminded.outcome !== 'accepted') throw new Error();
-    expect(reminded.events).toEqual([expect.objectContaining({ definition: EvaluationReviewDueSoon, data: expect.objectContaining({ reviewerId: 'a', dueAt: state.assignments[0]!.dueAt.toISOString() }) })]);
-    expect(reminded.state.assignments[0]!.remindedAt).toEqual(due);
-    expect(remindReviewer(reminded.state, 'a', 3, due)).toEqual({ outcome: 'accepted', state: reminded.state, events: [] });
+    const { decision } = remind.given(state).when('a', 3, due).then({ definition: EvaluationReviewDueSoon, data: { reviewerId: 'a', dueAt: state.assignments[0]!.dueAt.toISOString() } });
+    const reminded = acceptedState(decision);
+    expect(reminded.assignments[0]!.remindedAt).toEqual(due);
+    remind.given(reminded).when('a', 3, due).thenNothingHappens();
   });
 });
 
@@ -146,7 +147,7 @@ describe('reviewer assignment (properties)', () => {
     fc.assert(
       fc.property(fc.array(reviewerArb, { minLength: 1, maxLength: 10 }), fc.array(dossierArb, { minLength: 1, maxLength: 15 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), (reviewers, dossiers, perDossier, sameDepartement) => {
         const call = callWith(perDossier, { excludeReviewersOfSameDepartement: sameDepartement });
-        let pool = reviewers.reduce((p, r, i) => upsertReviewer(p, `r${i}`, profile({ departement: r.departement, ...(r.organisationSiren ? { organisationSiren: r.organisationSiren } : {}) })), emptyPool('call-1'));
+        let pool = reviewers.reduce((p, r, i) => withReviewer(p, `r${i}`, profile({ departement: r.departement, ...(r.organisationSiren ? { organisationSiren: r.organisationSiren } : {}) })), emptyPool('call-1'));
         for (const d of dossiers) {
           const state = inReview(call, { applicant: { organisationId: `${d.siren}00012`, territory: { departements: [d.departement], regions: ['84'] } } });
           const next = assignAndClaim(state, call, pool);

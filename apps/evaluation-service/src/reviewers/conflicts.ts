@@ -3,7 +3,11 @@ import { epciOfCommune } from '@aap/contracts/geography';
 import type { PoolReviewer } from './pool';
 
 /**
- * Conflicts of interest, pure: why a reviewer may not review an applicant's dossier.
+ * A CONFLICTED REVIEWER IS NEVER ASSIGNED — the rule, pure. The assignment (assignment.ts) chooses
+ * only among `withoutConflicts(...)`, and a reviewer who declared a conflict on a dossier is never
+ * chosen for it again.
+ *
+ * Conflicts of interest: why a reviewer may not review an applicant's dossier.
  * - own organisation, always: the reviewer's organisation is the applicant (its SIREN, the first 9
  *   digits of its SIREN or SIRET) or one of its groupement's members;
  * - same département, when the call says so: the reviewer's home département is one of the applicant's;
@@ -49,4 +53,24 @@ export function conflictsOf(reviewer: Reviewer, applicant: ApplicantSnapshot, se
     }
   }
   return conflicts;
+}
+
+/**
+ * The reviewers of the pool who may review the applicant's dossier: active, not `excluded` (already
+ * on the dossier, or recused from it), and in no conflict; the conflicts found are returned with the reasons.
+ */
+export function withoutConflicts<R extends Reviewer & Pick<PoolReviewer, 'active'>>(
+  pool: readonly R[],
+  applicant: ApplicantSnapshot,
+  settings: ConflictSettings,
+  excluded: ReadonlySet<string>,
+): { candidates: R[]; conflicts: Conflict[] } {
+  const conflicts: Conflict[] = [];
+  const candidates = pool.filter((reviewer) => {
+    if (!reviewer.active || excluded.has(reviewer.reviewerId)) return false;
+    const found = conflictsOf(reviewer, applicant, settings);
+    conflicts.push(...found);
+    return found.length === 0;
+  });
+  return { candidates, conflicts };
 }

@@ -1,4 +1,5 @@
 import {
+  accepted,
   DossierAccepted,
   DossierComplementRequested,
   DossierDecisionReopened,
@@ -18,10 +19,10 @@ import {
 import { PermanentHandlerError } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import type { EvaluationState, Evaluations, ReviewerAssigner } from '../evaluations';
+import type { EvaluationDecision, EvaluationState, Evaluations, ReviewerAssigner } from '../evaluations';
 import { assignReviewers, openAssignees } from './assignment';
 import { registerAssignmentRoutes } from './assignment.routes';
-import { withClaim } from './pool';
+import { claim } from './pool';
 import { registerPoolRoutes } from './pool.routes';
 import { poolStore, type PoolStore } from './pool.store';
 import { scheduleReviewReminders } from './reminders';
@@ -42,11 +43,15 @@ export interface Reviewers {
 export function registerReviewers(context: ServiceContext, deps: { calls: CallCopies }): Reviewers {
   const pools = poolStore(context);
   const assigner: ReviewerAssigner = {
-    assign: (state, call, cause, now) =>
-      pools.transition(call.callId, (pool) => {
-        const decision = assignReviewers(state, call, pool, cause, now);
-        return { next: decision.outcome === 'accepted' ? withClaim(pool, state.dossierId, openAssignees(decision.state)) : pool, result: decision };
-      }),
+    async assign(state, call, cause, now) {
+      // The evaluation's decision taken on the pool that was recorded (the last attempt's, after a lost race).
+      let assigned: EvaluationDecision = accepted(state);
+      await pools.decide(call.callId, (pool) => {
+        assigned = assignReviewers(state, call, pool, cause, now);
+        return assigned.outcome === 'accepted' ? claim(pool, state.dossierId, openAssignees(assigned.state)) : accepted(pool);
+      });
+      return assigned;
+    },
   };
   registerPoolRoutes(context, { pools, calls: deps.calls });
   return { assigner, pools };
@@ -86,7 +91,7 @@ export function registerReviewerAssignments(context: ServiceContext, deps: { eva
    * after the dossier's last event whatever the order of the earlier ones.
    */
   const settle = async (state: EvaluationState) => {
-    await reviewers.pools.transition(state.callId, (pool) => ({ next: withClaim(pool, state.dossierId, openAssignees(state)), result: undefined }));
+    await reviewers.pools.decide(state.callId, (pool) => claim(pool, state.dossierId, openAssignees(state)));
     const call = await calls.get(state.callId);
     await queue.refresh(state, evaluationSettingsOf(call ?? {}).reviewReminderDaysBefore);
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
+import { notFound, pageOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { EVALUATION_OVERSIGHT } from '../evaluations';
@@ -26,11 +26,8 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
       const { callId, reviewerId } = request.params;
       await knownCall(callId);
       const { epciSiren, organisationSiren, ...profile } = request.body;
-      const reviewer = await pools.transition(callId, (pool) => {
-        const next = upsertReviewer(pool, reviewerId, { ...profile, ...(epciSiren ? { epciSiren } : {}), ...(organisationSiren ? { organisationSiren } : {}) });
-        return { next, result: next.reviewers.find((r) => r.reviewerId === reviewerId)! };
-      });
-      return toReviewerView(reviewer);
+      const { after } = await pools.decide(callId, (pool) => upsertReviewer(pool, reviewerId, { ...profile, ...(epciSiren ? { epciSiren } : {}), ...(organisationSiren ? { organisationSiren } : {}) }));
+      return toReviewerView(after!.reviewers.find((r) => r.reviewerId === reviewerId)!);
     },
   );
 
@@ -42,11 +39,11 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     },
     async (request) => {
       const { callId } = request.params;
-      const { page, pageSize } = request.query;
       await knownCall(callId);
       // One document per call: the page is cut in memory (a pool is a few hundred reviewers at most).
       const active = ((await pools.get(callId))?.reviewers ?? []).filter((r) => r.active).sort((a, b) => (a.reviewerId < b.reviewerId ? -1 : 1));
-      return { items: active.slice((page - 1) * pageSize, page * pageSize).map(toReviewerView), page, pageSize, total: active.length };
+      const page = pageOf(active, request.query);
+      return { ...page, items: page.items.map(toReviewerView) };
     },
   );
 
@@ -59,11 +56,8 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     async (request, reply) => {
       const { callId, reviewerId } = request.params;
       await knownCall(callId);
-      await pools.transition(callId, (pool) => {
-        const next = removeReviewer(pool, reviewerId);
-        if (!next) throw notFound(`Reviewer ${reviewerId} in the pool of call ${callId}`);
-        return { next, result: undefined };
-      });
+      const { decision } = await pools.decide(callId, (pool) => removeReviewer(pool, reviewerId));
+      if (decision.outcome !== 'accepted') throw notFound(`Reviewer ${reviewerId} in the pool of call ${callId}`);
       return reply.status(204).send();
     },
   );

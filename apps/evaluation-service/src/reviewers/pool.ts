@@ -1,3 +1,5 @@
+import { accepted, wrongStatus, type Decision } from '@aap/contracts';
+
 /**
  * A call's reviewer pool, pure: who may review the call's dossiers and how many open assignments
  * each one holds (their load). One document per call, so every change of the pool — a reviewer
@@ -40,22 +42,31 @@ export interface PoolState {
 
 export type ReviewerProfile = Omit<PoolReviewer, 'active' | 'load' | 'reviewerId'>;
 
+export type PoolDecision = Decision<PoolState>;
+
+/** The pool of a call before its first reviewer (never stored: its first change creates it). */
 export const emptyPool = (callId: string): PoolState => ({ callId, reviewers: [], claims: {}, version: 0 });
 
 /** Adds the reviewer to the pool, or updates their profile (their load stays); a reviewer who had left comes back. */
-export function upsertReviewer(pool: PoolState, reviewerId: string, profile: ReviewerProfile): PoolState {
+export function upsertReviewer(pool: PoolState, reviewerId: string, profile: ReviewerProfile): PoolDecision {
   const existing = pool.reviewers.find((r) => r.reviewerId === reviewerId);
   const next: PoolReviewer = { reviewerId, ...profile, active: true, load: existing?.load ?? 0 };
   const reviewers = existing ? pool.reviewers.map((r) => (r === existing ? next : r)) : [...pool.reviewers, next];
-  return { ...pool, reviewers };
+  return accepted({ ...pool, reviewers });
 }
 
-/** The reviewer leaves the pool: no new assignment; null when they are not in it. */
-export function removeReviewer(pool: PoolState, reviewerId: string): PoolState | null {
+/** The status of a reviewer who is not (or no longer) in the pool: the routes answer it with a 404. */
+export const NOT_IN_POOL = 'not-in-pool';
+
+/** The reviewer leaves the pool: no new assignment (the current ones go on). */
+export function removeReviewer(pool: PoolState, reviewerId: string): PoolDecision {
   const existing = pool.reviewers.find((r) => r.reviewerId === reviewerId && r.active);
-  if (!existing) return null;
-  return { ...pool, reviewers: pool.reviewers.map((r) => (r === existing ? { ...r, active: false } : r)) };
+  if (!existing) return wrongStatus(NOT_IN_POOL, `reviewer ${reviewerId} is not in the pool of call ${pool.callId}`);
+  return accepted({ ...pool, reviewers: pool.reviewers.map((r) => (r === existing ? { ...r, active: false } : r)) });
 }
+
+/** Sets the dossier's claim (its open assignees): `withClaim` as a decision. */
+export const claim = (pool: PoolState, dossierId: string, reviewerIds: readonly string[]): PoolDecision => accepted(withClaim(pool, dossierId, reviewerIds));
 
 /**
  * Sets the dossier's open assignees to `reviewerIds` and moves the loads by the difference: +1 for

@@ -24,8 +24,8 @@ export function scheduleReviewReminders(context: ServiceContext, deps: { store: 
       for (const item of await queue.toRemindOn(dayOf(new Date(now.getTime() - back * DAY_MS)))) {
         const call = await callOf(item.callId);
         if (!call) continue;
-        const outcome = await store.transition(item.dossierId, (state) => remindReviewer(state, item.reviewerId, evaluationSettingsOf(call).reviewReminderDaysBefore, now));
-        const remindedAt = outcome?.decision.outcome === 'accepted' ? outcome.decision.state.assignments.find((a) => a.reviewerId === item.reviewerId)?.remindedAt : undefined;
+        const handled = await store.commands.handleExisting(item.dossierId, (state) => remindReviewer(state, item.reviewerId, evaluationSettingsOf(call).reviewReminderDaysBefore, now));
+        const remindedAt = handled?.after?.assignments.find((a) => a.reviewerId === item.reviewerId)?.remindedAt;
         if (remindedAt) await queue.reminded(item._id, remindedAt);
       }
     }

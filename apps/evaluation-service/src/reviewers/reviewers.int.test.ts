@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTopicName, EvaluationReviewersAssigned, type CallSnapshot, type EvaluationSettings } from '@aap/contracts';
-import { eventually, readTopic, useTestEnvironment } from '@aap/test-harness';
-import { startEvaluation, testCall, testDossier, type DossierOptions, type EvaluationHarness } from '../testing/fixtures';
+import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { publishedOn, startEvaluation, testCall, testDossier, type DossierOptions, type EvaluationHarness } from '../testing/fixtures';
 
 const env = useTestEnvironment();
 let h: EvaluationHarness;
@@ -50,7 +50,7 @@ async function submittedWithReviewers(call: CallSnapshot, count: number, options
 /** The dossier's evaluation.* events of one type on the topic, once at least `atLeast` of them are there. */
 const evaluationEventsOf = (dossierId: string, type: string, atLeast: number) =>
   eventually(async () => {
-    const messages = await readTopic(env.kafka(), eventTopicName(env.prefix, EvaluationReviewersAssigned.topic), { atLeast: 1, timeoutMs: 5_000, settleMs: 300 });
+    const messages = await publishedOn(env, eventTopicName(env.prefix, EvaluationReviewersAssigned.topic));
     const found = messages.filter((m) => m.key === dossierId && m.headers.ce_type === type).map((m) => JSON.parse(m.value!));
     expect(found.length).toBeGreaterThanOrEqual(atLeast);
     return found;
@@ -225,10 +225,20 @@ describe('deadline reminder', () => {
     const call = await publishedCall(2, { reviewDays: 1, reviewReminderDaysBefore: 1 });
     await addReviewer(call.callId, 'late-1');
     await addReviewer(call.callId, 'late-2');
+    const remindedOf = async (dossierId: string) => {
+      const assignments = await assignmentsOf(dossierId);
+      expect(assignments.every((a) => a.remindedAt)).toBe(true);
+      return Object.fromEntries(assignments.map((a) => [a.reviewerId, new Date(a.remindedAt!).toISOString()]));
+    };
     const { dossier } = await submittedWithReviewers(call, 2);
-    await eventually(async () => expect((await assignmentsOf(dossier.dossierId)).every((a) => a.remindedAt)).toBe(true));
-    // Several scheduler ticks (every 200 ms) later, still one reminder each.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const reminded = await eventually(() => remindedOf(dossier.dossierId));
+    // Driven to a later known point instead of waiting: a second dossier of the call, assigned after these
+    // reminders were recorded, is reminded by a later run of the job — a run that would have sent these again.
+    const { dossier: later } = await submittedWithReviewers(call, 2);
+    await eventually(() => remindedOf(later.dossierId));
+    // A second reminder would have been recorded (remindedAt moved) and published (a third event).
+    expect(await remindedOf(dossier.dossierId)).toEqual(reminded);
+    await h.settled(dossier.dossierId);
     const reminders = await evaluationEventsOf(dossier.dossierId, 'evaluation.review-due-soon.v1', 2);
     expect(reminders.map((r) => r.reviewerId).sort()).toEqual(['late-1', 'late-2']);
     expect(reminders[0]).toMatchObject({ email: `${reminders[0].reviewerId}@example.org`, dossierId: dossier.dossierId });

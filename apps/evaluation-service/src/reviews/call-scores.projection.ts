@@ -1,7 +1,6 @@
 import { Schema } from 'mongoose';
-import { EvaluationReviewSubmitted } from '@aap/contracts';
-import { documentLocksPlugin } from '@aap/messaging';
-import { insertOnce, record, type ServiceContext } from '@aap/service-runtime';
+import { accepted, EvaluationReviewSubmitted } from '@aap/contracts';
+import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import { normalisationOf, type Normalisation } from '../scoring/scoring';
 
 /**
@@ -14,6 +13,7 @@ import { normalisationOf, type Normalisation } from '../scoring/scoring';
  * It follows the reviews by the time their event is consumed (a fraction of a second). A redelivered
  * event finds its dossier already there and changes nothing.
  */
+/** A read model (declared with `context.model`: the per-document lock, no outbox), it publishes nothing. */
 interface ReviewerScoresDocument {
   _id: string;
   callId: string;
@@ -35,7 +35,20 @@ export interface CallScores {
   normalisation(callId: string): Promise<Normalisation>;
 }
 
-const MAX_ATTEMPTS = 20;
+/** A reviewer's scores in a call as the command handler sees them. */
+interface ScoresState {
+  callId: string;
+  reviewerId: string;
+  dossiers: string;
+  weightedScores: string;
+  version: number;
+}
+
+const SCORES_MAPPING: DocumentMapping<ScoresState, ReviewerScoresDocument> = {
+  name: 'reviewer scores',
+  toState: (doc) => ({ callId: doc.callId, reviewerId: doc.reviewerId, dossiers: doc.dossiers ?? '', weightedScores: doc.weightedScores ?? '', version: doc.version }),
+  toFields: ({ version: _version, ...fields }) => fields,
+};
 
 export function registerCallScores(context: ServiceContext): CallScores {
   const schema = new Schema<ReviewerScoresDocument>(
@@ -47,27 +60,23 @@ export function registerCallScores(context: ServiceContext): CallScores {
       weightedScores: { type: String, default: '' },
       version: { type: Number, required: true },
     },
-    { versionKey: false, minimize: false },
+    { minimize: false },
   );
-  // The guarded read-then-write below is serialised per document in this process (FerretDB replaces documents).
-  schema.plugin(documentLocksPlugin);
-  const ReviewerScores = context.db.model<ReviewerScoresDocument>('ReviewerScores', schema, 'reviewer_scores');
+  const ReviewerScores = context.model<ReviewerScoresDocument>('ReviewerScores', schema, { collection: 'reviewer_scores' });
 
+  const scoresOf = context.commands(documentStore(ReviewerScores, SCORES_MAPPING));
   context.consumer.on(EvaluationReviewSubmitted, async (event) => {
     const { callId, reviewerId, dossierId, weightedScore } = event.data;
-    const id = `${callId}|${reviewerId}`;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const current = await ReviewerScores.findById(id).lean<ReviewerScoresDocument>();
-      if (!current) {
-        if ((await insertOnce(ReviewerScores, { _id: id, callId, reviewerId, dossiers: dossierId, weightedScores: String(weightedScore), version: 1 })) === 'inserted') return;
-        continue;
-      }
-      // A review is final: a dossier already counted is a redelivery.
-      if (current.dossiers.split('\n').includes(dossierId)) return;
-      const next = { dossiers: `${current.dossiers}\n${dossierId}`, weightedScores: `${current.weightedScores}\n${weightedScore}` };
-      if (await record(ReviewerScores, { id, version: current.version }, { $set: next })) return;
-    }
-    throw new Error(`the scores of reviewer ${reviewerId} in call ${callId} kept changing; retried`);
+    const empty: ScoresState = { callId, reviewerId, dossiers: '', weightedScores: '', version: 0 };
+    await scoresOf.handle(
+      `${callId}|${reviewerId}`,
+      startingFrom(empty, (scores) => {
+        // A review is final: a dossier already counted is a redelivery.
+        if (scores.dossiers.split('\n').includes(dossierId)) return accepted(scores);
+        const append = (list: string, item: string) => (list ? `${list}\n${item}` : item);
+        return accepted({ ...scores, dossiers: append(scores.dossiers, dossierId), weightedScores: append(scores.weightedScores, String(weightedScore)) });
+      }),
+    );
   });
 
   return {

@@ -3,7 +3,7 @@ import { callerOf, notFound } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { EVALUATION_OVERSIGHT, EVALUATION_READERS, isAssignedReviewer, oversees, type Evaluations } from '../evaluations';
-import { dossierParams } from '../evaluations/evaluation.routes';
+import { dossierParams } from '../evaluations/evaluation.views';
 import { MIN_REVIEWS_TO_NORMALISE, TENDENCY_THRESHOLD_IN_CALL_STD_DEVS } from '../scoring/scoring';
 import type { CallScores } from './call-scores.projection';
 import { submitReview } from './review';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { evaluationSettingsOf, RANKING_SCORES, type CallSnapshot } from '@aap/contracts';
 import { type Assignment, type EvaluationState, type Review } from '../evaluations/evaluation';
 import { evaluationHeader, headerOf } from '../evaluations/evaluation.views';
-import { rank } from '../committee/ranking';
+import { rank } from '../scoring/ranking';
 import { disagreementPoints, type Normalisation } from '../scoring/scoring';
 
 /** Scores are shown to 2 decimals; every comparison (ranking, thresholds, flags) uses the unrounded value. */

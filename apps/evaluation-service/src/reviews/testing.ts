@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
 import { eventTopicName, type CallSnapshot, type DossierSnapshot, type EventDefinition } from '@aap/contracts';
-import { eventually, readTopic, type HttpAnswer, type TestEnvironment } from '@aap/test-harness';
+import { eventually, type HttpAnswer, type TestEnvironment } from '@aap/test-harness';
 import type { Assignment } from '../evaluations/evaluation';
-import type { EvaluationHarness } from '../testing/fixtures';
+import { publishedOn, type EvaluationHarness } from '../testing/fixtures';
 
 /**
  * A published call whose reviewer pool is exactly these reviewers (PUT /calls/:callId/reviewers/:id,
@@ -47,11 +47,12 @@ export const scoresOf = (ancrage: number, publics: number, modele: number, parte
 });
 
 /** The events of one definition for one dossier on its topic (key = dossier id). */
-export async function eventsOn(env: TestEnvironment, definition: EventDefinition, dossierId: string, atLeast = 1): Promise<any[]> {
-  const messages = await readTopic(env.kafka(), eventTopicName(env.prefix, definition.topic), { atLeast, settleMs: 300 });
-  return messages
-    .filter((m) => m.key === dossierId && m.headers.ce_type === definition.type)
-    .map((m) => JSON.parse(m.value!));
+export function eventsOn(env: TestEnvironment, definition: EventDefinition, dossierId: string, atLeast = 1): Promise<any[]> {
+  return eventually(async () => {
+    const found = (await publishedOn(env, eventTopicName(env.prefix, definition.topic))).filter((m) => m.key === dossierId && m.headers.ce_type === definition.type).map((m) => JSON.parse(m.value!));
+    expect(found.length).toBeGreaterThanOrEqual(atLeast);
+    return found;
+  });
 }
 
 /** A problem+json answer with this status whose `errors` are exactly these (name, pointer) entries. */

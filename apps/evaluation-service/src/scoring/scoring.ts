@@ -1,7 +1,7 @@
 import type { EvaluationSettings, Violation } from '@aap/contracts';
 
 /**
- * Scores, pure (issue 9, eval-design.md "Scores"): a review's checks and weighted score, a dossier's
+ * Scores, pure (the service README, "Scores"): a review's checks and weighted score, a dossier's
  * consolidation (raw score, criterion means, eliminations, disagreement) and the call-wide
  * normalisation that corrects lenient and harsh reviewers. No I/O; plain structural inputs, so the
  * stored review objects can be passed as they are.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { rank } from '../committee/ranking';
+import { rank } from './ranking';
 import {
   consolidate,
   normalisation,

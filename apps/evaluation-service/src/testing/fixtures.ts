@@ -7,15 +7,22 @@ import {
   referenceOfSnapshot,
   type ApplicantSnapshot,
   type CallSnapshot,
+  type Decision,
   type DossierSnapshot,
   type EvaluationSettings,
 } from '@aap/contracts';
 import type { Role } from '@aap/http';
 import type { RunningService } from '@aap/service-runtime';
-import { eventPublisher, eventually, httpClient, type CallerClaims, type Requester, type TestEnvironment } from '@aap/test-harness';
+import { decodeHeaders, eventPublisher, eventually, httpClient, type CallerClaims, type ReadMessage, type Requester, type TestEnvironment } from '@aap/test-harness';
 import { service as evaluation } from '../service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The state an accepted decision leads to: a spec's `given` built with the decide functions themselves. */
+export function acceptedState<State>(decision: Decision<State>): State {
+  if (decision.outcome !== 'accepted') throw new Error(`expected an accepted decision to build the given state, got ${decision.outcome}`);
+  return decision.state;
+}
 const sha = (seed: string) => Buffer.from(seed.padEnd(32, '0').slice(0, 32)).toString('hex');
 
 /**
@@ -159,3 +166,52 @@ export async function startEvaluation(env: TestEnvironment, overrides: Parameter
   };
 }
 export type EvaluationHarness = Awaited<ReturnType<typeof startEvaluation>>;
+
+/**
+ * Every message published on `topic` when it is called: read from the beginning up to each
+ * partition's high watermark of that moment, so an "exactly once" check after the outbox is relayed
+ * (`settled`) sees a duplicate if there is one — no settle delay, no guess at when the topic is quiet.
+ */
+export async function publishedOn(env: TestEnvironment, topic: string): Promise<ReadMessage[]> {
+  const kafka = env.kafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, bigint>();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return [];
+    for (const { partition, high } of await admin.fetchTopicOffsets(topic)) if (BigInt(high) > 0n) ends.set(partition, BigInt(high));
+  } finally {
+    await admin.disconnect();
+  }
+  if (ends.size === 0) return [];
+  const messages: ReadMessage[] = [];
+  const consumer = kafka.consumer({ groupId: `published-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const remaining = new Set(ends.keys());
+    await new Promise<void>((resolve, reject) => {
+      // A bound on a broken read, not a wait: the messages below the watermark are already there.
+      const broken = setTimeout(() => reject(new Error(`${topic}: partitions ${[...remaining].join(', ')} not read up to their end in 30 s`)), 30_000);
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const end = ends.get(partition);
+            if (end === undefined || BigInt(message.offset) >= end) return;
+            messages.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: decodeHeaders(message.headers), partition, offset: message.offset });
+            if (BigInt(message.offset) + 1n >= end) {
+              remaining.delete(partition);
+              if (remaining.size === 0) {
+                clearTimeout(broken);
+                resolve();
+              }
+            }
+          },
+        })
+        .catch(reject);
+    });
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}

@@ -1,8 +1,8 @@
 import { grantCapCents, rateCapCents, type CallRules, type EvaluationSettings } from '@aap/contracts';
-import { consolidate, display, normalisationOf, type Consolidation, type Normalisation, type ScoredReview, type ScoringGrid } from '../scoring/scoring';
+import { consolidate, display, normalisationOf, type Consolidation, type Normalisation, type ScoredReview, type ScoringGrid } from './scoring';
 
 /**
- * The committee's ranked list, grant caps and funding proposal, pure (eval-design.md "Ranking").
+ * The committee's ranked list, grant caps and funding proposal, pure (the service README, "Committee").
  * The caller passes the completed, not withdrawn evaluations of one call and wave; `rank` sorts the
  * eligible ones and lists the eliminated ones after them with their reasons.
  */

@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { isDuplicateKey } from '@aap/service-runtime';
+import { isDuplicateKey } from '@aap/messaging';
 
 /**
  * Runs each upgrade of documents written by an earlier version once per database: done upgrades are

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { normalisation, type ScoredReview, type ScoringGrid } from '../scoring/scoring';
+import { normalisation, type ScoredReview, type ScoringGrid } from './scoring';
 import { compareRows, grantCap, propose, rank, type ProposalCandidate, type RankingEntry } from './ranking';
 import { applyBps } from '@aap/contracts';
 
