@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
  * 3. otherwise: the local Kafka, PostgreSQL and FerretDB processes of @aap/local-infra (provisioned if
  *    needed, on the ports of its AAP_*_PORT variables).
  * Whatever fails to start fails the run: no test is skipped for want of infrastructure.
+ * FERRETDB_URI adds a FerretDB for the tests of FerretDB's own behaviour (the document lock), when
+ * the run's database is a MongoDB (see stores.ts: each store is asked what it is, never assumed).
  */
 export interface TestInfrastructure {
   kind: 'environment' | 'testcontainers' | 'local-processes';
