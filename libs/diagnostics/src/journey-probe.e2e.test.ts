@@ -1,20 +1,22 @@
-import { describe, expect, it, beforeAll } from 'vitest';
-import { authHeaders, useTestEnvironment, waitFor } from '@aap/test-harness';
-import type { RunningService } from '@aap/service-runtime';
-import { service as submission } from '@aap/submission-service';
-import { service as evaluation } from '@aap/evaluation-service';
-import { service as fundingAward } from '@aap/funding-award-service';
-import { service as notification } from '@aap/notification-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authHeaders, startServiceProcess, useTestEnvironment, waitFor, type ServiceProcess } from '@aap/test-harness';
 
 const env = useTestEnvironment();
 
 describe('walking skeleton: a journey probe crosses the four services over Kafka', () => {
-  let services: Record<'submission' | 'evaluation' | 'fundingAward' | 'notification', RunningService>;
+  let services: Record<'submission' | 'evaluation' | 'fundingAward' | 'notification', ServiceProcess>;
+  const running: ServiceProcess[] = [];
 
+  // Each service is its own process running its real entry point (main.ts), as in production.
   beforeAll(async () => {
-    const [s, e, f, n] = await Promise.all([submission, evaluation, fundingAward, notification].map((m) => env.startService(m)));
+    const started = await Promise.allSettled((['submission', 'evaluation', 'funding-award', 'notification'] as const).map((name) => startServiceProcess(name, env.envFor(name))));
+    running.push(...started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : [])));
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [s, e, f, n] = running;
     services = { submission: s!, evaluation: e!, fundingAward: f!, notification: n! };
   });
+  afterAll(() => Promise.all(running.map((service) => service.stop())));
 
   it('every service is ready: database and Kafka reachable', async () => {
     for (const service of Object.values(services)) {
