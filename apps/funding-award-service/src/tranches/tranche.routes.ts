@@ -14,7 +14,7 @@ const expenseLine = z.object({
   category: typedText(100).describe('Expense category of the budget (equipment, services, staff…)'),
 });
 
-export const advanceRequest = z.object({ amountCents: positiveCents.optional().describe('At most the schedule’s advance share (rule advance-cap); the whole of it when absent') });
+export const advanceRequest = z.object({ amountCents: positiveCents.optional().describe('At most the schedule’s advance share (rule advance-cap); the whole of it when absent') }).default({});
 export const interimRequest = z.object({
   amountCents: positiveCents.describe('Rules interim-cap (advance + interim ≤ the cumulated cap) and interim-within-expenses'),
   expenses: z.array(expenseLine).min(1).max(1_000).describe('The expense statement'),
@@ -22,7 +22,7 @@ export const interimRequest = z.object({
 export const balanceRequest = z.object({ actualEligibleExpensesCents: z.number().int('a whole number of cents').nonnegative().describe('The actual eligible expenses of the final report') });
 export const trancheValidation = z.object({
   retainedExpensesCents: z.number().int().nonnegative().optional().describe('Balance only: the expenses retained (≤ those declared; rule retained-within-declared)'),
-});
+}).default({});
 export const trancheRefusal = z.object({ reason: typedText(2_000).describe('Why the tranche is refused (told to the beneficiary)') });
 export const paymentRecord = z.object({ paymentReference: typedText(100).describe('The accounting system’s payment reference'), paidOn: isoDate });
 const trancheParams = awardParams.extend({ trancheId: z.string().min(1).max(120) });
