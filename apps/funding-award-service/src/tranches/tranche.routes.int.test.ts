@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DossierAccepted, eventTopicName, TrancheReleased } from '@aap/contracts';
-import { eventPublisher, eventually, httpClient, useTestEnvironment, type HttpAnswer, type Requester } from '@aap/test-harness';
-import type { RunningService } from '@aap/service-runtime';
-import { service } from '../service';
-import { LYON, acceptance, settledAward, wholeTopic } from '../int-fixtures';
+import { eventually, useTestEnvironment, type HttpAnswer, type Requester } from '@aap/test-harness';
+import { LYON, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * The payment schedule over HTTP, on the real broker and database: the beneficiary asks, one finance
@@ -14,16 +12,7 @@ import { LYON, acceptance, settledAward, wholeTopic } from '../int-fixtures';
  */
 
 const env = useTestEnvironment();
-let fundingAward: RunningService;
-let publisher: Awaited<ReturnType<typeof eventPublisher>>;
-
-beforeAll(async () => {
-  fundingAward = await env.startService(service);
-  publisher = await eventPublisher(env);
-  return () => publisher.disconnect();
-});
-
-const api = () => httpClient(fundingAward.url);
+const { api, publisher } = useFundingAward(env);
 const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
 const otherOrganisation = () => api().as('applicant', { org: '216902668', sub: 'applicant-9' });
 const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
@@ -47,7 +36,7 @@ function refusedBy(answer: HttpAnswer, ...rules: string[]) {
 /** A new award (its dossier accepted), as the service made it from dossier.accepted. */
 async function newAward(): Promise<string> {
   const awardId = randomUUID();
-  await publisher.publish(DossierAccepted, acceptance(awardId));
+  await publisher().publish(DossierAccepted, acceptance(awardId));
   await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
   return awardId;
 }
