@@ -74,6 +74,7 @@ describe('a worked schedule', () => {
     expect(award.tranches).toEqual([expect.objectContaining({ kind: 'advance', status: 'requested', amountCents: 600_000 })]);
     await eventually(async () => expect(await queued(finance(3), '/finance/tranches', 'requested', 'trancheId')).toContain(advance));
     award = await payThrough(awardId, advance);
+    refusedBy(await finance(2).post(`/awards/${awardId}/tranches/${advance}/payment`, { paymentReference: 'CHORUS-OTHER', paidOn: '2026-12-06' }), 'paid-once');
     await eventually(async () => {
       expect(await queued(finance(3), '/finance/tranches', 'requested', 'trancheId')).not.toContain(advance);
       expect(await queued(finance(3), '/finance/tranches', 'validated', 'trancheId')).not.toContain(advance);
@@ -154,6 +155,31 @@ describe('who may do what', () => {
       expect(answer.headers['content-type']).toContain('application/problem+json');
     }
     expect(ok(await finance(1).get(`/awards/${awardId}`)).pendingBankDetails).toBeUndefined();
+  });
+});
+
+describe('refusals', () => {
+  it('given a requested tranche and a change of bank details, when finance refuses each with a reason, then both leave their queue and the validated IBAN stays', async () => {
+    const awardId = await readyAward();
+    const trancheId = lastTrancheId(ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})));
+    const changeId = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, bankDetails(OTHER_IBAN))).pendingBankDetails.bankDetailsId;
+    await eventually(async () => {
+      expect(await queued(finance(3), '/finance/tranches', 'requested', 'trancheId')).toContain(trancheId);
+      expect(await queued(finance(3), '/finance/bank-details', 'pending', 'awardId')).toContain(awardId);
+    });
+
+    const blank = await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/refuse`, { reason: '  ' });
+    expect(blank.status).toBe(400);
+    expect(JSON.stringify(blank.body.errors)).toContain('reason');
+    expect(ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/refuse`, { reason: 'Début d’exécution non justifié' })).tranches[0]).toMatchObject({ status: 'refused', refusalReason: 'Début d’exécution non justifié' });
+    const award = ok(await finance(1).post(`/awards/${awardId}/bank-details/${changeId}/refuse`, { reason: 'RIB illisible' }));
+    expect(award.pendingBankDetails).toBeUndefined();
+    expect(award.bankDetails).toMatchObject({ iban: 'FR76 **** 0189' });
+
+    await eventually(async () => {
+      expect(await queued(finance(3), '/finance/tranches', 'requested', 'trancheId')).not.toContain(trancheId);
+      expect(await queued(finance(3), '/finance/bank-details', 'pending', 'awardId')).not.toContain(awardId);
+    });
   });
 });
 
