@@ -13,6 +13,7 @@ export const at = (iso: string) => new Date(iso);
 export const IBAN = 'FR76 3000 6000 0112 3456 7890 189';
 export const OTHER_IBAN = 'FR14 2004 1010 0505 0001 3M02 606';
 export const BIC = 'BNPAFRPPXXX';
+export const HOLDER = 'Commune de Lyon';
 
 export const DOSSIER = { dossierId: 'd-1', number: 'AAP-2027-000001', callId: 'call-1', waveId: 'vague-1', organisationId: '216901231' };
 
@@ -50,7 +51,7 @@ export function grantedAward(options: { grantCents?: number; eligibleCostCents?:
 export function awardInExecution(options: Parameters<typeof grantedAward>[0] = {}): AwardState {
   let award = grantedAward(options);
   award = must(declareStart(award, { startedOn: '2027-01-15', by: 'applicant-1' }, NOW));
-  award = must(submitBankDetails(award, { iban: IBAN, bic: BIC, by: 'applicant-1' }, NOW));
+  award = must(submitBankDetails(award, { iban: IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
   return must(validateBankDetails(award, { bankDetailsId: award.pendingBankDetails!.bankDetailsId, by: 'finance-1' }, NOW));
 }
 

@@ -1,8 +1,22 @@
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { DossierAccepted, type EventData } from '@aap/contracts';
-import { eventually, readTopic, type ReadMessage, type TestEnvironment } from '@aap/test-harness';
+import { eventPublisher, eventually, httpClient, readTopic, type ReadMessage, type TestEnvironment } from '@aap/test-harness';
+import type { RunningService } from '@aap/service-runtime';
+import { service } from './service';
 
 /** Fixtures of the service's integration tests (imported by tests only). */
+
+/** The whole service started for the test file, with a publisher of the events it consumes. */
+export function useFundingAward(env: TestEnvironment) {
+  let running: RunningService;
+  let publisher: Awaited<ReturnType<typeof eventPublisher>>;
+  beforeAll(async () => {
+    running = await env.startService(service);
+    publisher = await eventPublisher(env);
+    return () => publisher.disconnect();
+  });
+  return { api: () => httpClient(running.url), publisher: () => publisher };
+}
 
 export const LYON = '216901231';
 

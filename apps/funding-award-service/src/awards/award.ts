@@ -75,6 +75,8 @@ export interface BankDetails {
   bankDetailsId: string;
   iban: string;
   bic: string;
+  /** The account holder as the bank knows it (shown to finance, never published in events). */
+  holder: string;
   ribAttachmentId?: string;
   submittedBy: string;
   submittedAt: string;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { awardSchedule, TRANCHE_KINDS } from '@aap/contracts';
 import { AWARD_STATUSES, TRANCHE_STATUSES, advanceCapCents, effectiveRateBps, interimCapCents, maskIban, outstandingCents, paidCents, recoveredCents, type AwardState, type BankDetails } from './award';
 
-const bankDetailsView = z.object({ bankDetailsId: z.string(), iban: z.string().describe('masked: country, check digits, last four characters'), bic: z.string(), submittedAt: z.string(), validatedAt: z.string().optional() });
+const bankDetailsView = z.object({ bankDetailsId: z.string(), iban: z.string().describe('masked: country, check digits, last four characters'), bic: z.string(), holder: z.string(), submittedAt: z.string(), validatedAt: z.string().optional() });
 
 /** One award as finance, its programme manager and its beneficiary read it: amounts in cents, IBANs masked. */
 export const awardView = z.object({
@@ -52,7 +52,7 @@ export const awardView = z.object({
 export type AwardView = z.infer<typeof awardView>;
 
 const bankDetailsOf = (bank: BankDetails | undefined) =>
-  bank && { bankDetailsId: bank.bankDetailsId, iban: maskIban(bank.iban), bic: bank.bic, submittedAt: bank.submittedAt, ...(bank.validatedAt ? { validatedAt: bank.validatedAt } : {}) };
+  bank && { bankDetailsId: bank.bankDetailsId, iban: maskIban(bank.iban), bic: bank.bic, holder: bank.holder, submittedAt: bank.submittedAt, ...(bank.validatedAt ? { validatedAt: bank.validatedAt } : {}) };
 
 export function toView(award: AwardState): AwardView {
   return awardView.parse({

@@ -1,23 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AwardGranted, consumerGroupId, DossierAccepted, eventTopicName } from '@aap/contracts';
-import { eventPublisher, eventually, httpClient, useTestEnvironment, type ReadMessage } from '@aap/test-harness';
-import type { RunningService } from '@aap/service-runtime';
-import { service } from '../service';
-import { LYON, acceptance, settledAward, wholeTopic } from '../int-fixtures';
+import { eventually, useTestEnvironment, type ReadMessage } from '@aap/test-harness';
+import { LYON, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 const env = useTestEnvironment();
-
-let fundingAward: RunningService;
-let publisher: Awaited<ReturnType<typeof eventPublisher>>;
-
-beforeAll(async () => {
-  fundingAward = await env.startService(service);
-  publisher = await eventPublisher(env);
-  return () => publisher.disconnect();
-});
-
-const api = () => httpClient(fundingAward.url);
+const { api, publisher } = useFundingAward(env);
 const finance = () => api().as('finance', { sub: 'finance-1' });
 const acceptedTopic = () => eventTopicName(env.prefix, DossierAccepted.topic);
 const awardTopic = () => eventTopicName(env.prefix, AwardGranted.topic);
@@ -41,7 +29,7 @@ const grantedOnTopic = async (awardId: string) => (await wholeTopic(env, awardTo
 describe('an accepted dossier becomes an award', () => {
   it('given dossier.accepted, then the award is granted with its exact rate, the legal schedule and its start deadline, and award.granted is published', async () => {
     const dossierId = randomUUID();
-    await publisher.publish(DossierAccepted, acceptance(dossierId));
+    await publisher().publish(DossierAccepted, acceptance(dossierId));
 
     const answer = await eventually(async () => {
       const found = await finance().get(`/awards/${dossierId}`);
@@ -74,9 +62,9 @@ describe('an accepted dossier becomes an award', () => {
 
   it('given the same dossier.accepted delivered twice, and the acceptance again under another event id, then one award, written once, and one award.granted', async () => {
     const dossierId = randomUUID();
-    const first = await publisher.publish(DossierAccepted, acceptance(dossierId));
-    await publisher.redeliver(first, DossierAccepted); // the same event (same id): what Kafka does after a crash
-    const again = await publisher.publish(DossierAccepted, acceptance(dossierId)); // the same fact under a new id: the handler's own idempotence
+    const first = await publisher().publish(DossierAccepted, acceptance(dossierId));
+    await publisher().redeliver(first, DossierAccepted); // the same event (same id): what Kafka does after a crash
+    const again = await publisher().publish(DossierAccepted, acceptance(dossierId)); // the same fact under a new id: the handler's own idempotence
 
     // The three copies are really on the topic, in this order on the dossier's partition.
     const delivered = (await wholeTopic(env, acceptedTopic())).filter((m) => m.key === dossierId);
@@ -95,7 +83,7 @@ describe('who reads an award', () => {
 
   beforeAll(async () => {
     awardId = randomUUID();
-    await publisher.publish(DossierAccepted, acceptance(awardId));
+    await publisher().publish(DossierAccepted, acceptance(awardId));
     await eventually(async () => expect((await finance().get(`/awards/${awardId}`)).status).toBe(200));
   });
 

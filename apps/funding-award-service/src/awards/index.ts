@@ -1,21 +1,54 @@
-import type { CommandHandler, ServiceContext } from '@aap/service-runtime';
-import type { AwardState } from './award';
+import { notFound, policies, type Caller, type OrganisationAccess, type Role } from '@aap/http';
+import { acceptedOrThrow, type CommandHandler, type ServiceContext } from '@aap/service-runtime';
+import type { AwardDecision, AwardState } from './award';
 import { registerAwardHandlers } from './award.handlers';
 import { registerAwardRoutes } from './award.routes';
 import { awardStore } from './award.store';
+import { toView, type AwardView } from './award.views';
+
+/** Who acts on an award, as routes declare it: the beneficiary acts as its organisation; finance on every award. */
+export const AWARD_ACTORS = {
+  beneficiary: { roles: ['applicant'], access: 'act-as' },
+  finance: { roles: ['finance'], access: 'read' },
+} as const satisfies Record<string, { roles: readonly Role[]; access: OrganisationAccess }>;
+export type AwardActor = keyof typeof AWARD_ACTORS;
 
 /** The awards as the other slices use them: every command through the one command handler, and a read by id. */
 export interface Awards {
   commands: CommandHandler<AwardState>;
   load(awardId: string): Promise<AwardState | null>;
+  /**
+   * A route's command on an award: `decide` runs on the stored award once the caller passed the
+   * organisation rule (another organisation's award answers the same 404 as a missing one), with the
+   * caller's id and the instant; a refusal is its problem (422 naming each rule, 409 on a status),
+   * the answer the award as stored.
+   */
+  command(caller: Caller, awardId: string, actor: AwardActor, decide: (award: AwardState, by: string, now: Date) => AwardDecision): Promise<AwardView>;
+}
+
+function ownedAward(caller: Caller, award: AwardState, actor: AwardActor): AwardState {
+  policies.ownOrganisation(caller, award.organisationId, `Award ${award.awardId}`, AWARD_ACTORS[actor].access);
+  return award;
 }
 
 export function registerAwards(context: ServiceContext): Awards {
   const store = awardStore(context);
-  const awards: Awards = { commands: context.commands(store), load: (awardId) => store.load(awardId) };
+  const commands = context.commands(store);
+  const awards: Awards = {
+    commands,
+    load: (awardId) => store.load(awardId),
+    async command(caller, awardId, actor, decide) {
+      const handled = await commands.handleExisting(awardId, (award) => decide(ownedAward(caller, award, actor), caller.userId, new Date()));
+      if (!handled) throw notFound(`Award ${awardId}`);
+      acceptedOrThrow(handled.decision, 'award');
+      return toView(handled.after!);
+    },
+  };
   registerAwardHandlers(context, awards.commands);
   registerAwardRoutes(context, awards);
   return awards;
 }
 
+export { AWARD_READERS, awardParams } from './award.routes';
+export { awardView, type AwardView } from './award.views';
 export * from './award';

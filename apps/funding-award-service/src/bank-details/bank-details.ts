@@ -8,6 +8,7 @@ import {
   AwardBankDetailsValidated,
   type Violation,
 } from '@aap/contracts';
+import { isValidBIC, isValidIBAN } from 'ibantools';
 import { factOf, maskIban, normaliseIban, violation, whileOpen, type AwardDecision, type AwardState, type BankDetails } from '../awards/award';
 
 /**
@@ -17,43 +18,38 @@ import { factOf, maskIban, normaliseIban, violation, whileOpen, type AwardDecisi
  * in before a payment.
  */
 
-
 /**
- * ISO 13616: two letters, two check digits, up to 30 alphanumerics, and the number formed by moving
- * the first four characters to the end (letters as 10–35) is 1 modulo 97.
+ * ISO 13616, by ibantools (the country's length and format from the IBAN registry, the mod-97 check
+ * digits): spaces and case do not matter.
  */
-export function ibanValid(iban: string): boolean {
-  const value = normaliseIban(iban);
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(value)) return false;
-  const digits = (value.slice(4) + value.slice(0, 4)).replace(/[A-Z]/g, (letter) => String(letter.charCodeAt(0) - 55));
-  let remainder = 0;
-  for (const digit of digits) remainder = (remainder * 10 + Number(digit)) % 97;
-  return remainder === 1;
-}
+export const ibanValid = (iban: string): boolean => isValidIBAN(normaliseIban(iban));
 
-/** A BIC (ISO 9362): bank, country, location, optional branch. */
-export const bicValid = (bic: string): boolean => /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic.trim().toUpperCase());
+/** A BIC (ISO 9362, by ibantools): bank, a known country, location, optional branch. */
+export const bicValid = (bic: string): boolean => isValidBIC(bic.trim().toUpperCase());
 
-function bankDetailsViolations(iban: string, bic: string): Violation[] {
+function bankDetailsViolations(iban: string, bic: string, holder: string): Violation[] {
   const violations: Violation[] = [];
   if (!ibanValid(iban)) violations.push(violation('iban', 'not a valid IBAN (ISO 13616: country, check digits, account; checksum modulo 97)', '#/iban'));
   if (!bicValid(bic)) violations.push(violation('bic', 'not a valid BIC (ISO 9362: 8 or 11 characters)', '#/bic'));
+  if (!holder) violations.push(violation('holder', 'name the account holder as on the bank certificate (RIB)', '#/holder'));
   return violations;
 }
 
 /** The beneficiary submits bank details (a first set, or a change): they wait for a finance officer; the same ones again change nothing. */
-export function submitBankDetails(award: AwardState, command: { iban: string; bic: string; ribAttachmentId?: string; by: string }, now: Date): AwardDecision {
+export function submitBankDetails(award: AwardState, command: { iban: string; bic: string; holder: string; ribAttachmentId?: string; by: string }, now: Date): AwardDecision {
   return whileOpen(award, 'given bank details', () => {
-    const violations = bankDetailsViolations(command.iban, command.bic);
+    const holder = command.holder.trim();
+    const violations = bankDetailsViolations(command.iban, command.bic, holder);
     if (violations.length) return refused(violations);
     const iban = normaliseIban(command.iban);
     const bic = command.bic.trim().toUpperCase();
     const pending = award.pendingBankDetails;
-    if (pending && pending.iban === iban && pending.bic === bic && pending.ribAttachmentId === command.ribAttachmentId) return accepted(award);
+    if (pending && pending.iban === iban && pending.bic === bic && pending.holder === holder && pending.ribAttachmentId === command.ribAttachmentId) return accepted(award);
     const submitted: BankDetails = {
       bankDetailsId: `${award.awardId}-B${award.bankDetailsSubmitted + 1}`,
       iban,
       bic,
+      holder,
       ...(command.ribAttachmentId ? { ribAttachmentId: command.ribAttachmentId } : {}),
       submittedBy: command.by,
       submittedAt: now.toISOString(),

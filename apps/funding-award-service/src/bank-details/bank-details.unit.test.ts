@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decider } from '@aap/test-harness/decider-spec';
 import { AwardBankDetailsRefused, AwardBankDetailsSubmitted, AwardBankDetailsValidated } from '@aap/contracts';
 import { cancelAward, maskIban } from '../awards/award';
-import { BIC, IBAN, NOW, OTHER_IBAN, awardInExecution, grantedAward, must } from '../award-fixtures';
+import { BIC, HOLDER, IBAN, NOW, OTHER_IBAN, awardInExecution, grantedAward, must } from '../award-fixtures';
 import { bicValid, ibanValid, refuseBankDetails, submitBankDetails, validateBankDetails } from './bank-details';
 
 describe('IBAN and BIC', () => {
@@ -13,6 +13,11 @@ describe('IBAN and BIC', () => {
     expect(ibanValid('FR76 3000 6000 0112 3456 7890 188')).toBe(false);
     expect(ibanValid('FR76')).toBe(false);
     expect(ibanValid('76FR30006000011234567890189')).toBe(false);
+  });
+
+  it('given IBANs whose mod-97 checksum holds, when the country is unknown or the length is not its own, then ibantools refuses them', () => {
+    expect(ibanValid('FR13 3000 6000 0112 3456 7890 18')).toBe(false); // 26 characters: a French IBAN has 27
+    expect(ibanValid('XX27 3000 6000 0112 3456 7890 18')).toBe(false);
   });
 
   it('given BICs, when checked, then 8 or 11 characters of the right shape pass', () => {
@@ -33,32 +38,41 @@ describe('submitBankDetails', () => {
   it('given a granted award, when the beneficiary submits bank details, then they wait for validation and the event shows them masked', () => {
     const { decision } = spec
       .given(grantedAward())
-      .when({ iban: IBAN, bic: 'bnpafrppxxx', ribAttachmentId: 'att-1', by: 'applicant-1' }, NOW)
+      .when({ iban: IBAN, bic: 'bnpafrppxxx', holder: ' Commune de Lyon ', ribAttachmentId: 'att-1', by: 'applicant-1' }, NOW)
       .then({ definition: AwardBankDetailsSubmitted, data: { bankDetailsId: 'award-d-1-B1', iban: 'FR76 **** 0189', bic: 'BNPAFRPPXXX', submittedBy: 'applicant-1' } })
-      .thenState({ pendingBankDetails: { bankDetailsId: 'award-d-1-B1', iban: 'FR7630006000011234567890189', ribAttachmentId: 'att-1' } });
+      .thenState({ pendingBankDetails: { bankDetailsId: 'award-d-1-B1', iban: 'FR7630006000011234567890189', holder: 'Commune de Lyon', ribAttachmentId: 'att-1' } });
     expect(decision.outcome === 'accepted' && decision.state.bankDetails).toBeUndefined();
   });
 
   it('given the same bank details waiting, when submitted again, then nothing happens; different ones replace them', () => {
-    const waiting = must(submitBankDetails(grantedAward(), { iban: IBAN, bic: BIC, by: 'applicant-1' }, NOW));
-    spec.given(waiting).when({ iban: IBAN.replace(/ /g, ''), bic: BIC, by: 'applicant-1' }, NOW).thenNothingHappens();
-    spec.given(waiting).when({ iban: OTHER_IBAN, bic: BIC, by: 'applicant-1' }, NOW).then(AwardBankDetailsSubmitted).thenState({ pendingBankDetails: { bankDetailsId: 'award-d-1-B2' } });
+    const waiting = must(submitBankDetails(grantedAward(), { iban: IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
+    spec.given(waiting).when({ iban: IBAN.replace(/ /g, ''), bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW).thenNothingHappens();
+    spec.given(waiting).when({ iban: OTHER_IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW).then(AwardBankDetailsSubmitted).thenState({ pendingBankDetails: { bankDetailsId: 'award-d-1-B2' } });
+  });
+
+  it('given bank details waiting, when the same account is submitted under another holder, then it is a new submission to validate', () => {
+    const waiting = must(submitBankDetails(grantedAward(), { iban: IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
+    spec
+      .given(waiting)
+      .when({ iban: IBAN, bic: BIC, holder: 'Mairie de Lyon', by: 'applicant-1' }, NOW)
+      .then({ definition: AwardBankDetailsSubmitted, data: { bankDetailsId: 'award-d-1-B2' } })
+      .thenState({ pendingBankDetails: { bankDetailsId: 'award-d-1-B2', holder: 'Mairie de Lyon' } });
   });
 
   it('given a bad IBAN and a bad BIC, when submitted, then each is named with its field', () => {
-    const { decision } = spec.given(grantedAward()).when({ iban: 'FR76 3000 6000 0112 3456 7890 188', bic: 'BNP', by: 'applicant-1' }, NOW).thenRefused('iban', 'bic');
-    expect(decision.outcome === 'refused' && decision.violations.map((v) => v.pointer)).toEqual(['#/iban', '#/bic']);
+    const { decision } = spec.given(grantedAward()).when({ iban: 'FR76 3000 6000 0112 3456 7890 188', bic: 'BNP', holder: ' ', by: 'applicant-1' }, NOW).thenRefused('iban', 'bic', 'holder');
+    expect(decision.outcome === 'refused' && decision.violations.map((v) => v.pointer)).toEqual(['#/iban', '#/bic', '#/holder']);
   });
 
   it('given a cancelled award, when bank details are submitted, then its status forbids it', () => {
-    spec.given(must(cancelAward(grantedAward(), { cause: 'manual', reason: 'Erreur' }, NOW))).when({ iban: IBAN, bic: BIC, by: 'applicant-1' }, NOW).thenWrongStatus('cancelled');
+    spec.given(must(cancelAward(grantedAward(), { cause: 'manual', reason: 'Erreur' }, NOW))).when({ iban: IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW).thenWrongStatus('cancelled');
   });
 });
 
 describe('validateBankDetails and refuseBankDetails', () => {
   const validate = decider(validateBankDetails);
   const refuse = decider(refuseBankDetails);
-  const changeWaiting = () => must(submitBankDetails(awardInExecution(), { iban: OTHER_IBAN, bic: BIC, by: 'applicant-1' }, NOW));
+  const changeWaiting = () => must(submitBankDetails(awardInExecution(), { iban: OTHER_IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
 
   it('given a change waiting, when a finance officer validates it, then payments go to the new bank details', () => {
     const { decision } = validate

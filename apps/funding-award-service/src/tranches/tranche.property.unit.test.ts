@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AwardAmountReleased, AwardRecoveryOrdered, TranchePaid, TrancheReleased, type Emitted } from '@aap/contracts';
 import { cancelAward, grantAward, interimCapCents, isOpen, paidCents, recoveredCents, type AwardDecision, type AwardState } from '../awards/award';
-import { BIC, DOSSIER, IBAN, NOTIFIED_AT, OTHER_IBAN, at, must } from '../award-fixtures';
+import { BIC, DOSSIER, HOLDER, IBAN, NOTIFIED_AT, OTHER_IBAN, at, must } from '../award-fixtures';
 import { submitBankDetails, validateBankDetails } from '../bank-details/bank-details';
 import { applyDeadlines, declareStart } from '../execution/execution';
 import { countersignAgreement, issueAgreement, signAgreement } from '../agreements/agreement';
@@ -67,7 +67,7 @@ const step: fc.Arbitrary<{ name: string; run: Step }> = fc.oneof(
     })),
   },
   bps(6_000).map((amount) => ({ name: `recover ${amount} bps`, run: (a: AwardState) => orderRecovery(a, { amountCents: share(a.grantCents, amount), dueOn: '2027-04-01', reason: 'trop-perçu', by: 'finance-1' }, NOW) })),
-  fc.constantFrom(IBAN, OTHER_IBAN).map((iban) => ({ name: `bank details ${iban}`, run: (a: AwardState) => submitBankDetails(a, { iban, bic: BIC, by: 'applicant-1' }, NOW) })),
+  fc.constantFrom(IBAN, OTHER_IBAN).map((iban) => ({ name: `bank details ${iban}`, run: (a: AwardState) => submitBankDetails(a, { iban, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW) })),
   fc.constant({ name: 'validate bank details', run: (a: AwardState) => validateBankDetails(a, { bankDetailsId: a.pendingBankDetails?.bankDetailsId ?? 'none', by: 'finance-1' }, NOW) }),
   fc.constantFrom(
     { name: 'cancel', run: (a: AwardState) => cancelAward(a, { cause: 'dossier-withdrawn', reason: 'retrait' }, NOW) },
@@ -81,7 +81,7 @@ const startedAward = (...kinds: Array<'commune' | 'association'>) => fc
   .map(({ grant, extra, kind, signed }) => {
     let award = must(grantAward(null, { awardId: 'award-d-1', dossier: DOSSIER, grantCents: grant, eligibleCostCents: grant + extra, beneficiaryKind: kind, notifiedAt: NOTIFIED_AT }, at(NOTIFIED_AT)));
     award = must(declareStart(award, { startedOn: '2027-01-15', by: 'applicant-1' }, NOW));
-    award = must(submitBankDetails(award, { iban: IBAN, bic: BIC, by: 'applicant-1' }, NOW));
+    award = must(submitBankDetails(award, { iban: IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
     if (signed) {
       const sha256 = 'c'.repeat(64);
       award = must(issueAgreement(award, { sha256 }, NOW));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decider } from '@aap/test-harness/decider-spec';
 import { AwardAmountReleased, AwardCompleted, AwardRecoveryOrdered, TranchePaid, TrancheRefused, TrancheReleased, TrancheRequested, TrancheValidated } from '@aap/contracts';
 import { cancelAward, type ExpenseLine } from '../awards/award';
-import { NOW, OTHER_IBAN, BIC, awardInExecution, awardWithPaidAdvance, grantedAward, must, paid } from '../award-fixtures';
+import { NOW, OTHER_IBAN, BIC, HOLDER, awardInExecution, awardWithPaidAdvance, grantedAward, must, paid } from '../award-fixtures';
 import { submitBankDetails } from '../bank-details/bank-details';
 import { countersignAgreement, issueAgreement, signAgreement } from '../agreements/agreement';
 import { orderRecovery, recordPayment, refuseTranche, releaseTranche, requestAdvance, requestBalance, requestInterim, validateTranche } from './tranche';
@@ -156,7 +156,7 @@ describe('releaseTranche', () => {
   });
 
   it('given a change of bank details waiting, when released, then bank-details-pending refuses it', () => {
-    const award = must(submitBankDetails(validated(), { iban: OTHER_IBAN, bic: BIC, by: 'applicant-1' }, NOW));
+    const award = must(submitBankDetails(validated(), { iban: OTHER_IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
     spec.given(award).when({ trancheId: T(1), by: 'finance-2' }, NOW).thenRefused('bank-details-pending');
   });
 
@@ -177,7 +177,7 @@ describe('releaseTranche', () => {
   });
 
   it('given the validator, a pending change and no agreement, when released, then every broken rule is named', () => {
-    const award = must(submitBankDetails(validated(awardInExecution({ kind: 'association', grantCents: 3_000_000, eligibleCostCents: 6_000_000 })), { iban: OTHER_IBAN, bic: BIC, by: 'applicant-1' }, NOW));
+    const award = must(submitBankDetails(validated(awardInExecution({ kind: 'association', grantCents: 3_000_000, eligibleCostCents: 6_000_000 })), { iban: OTHER_IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
     spec.given(award).when({ trancheId: T(1), by: 'finance-1' }, NOW).thenRefused('four-eyes', 'bank-details-pending', 'agreement-signed');
   });
 

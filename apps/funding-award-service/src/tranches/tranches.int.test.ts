@@ -40,7 +40,7 @@ describe('concurrent releases and payments of one tranche', () => {
 
     const now = () => new Date();
     await command(awardId, (a) => declareStart(a, { startedOn: '2026-12-01', by: 'applicant-1' }, now()));
-    await command(awardId, (a) => submitBankDetails(a, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', by: 'applicant-1' }, now()));
+    await command(awardId, (a) => submitBankDetails(a, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon', by: 'applicant-1' }, now()));
     await command(awardId, (a) => validateBankDetails(a, { bankDetailsId: a.pendingBankDetails!.bankDetailsId, by: 'finance-1' }, now()));
     await command(awardId, (a) => requestAdvance(a, { by: 'applicant-1' }, now()));
     const trancheId = (await awards.load(awardId))!.tranches[0]!.trancheId;

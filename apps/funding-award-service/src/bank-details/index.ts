@@ -1,0 +1,1 @@
+export { registerBankDetailsRoutes as registerBankDetails } from './bank-details.routes';

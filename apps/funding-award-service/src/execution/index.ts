@@ -1,0 +1,1 @@
+export { registerExecutionRoutes as registerExecution } from './execution.routes';

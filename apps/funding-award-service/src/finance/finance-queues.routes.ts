@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { TRANCHE_KINDS } from '@aap/contracts';
+import { paginated, paginationQuery } from '@aap/http';
+import type { ServiceContext } from '@aap/service-runtime';
+import { AWARD_ACTORS, TRANCHE_STATUSES } from '../awards';
+import { BANK_DETAILS_QUEUES, BANK_DETAILS_STATES, TRANCHE_QUEUES } from './finance-queues';
+import type { FinanceQueues } from './finance-queues.projection';
+
+const trancheRowView = z.object({
+  trancheId: z.string(),
+  awardId: z.string(),
+  number: z.string(),
+  callId: z.string(),
+  organisationId: z.string(),
+  kind: z.enum(TRANCHE_KINDS),
+  status: z.enum(TRANCHE_STATUSES),
+  amountCents: z.number().int(),
+  expensesCents: z.number().int().nullable(),
+  requestedAt: z.string(),
+  validatedBy: z.string().nullable().describe('Who validated it: another finance officer releases it (four eyes)'),
+  validatedAt: z.string().nullable(),
+});
+const bankDetailsRowView = z.object({
+  awardId: z.string(),
+  number: z.string(),
+  callId: z.string(),
+  organisationId: z.string(),
+  status: z.enum(BANK_DETAILS_STATES),
+  pending: z.object({ bankDetailsId: z.string(), iban: z.string().describe('masked'), bic: z.string(), holder: z.string(), submittedBy: z.string(), submittedAt: z.string() }).nullable(),
+  currentIban: z.string().nullable().describe('The masked IBAN payments go to now, which the change would replace'),
+});
+
+export function registerFinanceQueueRoutes(context: ServiceContext, queues: FinanceQueues): void {
+  const tags = ['finance'];
+  const finance = { access: { roles: AWARD_ACTORS.finance.roles } };
+
+  context.http.get(
+    '/finance/tranches',
+    {
+      config: finance,
+      schema: {
+        tags,
+        summary: 'Tranches waiting for a finance officer: `requested` to validate, `validated` to release (by another officer), oldest first',
+        querystring: paginationQuery.extend({ status: z.enum(TRANCHE_QUEUES) }),
+        response: { 200: paginated(trancheRowView, { counted: false }) },
+      },
+    },
+    async (request) => {
+      const { status, ...pagination } = request.query;
+      const page = await queues.tranches(status, pagination);
+      return { ...page, items: page.items.map(({ _id, awardVersion: _version, ...row }) => ({ trancheId: _id, ...row })) };
+    },
+  );
+
+  context.http.get(
+    '/finance/bank-details',
+    {
+      config: finance,
+      schema: {
+        tags,
+        summary: 'Bank-detail changes waiting for validation (no tranche of their award is released meanwhile), oldest first',
+        querystring: paginationQuery.extend({ status: z.enum(BANK_DETAILS_QUEUES) }),
+        response: { 200: paginated(bankDetailsRowView, { counted: false }) },
+      },
+    },
+    async (request) => {
+      const { status, ...pagination } = request.query;
+      const page = await queues.bankDetails(status, pagination);
+      return { ...page, items: page.items.map(({ _id, awardVersion: _version, ...row }) => ({ awardId: _id, ...row })) };
+    },
+  );
+}

@@ -1,0 +1,1 @@
+export { registerTrancheRoutes as registerTranches } from './tranche.routes';
