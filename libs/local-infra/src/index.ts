@@ -123,3 +123,6 @@ export * from './zipkin';
 export async function upLocalService(name: ServiceName, opts: { log?: Log } = {}): Promise<boolean> {
   return ensureUp(SERVICES.find((service) => service.name === name)!, opts.log ?? defaultLog);
 }
+
+/** A broker of its own with a SASL_SSL (SCRAM-SHA-512) listener, for tests of the Kafka security settings. */
+export { startSecureKafka, type SecureKafka, type SecureKafkaOptions } from './secure-kafka';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { KAFKA_INFRA_DIR, PORT_ENV, ports } from './paths';
 import { provisionKafka } from './provision';
-import { serviceDir, type Service } from './service';
+import { serviceDir, type Log, type Service } from './service';
 import { requireJava, run } from './toolchain';
 import { KAFKA_VERSION } from './versions';
 
@@ -51,26 +51,39 @@ export const kafka: Service = {
     const libs = await provisionKafka(log);
     const dataDir = join(serviceDir('kafka'), 'data');
     await mkdir(dataDir, { recursive: true });
-    await writeFile(configFile(), await renderConfig(dataDir));
-    // The JVM expands `dir/*` itself; it must reach it as a single argv element (we spawn without a shell).
-    const classpath = join(libs, '*');
-    const jvm = [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', classpath];
-    if (!existsSync(join(dataDir, 'meta.properties'))) {
-      log(`Kafka: formatting storage in ${dataDir}`);
-      // A KRaft cluster id is a base64url-encoded 16-byte UUID.
-      const clusterId = randomBytes(16).toString('base64url');
-      // `--cluster-id=<id>` in one argument: one id in 64 starts with '-', which the tool would read as an option.
-      await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', configFile()]);
-    }
-    return { command: java, args: ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', ...jvm, 'kafka.Kafka', configFile()] };
+    await writeFile(configFile(), await renderKafkaConfig({ port: ports().kafka, controllerPort: ports().kafkaController, dataDir }));
+    await formatKafkaStorage({ java, libs, config: configFile(), dataDir, log });
+    return { command: java, args: kafkaBrokerArgs(libs, configFile()) };
   },
 };
 
-async function renderConfig(dataDir: string): Promise<string> {
+/** The JVM arguments every Kafka tool runs with: our logging and the provisioned jars on the classpath. */
+function kafkaJvm(libs: string): string[] {
+  // The JVM expands `dir/*` itself; it must reach it as a single argv element (we spawn without a shell).
+  return [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', join(libs, '*')];
+}
+
+/** What runs a broker on `config` (after `java`). */
+export function kafkaBrokerArgs(libs: string, config: string): string[] {
+  return ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', ...kafkaJvm(libs), 'kafka.Kafka', config];
+}
+
+/** Formats KRaft storage once (not when `dataDir` already holds it); `extraArgs` e.g. `--add-scram` users. */
+export async function formatKafkaStorage(options: { java: string; libs: string; config: string; dataDir: string; log: Log; extraArgs?: string[] }): Promise<void> {
+  if (existsSync(join(options.dataDir, 'meta.properties'))) return;
+  options.log(`Kafka: formatting storage in ${options.dataDir}`);
+  // A KRaft cluster id is a base64url-encoded 16-byte UUID.
+  const clusterId = randomBytes(16).toString('base64url');
+  // `--cluster-id=<id>` in one argument: one id in 64 starts with '-', which the tool would read as an option.
+  await run(options.java, [...kafkaJvm(options.libs), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', options.config, ...(options.extraArgs ?? [])]);
+}
+
+/** infra/kafka/server.properties.template for a broker on these ports and this data directory. */
+export async function renderKafkaConfig(options: { port: number; controllerPort: number; dataDir: string }): Promise<string> {
   const values: Record<string, string> = {
-    KAFKA_PORT: String(ports().kafka),
-    CONTROLLER_PORT: String(ports().kafkaController),
-    LOG_DIR: dataDir,
+    KAFKA_PORT: String(options.port),
+    CONTROLLER_PORT: String(options.controllerPort),
+    LOG_DIR: options.dataDir,
   };
   return (await readFile(TEMPLATE, 'utf8')).replace(/\{\{(\w+)\}\}/g, (placeholder, key: string) => {
     const value = values[key];
