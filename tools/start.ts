@@ -105,12 +105,22 @@ function portOf(service: ServiceName): number {
   return Number(process.env[variable] ?? DEFAULT_PORTS[service]);
 }
 
+/**
+ * Each service keeps its own database, named after the topic prefix as the test harness does
+ * (`aap_submission`… by default): one MONGODB_DB in the environment would give all four the same
+ * one, and another KAFKA_TOPIC_PREFIX alone would pair fresh topics with old databases.
+ */
+function databaseOf(service: ServiceName): string {
+  return `${process.env.KAFKA_TOPIC_PREFIX ?? 'aap'}_${service.replace('-', '_')}`;
+}
+
 function serviceEnvironment(service: ServiceName, infra: Infra, traceViewer: TraceViewer | undefined): NodeJS.ProcessEnv {
   return {
     ...process.env,
     PORT: String(portOf(service)),
     KAFKA_BROKERS: infra.kafkaBrokers,
     MONGODB_URI: infra.mongoUri,
+    MONGODB_DB: databaseOf(service),
     // The development JWT secret of `npm run token` is accepted in development mode only.
     AAP_DEV_MODE: process.env.AAP_DEV_MODE ?? 'true',
     ...(traceViewer ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: traceViewer.spansEndpoint } : {}),
@@ -164,6 +174,7 @@ async function reportReadyAgain(service: ServiceName, instance: ChildProcess): P
 }
 
 async function main(): Promise<void> {
+  if (process.env.MONGODB_DB) say(`MONGODB_DB is ignored: each service has its own database (${databaseOf('submission')}…), named after KAFKA_TOPIC_PREFIX`);
   // Zipkin starts in its own JVM while Kafka starts in another: neither waits for the other.
   const traceViewerStarting = startTraceViewer();
   const infra = await provideInfra();
