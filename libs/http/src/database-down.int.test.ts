@@ -53,9 +53,12 @@ describe.each([
     expect(answer.body).toEqual({ status: 'unavailable', checks: { database: { status: 'unavailable' }, kafka: { status: 'ok' } } });
   });
 
-  it('once the database answers again, readiness and requests are 200 again, without a restart', async () => {
+  // How soon is the driver's business (its monitor's heartbeat and reconnection): on a loaded 2-core CI
+  // machine it once took more than a minute after connections were dropped, so the wait is generous;
+  // what is asserted is that it comes back by itself.
+  it('once the database answers again, readiness and requests are 200 again, without a restart', { timeout: 180_000 }, async () => {
     await recover(proxy);
-    await waitFor(async () => (await httpClient(service.url).anonymous().get('/health/ready')).status === 200, { deadlineMs: 60_000, what: 'readiness 200 again' });
+    await waitFor(async () => (await httpClient(service.url).anonymous().get('/health/ready')).status === 200, { deadlineMs: 150_000, what: 'readiness 200 again' });
     expect((await httpClient(service.url).as('programme-manager').get('/calls')).status).toBe(200);
   });
 });
