@@ -117,6 +117,14 @@ export interface AwardState extends AwardReference, Versioned {
   eligibleCostCents: number;
   schedule: AwardSchedule;
   beneficiaryKind?: ApplicantKind;
+  /** Who receives the grant, from the dossier as submitted (the agreement's first party). */
+  beneficiary?: { name: string; kind: ApplicantKind; organisationId: string };
+  /** What the grant is for, from the dossier as submitted (the agreement's object). */
+  project?: { title: string; startDate: string; endDate: string };
+  /** The call it was granted on: title, programme and the State's budget programme line (from the call copy). */
+  funding?: { callTitle: string; programme: string; budgetProgrammeLine?: string };
+  /** The legal commitment (engagement juridique) number from the State's accounting system, recorded by finance before any release. */
+  legalCommitment?: { number: string; recordedBy: string; recordedAt: string };
   notifiedAt: string;
   startDeadline: string;
   startExtended: boolean;
