@@ -10,6 +10,8 @@ import { toView, type AwardView } from './award.views';
 export const AWARD_ACTORS = {
   beneficiary: { roles: ['applicant'], access: 'act-as' },
   finance: { roles: ['finance'], access: 'read' },
+  // The programme manager countersigns agreements and grants a start-deadline extension.
+  manager: { roles: ['programme-manager'], access: 'read' },
 } as const satisfies Record<string, { roles: readonly Role[]; access: OrganisationAccess }>;
 export type AwardActor = keyof typeof AWARD_ACTORS;
 
