@@ -17,7 +17,7 @@ export const ferretdb: Service = {
   version: FERRETDB_VERSION,
   port: () => ports().ferretdb,
   portEnv: PORT_ENV.ferretdb,
-  readyTimeoutMs: 30_000,
+  readyTimeoutMs: 90_000,
   stopTimeoutMs: 20_000,
 
   /** Ready means a MongoDB handshake and a ping succeed. */

@@ -19,7 +19,8 @@ export const kafka: Service = {
   version: KAFKA_VERSION,
   port: () => ports().kafka,
   portEnv: PORT_ENV.kafka,
-  readyTimeoutMs: 60_000,
+  // A cold JVM on a loaded 2-core machine once took 50 s to start (normally ~10 s): the wait is a cap, not a pace.
+  readyTimeoutMs: 180_000,
   // A controlled shutdown (leadership handover, log flush) takes a few seconds.
   stopTimeoutMs: 20_000,
 
