@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PDFDocument } from 'pdf-lib';
-import { DossierAccepted } from '@aap/contracts';
+import { AwardAgreementCountersigned, AwardAgreementIssued, AwardAgreementSigned, DossierAccepted, eventTopicName } from '@aap/contracts';
 import { eventually, useTestEnvironment, type HttpAnswer, type Requester } from '@aap/test-harness';
-import { LYON, acceptance, useFundingAward } from '../int-fixtures';
+import { LYON, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * The agreement over HTTP, on the real broker and database: the programme manager issues it, the
@@ -89,6 +89,14 @@ describe('issue, sign, countersign, download', () => {
       expect([await pageCount(signedBytes), await pageCount(countersignedBytes)]).toEqual([issuedPages + 1, issuedPages + 2]);
     }
     expect(ok(await beneficiary().get(`/awards/${awardId}/agreement`))).toEqual(countersigned);
+
+    // Issued twice, signed, countersigned: one event each, naming the document issued.
+    await settledAward(env, awardId);
+    const published = (await wholeTopic(env, eventTopicName(env.prefix, AwardAgreementIssued.topic))).filter((m) => m.key === awardId);
+    for (const definition of [AwardAgreementIssued, AwardAgreementSigned, AwardAgreementCountersigned]) {
+      const events = published.filter((m) => m.headers.ce_type === definition.type);
+      expect(events.map((m) => JSON.parse(String(m.value)).agreementSha256), definition.type).toEqual([issued.agreementSha256]);
+    }
   });
 
   it('given a signature recorded whose PDF was never stored (the service stopped in between), when it is first read, then it is made again from the issued PDF and the award, the same bytes', async () => {
