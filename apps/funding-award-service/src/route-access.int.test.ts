@@ -32,7 +32,14 @@ const bodyOf = (method: string) => (method === 'GET' || method === 'DELETE' ? un
 describe('every funding-award route refuses who has no business there', () => {
   it('lists the routes it checks', () => {
     expect(operations.length).toBeGreaterThanOrEqual(14);
-    expect(operations).toEqual(expect.arrayContaining([expect.objectContaining({ method: 'POST', path: expect.stringMatching(/\/release$/) }), expect.objectContaining({ method: 'GET', path: '/finance/tranches' })]));
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'POST', path: expect.stringMatching(/\/release$/) }),
+        expect.objectContaining({ method: 'GET', path: '/finance/tranches' }),
+        expect.objectContaining({ method: 'POST', path: expect.stringMatching(/\/agreement\/countersignature$/) }),
+        expect.objectContaining({ method: 'GET', path: expect.stringMatching(/\/agreement\/x$/) }),
+      ]),
+    );
   });
 
   it('401 without a token, on every route', async () => {
@@ -52,8 +59,9 @@ describe('every funding-award route refuses who has no business there', () => {
     });
   }
 
-  it('403 for a programme manager on every command, and for the beneficiary on every finance view', async () => {
-    for (const { method, path } of operations.filter((o) => o.method === 'POST')) {
+  it('403 for a programme manager on every command but the agreement\'s issue and countersignature, and for the beneficiary on every finance view', async () => {
+    const managerCommands = [/\/agreement$/, /\/agreement\/countersignature$/];
+    for (const { method, path } of operations.filter((o) => o.method === 'POST' && !managerCommands.some((command) => command.test(o.path)))) {
       expect({ method, path, status: (await api().as('programme-manager').request(method, path, {})).status }).toEqual({ method, path, status: 403 });
     }
     for (const { method, path } of operations.filter((o) => o.tags.includes('finance'))) {

@@ -1,6 +1,7 @@
 import { ProbeReachedEvaluation, ProbeReachedFundingAward } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
+import { registerAgreements } from './agreements';
 import { registerAwards } from './awards';
 import { registerBankDetails } from './bank-details';
 import { registerExecution } from './execution';
@@ -15,6 +16,7 @@ export const service: ServiceModule = {
     registerJourneyProbe(context, { receives: ProbeReachedEvaluation, relays: ProbeReachedFundingAward });
     const awards = registerAwards(context);
     registerExecution(context, awards);
+    registerAgreements(context, awards);
     registerBankDetails(context, awards);
     registerTranches(context, awards);
     registerFinanceQueues(context, awards);

@@ -11,6 +11,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Query parameters, appended to the path. */
   query?: Record<string, string | number | boolean | undefined>;
+  /** Read the answer's body as bytes (a Buffer: a PDF, a spreadsheet) unless it is JSON, not as text. */
+  bytes?: boolean;
 }
 
 /** Requests as one caller. A plain object or array body is sent as JSON; FormData, strings and bytes as they are. */
@@ -62,6 +64,9 @@ export function httpClient(baseUrl: string): HttpClient {
         headers,
         body: body === undefined ? undefined : isRawBody(body) ? (body as RequestInit['body']) : JSON.stringify(body),
       });
+      if (options.bytes && !/[/+]json\b/.test(response.headers.get('content-type') ?? '')) {
+        return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: Buffer.from(await response.arrayBuffer()) };
+      }
       const text = await response.text();
       const type = response.headers.get('content-type') ?? '';
       return {

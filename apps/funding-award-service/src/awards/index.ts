@@ -23,9 +23,10 @@ export interface Awards {
    * A route's command on an award: `decide` runs on the stored award once the caller passed the
    * organisation rule (another organisation's award answers the same 404 as a missing one), with the
    * caller's id and the instant; a refusal is its problem (422 naming each rule, 409 on a status),
-   * the answer the award as stored.
+   * the answer the award as stored. `decide` may first do what the decision needs stored before it is
+   * recorded (the agreement's PDF), and runs again on a lost race.
    */
-  command(caller: Caller, awardId: string, actor: AwardActor, decide: (award: AwardState, by: string, now: Date) => AwardDecision): Promise<AwardView>;
+  command(caller: Caller, awardId: string, actor: AwardActor, decide: (award: AwardState, by: string, now: Date) => AwardDecision | Promise<AwardDecision>): Promise<AwardView>;
 }
 
 function ownedAward(caller: Caller, award: AwardState, actor: AwardActor): AwardState {
