@@ -17,8 +17,10 @@ const releasedTopic = () => eventTopicName(env.prefix, AwardAmountReleased.topic
 const decide = (dossierId: string, body: object, sub = 'committee-1') => h.committee(sub).post(`/evaluations/${dossierId}/decision`, body);
 const rankingOf = async (callId: string) => (await h.committee().get(`/calls/${callId}/waves/vague-1/ranking`, { query: { pageSize: 100 } })).body;
 
+type Release = EventData<typeof AwardAmountReleased>;
+
 /** funding-award's release of part of an award (the award id is the dossier id), as it publishes it. */
-const release = (dossier: DossierSnapshot, amountCents: number, cause: EventData<typeof AwardAmountReleased>['cause']): EventData<typeof AwardAmountReleased> => ({
+const release = (dossier: DossierSnapshot, amountCents: number, cause: Release['cause'], cancellationCause?: Release['cancellationCause']): Release => ({
   awardId: dossier.dossierId,
   dossierId: dossier.dossierId,
   number: dossier.number,
@@ -28,6 +30,7 @@ const release = (dossier: DossierSnapshot, amountCents: number, cause: EventData
   at: new Date().toISOString(),
   amountCents,
   cause,
+  ...(cancellationCause ? { cancellationCause } : {}),
 });
 
 /** The copies of the award's releases on the topic (key = award id), in partition order. */
@@ -104,7 +107,7 @@ describe("award.amount-released: money funding-award will never pay comes back t
     expect((await h.envelopes.get(call.callId))!).toMatchObject({ reservedCents: 12_000_000, promotions: [] });
   }, 180_000);
 
-  it('returns nothing for the cancellation of an award whose decision the committee reopened (the money came back then), nor more than a dossier holds', async () => {
+  it('returns nothing for the cancellation of an award whose decision the committee reopened (the money came back then, and the dossier holds a new approval since), nor more than a dossier holds', async () => {
     const call = testCall({ budgetEnvelopeCents: 3 * GRANT });
     const [reopened, lapsed] = [testDossier(call), testDossier(call)];
     await h.publishCall(call);
@@ -113,9 +116,11 @@ describe("award.amount-released: money funding-award will never pay comes back t
     for (const dossier of [reopened, lapsed]) expect((await decide(dossier.dossierId, { decision: 'approve', grantCents: GRANT })).status).toBe(200);
     expect((await h.committee().post(`/evaluations/${reopened.dossierId}/decision/reopen`, { motivation: 'Budget du projet revu.' })).status).toBe(200);
     expect((await h.envelopes.get(call.callId))!).toMatchObject({ reservedCents: GRANT, reservations: { [lapsed.dossierId]: GRANT } });
+    // Approved again, with a lower grant, before funding-award's cancellation of the first award comes.
+    expect((await decide(reopened.dossierId, { decision: 'approve', grantCents: 8_000_000 }, 'committee-2')).status).toBe(200);
 
     // funding-award cancels the reopened dossier's award and releases its grant; the other lapses, the release claiming more than its grant.
-    await h.publisher.publish(AwardAmountReleased, release(reopened, GRANT, 'cancellation'));
+    await h.publisher.publish(AwardAmountReleased, release(reopened, GRANT, 'cancellation', 'decision-reopened'));
     await h.publisher.publish(AwardAmountReleased, release(lapsed, GRANT + 5_000_000, 'lapse'));
     const [cancellation] = await eventually(async () => {
       const copies = await releasesOnTopic(reopened.dossierId);
@@ -131,12 +136,7 @@ describe("award.amount-released: money funding-award will never pay comes back t
     await consumedPast(lapse!);
 
     const envelope = (await h.envelopes.get(call.callId))!;
-    expect(envelope).toMatchObject({ envelopeCents: 3 * GRANT, reservedCents: 0, reservations: {} });
-    expect(envelope.returned).toEqual(
-      expect.arrayContaining([
-        { releaseId: `${reopened.dossierId}:cancellation`, cents: 0 },
-        { releaseId: `${lapsed.dossierId}:lapse`, cents: GRANT },
-      ]),
-    );
+    expect(envelope).toMatchObject({ envelopeCents: 3 * GRANT, reservedCents: 8_000_000, reservations: { [reopened.dossierId]: 8_000_000 } });
+    expect(envelope.returned).toEqual([{ releaseId: `${lapsed.dossierId}:lapse`, cents: GRANT }]);
   }, 180_000);
 });

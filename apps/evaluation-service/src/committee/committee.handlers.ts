@@ -12,7 +12,8 @@ import type { EnvelopeProcess } from './envelope.process';
  *   redelivery finds nothing held.
  * - funding-award's `award.amount-released` (a lapse, a cancellation, a balance below the grant) gives
  *   back that amount from what the award's dossier holds, never more, once per release even under
- *   another event id (the release is recorded on the envelope with the money).
+ *   another event id (the release is recorded on the envelope with the money); nothing for an award
+ *   cancelled because the committee reopened its decision (the reopening gave the money back).
  */
 export function registerCommitteeHandlers(context: ServiceContext, process: Pick<EnvelopeProcess, 'giveBack'>): void {
   context.consumer.on(DossierWithdrawn, async (event) => {
@@ -21,7 +22,11 @@ export function registerCommitteeHandlers(context: ServiceContext, process: Pick
   });
 
   context.consumer.on(AwardAmountReleased, async (event) => {
-    const { awardId, callId, dossierId, number, amountCents, cause } = event.data;
-    await process.giveBack(callId, dossierId, `award ${cause} of ${number}`, causedBy(event), { releaseId: awardReleaseId(awardId, cause), amountCents });
+    const { awardId, callId, dossierId, number, amountCents, cause, cancellationCause } = event.data;
+    await process.giveBack(callId, dossierId, `award ${cause} of ${number}`, causedBy(event), {
+      releaseId: awardReleaseId(awardId, cause, cancellationCause),
+      amountCents,
+      freedByCommittee: cancellationCause === 'decision-reopened',
+    });
   });
 }

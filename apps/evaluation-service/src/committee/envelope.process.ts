@@ -121,11 +121,11 @@ export function envelopeProcess(
    * The one path for a rejection or waitlisting after an interrupted approval, a withdrawal, and
    * funding-award's releases (`award`: only its amount, once per release, see `returnAwardRelease`).
    */
-  async function giveBack(callId: string, dossierId: string, freedBy: string, metadata?: EventMetadata, award?: Pick<AwardRelease, 'releaseId' | 'amountCents'>): Promise<{ freedCents: number; proposed?: PromotionProposal }> {
+  async function giveBack(callId: string, dossierId: string, freedBy: string, metadata?: EventMetadata, award?: Pick<AwardRelease, 'releaseId' | 'amountCents' | 'freedByCommittee'>): Promise<{ freedCents: number; proposed?: PromotionProposal }> {
     const envelope = await envelopes.get(callId);
     const concerned = envelope && (heldBy(envelope, dossierId) > 0 || [...envelope.promotions, ...envelope.approvals, ...envelope.releases].some((p) => p.dossierId === dossierId));
     // An award's release is recorded even when it finds nothing held (the committee freed it first), so that it never takes a later hold.
-    const toRecord = award && envelope && !envelope.returned.some((r) => r.releaseId === award.releaseId);
+    const toRecord = award && !award.freedByCommittee && envelope && !envelope.returned.some((r) => r.releaseId === award.releaseId);
     if (!concerned && !toRecord) return { freedCents: 0 };
     // The envelope exists only for a call whose copy this service has.
     const call = await calls.forEvent(callId);

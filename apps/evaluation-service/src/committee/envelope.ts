@@ -57,6 +57,8 @@ export interface AwardRelease {
   dossierId: string;
   amountCents: number;
   freedBy: string;
+  /** The award was cancelled because the committee reopened its decision: that reopening gave the money back. */
+  freedByCommittee?: boolean;
 }
 
 /** An award release applied to the envelope: what it gave back (0 when the dossier held nothing by then). */
@@ -246,22 +248,24 @@ function proposeWithFreed(envelope: EnvelopeState, state: EnvelopeState, waitlis
 }
 
 /**
- * Key of an award's release: an award closes once (lapsed, cancelled or completed are final), and
- * each closing releases the unpaid rest once, so the award and the cause name the release whatever
- * the event's id (a command decided again after a crash publishes it under another one).
+ * Key of an award's release: each closing of an award (lapse, cancellation, completion) releases its
+ * unpaid rest once, so the award, the cause and, for a cancellation, why it was cancelled name the
+ * release whatever its event id. (An award is granted again only after a cancellation for a reopened
+ * decision, which gives nothing back here, so its next closing has a key of its own.)
  */
-export const awardReleaseId = (awardId: string, cause: string): string => `${awardId}:${cause}`;
+export const awardReleaseId = (awardId: string, cause: string, cancellationCause?: string): string => [awardId, cause, ...(cancellationCause ? [cancellationCause] : [])].join(':');
 
 /**
  * Funding-award will never pay part of an award: that amount comes back from what the award's dossier
  * holds (never more than it holds), through the same path as a reopened approval's money
  * (`releaseAndPropose`: the best waitlisted dossier that fits is proposed). Applied once per release:
  * the release is recorded in the same write as the money, so the same release again gives nothing,
- * also when another write (an approval) came between; a release finding nothing held (the committee
- * freed it already) is recorded as giving nothing.
+ * also when another write (an approval) came between; a release finding nothing held is recorded as
+ * giving nothing. A release for a decision the committee reopened (`freedByCommittee`) gives nothing:
+ * the reopening gave the money back already, and the dossier may hold a new approval's since.
  */
 export function returnAwardRelease(envelope: EnvelopeState, award: AwardRelease, waitlist: readonly WaitlistedCandidate[], now: Date): EnvelopeDecision {
-  if (envelope.returned.some((r) => r.releaseId === award.releaseId)) return accepted(envelope);
+  if (award.freedByCommittee || envelope.returned.some((r) => r.releaseId === award.releaseId)) return accepted(envelope);
   const cents = Math.min(award.amountCents, heldBy(envelope, award.dossierId));
   const recorded: EnvelopeState = { ...envelope, returned: [...envelope.returned, { releaseId: award.releaseId, cents }] };
   return cents === 0 ? accepted(recorded) : releaseAndPropose(recorded, award.dossierId, waitlist, award.freedBy, now, cents);

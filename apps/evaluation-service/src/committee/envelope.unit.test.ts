@@ -312,12 +312,24 @@ describe('returnAwardRelease (award.amount-released: money funding-award will ne
     spec.given(envelope({ a: 300, b: 400 })).when(released(600), [], NOW).then().thenState({ reservedCents: 400, reservations: { b: 400 }, returned: [{ releaseId: 'a:lapse', cents: 300 }] });
   });
 
-  it('given the committee already freed the money by reopening its decision, when the award’s cancellation is released, then nothing comes back and the release is recorded as giving nothing', () => {
+  it('given the committee reopened its decision (the money came back then) and approved the dossier again, when the award’s cancellation for that reopening is released, then nothing happens', () => {
     const reopened = after(releaseAndPropose(envelope({ a: 600, b: 400 }), 'a', [], 'decision-reopened of N-a', NOW));
-    spec.given(reopened).when(released(600, 'cancellation'), [waiting('c', 500)], NOW).then().thenState({ reservedCents: 400, reservations: { b: 400 }, returned: [{ releaseId: 'a:cancellation', cents: 0 }] });
-    // The dossier approved again later: the same release seen again does not take its new hold.
-    const recorded = after(returnAwardRelease(reopened, released(600, 'cancellation'), [], NOW));
+    const approvedAgain = after(reserve(reopened, 'a', 500));
+    const cancellation: AwardRelease = { ...released(600, 'cancellation'), releaseId: awardReleaseId('a', 'cancellation', 'decision-reopened'), freedByCommittee: true };
+    spec.given(reopened).when(cancellation, [waiting('c', 500)], NOW).thenNothingHappens();
+    spec.given(approvedAgain).when(cancellation, [waiting('c', 500)], NOW).thenNothingHappens();
+  });
+
+  it('given a dossier holding nothing any more (its money came back otherwise), when its award’s release comes, then nothing comes back and the release is recorded as giving nothing, so that it never takes a later hold', () => {
+    const withdrawn = after(releaseAndPropose(envelope({ a: 600, b: 400 }), 'a', [], 'withdrawal of N-a', NOW));
+    spec.given(withdrawn).when(released(600, 'cancellation'), [waiting('c', 500)], NOW).then().thenState({ reservedCents: 400, reservations: { b: 400 }, returned: [{ releaseId: 'a:cancellation', cents: 0 }] });
+    const recorded = after(returnAwardRelease(withdrawn, released(600, 'cancellation'), [], NOW));
     spec.given(after(reserve(recorded, 'a', 500))).when(released(600, 'cancellation'), [], NOW).thenNothingHappens();
+  });
+
+  it('names a release by its award, cause and cancellation cause, never by its event id', () => {
+    expect(awardReleaseId('d-1', 'lapse')).toBe('d-1:lapse');
+    expect(awardReleaseId('d-1', 'cancellation', 'renounced')).toBe('d-1:cancellation:renounced');
   });
 
   it('given any sequence of approvals, releases and award releases (each possibly twice), when applied, then reservedCents = Σ reservations ≤ envelope and each release gives back at most once', () => {
