@@ -1,4 +1,4 @@
-import { callEvents, dossierEvents, organisationEvents, ProbeReachedFundingAward } from '@aap/contracts';
+import { awardEvents, callEvents, dossierEvents, organisationEvents, ProbeReachedFundingAward } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
 import { runUpgrades, type ServiceModule } from '@aap/service-runtime';
 import { registerCallCopies } from '@aap/service-runtime/call-copies';
@@ -34,7 +34,7 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       registerTimeline(context);
       const subscriptions = registerWebhooks(context, settings, dependencies);
       const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings), webhook: subscriptions.channel });
-      const webhooks = subscriptions.connect(deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, consumed: [...organisationEvents, ...dossierEvents, ...callEvents] });
+      const webhooks = subscriptions.connect(deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, consumed: [...organisationEvents, ...dossierEvents, ...awardEvents, ...callEvents] });
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);
       registerNotifications(context, { directory, calls, inbox, preferences, deliveries, webhooks, settings });

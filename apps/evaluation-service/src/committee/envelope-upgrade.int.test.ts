@@ -36,6 +36,7 @@ describe('upgrade: committee_budgets → committee_envelopes', () => {
       promotions: [],
       approvals: [],
       releases: [],
+      returned: [],
       version: 3,
     });
     expect(await h.envelopes.get('call-already-moved')).toMatchObject({ envelopeCents: 900_000, reservedCents: 0, version: 7 });

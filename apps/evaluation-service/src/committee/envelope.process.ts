@@ -5,7 +5,7 @@ import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { EvaluationState, Evaluations } from '../evaluations';
 import { approve, type Standing } from './decision';
-import { heldBy, releaseAndPropose, settleApproval, settleRelease, startApproval, startRelease, unfinished, type ApprovalInProgress, type PromotionProposal, type ReleaseInProgress } from './envelope';
+import { heldBy, releaseAndPropose, returnAwardRelease, settleApproval, settleRelease, startApproval, startRelease, unfinished, type ApprovalInProgress, type AwardRelease, type EnvelopeState, type PromotionProposal, type ReleaseInProgress } from './envelope';
 import type { EnvelopeStore } from './envelope.store';
 import type { Scoreboard } from './scoreboard.projection';
 import { waitlistOf, type CallNormalisation } from './standings';
@@ -30,7 +30,9 @@ import { waitlistOf, type CallNormalisation } from './standings';
  *   commits more than the envelope, and the sweep runs 3 again from the stored release.
  * - **Money coming back otherwise**: a rejection, a waitlisting or a withdrawal is recorded on the
  *   evaluation first, THEN `giveBack` releases what the dossier held (an approval left in progress)
- *   and drops its pending proposal; the withdrawal's consumer retries it until it is done.
+ *   and drops its pending proposal; the withdrawal's consumer retries it until it is done. An award's
+ *   `award.amount-released` gives back its amount (at most what the dossier holds) by the same
+ *   `giveBack`, recorded on the envelope with the money so that it is applied once.
  */
 
 /** How long an approval may be in progress before the sweep takes it for one whose request is gone. */
@@ -117,19 +119,23 @@ export function envelopeProcess(
    * Money coming back to a call: what the dossier holds is released and the best waitlisted dossier
    * that fits is proposed (committee.promotion-proposed, kept on the envelope for the ranked list).
    * The one path for a rejection or waitlisting after an interrupted approval, a withdrawal, and
-   * later funding-award's lapse and recovery.
+   * funding-award's releases (`award`: only its amount, once per release, see `returnAwardRelease`).
    */
-  async function giveBack(callId: string, dossierId: string, freedBy: string, metadata?: EventMetadata): Promise<{ freedCents: number; proposed?: PromotionProposal }> {
+  async function giveBack(callId: string, dossierId: string, freedBy: string, metadata?: EventMetadata, award?: Pick<AwardRelease, 'releaseId' | 'amountCents' | 'freedByCommittee'>): Promise<{ freedCents: number; proposed?: PromotionProposal }> {
     const envelope = await envelopes.get(callId);
     const concerned = envelope && (heldBy(envelope, dossierId) > 0 || [...envelope.promotions, ...envelope.approvals, ...envelope.releases].some((p) => p.dossierId === dossierId));
-    if (!concerned) return { freedCents: 0 };
+    // An award's release is recorded even when it finds nothing held (the committee freed it first), so that it never takes a later hold.
+    const toRecord = award && !award.freedByCommittee && envelope && !envelope.returned.some((r) => r.releaseId === award.releaseId);
+    if (!concerned && !toRecord) return { freedCents: 0 };
     // The envelope exists only for a call whose copy this service has.
     const call = await calls.forEvent(callId);
     // Read before the envelope's write: the dossier giving the money back is no longer waitlisted or approved.
-    const waitlist = await waitlistIfHolding(call, heldBy(envelope, dossierId));
-    const { before, after } = await envelopes.decide(call, (current) => releaseAndPropose(current, dossierId, waitlist, freedBy, new Date()), metadata);
+    const waitlist = await waitlistIfHolding(call, heldBy(envelope!, dossierId));
+    const decide = (current: EnvelopeState) =>
+      award ? returnAwardRelease(current, { ...award, dossierId, freedBy }, waitlist, new Date()) : releaseAndPropose(current, dossierId, waitlist, freedBy, new Date());
+    const { before, after } = await envelopes.decide(call, decide, metadata);
     const proposed = after?.promotions.find((p) => !before?.promotions.includes(p) && p.dossierId !== dossierId);
-    return { freedCents: before ? heldBy(before, dossierId) : 0, ...(proposed ? { proposed } : {}) };
+    return { freedCents: (before ? heldBy(before, dossierId) : 0) - (after ? heldBy(after, dossierId) : 0), ...(proposed ? { proposed } : {}) };
   }
 
   return { approveWithinEnvelope, reopenGivingBack, finishUnfinished, giveBack };

@@ -2,13 +2,14 @@ import { Schema } from 'mongoose';
 import type { CallSnapshot } from '@aap/contracts';
 import type { EventMetadata, OutboxFields } from '@aap/messaging';
 import { documentStore, isDuplicateKey, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
-import { openingEnvelope, type ApprovalInProgress, type EnvelopeDecision, type EnvelopeState, type PromotionProposal, type ReleaseInProgress } from './envelope';
+import { openingEnvelope, type ApprovalInProgress, type EnvelopeDecision, type EnvelopeState, type PromotionProposal, type ReleaseInProgress, type ReturnedRelease } from './envelope';
 
 /**
  * The envelope of each call: ONE document per call (`committee_envelopes`, `_id` = call id), changed
  * only through the command handler (a write guarded on `{_id, version}`, decided again on a lost
  * race), so 50 concurrent approvals of one call each decide on the latest envelope. It also holds the
- * pending promotion proposals and the approvals and releases in progress; its outbox carries committee.promotion-proposed.
+ * pending promotion proposals, the approvals and releases in progress and the award releases applied;
+ * its outbox carries committee.promotion-proposed.
  */
 
 /** Reservations as stored: an array, so a dossier id is never a field name. */
@@ -20,6 +21,7 @@ interface EnvelopeDocument extends OutboxFields {
   promotions: PromotionProposal[];
   approvals: ApprovalInProgress[];
   releases: ReleaseInProgress[];
+  returned: ReturnedRelease[];
   /** Some approval or release is in progress: the sweep's one equality on an indexed field. */
   unsettled: boolean;
   version: number;
@@ -36,6 +38,7 @@ const ENVELOPE_MAPPING: DocumentMapping<EnvelopeState, EnvelopeDocument> = {
     promotions: doc.promotions ?? [],
     approvals: doc.approvals ?? [],
     releases: doc.releases ?? [],
+    returned: doc.returned ?? [],
     version: doc.version,
   }),
   toFields: (envelope) => ({
@@ -45,6 +48,7 @@ const ENVELOPE_MAPPING: DocumentMapping<EnvelopeState, EnvelopeDocument> = {
     promotions: envelope.promotions,
     approvals: envelope.approvals,
     releases: envelope.releases,
+    returned: envelope.returned,
     unsettled: envelope.approvals.length + envelope.releases.length > 0,
     updatedAt: new Date(),
   }),
@@ -63,6 +67,7 @@ export function envelopeStore(context: ServiceContext) {
       promotions: { type: Schema.Types.Mixed, default: () => [] },
       approvals: { type: Schema.Types.Mixed, default: () => [] },
       releases: { type: Schema.Types.Mixed, default: () => [] },
+      returned: { type: Schema.Types.Mixed, default: () => [] },
       unsettled: { type: Boolean, default: false, index: true },
       version: { type: Number, required: true },
       updatedAt: { type: Date, required: true },
@@ -96,9 +101,9 @@ export function envelopeStore(context: ServiceContext) {
      * each only when missing there, so a repeated or concurrent run and a newer envelope keep theirs.
      */
     async copyBudgets(): Promise<void> {
-      for await (const budget of Envelope.db.collection<Omit<EnvelopeDocument, 'approvals' | 'releases' | 'unsettled'>>('committee_budgets').find()) {
+      for await (const budget of Envelope.db.collection<Omit<EnvelopeDocument, 'approvals' | 'releases' | 'returned' | 'unsettled'>>('committee_budgets').find()) {
         try {
-          await Envelope.collection.insertOne({ approvals: [], releases: [], unsettled: false, ...budget, promotions: budget.promotions ?? [], reservations: budget.reservations ?? [] } as never);
+          await Envelope.collection.insertOne({ approvals: [], releases: [], returned: [], unsettled: false, ...budget, promotions: budget.promotions ?? [], reservations: budget.reservations ?? [] } as never);
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }

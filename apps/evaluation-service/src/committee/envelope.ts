@@ -47,6 +47,26 @@ export interface ReleaseInProgress {
   at: Date;
 }
 
+/**
+ * Money funding-award will never pay on an award (its lapse, cancellation, or a balance below the
+ * grant: `award.amount-released`), to give back from what the award's dossier holds.
+ */
+export interface AwardRelease {
+  /** What makes the release the same one when it comes again, whatever its event id (`awardReleaseId`). */
+  releaseId: string;
+  dossierId: string;
+  amountCents: number;
+  freedBy: string;
+  /** The award was cancelled because the committee reopened its decision: that reopening gave the money back. */
+  freedByCommittee?: boolean;
+}
+
+/** An award release applied to the envelope: what it gave back (0 when the dossier held nothing by then). */
+export interface ReturnedRelease {
+  releaseId: string;
+  cents: number;
+}
+
 export interface EnvelopeState {
   callId: string;
   envelopeCents: number;
@@ -56,13 +76,15 @@ export interface EnvelopeState {
   promotions: PromotionProposal[];
   approvals: ApprovalInProgress[];
   releases: ReleaseInProgress[];
+  /** The award releases already applied, each once: the same release seen again gives nothing back. */
+  returned: ReturnedRelease[];
   version: number;
 }
 
 export type EnvelopeDecision = Decision<EnvelopeState>;
 
 /** A call's envelope before the committee's first decision: its amount, nothing reserved (never stored as such). */
-export const openingEnvelope = (callId: string, envelopeCents: number): EnvelopeState => ({ callId, envelopeCents, reservedCents: 0, reservations: {}, promotions: [], approvals: [], releases: [], version: 0 });
+export const openingEnvelope = (callId: string, envelopeCents: number): EnvelopeState => ({ callId, envelopeCents, reservedCents: 0, reservations: {}, promotions: [], approvals: [], releases: [], returned: [], version: 0 });
 
 export const remainingCents = (envelope: EnvelopeState): number => envelope.envelopeCents - envelope.reservedCents;
 
@@ -95,11 +117,17 @@ export function reserve(envelope: EnvelopeState, dossierId: string, cents: numbe
   return accepted({ ...envelope, reservedCents: envelope.reservedCents - held + cents, reservations: { ...envelope.reservations, [dossierId]: cents } });
 }
 
-/** Gives back what the dossier holds; a dossier holding nothing leaves the envelope as it is (idempotent). */
-export function release(envelope: EnvelopeState, dossierId: string): EnvelopeDecision {
-  if (!Object.hasOwn(envelope.reservations, dossierId)) return accepted(envelope);
-  const { [dossierId]: held, ...others } = envelope.reservations;
-  return accepted({ ...envelope, reservedCents: envelope.reservedCents - held!, reservations: others });
+/**
+ * Gives back what the dossier holds, or `cents` of it (never more than it holds); a dossier holding
+ * nothing leaves the envelope as it is (idempotent).
+ */
+export function release(envelope: EnvelopeState, dossierId: string, cents = heldBy(envelope, dossierId)): EnvelopeDecision {
+  const held = heldBy(envelope, dossierId);
+  const freed = Math.min(Math.max(cents, 0), held);
+  if (freed === 0) return accepted(envelope);
+  const { [dossierId]: _released, ...others } = envelope.reservations;
+  const reservations = freed === held ? others : { ...envelope.reservations, [dossierId]: held - freed };
+  return accepted({ ...envelope, reservedCents: envelope.reservedCents - freed, reservations });
 }
 
 const sameApproval = (a: ApprovalInProgress, b: ApprovalInProgress) => a.dossierId === b.dossierId && a.by === b.by && new Date(a.at).getTime() === new Date(b.at).getTime();
@@ -177,12 +205,15 @@ export function bestWaitlistedThatFits<W extends Pick<WaitlistedCandidate, 'capC
 /**
  * Money coming back: what the dossier holds is released (with its pending proposal and any approval
  * or release in progress), and the best waitlisted dossier that fits what is now free (minus what pending
- * proposals already promise) is proposed with committee.promotion-proposed.
+ * proposals already promise) is proposed with committee.promotion-proposed. With `cents`, only that
+ * much of what it holds comes back (a part of an award that will never be paid): a dossier still
+ * holding the rest keeps its steps in progress.
  */
-export function releaseAndPropose(envelope: EnvelopeState, dossierId: string, waitlist: readonly WaitlistedCandidate[], freedBy: string, now: Date): EnvelopeDecision {
-  const freedCents = heldBy(envelope, dossierId);
-  const released = release(envelope, dossierId);
+export function releaseAndPropose(envelope: EnvelopeState, dossierId: string, waitlist: readonly WaitlistedCandidate[], freedBy: string, now: Date, cents?: number): EnvelopeDecision {
+  const released = release(envelope, dossierId, cents);
   if (released.outcome !== 'accepted') return released;
+  const freedCents = heldBy(envelope, dossierId) - heldBy(released.state, dossierId);
+  if (heldBy(released.state, dossierId) > 0) return proposeWithFreed(envelope, released.state, waitlist, freedCents, freedBy, now);
   const approvals = released.state.approvals.filter((a) => a.dossierId !== dossierId);
   const releases = released.state.releases.filter((r) => r.dossierId !== dossierId);
   const state = {
@@ -190,11 +221,16 @@ export function releaseAndPropose(envelope: EnvelopeState, dossierId: string, wa
     approvals: approvals.length === released.state.approvals.length ? released.state.approvals : approvals,
     releases: releases.length === released.state.releases.length ? released.state.releases : releases,
   };
+  return proposeWithFreed(envelope, state, waitlist.filter((w) => w.dossierId !== dossierId), freedCents, freedBy, now);
+}
+
+/** After money came back (`freedCents` of it): the best waitlisted dossier that fits what is free and not promised yet, proposed. */
+function proposeWithFreed(envelope: EnvelopeState, state: EnvelopeState, waitlist: readonly WaitlistedCandidate[], freedCents: number, freedBy: string, now: Date): EnvelopeDecision {
   if (freedCents === 0) return accepted(state.promotions === envelope.promotions && state.approvals === envelope.approvals && state.releases === envelope.releases ? envelope : state);
   const pending = new Set(state.promotions.map((p) => p.dossierId));
   const promised = state.promotions.reduce((sum, p) => sum + p.proposedGrantCents, 0);
   const best = bestWaitlistedThatFits(
-    waitlist.filter((w) => w.dossierId !== dossierId && !pending.has(w.dossierId)),
+    waitlist.filter((w) => !pending.has(w.dossierId)),
     remainingCents(state) - promised,
   );
   if (!best) return accepted(state);
@@ -209,4 +245,28 @@ export function releaseAndPropose(envelope: EnvelopeState, dossierId: string, wa
     at: now,
   };
   return accepted({ ...state, promotions: [...state.promotions, proposal] }, emit(CommitteePromotionProposed, { ...proposal, callId: envelope.callId, at: now.toISOString() }));
+}
+
+/**
+ * Key of an award's release: each closing of an award (lapse, cancellation, completion) releases its
+ * unpaid rest once, so the award, the cause and, for a cancellation, why it was cancelled name the
+ * release whatever its event id. (An award is granted again only after a cancellation for a reopened
+ * decision, which gives nothing back here, so its next closing has a key of its own.)
+ */
+export const awardReleaseId = (awardId: string, cause: string, cancellationCause?: string): string => [awardId, cause, ...(cancellationCause ? [cancellationCause] : [])].join(':');
+
+/**
+ * Funding-award will never pay part of an award: that amount comes back from what the award's dossier
+ * holds (never more than it holds), through the same path as a reopened approval's money
+ * (`releaseAndPropose`: the best waitlisted dossier that fits is proposed). Applied once per release:
+ * the release is recorded in the same write as the money, so the same release again gives nothing,
+ * also when another write (an approval) came between; a release finding nothing held is recorded as
+ * giving nothing. A release for a decision the committee reopened (`freedByCommittee`) gives nothing:
+ * the reopening gave the money back already, and the dossier may hold a new approval's since.
+ */
+export function returnAwardRelease(envelope: EnvelopeState, award: AwardRelease, waitlist: readonly WaitlistedCandidate[], now: Date): EnvelopeDecision {
+  if (award.freedByCommittee || envelope.returned.some((r) => r.releaseId === award.releaseId)) return accepted(envelope);
+  const cents = Math.min(award.amountCents, heldBy(envelope, award.dossierId));
+  const recorded: EnvelopeState = { ...envelope, returned: [...envelope.returned, { releaseId: award.releaseId, cents }] };
+  return cents === 0 ? accepted(recorded) : releaseAndPropose(recorded, award.dossierId, waitlist, award.freedBy, now, cents);
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { CommitteePromotionProposed } from '@aap/contracts';
 import { decider, thenOf } from '@aap/test-harness/decider-spec';
 import {
+  awardReleaseId,
   bestWaitlistedThatFits,
   heldBy,
   openingEnvelope,
@@ -10,12 +11,14 @@ import {
   releaseAndPropose,
   remainingCents,
   reserve,
+  returnAwardRelease,
   settleApproval,
   settleRelease,
   startApproval,
   startRelease,
   unfinished,
   type ApprovalInProgress,
+  type AwardRelease,
   type EnvelopeState,
   type PromotionProposal,
   type ReleaseInProgress,
@@ -31,6 +34,7 @@ const envelope = (reservations: Record<string, number> = {}, promotions: Promoti
   promotions,
   approvals,
   releases,
+  returned: [],
   version: 4,
 });
 const waiting = (dossierId: string, capCents: number, fundable = true): WaitlistedCandidate => ({ dossierId, number: `N-${dossierId}`, waveId: 'vague-1', capCents, fundable });
@@ -77,6 +81,11 @@ describe('release', () => {
 
   it('given a dossier holding nothing, when released, then nothing happens', () => {
     spec.given(envelope({ a: 300 })).when('z').thenNothingHappens();
+  });
+
+  it('given a dossier holding money, when part of it is released, then only that part comes back; never more than it holds', () => {
+    spec.given(envelope({ a: 600, b: 400 })).when('a', 200).thenState({ reservedCents: 800, reservations: { a: 400, b: 400 } });
+    spec.given(envelope({ a: 600, b: 400 })).when('a', 900).thenState({ reservedCents: 400, reservations: { b: 400 } });
   });
 
   it('given a dossier id named like an Object property, when looked up, then it holds nothing', () => {
@@ -261,5 +270,93 @@ describe('releaseAndPropose', () => {
   it('given a dossier that holds nothing and has nothing pending, when it gives back, then nothing happens', () => {
     expect(thenOf(releaseAndPropose(envelope({ a: 200 }), 'z', [], 'x', NOW), undefined).decision).toMatchObject({ outcome: 'accepted', events: [] });
     spec.given(envelope({ a: 200 })).when('z', [], 'x', NOW).thenNothingHappens();
+  });
+});
+
+describe('returnAwardRelease (award.amount-released: money funding-award will never pay)', () => {
+  const spec = decider(returnAwardRelease);
+  const released = (amountCents: number, cause = 'lapse', dossierId = 'a'): AwardRelease => ({ releaseId: awardReleaseId(dossierId, cause), dossierId, amountCents, freedBy: `award ${cause} of N-${dossierId}` });
+  const after = (decision: ReturnType<typeof returnAwardRelease>) => {
+    if (decision.outcome !== 'accepted') throw new Error(decision.outcome);
+    return decision.state;
+  };
+
+  it('given an approved dossier holding its grant, when its award lapses unpaid, then the grant comes back once, the best waitlisted dossier that fits is proposed, and the release is recorded', () => {
+    spec
+      .given(envelope({ a: 600, b: 400 }))
+      .when(released(600), [waiting('big', 700), waiting('c', 500)], NOW)
+      .then({ definition: CommitteePromotionProposed, data: { dossierId: 'c', proposedGrantCents: 500, freedCents: 600, remainingEnvelopeCents: 600, freedBy: 'award lapse of N-a' } })
+      .thenState({ reservedCents: 400, reservations: { b: 400 }, returned: [{ releaseId: 'a:lapse', cents: 600 }] });
+  });
+
+  it('given a balance below the grant, when part of the award is released, then only that part comes back and the dossier keeps the rest (what was paid)', () => {
+    spec
+      .given(envelope({ a: 600, b: 400 }))
+      .when(released(250, 'completion'), [waiting('big', 300), waiting('c', 200)], NOW)
+      .then({ definition: CommitteePromotionProposed, data: { dossierId: 'c', freedCents: 250, remainingEnvelopeCents: 250 } })
+      .thenState({ reservedCents: 750, reservations: { a: 350, b: 400 }, returned: [{ releaseId: 'a:completion', cents: 250 }] });
+  });
+
+  it('given the release already applied, when the same release comes again (under another event id), then nothing happens', () => {
+    const once = after(returnAwardRelease(envelope({ a: 600, b: 400 }), released(600), [waiting('c', 500)], NOW));
+    spec.given(once).when(released(600), [waiting('d', 100)], NOW).thenNothingHappens();
+  });
+
+  it('given the release applied, then a new approval on the envelope (the race), when the same release comes again, then the new hold is not touched', () => {
+    const once = after(returnAwardRelease(envelope({ a: 600, b: 400 }), released(600), [], NOW));
+    const approved = after(reserve(once, 'c', 600));
+    spec.given(approved).when(released(600), [], NOW).thenNothingHappens();
+  });
+
+  it('given a release larger than what the dossier holds, when applied, then never more than it holds comes back', () => {
+    spec.given(envelope({ a: 300, b: 400 })).when(released(600), [], NOW).then().thenState({ reservedCents: 400, reservations: { b: 400 }, returned: [{ releaseId: 'a:lapse', cents: 300 }] });
+  });
+
+  it('given the committee reopened its decision (the money came back then) and approved the dossier again, when the award’s cancellation for that reopening is released, then nothing happens', () => {
+    const reopened = after(releaseAndPropose(envelope({ a: 600, b: 400 }), 'a', [], 'decision-reopened of N-a', NOW));
+    const approvedAgain = after(reserve(reopened, 'a', 500));
+    const cancellation: AwardRelease = { ...released(600, 'cancellation'), releaseId: awardReleaseId('a', 'cancellation', 'decision-reopened'), freedByCommittee: true };
+    spec.given(reopened).when(cancellation, [waiting('c', 500)], NOW).thenNothingHappens();
+    spec.given(approvedAgain).when(cancellation, [waiting('c', 500)], NOW).thenNothingHappens();
+  });
+
+  it('given a dossier holding nothing any more (its money came back otherwise), when its award’s release comes, then nothing comes back and the release is recorded as giving nothing, so that it never takes a later hold', () => {
+    const withdrawn = after(releaseAndPropose(envelope({ a: 600, b: 400 }), 'a', [], 'withdrawal of N-a', NOW));
+    spec.given(withdrawn).when(released(600, 'cancellation'), [waiting('c', 500)], NOW).then().thenState({ reservedCents: 400, reservations: { b: 400 }, returned: [{ releaseId: 'a:cancellation', cents: 0 }] });
+    const recorded = after(returnAwardRelease(withdrawn, released(600, 'cancellation'), [], NOW));
+    spec.given(after(reserve(recorded, 'a', 500))).when(released(600, 'cancellation'), [], NOW).thenNothingHappens();
+  });
+
+  it('names a release by its award, cause and cancellation cause, never by its event id', () => {
+    expect(awardReleaseId('d-1', 'lapse')).toBe('d-1:lapse');
+    expect(awardReleaseId('d-1', 'cancellation', 'renounced')).toBe('d-1:cancellation:renounced');
+  });
+
+  it('given any sequence of approvals, releases and award releases (each possibly twice), when applied, then reservedCents = Σ reservations ≤ envelope and each release gives back at most once', () => {
+    const dossier = fc.constantFrom('a', 'b', 'c');
+    const command = fc.oneof(
+      fc.record({ kind: fc.constant('reserve' as const), dossierId: dossier, cents: fc.integer({ min: 1, max: 600 }) }),
+      fc.record({ kind: fc.constant('reopen' as const), dossierId: dossier }),
+      fc.record({ kind: fc.constant('award' as const), dossierId: dossier, cause: fc.constantFrom('lapse', 'completion'), cents: fc.integer({ min: 1, max: 600 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 40 }), (commands) => {
+        let state = openingEnvelope('call-1', 1_200);
+        for (const c of commands) {
+          const before = state;
+          const decision =
+            c.kind === 'reserve' ? reserve(state, c.dossierId, c.cents) : c.kind === 'reopen' ? releaseAndPropose(state, c.dossierId, [], 'x', NOW) : returnAwardRelease(state, released(c.cents, c.cause, c.dossierId), [], NOW);
+          if (decision.outcome === 'accepted') state = decision.state;
+          if (c.kind === 'award') {
+            const freed = heldBy(before, c.dossierId) - heldBy(state, c.dossierId);
+            const seen = before.returned.some((r) => r.releaseId === awardReleaseId(c.dossierId, c.cause));
+            expect(freed).toBe(seen ? 0 : Math.min(c.cents, heldBy(before, c.dossierId)));
+          }
+          expect(state.reservedCents).toBe(Object.values(state.reservations).reduce((a, b) => a + b, 0));
+          expect(state.reservedCents).toBeLessThanOrEqual(state.envelopeCents);
+          expect(new Set(state.returned.map((r) => r.releaseId)).size).toBe(state.returned.length);
+        }
+      }),
+    );
   });
 });

@@ -8,7 +8,7 @@ import { envelopeStore } from './envelope.store';
 import { registerScoreboard } from './scoreboard.projection';
 import type { CallNormalisation } from './standings';
 
-/** The committee as other slices use it: money coming back to a call (funding-award's lapse and recovery, later). */
+/** The committee as other slices use it: money coming back to a call (a withdrawal, funding-award's releases). */
 export interface Committee {
   giveBack: EnvelopeProcess['giveBack'];
   /** Start-up upgrades of documents written by earlier versions (`runUpgrades`). */

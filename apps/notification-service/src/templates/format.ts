@@ -25,3 +25,10 @@ export function formatDateTime(iso: string): string {
 export function formatDate(isoDate: string): string {
   return dateOnly.format(new Date(`${isoDate.slice(0, 10)}T00:00:00Z`));
 }
+
+const TRANCHE_LABELS = { advance: 'avance', interim: 'acompte', balance: 'solde' } as const;
+
+/** A tranche's kind as the décret 2018-514 names it: "avance", "acompte", "solde". */
+export function trancheLabel(kind: keyof typeof TRANCHE_LABELS): string {
+  return TRANCHE_LABELS[kind];
+}

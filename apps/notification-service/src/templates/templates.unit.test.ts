@@ -12,6 +12,14 @@ import dossierSubmitted from './dossier-submitted';
 import dossierAccepted from './dossier-accepted';
 import dossierDecisionReopened from './dossier-decision-reopened';
 import dossierDraftClosingSoon from './dossier-draft-closing-soon';
+import awardBankDetailsValidated from './award-bank-details-validated';
+import awardCancelled from './award-cancelled';
+import awardCompleted from './award-completed';
+import awardGranted from './award-granted';
+import awardLapsed from './award-lapsed';
+import awardRecoveryOrdered from './award-recovery-ordered';
+import tranchePaid from './tranche-paid';
+import trancheRefused from './tranche-refused';
 
 const story = { dossierId: 'd-42', number: 'AAP-2026-000042', callId: 'call-1', organisation: applicant('216901231') };
 const data = routedEventData(story);
@@ -51,7 +59,7 @@ describe('the routing table', () => {
 
   it('has one template file per routed event and no template file left unrouted', () => {
     const files = readdirSync(new URL('.', import.meta.url))
-      .filter((f) => /^(dossier|call)-.*\.ts$/.test(f) && !f.includes('.test.'))
+      .filter((f) => /^(dossier|call|award|tranche)-.*\.ts$/.test(f) && !f.includes('.test.'))
       .map((f) => f.replace(/\.ts$/, ''))
       .sort();
     expect(files).toEqual(ROUTES.map((r) => r.event.name.replace('.', '-')).sort());
@@ -126,6 +134,87 @@ describe('wording', () => {
   });
 });
 
+describe('the award messages (funding-award events, to the beneficiary)', () => {
+  it('announces the grant with its amount, effective rate, advance and start deadline, in French', () => {
+    const message = renderMessage(awardGranted, modelFor(data['award.granted.v1']));
+    expect(message.subject).toBe('Attribution de votre subvention — dossier AAP-2026-000042');
+    expect(message.text).toContain('- Subvention attribuée : 123 456,78 €');
+    expect(message.text).toContain('- Dépenses éligibles : 246 913,56 €');
+    expect(message.text).toContain('- Taux de subvention : 50 %');
+    expect(message.text).toContain("- Avance au démarrage de l'exécution : jusqu'à 30 % de la subvention");
+    expect(message.text).toContain('- Date limite de démarrage : 4 mai 2028');
+    expect(message.text).toContain('devient caduque');
+    expect(message.html).toContain('<strong>123 456,78 €</strong>');
+  });
+
+  it('tells a payment: amount, date and reference, never bank details', () => {
+    const message = renderMessage(tranchePaid, modelFor(data['tranche.paid.v1']));
+    expect(message.subject).toBe('Versement effectué (avance) — dossier AAP-2026-000042');
+    expect(message.text).toContain('- Montant versé : 37 037,03 €');
+    expect(message.text).toContain('- Date du paiement : 10 juin 2026');
+    expect(message.text).toContain('- Référence du paiement : VIR-2026-000123');
+    expect(message.text).not.toMatch(/IBAN|FR76/);
+  });
+
+  it('shows validated bank details only masked, as the event carries them', () => {
+    const message = renderMessage(awardBankDetailsValidated, modelFor(data['award.bank-details-validated.v1']));
+    expect(message.text).toContain('- IBAN : FR76 **** 0189');
+    expect(message.text).not.toMatch(/FR76\d{2}/);
+  });
+
+  it('quotes the reason of a refusal, escaped in HTML', () => {
+    const refused = renderMessage(trancheRefused, modelFor(data['tranche.refused.v1']));
+    expect(refused.subject).toBe('Demande de versement refusée (acompte) — dossier AAP-2026-000042');
+    expect(refused.text).toContain('> Factures non acquittées.');
+    const bankRefused = renderMessage(ROUTES.find((r) => r.event.type === 'award.bank-details-refused.v1')!.template, modelFor(data['award.bank-details-refused.v1']));
+    expect(bankRefused.html).toContain('titulaire &lt;illisible&gt;.');
+  });
+
+  it('orders a recovery with its amount and due date', () => {
+    const message = renderMessage(awardRecoveryOrdered, modelFor(data['award.recovery-ordered.v1']));
+    expect(message.subject).toBe('Titre de perception : reversement demandé — dossier AAP-2026-000042');
+    expect(message.text).toContain('- Montant à reverser : 12 345,67 €');
+    expect(message.text).toContain("- Date d'échéance : 15 mars 2029");
+    expect(message.text).toContain('> Dépenses réalisées inférieures au montant versé.');
+  });
+
+  it('closes an award: completed with what was due, paid and recovered; lapsed with the missed deadline; cancelled with its cause', () => {
+    const completed = renderMessage(awardCompleted, modelFor(data['award.completed.v1']));
+    expect(completed.text).toContain('- Montant dû au vu des dépenses réalisées : 86 419,75 €');
+    expect(completed.text).toContain('- Total versé : 98 765,42 €');
+    expect(completed.text).toContain('- Montant à reverser : 12 345,67 €');
+    const settledWithoutRecovery = renderMessage(awardCompleted, modelFor({ ...data['award.completed.v1'], recoveredCents: 0 }));
+    expect(settledWithoutRecovery.text).not.toContain('reverser');
+    const lapsed = renderMessage(awardLapsed, modelFor(data['award.lapsed.v1']));
+    expect(lapsed.subject).toBe('Caducité de votre subvention — dossier AAP-2026-000042');
+    expect(lapsed.text).toContain("l'exécution du projet n'a pas commencé avant le 4 mai 2028");
+    const cancelled = renderMessage(awardCancelled, modelFor(data['award.cancelled.v1']));
+    expect(cancelled.text).toContain("- Origine de l'annulation : retrait du dossier");
+    expect(cancelled.text).toContain('> Le porteur a retiré son dossier.');
+  });
+
+  it('routes every applicant-facing award event, and none the beneficiary did itself or that stays within finance', () => {
+    const awardRoutes = ROUTES.map((r) => r.event.type).filter((type) => /^(award|tranche)\./.test(type));
+    expect(awardRoutes.sort()).toEqual(
+      [
+        'award.granted.v1',
+        'award.agreement-issued.v1',
+        'award.agreement-countersigned.v1',
+        'award.bank-details-validated.v1',
+        'award.bank-details-refused.v1',
+        'award.start-deadline-extended.v1',
+        'tranche.validated.v1',
+        'tranche.refused.v1',
+        'tranche.paid.v1',
+        'award.recovery-ordered.v1',
+        'award.completed.v1',
+        'award.lapsed.v1',
+        'award.cancelled.v1',
+      ].sort(),
+    );
+  });
+});
+
 describe('the reviewer messages (staff e-mails, evaluation.* events)', () => {
   const reviewerModel = <Data>(eventData: Data): ReviewerMessageModel<Data> => ({
     data: eventData,
@@ -144,7 +233,7 @@ describe('the reviewer messages (staff e-mails, evaluation.* events)', () => {
       .map((f) => f.replace(/\.ts$/, ''))
       .sort();
     expect(files).toEqual(REVIEWER_ROUTES.map((r) => r.event.name.replace('.', '-')).sort());
-    expect(ROUTES.filter((r) => !/^(dossier|call)\./.test(r.event.type))).toEqual([]);
+    expect(ROUTES.filter((r) => !/^(dossier|call|award|tranche)\./.test(r.event.type))).toEqual([]);
   });
 
   it('tells the reviewer of an assignment, in French: dossier number, call, deadline in Paris time, link', () => {

@@ -89,6 +89,9 @@ export function routedEventData(story: DossierStory) {
   const ref = { dossierId, number, callId, waveId: 'w1', organisationId: organisation.organisationId };
   const evaluation = { ...ref, at: '2026-04-10T09:00:00+02:00' };
   const call = callSnapshot(callId);
+  // The award of the dossier (its id is the dossier's): a grant of 123 456,78 € on 246 913,56 € of eligible costs.
+  const award = { awardId: dossierId, ...ref };
+  const sha256 = 'b'.repeat(64);
   return {
     'dossier.draft-closing-soon.v2': { dossierId, number: null, callId, waveId: 'w1', organisationId: organisation.organisationId, title: dossier.project.title, closesAt: call.closesAt, daysLeft: 3 },
     'dossier.submitted.v2': { ...ref, dossier },
@@ -101,6 +104,29 @@ export function routedEventData(story: DossierStory) {
     'dossier.rejected.v2': { ...evaluation, motivation: 'Projet hors du périmètre de l’appel.', reasons: ['Territoire non éligible'], ineligible: false },
     'dossier.closed-without-follow-up.v2': { ...evaluation, motivation: 'Le porteur a renoncé au projet.' },
     'dossier.withdrawn.v1': { ...ref, reason: 'Projet reporté', withdrawnAt: '2026-04-20T10:00:00+02:00', requestedGrantCents: 15_000_000 },
+    'award.granted.v1': {
+      ...award,
+      at: '2026-05-04T10:00:00+02:00',
+      grantCents: 12_345_678,
+      eligibleCostCents: 24_691_356,
+      effectiveRateBps: 5_000,
+      schedule: { advanceBps: 3_000, interimCapBps: 8_000, startWithinMonths: 24, completionWithinMonths: 48 },
+      notifiedAt: '2026-05-04T10:00:00+02:00',
+      startDeadline: '2028-05-04',
+      beneficiaryKind: 'commune' as const,
+    },
+    'award.agreement-issued.v1': { ...award, at: '2026-05-05T10:00:00+02:00', agreementSha256: sha256 },
+    'award.agreement-countersigned.v1': { ...award, at: '2026-05-12T15:30:00+02:00', agreementSha256: sha256, countersignedBy: 'manager-1' },
+    'award.bank-details-validated.v1': { ...award, at: '2026-05-20T10:00:00+02:00', bankDetailsId: 'bd-1', iban: 'FR76 **** 0189', validatedBy: 'finance-1' },
+    'award.bank-details-refused.v1': { ...award, at: '2026-05-19T10:00:00+02:00', bankDetailsId: 'bd-0', reason: 'Le RIB joint ne correspond pas au titulaire <illisible>.', refusedBy: 'finance-1' },
+    'award.start-deadline-extended.v1': { ...award, at: '2028-04-01T10:00:00+02:00', months: 12, startDeadline: '2029-05-04', reason: 'Retard du permis de construire.', extendedBy: 'manager-1' },
+    'tranche.validated.v1': { ...award, at: '2026-06-02T10:00:00+02:00', trancheId: 't-1', kind: 'advance' as const, amountCents: 3_703_703, validatedBy: 'finance-1' },
+    'tranche.refused.v1': { ...award, at: '2026-09-02T10:00:00+02:00', trancheId: 't-2', kind: 'interim' as const, reason: 'Factures non acquittées.', refusedBy: 'finance-1' },
+    'tranche.paid.v1': { ...award, at: '2026-06-10T10:00:00+02:00', trancheId: 't-1', kind: 'advance' as const, amountCents: 3_703_703, paymentReference: 'VIR-2026-000123', paidOn: '2026-06-10' },
+    'award.recovery-ordered.v1': { ...award, at: '2029-01-15T10:00:00+01:00', recoveryId: 'R-1', amountCents: 1_234_567, dueOn: '2029-03-15', reason: 'Dépenses réalisées inférieures au montant versé.' },
+    'award.completed.v1': { ...award, at: '2029-01-15T10:00:00+01:00', dueCents: 8_641_975, paidCents: 9_876_542, recoveredCents: 1_234_567 },
+    'award.lapsed.v1': { ...award, at: '2028-05-05T00:00:00+02:00', reason: 'not-started' as const, deadline: '2028-05-04' },
+    'award.cancelled.v1': { ...award, at: '2026-07-01T10:00:00+02:00', reason: 'Le porteur a retiré son dossier.', cause: 'dossier-withdrawn' as const },
     'call.extended.v1': { call: { ...call, closesAt: '2026-04-15T23:59:59+02:00', version: 2 }, reason: 'Forte demande des territoires', previousClosesAt: call.closesAt },
     'call.closed.v1': { call: { ...call, status: 'closed' as const, closedAt: '2026-04-15T23:59:59+02:00', version: 3 }, reason: 'closing-time' as const },
     'call.reopened.v1': { call: { ...call, status: 'published' as const, closesAt: '2026-05-15T23:59:59+02:00', version: 4 }, reason: 'Nouvelle vague' },

@@ -1,11 +1,12 @@
 import { Schema } from 'mongoose';
-import { callEvents, dossierEvents, type DossierEventReference, type EventEnvelope } from '@aap/contracts';
+import { awardEvents, callEvents, dossierEvents, type DossierEventReference, type EventEnvelope } from '@aap/contracts';
 import type { EventConsumer } from '@aap/messaging';
 import { insertOnce, type ServiceContext } from '@aap/service-runtime';
 
 /**
  * The per-dossier timeline: every lifecycle event of a dossier, from every service that published
- * about it (submission, evaluation, later funding-award), plus the events of its call, in the order
+ * about it (submission, evaluation, funding-award: an award's id is its dossier's, and every award
+ * event carries the dossier reference), plus the events of its call, in the order
  * they happened. A read model kept from events: one entry per event, keyed by its id, so the same
  * event seen again changes nothing.
  */
@@ -71,12 +72,12 @@ export function timelineProjection(context: ServiceContext) {
   const Timeline = context.model<TimelineEntry>('TimelineEntry', schema, { collection: 'timeline' });
 
   return {
-    /** Keeps the entries from every dossier and call event, each applied once (its id is the event's). */
+    /** Keeps the entries from every dossier, award and call event, each applied once (its id is the event's). */
     subscribe(consumer: EventConsumer) {
       const apply = (scope: TimelineEntry['scope']) => async (event: EventEnvelope) => {
         await insertOnce(Timeline, entryOf(event, scope, new Date()));
       };
-      for (const definition of dossierEvents) consumer.on(definition, apply('dossier'));
+      for (const definition of [...dossierEvents, ...awardEvents]) consumer.on(definition, apply('dossier'));
       for (const definition of callEvents) consumer.on(definition, apply('call'));
     },
     /** One entry of the dossier: who owns it, its number and call (an equality on the indexed dossierId). */

@@ -1,4 +1,5 @@
 import { catalogue } from '@aap/contracts';
+import { trancheLabel } from '../templates/format';
 
 /**
  * What the timeline says of each event, to whom.
@@ -28,6 +29,28 @@ export const APPLICANT_FIELDS: Readonly<Record<string, FieldMap>> = {
   'dossier.closed-without-follow-up.v2': { motivation: 'motivation' },
   // The committee's reason for reopening is internal deliberation.
   'dossier.decision-reopened.v2': {},
+  // The award (funding-award): amounts, dates and reasons addressed to the beneficiary; never who in
+  // finance validated or released, and an IBAN only as the events carry it (masked).
+  'award.granted.v1': { grantCents: 'grantCents', eligibleCostCents: 'eligibleCostCents', effectiveRateBps: 'effectiveRateBps', advanceBps: 'schedule.advanceBps', interimCapBps: 'schedule.interimCapBps', notifiedAt: 'notifiedAt', startDeadline: 'startDeadline' },
+  'award.agreement-issued.v1': { agreementSha256: 'agreementSha256' },
+  'award.agreement-signed.v1': { agreementSha256: 'agreementSha256' },
+  'award.agreement-countersigned.v1': { agreementSha256: 'agreementSha256' },
+  'award.bank-details-submitted.v1': { iban: 'iban', bic: 'bic' },
+  'award.bank-details-validated.v1': { iban: 'iban' },
+  'award.bank-details-refused.v1': { reason: 'reason' },
+  'award.execution-started.v1': { startedOn: 'startedOn', completionDeadline: 'completionDeadline' },
+  'award.start-deadline-extended.v1': { months: 'months', startDeadline: 'startDeadline', reason: 'reason' },
+  'tranche.requested.v1': { kind: 'kind', amountCents: 'amountCents', expensesCents: 'expensesCents' },
+  'tranche.validated.v1': { kind: 'kind', amountCents: 'amountCents' },
+  'tranche.refused.v1': { kind: 'kind', reason: 'reason' },
+  'tranche.released.v1': { kind: 'kind', amountCents: 'amountCents', iban: 'iban' },
+  'tranche.paid.v1': { kind: 'kind', amountCents: 'amountCents', paymentReference: 'paymentReference', paidOn: 'paidOn' },
+  'award.recovery-ordered.v1': { recoveryId: 'recoveryId', amountCents: 'amountCents', dueOn: 'dueOn', reason: 'reason' },
+  'award.completed.v1': { dueCents: 'dueCents', paidCents: 'paidCents', recoveredCents: 'recoveredCents' },
+  'award.lapsed.v1': { reason: 'reason', deadline: 'deadline' },
+  'award.cancelled.v1': { reason: 'reason', cause: 'cause' },
+  // What goes back to the call's envelope is the programme's budget, not the beneficiary's business.
+  'award.amount-released.v1': {},
   'call.published.v1': { title: 'call.title', closesAt: 'call.closesAt' },
   'call.closed.v1': { title: 'call.title', closedAt: 'call.closedAt' },
   'call.extended.v1': { title: 'call.title', closesAt: 'call.closesAt', previousClosesAt: 'previousClosesAt', reason: 'reason' },
@@ -60,6 +83,9 @@ export function applicantDetails(type: string, data: unknown): Record<string, un
   }));
 }
 
+/** A tranche's kind in the summary ("avance", "acompte", "solde"); the raw kind if unknown. */
+const trancheName = (kind: unknown) => (kind === 'advance' || kind === 'interim' || kind === 'balance' ? trancheLabel(kind) : String(kind ?? 'tranche'));
+
 const SUMMARIES: Record<string, (data: any) => string> = {
   'dossier.submitted.v2': (d) => `Dossier ${d.dossier?.number ?? ''} déposé`.replace('  ', ' '),
   'dossier.resubmitted.v2': () => 'Compléments apportés par le demandeur',
@@ -72,6 +98,25 @@ const SUMMARIES: Record<string, (data: any) => string> = {
   'dossier.waitlisted.v2': () => 'Dossier inscrit sur liste complémentaire',
   'dossier.closed-without-follow-up.v2': () => 'Dossier classé sans suite',
   'dossier.decision-reopened.v2': () => 'Décision réouverte : dossier de nouveau en instruction',
+  'award.granted.v1': () => 'Subvention attribuée',
+  'award.agreement-issued.v1': () => 'Convention de subvention à signer',
+  'award.agreement-signed.v1': () => 'Convention signée par le bénéficiaire',
+  'award.agreement-countersigned.v1': () => "Convention contresignée par l'ANCT",
+  'award.bank-details-submitted.v1': () => 'Coordonnées bancaires transmises',
+  'award.bank-details-validated.v1': () => 'Coordonnées bancaires validées',
+  'award.bank-details-refused.v1': () => 'Coordonnées bancaires refusées',
+  'award.execution-started.v1': () => 'Démarrage de l’exécution déclaré',
+  'award.start-deadline-extended.v1': (d) => `Délai de démarrage prolongé de ${d.months} mois`,
+  'tranche.requested.v1': (d) => `Versement demandé (${trancheName(d.kind)})`,
+  'tranche.validated.v1': (d) => `Versement validé (${trancheName(d.kind)})`,
+  'tranche.refused.v1': (d) => `Versement refusé (${trancheName(d.kind)})`,
+  'tranche.released.v1': (d) => `Versement mis en paiement (${trancheName(d.kind)})`,
+  'tranche.paid.v1': (d) => `Versement effectué (${trancheName(d.kind)})`,
+  'award.recovery-ordered.v1': () => 'Titre de perception émis',
+  'award.completed.v1': () => 'Subvention soldée',
+  'award.lapsed.v1': () => 'Subvention caduque',
+  'award.cancelled.v1': () => 'Subvention annulée',
+  'award.amount-released.v1': () => "Montant non versé rendu à l'enveloppe de l'appel",
   'call.published.v1': () => 'Appel à projets publié',
   'call.closed.v1': () => 'Appel à projets clos',
   'call.extended.v1': () => 'Clôture de l’appel à projets repoussée',

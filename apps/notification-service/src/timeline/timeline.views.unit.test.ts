@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { callEvents, dossierEvents } from '@aap/contracts';
+import { awardEvents, callEvents, dossierEvents } from '@aap/contracts';
 import { APPLICANT_FIELDS, applicantDetails, summaryOf } from './timeline.views';
 
 describe('the applicant view of the timeline', () => {
-  it('has an explicit allow-list and a French summary for every dossier and call event', () => {
-    for (const { type } of [...dossierEvents, ...callEvents]) {
+  it('has an explicit allow-list and a French summary for every dossier, award and call event', () => {
+    for (const { type } of [...dossierEvents, ...awardEvents, ...callEvents]) {
       expect(APPLICANT_FIELDS[type], type).toBeDefined();
       expect(summaryOf(type, {}), type).not.toBe(type);
     }
@@ -29,7 +29,21 @@ describe('the applicant view of the timeline', () => {
 
   it('keeps the committee’s reason for reopening, and any unknown event’s data, to staff', () => {
     expect(applicantDetails('dossier.decision-reopened.v2', { reason: 'note interne' })).toEqual({});
-    expect(applicantDetails('award.granted.v1', { amountCents: 1, officer: 'x' })).toEqual({});
-    expect(summaryOf('award.granted.v1', {})).toBe('award.granted.v1');
+    expect(applicantDetails('payment.unknown.v1', { amountCents: 1, officer: 'x' })).toEqual({});
+    expect(summaryOf('payment.unknown.v1', {})).toBe('payment.unknown.v1');
+  });
+
+  it('shows the beneficiary the amounts, dates and reasons of its award, never who in finance acted, nor the budget released to the call', () => {
+    const ref = { awardId: 'd', dossierId: 'd', number: 'AAP-1', callId: 'c', waveId: 'w', organisationId: 'o', at: '2027-01-10T10:00:00Z' };
+    expect(applicantDetails('tranche.paid.v1', { ...ref, trancheId: 't', kind: 'advance', amountCents: 600_000, paymentReference: 'VIR-1', paidOn: '2027-01-12' })).toEqual({
+      kind: 'advance',
+      amountCents: 600_000,
+      paymentReference: 'VIR-1',
+      paidOn: '2027-01-12',
+    });
+    expect(applicantDetails('tranche.validated.v1', { ...ref, trancheId: 't', kind: 'interim', amountCents: 1, validatedBy: 'finance-1' })).toEqual({ kind: 'interim', amountCents: 1 });
+    expect(applicantDetails('award.bank-details-validated.v1', { ...ref, bankDetailsId: 'b', iban: 'FR76 **** 0189', validatedBy: 'finance-1' })).toEqual({ iban: 'FR76 **** 0189' });
+    expect(applicantDetails('award.amount-released.v1', { ...ref, amountCents: 5, cause: 'lapse' })).toEqual({});
+    expect(summaryOf('tranche.paid.v1', { kind: 'balance' })).toBe('Versement effectué (solde)');
   });
 });
