@@ -1,24 +1,25 @@
 import { beforeAll, expect } from 'vitest';
-import { DossierAccepted, type EventData } from '@aap/contracts';
-import { eventPublisher, eventually, httpClient, readTopic, type ReadMessage, type TestEnvironment } from '@aap/test-harness';
+import { CallPublished, DossierAccepted, DossierSubmitted, type EventData } from '@aap/contracts';
+import { eventPublisher, eventually, httpClient, readTopic, type HttpAnswer, type ReadMessage, type Requester, type TestEnvironment } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
+import { DOSSIER, LEGAL_COMMITMENT, publishedCall, submission, submittedDossier } from './award-fixtures';
 import { service } from './service';
 
 /** Fixtures of the service's integration tests (imported by tests only). */
 
-/** The whole service started for the test file, with a publisher of the events it consumes. */
-export function useFundingAward(env: TestEnvironment) {
+/** The whole service started for the test file (its configuration `overrides` given), with a publisher of the events it consumes. */
+export function useFundingAward(env: TestEnvironment, overrides: Parameters<TestEnvironment['startService']>[1] = {}) {
   let running: RunningService;
   let publisher: Awaited<ReturnType<typeof eventPublisher>>;
   beforeAll(async () => {
-    running = await env.startService(service);
+    running = await env.startService(service, overrides);
     publisher = await eventPublisher(env);
     return () => publisher.disconnect();
   });
   return { api: () => httpClient(running.url), publisher: () => publisher };
 }
 
-export const LYON = '216901231';
+export const LYON = DOSSIER.organisationId;
 
 /** The committee approved 20 000 € on an eligible cost of 40 000 € (as the evaluation service publishes it). */
 export const acceptance = (dossierId: string): EventData<typeof DossierAccepted> => ({
@@ -34,6 +35,49 @@ export const acceptance = (dossierId: string): EventData<typeof DossierAccepted>
   requestedGrantCents: 2_000_000,
   motivation: 'Projet structurant',
 });
+
+type Publisher = Awaited<ReturnType<typeof eventPublisher>>;
+
+/**
+ * What makes an award, as the other services publish it: the call (the same version each time: the
+ * copy keeps one), the dossier as submitted, then — once the service holds both copies, so that the
+ * acceptance is not left to the consumer's retries on a loaded machine — its acceptance. Returns the
+ * acceptance event.
+ */
+export async function acceptDossier(
+  env: TestEnvironment,
+  publisher: Publisher,
+  dossierId: string,
+  overrides: { dossier?: Parameters<typeof submittedDossier>[1]; acceptance?: Partial<EventData<typeof DossierAccepted>> } = {},
+) {
+  const call = publishedCall();
+  await publisher.publish(CallPublished, { call });
+  await publisher.publish(DossierSubmitted, submission(submittedDossier(dossierId, overrides.dossier)));
+  const db = env.database('funding-award');
+  await eventually(async () => {
+    expect(await db.collection<{ _id: string }>('calls').findOne({ _id: call.callId })).not.toBeNull();
+    expect(await db.collection<{ _id: string }>('dossier_copies').findOne({ _id: dossierId })).not.toBeNull();
+  });
+  return publisher.publish(DossierAccepted, { ...acceptance(dossierId), ...overrides.acceptance });
+}
+
+export { LEGAL_COMMITMENT, publishedCall, submission, submittedDossier };
+
+/** The body of a 200 answer (the award view), or a failed test showing what came instead. */
+export function ok(answer: HttpAnswer): any {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body;
+}
+
+/** A 422 problem+json naming exactly these rules. */
+export function refusedBy(answer: HttpAnswer, ...rules: string[]) {
+  expect(answer.status, JSON.stringify(answer.body)).toBe(422);
+  expect(answer.headers['content-type']).toContain('application/problem+json');
+  expect(answer.body.errors.map((e: { name: string }) => e.name)).toEqual(rules);
+}
+
+/** Finance records the award's legal commitment, which every release requires; the award as answered. */
+export const recordLegalCommitment = async (finance: Requester, awardId: string, number = LEGAL_COMMITMENT) => ok(await finance.post(`/awards/${awardId}/legal-commitment`, { number }));
 
 const awards = (env: TestEnvironment) => env.database('funding-award').collection<{ _id: string; version: number; outboxPending?: boolean }>('awards');
 

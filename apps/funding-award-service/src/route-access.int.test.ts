@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DossierAccepted } from '@aap/contracts';
 import type { Role } from '@aap/http';
 import { eventually, useTestEnvironment } from '@aap/test-harness';
-import { LYON, acceptance, useFundingAward } from './int-fixtures';
+import { LYON, acceptDossier, useFundingAward } from './int-fixtures';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
@@ -11,7 +10,7 @@ let operations: Array<{ method: string; path: string; tags: string[] }>;
 
 beforeAll(async () => {
   const awardId = randomUUID();
-  await publisher().publish(DossierAccepted, acceptance(awardId));
+  await acceptDossier(env, publisher(), awardId);
   await eventually(async () => expect((await api().as('finance').get(`/awards/${awardId}`)).status).toBe(200));
   const ids: Record<string, string> = { awardId, trancheId: `${awardId}-T1`, bankDetailsId: `${awardId}-B1` };
   const document = (await api().as('admin').get('/openapi.json')).body as { paths: Record<string, Record<string, { tags?: string[] }>> };
@@ -31,10 +30,11 @@ const bodyOf = (method: string) => (method === 'GET' || method === 'DELETE' ? un
  */
 describe('every funding-award route refuses who has no business there', () => {
   it('lists the routes it checks', () => {
-    expect(operations.length).toBeGreaterThanOrEqual(14);
+    expect(operations.length).toBeGreaterThanOrEqual(15);
     expect(operations).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ method: 'POST', path: expect.stringMatching(/\/release$/) }),
+        expect.objectContaining({ method: 'POST', path: expect.stringMatching(/\/legal-commitment$/) }),
         expect.objectContaining({ method: 'GET', path: '/finance/tranches' }),
         expect.objectContaining({ method: 'POST', path: expect.stringMatching(/\/agreement\/countersignature$/) }),
         expect.objectContaining({ method: 'GET', path: expect.stringMatching(/\/agreement\/x$/) }),

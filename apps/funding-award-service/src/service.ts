@@ -4,8 +4,10 @@ import type { ServiceModule } from '@aap/service-runtime';
 import { registerAgreements } from './agreements';
 import { registerAwards } from './awards';
 import { registerBankDetails } from './bank-details';
+import { registerCopies } from './copies';
 import { registerExecution } from './execution';
 import { registerFinanceQueues } from './finance';
+import { registerLegalCommitment } from './legal-commitment';
 import { registerTranches } from './tranches';
 
 /** Awards, agreements, the budget ledger, tranches, payments and recoveries. */
@@ -14,10 +16,13 @@ export const service: ServiceModule = {
   description: 'Awards, agreements, budget ledger, tranches, payments and recovery orders.',
   register(context) {
     registerJourneyProbe(context, { receives: ProbeReachedEvaluation, relays: ProbeReachedFundingAward });
-    const awards = registerAwards(context);
+    // The calls and the dossiers as submitted, kept from their events: each award names its beneficiary, project and call.
+    const copies = registerCopies(context);
+    const awards = registerAwards(context, copies);
     registerExecution(context, awards);
     registerAgreements(context, awards);
     registerBankDetails(context, awards);
+    registerLegalCommitment(context, awards);
     registerTranches(context, awards);
     registerFinanceQueues(context, awards);
   },

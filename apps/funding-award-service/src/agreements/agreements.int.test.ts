@@ -1,17 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PDFDocument } from 'pdf-lib';
-import { AwardAgreementCountersigned, AwardAgreementIssued, AwardAgreementSigned, DossierAccepted, eventTopicName } from '@aap/contracts';
+import { AwardAgreementCountersigned, AwardAgreementIssued, AwardAgreementSigned, eventTopicName } from '@aap/contracts';
 import { eventually, useTestEnvironment, type HttpAnswer, type Requester } from '@aap/test-harness';
-import { LYON, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { LYON, acceptDossier, recordLegalCommitment, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * The agreement over HTTP, on the real broker and database: the programme manager issues it, the
  * beneficiary downloads and signs what it read, another programme manager countersigns; each version
  * is stored once and downloads the same bytes every time, also when the service stopped between
- * recording a signature and storing its PDF. The award: 30 000 € on 60 000 € to a beneficiary whose
- * kind the acceptance does not say (treated as an association: paid only under the agreement signed
- * by both parties, loi 2000-321 art. 10).
+ * recording a signature and storing its PDF. The award: 30 000 € on 60 000 € to an association (paid
+ * only under the agreement signed by both parties, loi 2000-321 art. 10).
  */
 
 const env = useTestEnvironment();
@@ -45,10 +44,13 @@ async function download(as: Requester, awardId: string, version: string): Promis
 
 const pageCount = async (bytes: Uint8Array) => (await PDFDocument.load(bytes, { updateMetadata: false })).getPageCount();
 
-/** A new award of 30 000 € on 60 000 € (its dossier accepted), as the service made it from dossier.accepted. */
+/** A new award of 30 000 € on 60 000 € to an association (its dossier accepted), as the service made it from dossier.accepted. */
 async function newAward(): Promise<string> {
   const awardId = randomUUID();
-  await publisher().publish(DossierAccepted, { ...acceptance(awardId), grantCents: 3_000_000, eligibleCostCents: 6_000_000, requestedGrantCents: 3_000_000 });
+  await acceptDossier(env, publisher(), awardId, {
+    dossier: { applicant: { name: 'Association La Fabrique du Lien', kind: 'association' } },
+    acceptance: { grantCents: 3_000_000, eligibleCostCents: 6_000_000, requestedGrantCents: 3_000_000 },
+  });
   await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
   return awardId;
 }
@@ -143,6 +145,7 @@ describe('an association granted more than 23 000 € is paid only under the agr
     ok(await finance(1).post(`/awards/${awardId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`));
     const trancheId = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})).tranches[0].trancheId;
     ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, {}));
+    await recordLegalCommitment(finance(1), awardId);
     refusedBy(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/release`), 422, 'agreement-signed');
 
     const { agreementSha256 } = ok(await manager(1).post(`/awards/${awardId}/agreement`));

@@ -11,6 +11,10 @@ interface AwardDocument extends OutboxFields, Omit<AwardState, 'awardId'> {
 /** Fields a state may drop (written as `$unset` when absent from the next state). */
 const OPTIONAL_FIELDS = [
   'beneficiaryKind',
+  'beneficiary',
+  'project',
+  'funding',
+  'legalCommitment',
   'startedOn',
   'completionDeadline',
   'agreement',
@@ -35,6 +39,10 @@ function awardModel(context: ServiceContext) {
       grantCents: { type: Number, ...required },
       eligibleCostCents: { type: Number, ...required },
       beneficiaryKind: String,
+      beneficiary: Schema.Types.Mixed,
+      project: Schema.Types.Mixed,
+      funding: Schema.Types.Mixed,
+      legalCommitment: Schema.Types.Mixed,
       notifiedAt: { type: String, ...required },
       startDeadline: { type: String, ...required },
       startExtended: { type: Boolean, ...required },

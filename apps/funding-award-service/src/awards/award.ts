@@ -11,6 +11,9 @@ import {
   AwardLapsed,
   PAYMENT_SCHEDULE_LIMITS,
   type ApplicantKind,
+  type AwardBeneficiary,
+  type AwardFunding,
+  type AwardProject,
   type AwardReference,
   type AwardSchedule,
   type Decision,
@@ -290,7 +293,12 @@ export interface GrantAward {
   dossier: DossierReference;
   grantCents: number;
   eligibleCostCents: number;
+  /** The beneficiary's kind; the beneficiary's own when absent. */
   beneficiaryKind?: ApplicantKind;
+  /** From the dossier as submitted and the call (the service's copies of them); absent on awards granted before. */
+  beneficiary?: AwardBeneficiary;
+  project?: AwardProject;
+  funding?: AwardFunding;
   /** The call's payment schedule when known; the legal defaults otherwise. */
   callSchedule?: CallPaymentSchedule;
   /** The instant the beneficiary was notified of the grant (the acceptance). */
@@ -308,9 +316,16 @@ export function grantAward(existing: AwardState | null, command: GrantAward, now
   if (violations.length === 0 && grantCents > eligibleCostCents) {
     violations.push(violation('grant-within-cost', `the grant (${grantCents} cents) may not exceed the eligible cost (${eligibleCostCents} cents; décret 2018-514 art. 10)`, '#/grantCents'));
   }
+  const beneficiaryId = command.beneficiary?.organisationId;
+  if (beneficiaryId !== undefined && beneficiaryId !== command.dossier.organisationId) {
+    violations.push(violation('beneficiary-is-applicant', `the grant goes to the dossier's applicant ${command.dossier.organisationId}, not to ${beneficiaryId}`, '#/beneficiary/organisationId'));
+  }
   if (violations.length) return refused(violations);
   const schedule = scheduleOf(command.callSchedule);
   const startDeadline = addMonths(dateIn(new Date(command.notifiedAt)), schedule.startWithinMonths);
+  const beneficiaryKind = command.beneficiaryKind ?? command.beneficiary?.kind;
+  const { beneficiary, project, funding } = command;
+  const described = { ...(beneficiary ? { beneficiary } : {}), ...(project ? { project } : {}), ...(funding ? { funding } : {}) };
   const award: AwardState = {
     awardId: command.awardId,
     ...command.dossier,
@@ -318,7 +333,8 @@ export function grantAward(existing: AwardState | null, command: GrantAward, now
     grantCents,
     eligibleCostCents,
     schedule,
-    ...(command.beneficiaryKind ? { beneficiaryKind: command.beneficiaryKind } : {}),
+    ...(beneficiaryKind ? { beneficiaryKind } : {}),
+    ...described,
     notifiedAt: command.notifiedAt,
     startDeadline,
     startExtended: false,
@@ -338,7 +354,8 @@ export function grantAward(existing: AwardState | null, command: GrantAward, now
       schedule,
       notifiedAt: command.notifiedAt,
       startDeadline,
-      ...(command.beneficiaryKind ? { beneficiaryKind: command.beneficiaryKind } : {}),
+      ...(beneficiaryKind ? { beneficiaryKind } : {}),
+      ...described,
     }),
   );
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { decider } from '@aap/test-harness/decider-spec';
 import { AwardAmountReleased, AwardCancelled, AwardGranted } from '@aap/contracts';
 import { addMonths, agreementRequired, cancelAward, dueOnExpenses, grantAward, mulDivFloor, scheduleOf, type AwardState, type GrantAward } from './award';
-import { DOSSIER, NOTIFIED_AT, NOW, at, awardWithPaidAdvance, grantedAward, must } from '../award-fixtures';
+import { DOSSIER, FUNDING, NOTIFIED_AT, NOW, PROJECT, at, awardWithPaidAdvance, grantedAward, must } from '../award-fixtures';
 
 const grant = (overrides: Partial<GrantAward> = {}): GrantAward => ({
   awardId: 'award-d-1',
@@ -53,6 +53,29 @@ describe('grantAward', () => {
 
   it('given the call’s schedule, when granted, then it is kept within the legal ceilings', () => {
     spec.given(null).when(grant({ callSchedule: { advanceBps: 2_000, interimCapBps: 7_000 } }), NOW).thenState({ schedule: { advanceBps: 2_000, interimCapBps: 7_000 } });
+  });
+
+  it('given the dossier as submitted and its call, when granted, then the award and award.granted name the beneficiary, the project, the call’s budget line and take its schedule', () => {
+    const beneficiary = { name: 'Commune de Lyon', kind: 'commune' as const, organisationId: DOSSIER.organisationId };
+    const described = { beneficiary, project: PROJECT, funding: FUNDING };
+    spec
+      .given(null)
+      .when(grant({ beneficiaryKind: undefined, ...described, callSchedule: { advanceBps: 2_000, interimCapBps: 7_000 } }), at(NOTIFIED_AT))
+      .then({ definition: AwardGranted, data: { ...described, beneficiaryKind: 'commune', schedule: { advanceBps: 2_000, interimCapBps: 7_000 } } })
+      .thenState({ ...described, beneficiaryKind: 'commune', schedule: { advanceBps: 2_000, interimCapBps: 7_000, startWithinMonths: 24, completionWithinMonths: 48 } });
+  });
+
+  it('given a beneficiary other than the dossier’s applicant, when granted, then beneficiary-is-applicant refuses it', () => {
+    spec
+      .given(null)
+      .when(grant({ beneficiary: { name: 'Commune de Villeurbanne', kind: 'commune', organisationId: '216902668' } }), NOW)
+      .thenRefused('beneficiary-is-applicant');
+  });
+
+  it('given an acceptance without the dossier or the call (an award granted before the copies), when granted, then the award has none of their fields', () => {
+    const decision = spec.given(null).when(grant(), NOW).decision;
+    expect(decision.outcome === 'accepted' && decision.state).not.toHaveProperty('beneficiary');
+    expect(decision.outcome === 'accepted' && decision.events[0]!.data).not.toHaveProperty('funding');
   });
 
   it('given an effective rate that is not a whole number of basis points, when granted, then the display rate rounds down', () => {

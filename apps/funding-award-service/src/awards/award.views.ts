@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { awardSchedule, TRANCHE_KINDS } from '@aap/contracts';
+import { awardBeneficiary, awardFunding, awardProject, awardSchedule, TRANCHE_KINDS } from '@aap/contracts';
 import { AWARD_STATUSES, TRANCHE_STATUSES, advanceCapCents, effectiveRateBps, interimCapCents, maskIban, outstandingCents, paidCents, recoveredCents, type AwardState, type BankDetails } from './award';
 
 const bankDetailsView = z.object({ bankDetailsId: z.string(), iban: z.string().describe('masked: country, check digits, last four characters'), bic: z.string(), holder: z.string(), submittedAt: z.string(), validatedAt: z.string().optional() });
@@ -18,6 +18,10 @@ export const awardView = z.object({
   /** The exact rate is grantCents ÷ eligibleCostCents; this is it in basis points, rounded down. */
   effectiveRateBps: z.number().int(),
   schedule: awardSchedule,
+  beneficiary: awardBeneficiary.optional(),
+  project: awardProject.optional(),
+  funding: awardFunding.optional().describe('The call granted on, and the State budget programme line paid on'),
+  legalCommitment: z.object({ number: z.string(), recordedAt: z.string() }).optional().describe('The legal commitment (engagement juridique) in Chorus; every release requires it'),
   advanceCapCents: z.number().int(),
   interimCapCents: z.number().int(),
   paidCents: z.number().int(),

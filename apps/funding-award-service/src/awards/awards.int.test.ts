@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AwardGranted, consumerGroupId, DossierAccepted, eventTopicName } from '@aap/contracts';
 import { eventually, useTestEnvironment, type ReadMessage } from '@aap/test-harness';
-import { LYON, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { LYON, acceptDossier, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
@@ -29,7 +29,7 @@ const grantedOnTopic = async (awardId: string) => (await wholeTopic(env, awardTo
 describe('an accepted dossier becomes an award', () => {
   it('given dossier.accepted, then the award is granted with its exact rate, the legal schedule and its start deadline, and award.granted is published', async () => {
     const dossierId = randomUUID();
-    await publisher().publish(DossierAccepted, acceptance(dossierId));
+    await acceptDossier(env, publisher(), dossierId);
 
     const answer = await eventually(async () => {
       const found = await finance().get(`/awards/${dossierId}`);
@@ -53,6 +53,10 @@ describe('an accepted dossier becomes an award', () => {
       outstandingCents: 2_000_000,
       startDeadline: '2028-11-20',
       tranches: [],
+      // From the service's copies of the dossier as submitted and of its call.
+      beneficiary: { name: 'Commune de Lyon', kind: 'commune', organisationId: LYON },
+      project: { title: 'Pass numérique lyonnais' },
+      funding: { callTitle: 'Pass numérique 2027', programme: 'Pass numérique', budgetProgrammeLine: expect.stringMatching(/^P112 /) },
     });
 
     await settledAward(env, dossierId);
@@ -62,7 +66,7 @@ describe('an accepted dossier becomes an award', () => {
 
   it('given the same dossier.accepted delivered twice, and the acceptance again under another event id, then one award, written once, and one award.granted', async () => {
     const dossierId = randomUUID();
-    const first = await publisher().publish(DossierAccepted, acceptance(dossierId));
+    const first = await acceptDossier(env, publisher(), dossierId);
     await publisher().redeliver(first, DossierAccepted); // the same event (same id): what Kafka does after a crash
     const again = await publisher().publish(DossierAccepted, acceptance(dossierId)); // the same fact under a new id: the handler's own idempotence
 
@@ -83,7 +87,7 @@ describe('who reads an award', () => {
 
   beforeAll(async () => {
     awardId = randomUUID();
-    await publisher().publish(DossierAccepted, acceptance(awardId));
+    await acceptDossier(env, publisher(), awardId);
     await eventually(async () => expect((await finance().get(`/awards/${awardId}`)).status).toBe(200));
   });
 

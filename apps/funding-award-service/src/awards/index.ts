@@ -1,5 +1,6 @@
 import { notFound, policies, type Caller, type OrganisationAccess, type Role } from '@aap/http';
 import { acceptedOrThrow, type CommandHandler, type ServiceContext } from '@aap/service-runtime';
+import type { Copies } from '../copies';
 import type { AwardDecision, AwardState } from './award';
 import { registerAwardHandlers } from './award.handlers';
 import { registerAwardRoutes } from './award.routes';
@@ -34,7 +35,8 @@ function ownedAward(caller: Caller, award: AwardState, actor: AwardActor): Award
   return award;
 }
 
-export function registerAwards(context: ServiceContext): Awards {
+/** The awards slice; `copies` (the calls and dossiers as submitted) name each award's beneficiary, project and call. */
+export function registerAwards(context: ServiceContext, copies: Copies): Awards {
   const store = awardStore(context);
   const commands = context.commands(store);
   const awards: Awards = {
@@ -47,7 +49,7 @@ export function registerAwards(context: ServiceContext): Awards {
       return toView(handled.after!);
     },
   };
-  registerAwardHandlers(context, awards.commands);
+  registerAwardHandlers(context, awards.commands, copies);
   registerAwardRoutes(context, awards);
   return awards;
 }

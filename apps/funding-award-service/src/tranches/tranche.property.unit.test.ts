@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AwardAmountReleased, AwardRecoveryOrdered, TranchePaid, TrancheReleased, type Emitted } from '@aap/contracts';
 import { cancelAward, grantAward, interimCapCents, isOpen, paidCents, recoveredCents, type AwardDecision, type AwardState } from '../awards/award';
-import { BIC, DOSSIER, HOLDER, IBAN, NOTIFIED_AT, OTHER_IBAN, at, must } from '../award-fixtures';
+import { BIC, DOSSIER, HOLDER, IBAN, LEGAL_COMMITMENT, NOTIFIED_AT, OTHER_IBAN, at, must } from '../award-fixtures';
+import { recordLegalCommitment } from '../legal-commitment/legal-commitment';
 import { submitBankDetails, validateBankDetails } from '../bank-details/bank-details';
 import { applyDeadlines, declareStart } from '../execution/execution';
 import { countersignAgreement, issueAgreement, signAgreement } from '../agreements/agreement';
@@ -11,9 +12,10 @@ import { orderRecovery, recordPayment, refuseTranche, releaseTranche, requestAdv
 /**
  * Whatever the beneficiary and finance officers do, in whatever order — requests, validations,
  * refusals, releases, payments (retried or doubled), recovery orders, bank-detail changes, a
- * cancellation, the deadline job — the money holds: paid ≤ granted, the advance and interim
- * payments within their cap, a tranche released and paid at most once, nothing paid on a closed award, and the
- * award's books balance to the cent against the events it published.
+ * cancellation, the deadline job, a corrected legal commitment — the money holds: paid ≤ granted, the
+ * advance and interim payments within their cap, a tranche released and paid at most once, nothing paid
+ * on a closed award, the legal commitment fixed once money was released under it, and the award's books
+ * balance to the cent against the events it published.
  */
 
 const NOW = at('2027-02-01T10:00:00Z');
@@ -68,6 +70,7 @@ const step: fc.Arbitrary<{ name: string; run: Step }> = fc.oneof(
   },
   bps(6_000).map((amount) => ({ name: `recover ${amount} bps`, run: (a: AwardState) => orderRecovery(a, { amountCents: share(a.grantCents, amount), dueOn: '2027-04-01', reason: 'trop-perçu', by: 'finance-1' }, NOW) })),
   fc.constantFrom(IBAN, OTHER_IBAN).map((iban) => ({ name: `bank details ${iban}`, run: (a: AwardState) => submitBankDetails(a, { iban, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW) })),
+  fc.constantFrom(LEGAL_COMMITMENT, '2109876543').map((number) => ({ name: `legal commitment ${number}`, run: (a: AwardState) => recordLegalCommitment(a, { number, by: 'finance-1' }, NOW) })),
   fc.constant({ name: 'validate bank details', run: (a: AwardState) => validateBankDetails(a, { bankDetailsId: a.pendingBankDetails?.bankDetailsId ?? 'none', by: 'finance-1' }, NOW) }),
   fc.constantFrom(
     { name: 'cancel', run: (a: AwardState) => cancelAward(a, { cause: 'dossier-withdrawn', reason: 'retrait' }, NOW) },
@@ -82,6 +85,7 @@ const startedAward = (...kinds: Array<'commune' | 'association'>) => fc
     let award = must(grantAward(null, { awardId: 'award-d-1', dossier: DOSSIER, grantCents: grant, eligibleCostCents: grant + extra, beneficiaryKind: kind, notifiedAt: NOTIFIED_AT }, at(NOTIFIED_AT)));
     award = must(declareStart(award, { startedOn: '2027-01-15', by: 'applicant-1' }, NOW));
     award = must(submitBankDetails(award, { iban: IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
+    award = must(recordLegalCommitment(award, { number: LEGAL_COMMITMENT, by: 'finance-1' }, NOW));
     if (signed) {
       const sha256 = 'c'.repeat(64);
       award = must(issueAgreement(award, { sha256 }, NOW));
@@ -122,7 +126,7 @@ function checkBooks(award: AwardState, events: Emitted[], history: readonly stri
 }
 
 describe('the award under any sequence of commands', () => {
-  it('keeps paid ≤ granted, the cumulated cap, one payment per tranche, nothing paid once closed, and its books balanced to the cent', () => {
+  it('keeps paid ≤ granted, the cumulated cap, one payment per tranche, nothing paid once closed, its legal commitment fixed once released, and its books balanced to the cent', () => {
     fc.assert(
       fc.property(startedAward('commune', 'association'), fc.array(step, { minLength: 1, maxLength: 60, size: 'max' }), (initial, steps) => {
         let award = initial;
@@ -133,6 +137,8 @@ describe('the award under any sequence of commands', () => {
           const decision = run(award);
           history.push(`${name}: ${decision.outcome}`);
           if (decision.outcome !== 'accepted') continue;
+          const released = award.tranches.some((t) => t.releasedAt !== undefined);
+          check(!released || decision.state.legalCommitment?.number === award.legalCommitment?.number, 'legal commitment changed after a release', history);
           if (!wasOpen) {
             const payments = decision.events.filter((e) => e.definition.type === TranchePaid.type || e.definition.type === TrancheReleased.type);
             check(payments.length === 0, 'released or paid on a closed award', history);

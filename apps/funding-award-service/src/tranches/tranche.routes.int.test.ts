@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DossierAccepted, eventTopicName, TrancheReleased } from '@aap/contracts';
-import { eventually, useTestEnvironment, type HttpAnswer, type Requester } from '@aap/test-harness';
-import { LYON, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { eventTopicName, TrancheReleased } from '@aap/contracts';
+import { eventually, useTestEnvironment, type Requester } from '@aap/test-harness';
+import { LYON, acceptDossier, ok, recordLegalCommitment, refusedBy, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * The payment schedule over HTTP, on the real broker and database: the beneficiary asks, one finance
@@ -22,31 +22,21 @@ const OTHER_IBAN = 'FR14 2004 1010 0505 0001 3M02 606';
 const bankDetails = (iban: string) => ({ iban, bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' });
 const line = (supplier: string, amountCents: number) => ({ supplier, date: '2026-11-30', amountCents, category: 'equipment' });
 
-function ok(answer: HttpAnswer): any {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body;
-}
-
-function refusedBy(answer: HttpAnswer, ...rules: string[]) {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(422);
-  expect(answer.headers['content-type']).toContain('application/problem+json');
-  expect(answer.body.errors.map((e: { name: string }) => e.name)).toEqual(rules);
-}
-
 /** A new award (its dossier accepted), as the service made it from dossier.accepted. */
 async function newAward(): Promise<string> {
   const awardId = randomUUID();
-  await publisher().publish(DossierAccepted, acceptance(awardId));
+  await acceptDossier(env, publisher(), awardId);
   await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
   return awardId;
 }
 
-/** Started, with bank details validated by finance-1: ready to ask for tranches. */
+/** Started, with bank details validated by finance-1 and its legal commitment recorded: ready to ask for tranches and be paid. */
 async function readyAward(): Promise<string> {
   const awardId = await newAward();
   ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
   const submitted = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, bankDetails(IBAN)));
   ok(await finance(1).post(`/awards/${awardId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`));
+  await recordLegalCommitment(finance(1), awardId);
   return awardId;
 }
 

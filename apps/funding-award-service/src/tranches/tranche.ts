@@ -234,10 +234,11 @@ export function refuseTranche(award: AwardState, command: { trancheId: string; r
   });
 }
 
-/** What must hold before money leaves: four eyes, validated bank details and no change waiting, the agreement where the law asks for it. */
+/** What must hold before money leaves: four eyes, the legal commitment, validated bank details and no change waiting, the agreement where the law asks for it. */
 function releaseViolations(award: AwardState, tranche: Tranche, by: string): Violation[] {
   const violations: Violation[] = [];
   if (tranche.validatedBy === by) violations.push(violation('four-eyes', `${by} validated tranche ${tranche.trancheId}: another finance officer releases it`));
+  if (!award.legalCommitment) violations.push(violation('legal-commitment-recorded', 'no legal commitment (engagement juridique) is recorded for this award: finance records its Chorus number first'));
   if (!award.bankDetails) violations.push(violation('bank-details-validated', 'the beneficiary has no validated bank details yet'));
   if (award.pendingBankDetails) violations.push(violation('bank-details-pending', 'a change of bank details waits for validation: no payment until a finance officer decides on it'));
   if (agreementRequired(award) && !agreementBinding(award)) {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decider } from '@aap/test-harness/decider-spec';
 import { AwardAmountReleased, AwardCompleted, AwardRecoveryOrdered, TranchePaid, TrancheRefused, TrancheReleased, TrancheRequested, TrancheValidated } from '@aap/contracts';
 import { cancelAward, type ExpenseLine } from '../awards/award';
-import { NOW, OTHER_IBAN, BIC, HOLDER, awardInExecution, awardWithPaidAdvance, grantedAward, must, paid } from '../award-fixtures';
+import { NOW, OTHER_IBAN, BIC, HOLDER, LEGAL_COMMITMENT, awardInExecution, awardWithPaidAdvance, grantedAward, must, paid } from '../award-fixtures';
+import { recordLegalCommitment } from '../legal-commitment/legal-commitment';
 import { submitBankDetails } from '../bank-details/bank-details';
 import { countersignAgreement, issueAgreement, signAgreement } from '../agreements/agreement';
 import { orderRecovery, recordPayment, refuseTranche, releaseTranche, requestAdvance, requestBalance, requestInterim, validateTranche } from './tranche';
@@ -158,6 +159,13 @@ describe('releaseTranche', () => {
   it('given a change of bank details waiting, when released, then bank-details-pending refuses it', () => {
     const award = must(submitBankDetails(validated(), { iban: OTHER_IBAN, bic: BIC, holder: HOLDER, by: 'applicant-1' }, NOW));
     spec.given(award).when({ trancheId: T(1), by: 'finance-2' }, NOW).thenRefused('bank-details-pending');
+  });
+
+  it('given no legal commitment recorded, when released, then legal-commitment-recorded refuses it; once finance records it, it goes', () => {
+    const award = validated(awardInExecution({ legalCommitment: false }));
+    spec.given(award).when({ trancheId: T(1), by: 'finance-2' }, NOW).thenRefused('legal-commitment-recorded');
+    const recorded = must(recordLegalCommitment(award, { number: LEGAL_COMMITMENT, by: 'finance-3' }, NOW));
+    spec.given(recorded).when({ trancheId: T(1), by: 'finance-2' }, NOW).then(TrancheReleased);
   });
 
   it('given no validated bank details, when released, then bank-details-validated refuses it', () => {

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DossierAccepted, eventTopicName, TranchePaid, TrancheReleased } from '@aap/contracts';
+import { eventTopicName, TranchePaid, TrancheReleased } from '@aap/contracts';
 import { eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import type { ServiceModule } from '@aap/service-runtime';
 import { service } from '../service';
 import { registerAwards, type AwardDecision, type AwardState, type Awards } from '../awards';
 import { submitBankDetails, validateBankDetails } from '../bank-details/bank-details';
 import { declareStart } from '../execution/execution';
-import { acceptance, settledAward, wholeTopic } from '../int-fixtures';
+import { registerCopies } from '../copies';
+import { acceptDossier, LEGAL_COMMITMENT, settledAward, wholeTopic } from '../int-fixtures';
+import { recordLegalCommitment } from '../legal-commitment/legal-commitment';
 import { recordPayment, releaseTranche, requestAdvance, validateTranche } from './tranche';
 
 /**
@@ -20,8 +22,8 @@ const env = useTestEnvironment();
 let awards: Awards;
 
 beforeAll(async () => {
-  // The service's awards slice, its port kept for the test (the routes of these commands come later).
-  const withPort: ServiceModule = { ...service, register: (context) => void (awards = registerAwards(context)) };
+  // The service's awards slice and the copies it grants from, its port kept for the test (commands are called directly).
+  const withPort: ServiceModule = { ...service, register: (context) => void (awards = registerAwards(context, registerCopies(context))) };
   await env.startService(withPort);
 });
 
@@ -35,13 +37,14 @@ describe('concurrent releases and payments of one tranche', () => {
   it('given a validated advance, when 20 officers release it and 20 payments are recorded at once, then one release and one payment', async () => {
     const awardId = randomUUID();
     const publisher = await eventPublisher(env);
-    await publisher.publish(DossierAccepted, acceptance(awardId)).finally(() => publisher.disconnect());
+    await acceptDossier(env, publisher, awardId).finally(() => publisher.disconnect());
     await eventually(async () => expect(await awards.load(awardId)).not.toBeNull());
 
     const now = () => new Date();
     await command(awardId, (a) => declareStart(a, { startedOn: '2026-12-01', by: 'applicant-1' }, now()));
     await command(awardId, (a) => submitBankDetails(a, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon', by: 'applicant-1' }, now()));
     await command(awardId, (a) => validateBankDetails(a, { bankDetailsId: a.pendingBankDetails!.bankDetailsId, by: 'finance-1' }, now()));
+    await command(awardId, (a) => recordLegalCommitment(a, { number: LEGAL_COMMITMENT, by: 'finance-1' }, now()));
     await command(awardId, (a) => requestAdvance(a, { by: 'applicant-1' }, now()));
     const trancheId = (await awards.load(awardId))!.tranches[0]!.trancheId;
     await command(awardId, (a) => validateTranche(a, { trancheId, by: 'finance-1' }, now()));
@@ -59,8 +62,8 @@ describe('concurrent releases and payments of one tranche', () => {
 
     const award = (await awards.load(awardId))!;
     expect(award.tranches[0]).toMatchObject({ status: 'paid', amountCents: 600_000 });
-    // Created, then seven commands written: start, bank details submitted and validated, advance asked, validated, released, paid.
-    expect(award.version).toBe(8);
+    // Created, then eight commands written: start, bank details submitted and validated, legal commitment, advance asked, validated, released, paid.
+    expect(award.version).toBe(9);
 
     await settledAward(env, awardId);
     const published = (await wholeTopic(env, eventTopicName(env.prefix, TrancheReleased.topic))).filter((m) => m.key === awardId);

@@ -35,6 +35,7 @@ function callModel(context: ServiceContext) {
       version: { type: Number, ...required },
       title: { type: String, ...required },
       programme: { type: String, ...required },
+      budgetProgrammeLine: String,
       description: String,
       budgetEnvelopeCents: { type: Number, ...required },
       eligibleApplicantKinds: { type: [String], ...required },
@@ -67,6 +68,7 @@ function toSnapshot(doc: CallDocument): CallSnapshot {
     status: doc.status,
     title: doc.title,
     programme: doc.programme,
+    ...(doc.budgetProgrammeLine ? { budgetProgrammeLine: doc.budgetProgrammeLine } : {}),
     description: doc.description ?? '',
     budgetEnvelopeCents: doc.budgetEnvelopeCents,
     eligibleApplicantKinds: doc.eligibleApplicantKinds,
@@ -107,7 +109,7 @@ export function callStore(context: ServiceContext) {
       name: 'call',
       toState: (doc) => ({ ...toSnapshot(doc), createdBy: doc.createdBy }),
       toFields: fieldsOf,
-      optional: ['publishedAt', 'closedAt', 'evaluation'],
+      optional: ['publishedAt', 'closedAt', 'evaluation', 'budgetProgrammeLine'],
     }),
   );
 

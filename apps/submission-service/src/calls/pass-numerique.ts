@@ -11,6 +11,7 @@ export function passNumeriqueCallRules(overrides: Partial<CallRules> = {}, now =
   return {
     title: `Pass numérique ${now.getFullYear()}`,
     programme: 'Pass numérique',
+    budgetProgrammeLine: "P112 – Impulsion et coordination de la politique d'aménagement du territoire",
     description:
       "Cofinancement de chèques « Pass numérique » donnant accès à des ateliers de médiation numérique. Au moins la moitié des pass va à des personnes éloignées de l'emploi.",
     budgetEnvelopeCents: 1_500_000_000,

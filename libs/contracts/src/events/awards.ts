@@ -70,6 +70,19 @@ const awardFact = <Shape extends z.ZodRawShape>(name: string, shape: Shape, desc
     description,
   });
 
+/** Who receives the grant: the applicant organisation as the dossier was submitted (its name, kind and SIREN/SIRET). */
+export const awardBeneficiary = z.object({ name: z.string(), kind: applicantKind, organisationId: z.string() });
+/** What the grant is for: the project as submitted. */
+export const awardProject = z.object({ title: z.string(), startDate: isoDate, endDate: isoDate });
+/** The call the award was granted on: its title, programme and the State's budget programme line. */
+export const awardFunding = z.object({ callTitle: z.string(), programme: z.string(), budgetProgrammeLine: z.string().optional() });
+export type AwardBeneficiary = z.infer<typeof awardBeneficiary>;
+export type AwardProject = z.infer<typeof awardProject>;
+export type AwardFunding = z.infer<typeof awardFunding>;
+
+/** A legal commitment (engagement juridique) number of the State's accounting system, Chorus: exactly 10 digits. */
+export const LEGAL_COMMITMENT_NUMBER = /^\d{10}$/;
+
 const trancheRef = { trancheId: z.string(), kind: trancheKind };
 
 export const AwardGranted = awardFact(
@@ -84,8 +97,13 @@ export const AwardGranted = awardFact(
     /** Execution must start before this date (else the award lapses). */
     startDeadline: isoDate,
     beneficiaryKind: applicantKind.optional(),
+    // Added in version 1 (optional, awards granted before them lack them): what the agreement and the
+    // accounting system need, none of it personal data (the organisation, never its contacts).
+    beneficiary: awardBeneficiary.optional(),
+    project: awardProject.optional(),
+    funding: awardFunding.optional(),
   },
-  'An accepted dossier became an award: the grant, the eligible cost it applies to, the payment schedule and the start deadline.',
+  'An accepted dossier became an award: the grant, the eligible cost it applies to, the payment schedule and the start deadline, the beneficiary, the project and the call’s budget line.',
 );
 export const AwardAgreementIssued = awardFact(
   'award.agreement-issued',
@@ -126,6 +144,11 @@ export const AwardStartDeadlineExtended = awardFact(
   'award.start-deadline-extended',
   { months: z.number().int().positive(), startDeadline: isoDate, reason: z.string().min(1), extendedBy: z.string() },
   'The deadline to start execution was extended once (at most one year).',
+);
+export const AwardLegalCommitmentRecorded = awardFact(
+  'award.legal-commitment-recorded',
+  { legalCommitmentNumber: z.string().regex(LEGAL_COMMITMENT_NUMBER), recordedBy: z.string(), previousNumber: z.string().optional() },
+  'A finance officer recorded the award’s legal commitment (engagement juridique) number from Chorus, which every release requires; `previousNumber` when it corrects one (possible until a tranche is released).',
 );
 export const TrancheRequested = awardFact(
   'tranche.requested',
@@ -202,6 +225,7 @@ export const awardEvents = [
   AwardBankDetailsRefused,
   AwardExecutionStarted,
   AwardStartDeadlineExtended,
+  AwardLegalCommitmentRecorded,
   TrancheRequested,
   TrancheValidated,
   TrancheRefused,

@@ -66,6 +66,12 @@ const stripUndefined = <T extends object>(value: T): Partial<T> => Object.fromEn
 export const callRules = z.object({
   title: z.string().min(3).max(200),
   programme: z.string().min(2).max(120),
+  /**
+   * The State budget programme line the grants are paid on, as the accounting system (Chorus) knows
+   * it, e.g. "P112 – Impulsion et coordination de la politique d'aménagement du territoire": carried
+   * to each award, its agreement and the payments export. Optional (calls written before it).
+   */
+  budgetProgrammeLine: z.string().trim().min(1).max(200).regex(/^[^\u0000]*$/, 'no NUL character').optional(),
   description: z.string().max(20_000),
   budgetEnvelopeCents: cents,
   eligibleApplicantKinds: z.array(applicantKind).min(1).max(APPLICANT_KINDS.length),

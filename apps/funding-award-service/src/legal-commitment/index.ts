@@ -1,0 +1,1 @@
+export { registerLegalCommitmentRoutes as registerLegalCommitment } from './legal-commitment.routes';
