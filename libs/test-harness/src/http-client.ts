@@ -5,6 +5,8 @@ export interface HttpAnswer<Body = any> {
   status: number;
   headers: Record<string, string>;
   body: Body;
+  /** The body as received, byte for byte (a file: XLSX, PDF; a CSV's BOM, which `body` drops as any UTF-8 decoding does). */
+  bytes: Buffer;
 }
 
 export interface RequestOptions {
@@ -62,12 +64,14 @@ export function httpClient(baseUrl: string): HttpClient {
         headers,
         body: body === undefined ? undefined : isRawBody(body) ? (body as RequestInit['body']) : JSON.stringify(body),
       });
-      const text = await response.text();
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const text = new TextDecoder().decode(bytes);
       const type = response.headers.get('content-type') ?? '';
       return {
         status: response.status,
         headers: Object.fromEntries(response.headers.entries()),
         body: /[/+]json\b/.test(type) && text ? JSON.parse(text) : text,
+        bytes,
       };
     };
     return {
