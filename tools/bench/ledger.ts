@@ -7,15 +7,15 @@
  * functions (granted, started, bank details validated, advance, interim payment and balance paid —
  * three payments each, some balances on lower actual expenses, the rest released), stored as the award
  * store stores them; their ledger rows (`rowOf`) folded by `booksOf`, the projection's own decide
- * functions (`applyRow` per bucket, `applyBucket` per summary), into the buckets and the call's summary;
- * the call copy as the call.* events leave it. Target: p99 ≤ 100 ms.
+ * functions (`applyRow` per bucket, `applyBucket` per summary, `applyEnvelope` for the call's event),
+ * into the buckets and the call's summary; the call copy as the call.* events leave it. Target: p99 ≤ 100 ms.
  */
 import type { CallSnapshot } from '@aap/contracts';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
 import { grantAward, type AwardDecision, type AwardState } from '../../apps/funding-award-service/src/awards/award';
 import { submitBankDetails, validateBankDetails } from '../../apps/funding-award-service/src/bank-details/bank-details';
 import { declareStart } from '../../apps/funding-award-service/src/execution/execution';
-import { booksOf, rowOf } from '../../apps/funding-award-service/src/ledger/ledger';
+import { applyEnvelope, booksOf, rowOf } from '../../apps/funding-award-service/src/ledger/ledger';
 import { LEDGER_COLLECTIONS } from '../../apps/funding-award-service/src/ledger/ledger.projection';
 import { recordPayment, releaseTranche, requestAdvance, requestBalance, requestInterim, validateTranche } from '../../apps/funding-award-service/src/tranches/tranche';
 import type { BenchContext, Row } from './figures';
@@ -93,12 +93,16 @@ export async function ledgerFigure(context: BenchContext): Promise<Row[]> {
   const seededAt = performance.now();
   const awards = Array.from({ length: AWARDS }, (_, i) => completedAward(callId, i));
   const payments = awards.reduce((sum, a) => sum + a.tranches.filter((t) => t.status === 'paid').length, 0);
-  const { buckets, summary } = booksOf(callId, awards.map(rowOf));
+  const books = booksOf(callId, awards.map(rowOf));
+  const { buckets } = books;
+  // The call.published event's write: the envelope beside the totals.
+  const withEnvelope = applyEnvelope(books.summary, call);
+  const summary = withEnvelope.outcome === 'accepted' ? { ...withEnvelope.state, version: books.summary.version + 1 } : books.summary;
   const product = database('funding-award');
   await product.collection('calls').insertOne({ _id: callId as never, call, version: call.version });
   await insertAll(product.collection('awards'), awards.map(awardDocument));
   await insertAll(product.collection(LEDGER_COLLECTIONS.buckets), buckets.map(({ version, ...bucket }) => ({ _id: `${callId}|${bucket.bucket}`, ...bucket, version })));
-  const summaryDocument = { _id: callId, callId, buckets: summary.buckets, totals: summary.totals, version: summary.version };
+  const summaryDocument = { _id: callId, callId, buckets: summary.buckets, totals: summary.totals, envelope: summary.envelope, version: summary.version };
   await product.collection(LEDGER_COLLECTIONS.summaries).insertOne(summaryDocument as never);
   // The bare baseline reads a document of the same size by `_id`.
   await database('baseline').collection('ledger_calls').insertOne(summaryDocument as never);

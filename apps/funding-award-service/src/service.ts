@@ -23,7 +23,7 @@ export const service: ServiceModule = {
     registerBankDetails(context, awards);
     registerTranches(context, awards);
     registerFinanceQueues(context, awards);
-    registerLedger(context, { awards, calls });
+    registerLedger(context, awards);
     registerPayments(context, { awards, calls });
     registerAwardHistory(context, awards);
   },

@@ -1,4 +1,4 @@
-import { AwardAmountReleased, AwardGranted, AwardRecoveryOrdered, TranchePaid, type AwardReference } from '@aap/contracts';
+import { AwardAmountReleased, AwardGranted, AwardRecoveryOrdered, callEvents, TranchePaid, type AwardReference, type CallSnapshot } from '@aap/contracts';
 import { PermanentHandlerError } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { Awards } from '../awards';
@@ -11,7 +11,7 @@ import type { LedgerProjection } from './ledger.projection';
  */
 const LEDGER_FACTS = [AwardGranted, TranchePaid, AwardRecoveryOrdered, AwardAmountReleased];
 
-/** Keeps the ledger from the service's own events: the award's row rebuilt from the award read by `_id`. */
+/** Keeps the ledger from the service's own events (the award's row rebuilt from the award read by `_id`) and the calls' events (the envelope). */
 export function registerLedgerHandlers(context: ServiceContext, deps: { awards: Awards; ledger: LedgerProjection }): void {
   for (const definition of LEDGER_FACTS) {
     context.consumer.on(definition, async (event) => {
@@ -20,5 +20,9 @@ export function registerLedgerHandlers(context: ServiceContext, deps: { awards: 
       if (!award) throw new PermanentHandlerError(`no award ${awardId}`);
       await deps.ledger.refresh(award);
     });
+  }
+  // The envelope beside the totals, so that the ledger is one read.
+  for (const definition of callEvents) {
+    context.consumer.on(definition, (event) => deps.ledger.envelope((event.data as { call: CallSnapshot }).call));
   }
 }

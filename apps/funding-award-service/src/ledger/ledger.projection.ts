@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import type { AwardState } from '../awards';
-import { applyBucket, applyRow, bucketId, bucketOf, emptyBucket, emptySummary, rowOf, type LedgerBucket, type LedgerSummary, type LedgerTotals } from './ledger';
+import { applyBucket, applyEnvelope, applyRow, bucketId, bucketOf, emptyBucket, emptySummary, rowOf, type LedgerBucket, type LedgerSummary } from './ledger';
 
 /**
  * The ledger as stored (see `ledger.ts` for the two levels and why): buckets of award rows with
@@ -25,8 +25,8 @@ const BUCKET_MAPPING: DocumentMapping<LedgerBucket, BucketDocument> = {
 };
 const SUMMARY_MAPPING: DocumentMapping<LedgerSummary, SummaryDocument> = {
   name: 'call ledger',
-  toState: ({ callId, buckets, totals, version }) => ({ callId, buckets: buckets ?? [], totals, version }),
-  toFields: ({ callId, buckets, totals }) => ({ callId, buckets, totals }),
+  toState: ({ callId, buckets, totals, envelope, version }) => ({ callId, buckets: buckets ?? [], totals, envelope: envelope ?? null, version }),
+  toFields: ({ callId, buckets, totals, envelope }) => ({ callId, buckets, totals, envelope }),
 };
 
 export const LEDGER_COLLECTIONS = { buckets: 'ledger_buckets', summaries: 'ledger_calls' } as const;
@@ -56,6 +56,7 @@ export function ledgerProjection(context: ServiceContext) {
         callId: { type: String, ...required },
         buckets: { type: Schema.Types.Mixed, default: () => [] },
         totals: { type: Schema.Types.Mixed, ...required },
+        envelope: { type: Schema.Types.Mixed, default: null },
         version: { type: Number, ...required },
       },
       { minimize: false },
@@ -77,9 +78,14 @@ export function ledgerProjection(context: ServiceContext) {
       const { after: bucket } = await buckets.handle(bucketId(callId, n), startingFrom(emptyBucket(callId, n), (b) => applyRow(b, rowOf(award))));
       if (bucket) await summaries.handle(callId, startingFrom(emptySummary(callId), (s) => applyBucket(s, bucket)));
     },
-    /** The call's totals: one read by `_id`; null when no award of the call was seen. */
-    async totals(callId: string): Promise<LedgerTotals | null> {
-      return (await Summary.findById(callId).select('totals').lean<Pick<SummaryDocument, 'totals'>>())?.totals ?? null;
+    /** The call's envelope as its events carry it, beside its totals. */
+    async envelope(call: { callId: string; budgetEnvelopeCents: number; version: number }): Promise<void> {
+      await summaries.handle(call.callId, startingFrom(emptySummary(call.callId), (s) => applyEnvelope(s, call)));
+    },
+    /** The call's summary: one read by `_id`; null when neither an award nor an event of the call was seen. */
+    async summary(callId: string): Promise<Pick<LedgerSummary, 'callId' | 'totals' | 'envelope'> | null> {
+      const doc = await Summary.findById(callId).select('callId totals envelope').lean<Pick<SummaryDocument, 'callId' | 'totals' | 'envelope'>>();
+      return doc && { callId, totals: doc.totals, envelope: doc.envelope ?? null };
     },
   };
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { notFound, type Role } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { CallCopies } from '@aap/service-runtime/call-copies';
-import { ledgerOf, NO_TOTALS } from './ledger';
+import { ledgerOf } from './ledger';
 import type { LedgerProjection } from './ledger.projection';
 
 const cents = z.number().int();
@@ -24,7 +23,7 @@ export const callParams = z.object({ callId: z.string().min(1).max(100) });
 /** Who reads a call's money: finance, the programme managers, operators. */
 export const LEDGER_READERS = ['finance', 'programme-manager', 'admin'] as const satisfies readonly Role[];
 
-export function registerLedgerRoutes(context: ServiceContext, deps: { ledger: LedgerProjection; calls: CallCopies }): void {
+export function registerLedgerRoutes(context: ServiceContext, deps: { ledger: LedgerProjection }): void {
   context.http.get(
     '/calls/:callId/ledger',
     {
@@ -38,9 +37,9 @@ export function registerLedgerRoutes(context: ServiceContext, deps: { ledger: Le
     },
     async (request) => {
       const { callId } = request.params;
-      const [totals, call] = await Promise.all([deps.ledger.totals(callId), deps.calls.get(callId)]);
-      if (!totals && !call) throw notFound(`Call ${callId}`);
-      return ledgerOf(callId, totals ?? NO_TOTALS, call?.budgetEnvelopeCents ?? null);
+      const summary = await deps.ledger.summary(callId);
+      if (!summary) throw notFound(`Call ${callId}`);
+      return ledgerOf(summary);
     },
   );
 }

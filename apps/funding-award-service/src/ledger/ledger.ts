@@ -16,13 +16,14 @@ import { paidCents, recoveredCents, type AwardState } from '../awards/award';
  *    disagree, and a row is replaced only by a newer award version (a redelivered or older one
  *    decides "nothing happens").
  * 2. **The call's summary** (`ledger_calls`, `_id` = callId): each bucket's totals at the bucket
- *    version they were copied from, and the call's totals (their sum), ≈ 8 kB whatever the call's
+ *    version they were copied from, and the call's totals (their sum), ≈ 10 kB whatever the call's
  *    size. A bucket's totals replace the copy only when newer (`applyBucket`), so copies arriving
  *    late or twice never go back; the handler copies the bucket as stored after every event, even
- *    one that changed nothing, so a crash between the two writes heals with the redelivery.
+ *    one that changed nothing, so a crash between the two writes heals with the redelivery. The
+ *    call's envelope is copied there too from the `call.*` events (`applyEnvelope`, by call version).
  *
- * The ledger route reads the summary and the call copy by `_id`: two small documents, never a sum
- * over awards or payments per request.
+ * The ledger route reads the summary by `_id`: one small document, never a sum over awards or
+ * payments per request.
  */
 
 export interface LedgerTotals {
@@ -60,6 +61,8 @@ export interface LedgerSummary extends Versioned {
   callId: string;
   buckets: BucketTotals[];
   totals: LedgerTotals;
+  /** The call's envelope at the call version it was copied from (null until the call's events arrive). */
+  envelope: { cents: number; callVersion: number } | null;
 }
 
 export const NO_TOTALS: LedgerTotals = { awards: 0, payments: 0, committedCents: 0, paidCents: 0, recoveredCents: 0, releasedCents: 0 };
@@ -80,7 +83,7 @@ export function bucketOf(awardId: string): number {
 export const bucketId = (callId: string, bucket: number): string => `${callId}|${bucket}`;
 
 export const emptyBucket = (callId: string, bucket: number): LedgerBucket => ({ callId, bucket, rows: [], totals: NO_TOTALS, version: 0 });
-export const emptySummary = (callId: string): LedgerSummary => ({ callId, buckets: [], totals: NO_TOTALS, version: 0 });
+export const emptySummary = (callId: string): LedgerSummary => ({ callId, buckets: [], totals: NO_TOTALS, envelope: null, version: 0 });
 
 /** What an award contributes to its call's ledger now. */
 export function rowOf(award: AwardState): LedgerRow {
@@ -130,6 +133,12 @@ export function applyBucket(summary: LedgerSummary, bucket: LedgerBucket): Decis
   return accepted({ ...summary, buckets, totals: sumOf(buckets) });
 }
 
+/** The summary with the call's envelope as of `callVersion`; nothing happens when it holds that call version or a newer one. */
+export function applyEnvelope(summary: LedgerSummary, call: { budgetEnvelopeCents: number; version: number }): Decision<LedgerSummary> {
+  if (summary.envelope && summary.envelope.callVersion >= call.version) return accepted(summary);
+  return accepted({ ...summary, envelope: { cents: call.budgetEnvelopeCents, callVersion: call.version } });
+}
+
 /** The call's ledger as read: the books of its awards beside its envelope (null while the call's events have not arrived). */
 export interface CallLedger extends LedgerTotals {
   callId: string;
@@ -140,7 +149,8 @@ export interface CallLedger extends LedgerTotals {
   remainingEnvelopeCents: number | null;
 }
 
-export function ledgerOf(callId: string, totals: LedgerTotals, envelopeCents: number | null): CallLedger {
+export function ledgerOf({ callId, totals, envelope }: Pick<LedgerSummary, 'callId' | 'totals' | 'envelope'>): CallLedger {
+  const envelopeCents = envelope?.cents ?? null;
   return {
     callId,
     envelopeCents,

@@ -6,6 +6,7 @@ import { awardInExecution, awardWithPaidAdvance, NOW } from '../award-fixtures';
 import { orderRecovery, recordPayment, releaseTranche, requestAdvance, requestBalance, requestInterim, validateTranche } from '../tranches/tranche';
 import {
   applyBucket,
+  applyEnvelope,
   applyRow,
   booksOf,
   bucketId,
@@ -86,11 +87,27 @@ describe('a call’s summary', () => {
   });
 });
 
+describe('the call’s envelope in its summary', () => {
+  const spec = decider(applyEnvelope);
+  const call = (budgetEnvelopeCents: number, version: number) => ({ budgetEnvelopeCents, version });
+
+  it('given a summary without the call, when the call is published, then its envelope is there with the call version', () => {
+    spec.given(emptySummary('call-1')).when(call(10_000_000, 1)).thenState({ envelope: { cents: 10_000_000, callVersion: 1 }, totals: emptySummary('call-1').totals });
+  });
+
+  it('given the envelope of version 3, when version 2 arrives late or 3 again, then nothing happens; version 4 replaces it', () => {
+    const summary: LedgerSummary = { ...emptySummary('call-1'), envelope: { cents: 12_000_000, callVersion: 3 } };
+    spec.given(summary).when(call(10_000_000, 2)).thenNothingHappens();
+    spec.given(summary).when(call(12_000_000, 3)).thenNothingHappens();
+    spec.given(summary).when(call(15_000_000, 4)).thenState({ envelope: { cents: 15_000_000, callVersion: 4 } });
+  });
+});
+
 describe('the ledger as read', () => {
   it('outstanding is committed − paid − released, what remains is envelope − committed + released; no envelope known, no remaining', () => {
     const totals = { awards: 2, payments: 3, committedCents: 5_000_000, paidCents: 2_000_000, recoveredCents: 100_000, releasedCents: 500_000 };
-    expect(ledgerOf('call-1', totals, 10_000_000)).toMatchObject({ outstandingCents: 2_500_000, remainingEnvelopeCents: 5_500_000, envelopeCents: 10_000_000 });
-    expect(ledgerOf('call-1', totals, null)).toMatchObject({ outstandingCents: 2_500_000, remainingEnvelopeCents: null });
+    expect(ledgerOf({ callId: 'call-1', totals, envelope: { cents: 10_000_000, callVersion: 2 } })).toMatchObject({ outstandingCents: 2_500_000, remainingEnvelopeCents: 5_500_000, envelopeCents: 10_000_000 });
+    expect(ledgerOf({ callId: 'call-1', totals, envelope: null })).toMatchObject({ outstandingCents: 2_500_000, remainingEnvelopeCents: null, envelopeCents: null });
   });
 
   it('spreads awards over the buckets with a stable hash', () => {
@@ -187,7 +204,7 @@ describe('the ledger under random award sequences delivered late, twice, and wit
         expect(books.summary.totals).toEqual(expected);
         expect(booksOf(callId, finals.map(rowOf)).summary.totals).toEqual(expected);
 
-        const ledger = ledgerOf(callId, books.summary.totals, envelope);
+        const ledger = ledgerOf({ ...books.summary, envelope: { cents: envelope, callVersion: 1 } });
         expect(ledger.paidCents).toBeLessThanOrEqual(ledger.committedCents);
         expect(ledger.committedCents).toBeLessThanOrEqual(envelope);
         expect(ledger.outstandingCents).toBeGreaterThanOrEqual(0);
