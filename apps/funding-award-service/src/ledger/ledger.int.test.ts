@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AwardGranted, CallPublished, DossierAccepted, eventTopicName, TranchePaid, type CallSnapshot, type EventDefinition } from '@aap/contracts';
+import { AwardGranted, eventTopicName, TranchePaid, type EventDefinition } from '@aap/contracts';
 import { fromKafkaMessage } from '@aap/messaging';
-import { eventually, useTestEnvironment, type HttpAnswer } from '@aap/test-harness';
-import { LYON, acceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { callOf, financeActors, ok } from '../finance-views.fixtures';
+import { settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 import { LEDGER_COLLECTIONS } from './ledger.projection';
 
 /**
@@ -16,56 +17,12 @@ import { LEDGER_COLLECTIONS } from './ledger.projection';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
-const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
+const { beneficiary, finance, readyAward, pay, publishCall } = financeActors(api);
 const db = () => env.database('funding-award');
 
 const CALL_ID = `call-ledger-${randomUUID()}`;
 const ENVELOPE = 10_000_000;
-const call: CallSnapshot = {
-  callId: CALL_ID,
-  title: 'Pass numérique 2027',
-  programme: 'Pass numérique',
-  description: 'Chèques Pass numérique.',
-  budgetEnvelopeCents: ENVELOPE,
-  eligibleApplicantKinds: ['commune'],
-  groupementsAllowed: false,
-  cofinancing: { maxStateRateBps: 5_000, minGrantCents: 1_000_000, maxGrantCents: 5_000_000, minProjectCostCents: 2_000_000, ownContribution: { enabled: true, minShareBps: 2_000 } },
-  requiredDocuments: [],
-  scoringGrid: { criteria: [{ criterionId: 'impact', label: 'Impact', weight: 1, maxScore: 20 }] },
-  reviewersPerDossier: 1,
-  paymentSchedule: { advanceBps: 3_000, interimCapBps: 8_000 },
-  waves: [{ waveId: 'vague-1', label: 'Vague 1', opensAt: '2026-09-01T09:00:00+02:00', closesAt: '2026-10-31T23:59:59+01:00' }],
-  maxActiveDossiersPerApplicantPerWave: 1,
-  reminderDaysBeforeClose: 7,
-  status: 'published',
-  closesAt: '2026-10-31T23:59:59+01:00',
-  publishedAt: '2026-09-01T09:00:00+02:00',
-  version: 1,
-};
-
-function ok(answer: HttpAnswer): any {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body;
-}
-
-/** An award of 20 000 € on 40 000 € on the call, started, its bank details validated. */
-async function readyAward(): Promise<string> {
-  const awardId = randomUUID();
-  await publisher().publish(DossierAccepted, { ...acceptance(awardId), callId: CALL_ID });
-  await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
-  ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
-  const submitted = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' }));
-  ok(await finance(1).post(`/awards/${awardId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`, {}));
-  return awardId;
-}
-
-async function pay(awardId: string, award: { tranches: Array<{ trancheId: string }> }) {
-  const trancheId = award.tranches.at(-1)!.trancheId;
-  ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, {}));
-  ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/release`));
-  return ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/payment`, { paymentReference: `CHORUS-${trancheId}`, paidOn: '2026-12-05' }));
-}
+const lastTranche = (award: { tranches: Array<{ trancheId: string }> }) => award.tranches.at(-1)!.trancheId;
 
 const ledger = async () => ok(await finance(3).get(`/calls/${CALL_ID}/ledger`));
 const stored = async () => ({
@@ -77,13 +34,13 @@ let advanced: string;
 let completed: string;
 
 beforeAll(async () => {
-  await publisher().publish(CallPublished, { call });
-  advanced = await readyAward();
-  await pay(advanced, ok(await beneficiary().post(`/awards/${advanced}/tranches/advance`, {})));
-  completed = await readyAward();
-  await pay(completed, ok(await beneficiary().post(`/awards/${completed}/tranches/advance`, {})));
+  await publishCall(publisher(), callOf(CALL_ID, ENVELOPE));
+  advanced = (await readyAward(publisher(), CALL_ID)).awardId;
+  await pay(advanced, lastTranche(ok(await beneficiary().post(`/awards/${advanced}/tranches/advance`, {}))));
+  completed = (await readyAward(publisher(), CALL_ID)).awardId;
+  await pay(completed, lastTranche(ok(await beneficiary().post(`/awards/${completed}/tranches/advance`, {}))));
   // Actual eligible expenses 30 000 € at rate 1/2: 15 000 € due, 6 000 € paid, 9 000 € balance; 5 000 € released.
-  await pay(completed, ok(await beneficiary().post(`/awards/${completed}/tranches/balance`, { actualEligibleExpensesCents: 3_000_000 })));
+  await pay(completed, lastTranche(ok(await beneficiary().post(`/awards/${completed}/tranches/balance`, { actualEligibleExpensesCents: 3_000_000 }))));
 });
 
 describe('the call’s ledger', () => {

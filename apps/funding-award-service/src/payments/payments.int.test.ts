@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DossierAccepted } from '@aap/contracts';
-import { eventually, useTestEnvironment, type HttpAnswer } from '@aap/test-harness';
-import { LYON, acceptance, useFundingAward } from '../int-fixtures';
+import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { callOf, financeActors, ok } from '../finance-views.fixtures';
+import { LYON, useFundingAward } from '../int-fixtures';
 import { PAYMENTS_SHEET } from './payments.export';
 
 /**
@@ -14,13 +14,7 @@ import { PAYMENTS_SHEET } from './payments.export';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
-const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
-
-function ok(answer: HttpAnswer): any {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body;
-}
+const { beneficiary, finance, readyAward, pay: payThrough, publishCall } = financeActors(api);
 
 /** The files of a zip (stored or deflated), by name: enough of the format to read an XLSX back. */
 function unzip(zip: Buffer): Record<string, string> {
@@ -53,18 +47,9 @@ const dateOfSerial = (serial: number) => new Date(Date.UTC(1899, 11, 30) + seria
 describe('the payments export of a call', () => {
   it('given two paid tranches and one not paid, then one line per payment with the exact values, in CSV and XLSX', async () => {
     const callId = `call-payments-${randomUUID()}`;
-    const awardId = randomUUID();
-    await publisher().publish(DossierAccepted, { ...acceptance(awardId), callId });
-    await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
-    ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
-    const submitted = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' }));
-    const bankDetailsId = submitted.pendingBankDetails.bankDetailsId;
-    ok(await finance(1).post(`/awards/${awardId}/bank-details/${bankDetailsId}/validate`, {}));
-    const pay = async (trancheId: string, reference: string, paidOn: string) => {
-      ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, {}));
-      ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/release`));
-      ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/payment`, { paymentReference: reference, paidOn }));
-    };
+    await publishCall(publisher(), callOf(callId, 10_000_000));
+    const { awardId, bankDetailsId } = await readyAward(publisher(), callId);
+    const pay = (trancheId: string, paymentReference: string, paidOn: string) => payThrough(awardId, trancheId, { paymentReference, paidOn });
     const advance = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})).tranches.at(-1).trancheId;
     await pay(advance, 'CHORUS-2026-0001', '2026-12-05');
     const expenses = [{ supplier: 'Emmaüs Connect', date: '2026-12-10', amountCents: 2_400_123, category: 'equipment' }];
