@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { CallPublished, DossierAccepted, type CallSnapshot } from '@aap/contracts';
 import { eventually, type HttpAnswer, type HttpClient, type eventPublisher } from '@aap/test-harness';
+import { passNumeriqueCallRules } from '@aap/submission-service/demo';
 import { LYON, acceptance } from './int-fixtures';
 
 /**
@@ -11,28 +12,11 @@ import { LYON, acceptance } from './int-fixtures';
 
 type Publisher = Awaited<ReturnType<typeof eventPublisher>>;
 
-/** A published Pass numérique call as the submission service publishes it, with this envelope. */
-export const callOf = (callId: string, budgetEnvelopeCents: number): CallSnapshot => ({
-  callId,
-  title: 'Pass numérique 2027',
-  programme: 'Pass numérique',
-  description: 'Chèques Pass numérique.',
-  budgetEnvelopeCents,
-  eligibleApplicantKinds: ['commune'],
-  groupementsAllowed: false,
-  cofinancing: { maxStateRateBps: 5_000, minGrantCents: 1_000_000, maxGrantCents: 5_000_000, minProjectCostCents: 2_000_000, ownContribution: { enabled: true, minShareBps: 2_000 } },
-  requiredDocuments: [],
-  scoringGrid: { criteria: [{ criterionId: 'impact', label: 'Impact', weight: 1, maxScore: 20 }] },
-  reviewersPerDossier: 1,
-  paymentSchedule: { advanceBps: 3_000, interimCapBps: 8_000 },
-  waves: [{ waveId: 'vague-1', label: 'Vague 1', opensAt: '2026-09-01T09:00:00+02:00', closesAt: '2026-10-31T23:59:59+01:00' }],
-  maxActiveDossiersPerApplicantPerWave: 1,
-  reminderDaysBeforeClose: 7,
-  status: 'published',
-  closesAt: '2026-10-31T23:59:59+01:00',
-  publishedAt: '2026-09-01T09:00:00+02:00',
-  version: 1,
-});
+/** A published Pass numérique call (the demo's rules) as the submission service publishes it, with this envelope. */
+export function callOf(callId: string, budgetEnvelopeCents: number): CallSnapshot {
+  const rules = passNumeriqueCallRules({ budgetEnvelopeCents }, new Date('2026-09-01T09:00:00+02:00'));
+  return { ...rules, callId, status: 'published', closesAt: rules.waves.at(-1)!.closesAt, publishedAt: '2026-09-01T07:00:00.000Z', version: 1 };
+}
 
 export function ok(answer: HttpAnswer): any {
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
