@@ -26,15 +26,16 @@ import {
   type BenchOptions,
   type Row,
 } from './figures';
+import { ledgerFigure } from './ledger';
 import { rankedListFigure } from './ranked-list';
 import { rankingFigure } from './ranking';
 import { seed } from './seed';
 import { createTopic, freePort, provideInfrastructure, REPOSITORY_ROOT, startNodeProcess, type NodeProcess } from './stack';
 import { renderTable } from './table';
 
-const FIGURES = ['ranking', 'idle', 'read', 'list', 'update', 'submit', 'create', 'consumer', 'ranked-list'] as const;
+const FIGURES = ['ranking', 'idle', 'read', 'list', 'update', 'submit', 'create', 'consumer', 'ranked-list', 'ledger'] as const;
 /** Figures that seed their own data (no dossiers through the submission API needed). */
-const SELF_SEEDED: readonly Figure[] = ['ranked-list'];
+const SELF_SEEDED: readonly Figure[] = ['ranked-list', 'ledger'];
 
 type Figure = (typeof FIGURES)[number];
 /** Figures computed in this process alone: run first, before (and without) Kafka, the database and the services. */
@@ -55,6 +56,7 @@ const RUNNERS: Record<StackFigure, (context: BenchContext) => Promise<Row[]>> = 
   create: createFigure,
   consumer: consumerFigure,
   'ranked-list': rankedListFigure,
+  ledger: ledgerFigure,
 };
 
 const USAGE = `npm run bench -- [options]

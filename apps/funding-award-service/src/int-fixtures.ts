@@ -1,5 +1,5 @@
 import { beforeAll, expect } from 'vitest';
-import { CallPublished, DossierAccepted, DossierSubmitted, type EventData } from '@aap/contracts';
+import { CallPublished, DossierAccepted, DossierSubmitted, type CallSnapshot, type EventData } from '@aap/contracts';
 import { eventPublisher, eventually, httpClient, readTopic, type HttpAnswer, type ReadMessage, type Requester, type TestEnvironment } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { DOSSIER, LEGAL_COMMITMENT, publishedCall, submission, submittedDossier } from './award-fixtures';
@@ -39,7 +39,7 @@ export const acceptance = (dossierId: string): EventData<typeof DossierAccepted>
 type Publisher = Awaited<ReturnType<typeof eventPublisher>>;
 
 /**
- * What makes an award, as the other services publish it: the call (the same version each time: the
+ * What makes an award, as the other services publish it: the call (`overrides.call`, else the Pass numérique one; the same version each time: the
  * copy keeps one), the dossier as submitted, then — once the service holds both copies, so that the
  * acceptance is not left to the consumer's retries on a loaded machine — its acceptance. Returns the
  * acceptance event.
@@ -48,17 +48,17 @@ export async function acceptDossier(
   env: TestEnvironment,
   publisher: Publisher,
   dossierId: string,
-  overrides: { dossier?: Parameters<typeof submittedDossier>[1]; acceptance?: Partial<EventData<typeof DossierAccepted>> } = {},
+  overrides: { call?: CallSnapshot; dossier?: Parameters<typeof submittedDossier>[1]; acceptance?: Partial<EventData<typeof DossierAccepted>> } = {},
 ) {
-  const call = publishedCall();
+  const call = overrides.call ?? publishedCall();
   await publisher.publish(CallPublished, { call });
-  await publisher.publish(DossierSubmitted, submission(submittedDossier(dossierId, overrides.dossier)));
+  await publisher.publish(DossierSubmitted, submission(submittedDossier(dossierId, { callId: call.callId, ...overrides.dossier })));
   const db = env.database('funding-award');
   await eventually(async () => {
     expect(await db.collection<{ _id: string }>('calls').findOne({ _id: call.callId })).not.toBeNull();
     expect(await db.collection<{ _id: string }>('dossier_copies').findOne({ _id: dossierId })).not.toBeNull();
   });
-  return publisher.publish(DossierAccepted, { ...acceptance(dossierId), ...overrides.acceptance });
+  return publisher.publish(DossierAccepted, { ...acceptance(dossierId), callId: call.callId, ...overrides.acceptance });
 }
 
 export { LEGAL_COMMITMENT, publishedCall, submission, submittedDossier };

@@ -42,6 +42,11 @@ describe('every funding-award route refuses who has no business there', () => {
     );
   });
 
+  it('covers the finance views: the call’s ledger, its payments export and each award’s history', () => {
+    const paths = operations.map((o) => `${o.method} ${o.path}`);
+    expect(paths).toEqual(expect.arrayContaining(['GET /calls/x/ledger', 'GET /calls/x/payments.csv', 'GET /calls/x/payments.xlsx', expect.stringMatching(/^GET \/awards\/[^/]+\/history$/)]));
+  });
+
   it('401 without a token, on every route', async () => {
     for (const { method, path } of operations) {
       const answer = await api().anonymous().request(method, path, bodyOf(method));

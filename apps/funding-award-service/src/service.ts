@@ -7,7 +7,10 @@ import { registerBankDetails } from './bank-details';
 import { registerCopies } from './copies';
 import { registerExecution } from './execution';
 import { registerFinanceQueues } from './finance';
+import { registerAwardHistory } from './history';
+import { registerLedger } from './ledger';
 import { registerLegalCommitment } from './legal-commitment';
+import { registerPayments } from './payments';
 import { registerTranches } from './tranches';
 
 /** Awards, agreements, the budget ledger, tranches, payments and recoveries. */
@@ -25,5 +28,8 @@ export const service: ServiceModule = {
     registerLegalCommitment(context, awards);
     registerTranches(context, awards);
     registerFinanceQueues(context, awards);
+    registerLedger(context, awards);
+    registerPayments(context, { awards, calls: copies.calls });
+    registerAwardHistory(context, awards);
   },
 };

@@ -19,17 +19,24 @@ function cellOf(value: unknown): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
-/** RFC 4180 CSV (CRLF, quoted when needed) with a BOM so Excel reads it as UTF-8. */
-export function csvOf<Row>(rows: Iterable<Row>, columns: readonly CsvColumn<Row>[]): string {
-  const records = [columns.map((column) => column.header), ...Array.from(rows, (row) => columns.map((column) => cellOf(column.value(row))))];
-  return stringify(records, { bom: true, record_delimiter: 'windows' });
+/** How a CSV is written: `;` for exports read by French spreadsheets (where `,` is the decimal mark); `,` otherwise. */
+export interface CsvOptions {
+  delimiter?: ',' | ';';
 }
 
-/** Sends rows as a CSV attachment named `fileName` (anything but letters, digits, `.`, `_` and `-` becomes `_`). */
-export function sendCsv<Row>(reply: FastifyReply, fileName: string, rows: Iterable<Row>, columns: readonly CsvColumn<Row>[]): FastifyReply {
+/** RFC 4180 CSV (CRLF, quoted when needed) with a BOM so Excel reads it as UTF-8. */
+export function csvOf<Row>(rows: Iterable<Row>, columns: readonly CsvColumn<Row>[], options: CsvOptions = {}): string {
+  const records = [columns.map((column) => column.header), ...Array.from(rows, (row) => columns.map((column) => cellOf(column.value(row))))];
+  return stringify(records, { bom: true, record_delimiter: 'windows', delimiter: options.delimiter ?? ',' });
+}
+
+/** Sends `body` as an attachment named `fileName` (anything but letters, digits, `.`, `_` and `-` becomes `_`). */
+export function sendAttachment(reply: FastifyReply, fileName: string, contentType: string, body: string | Buffer): FastifyReply {
   const safeName = fileName.replace(/[^A-Za-z0-9._-]/g, '_');
-  return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${safeName}"`)
-    .send(csvOf(rows, columns));
+  return reply.type(contentType).header('content-disposition', `attachment; filename="${safeName}"`).send(body);
+}
+
+/** Sends rows as a CSV attachment named `fileName` (see `sendAttachment`). */
+export function sendCsv<Row>(reply: FastifyReply, fileName: string, rows: Iterable<Row>, columns: readonly CsvColumn<Row>[], options: CsvOptions = {}): FastifyReply {
+  return sendAttachment(reply, fileName, 'text/csv; charset=utf-8', csvOf(rows, columns, options));
 }

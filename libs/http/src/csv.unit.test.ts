@@ -30,6 +30,10 @@ describe('csvOf', () => {
     },
   );
 
+  it('given the French delimiter, when writing, then cells are separated by semicolons and a comma inside a cell needs no quotes', () => {
+    expect(csvOf([{ label: 'Lyon, Rhône', amountCents: 600_000 }], columns, { delimiter: ';' }).slice(BOM.length)).toBe('label;amountCents\r\nLyon, Rhône;600000\r\n');
+  });
+
   it('given a negative number, when writing, then it keeps its sign (a number is never a formula)', () => {
     expect(linesOf(csvOf([{ label: 'recovery', amountCents: -1_500 }], columns))[1]).toBe('recovery,-1500');
   });

@@ -5,14 +5,14 @@ export interface HttpAnswer<Body = any> {
   status: number;
   headers: Record<string, string>;
   body: Body;
+  /** The body as received, byte for byte (a file: XLSX, PDF; a CSV's BOM, which `body` drops as any UTF-8 decoding does). */
+  bytes: Buffer;
 }
 
 export interface RequestOptions {
   headers?: Record<string, string>;
   /** Query parameters, appended to the path. */
   query?: Record<string, string | number | boolean | undefined>;
-  /** Read the answer's body as bytes (a Buffer: a PDF, a spreadsheet) unless it is JSON, not as text. */
-  bytes?: boolean;
 }
 
 /** Requests as one caller. A plain object or array body is sent as JSON; FormData, strings and bytes as they are. */
@@ -64,15 +64,14 @@ export function httpClient(baseUrl: string): HttpClient {
         headers,
         body: body === undefined ? undefined : isRawBody(body) ? (body as RequestInit['body']) : JSON.stringify(body),
       });
-      if (options.bytes && !/[/+]json\b/.test(response.headers.get('content-type') ?? '')) {
-        return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: Buffer.from(await response.arrayBuffer()) };
-      }
-      const text = await response.text();
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const text = new TextDecoder().decode(bytes);
       const type = response.headers.get('content-type') ?? '';
       return {
         status: response.status,
         headers: Object.fromEntries(response.headers.entries()),
         body: /[/+]json\b/.test(type) && text ? JSON.parse(text) : text,
+        bytes,
       };
     };
     return {

@@ -174,6 +174,14 @@ app.get(
   },
 );
 
+/** The ledger figure's baselines: a raw driver read by `_id` of a document the size of the call's ledger summary, and a route doing nothing. */
+const ledgers = connection.collection('ledger_calls');
+app.get('/ledger-baseline/:callId', { schema: { params: z.object({ callId: z.string() }) } }, async (request, reply) => {
+  const ledger = await ledgers.findOne({ _id: request.params.callId as never });
+  return ledger ?? reply.status(404).type('application/problem+json').send(notFound);
+});
+app.get('/empty', async () => ({}));
+
 const shutdown = async () => {
   await app.close();
   await consumer.disconnect();

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { notFound, sendAttachment, sendCsv, type Role } from '@aap/http';
+import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
+import { PAYMENT_CSV_COLUMNS, PAYMENT_CSV_OPTIONS, paymentsXlsx } from './payments.export';
+import type { PaymentsProjection } from './payments.projection';
+import type { PaymentRow } from './payment-rows';
+
+const callParams = z.object({ callId: z.string().min(1).max(100) });
+const EXPORTERS = ['finance', 'admin'] as const satisfies readonly Role[];
+const WHAT = 'engagement juridique, programme line, beneficiary SIRET and name, IBAN reference (masked + bank details id), amount in euros, tranche, payment reference and date';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export function registerPaymentRoutes(context: ServiceContext, deps: { payments: PaymentsProjection; calls: CallCopies }): void {
+  /** The call's payments; 404 for a call this service knows nothing of. */
+  const paidOf = async (callId: string): Promise<PaymentRow[]> => {
+    const [rows, call] = await Promise.all([deps.payments.paidOf(callId), deps.calls.get(callId)]);
+    if (rows.length === 0 && !call) throw notFound(`Call ${callId}`);
+    return rows;
+  };
+  const route = (extension: 'csv' | 'xlsx', format: string) => ({
+    config: { access: { roles: EXPORTERS } },
+    schema: { tags: ['finance'], summary: `The call’s payments as ${format}, one line per payment: ${WHAT}`, params: callParams },
+  });
+
+  context.http.get('/calls/:callId/payments.csv', route('csv', 'CSV (UTF-8 with BOM, `;`-separated, amounts as 6000,00)'), async (request, reply) => {
+    const rows = await paidOf(request.params.callId);
+    return sendCsv(reply, `paiements-${request.params.callId}.csv`, rows, PAYMENT_CSV_COLUMNS, PAYMENT_CSV_OPTIONS);
+  });
+  context.http.get('/calls/:callId/payments.xlsx', route('xlsx', 'XLSX (one sheet, amounts in euros, dates as dates)'), async (request, reply) => {
+    const rows = await paidOf(request.params.callId);
+    return sendAttachment(reply, `paiements-${request.params.callId}.xlsx`, XLSX_TYPE, await paymentsXlsx(rows));
+  });
+}
