@@ -17,11 +17,12 @@ const url = (service: ServiceName) => `http://localhost:${portOf(service)}`;
 const tty = Boolean(process.stdout.isTTY);
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-async function notReady(): Promise<ServiceName[]> {
+/** The services not answering at all (live: a ready check may fail for a moment on a busy broker; the steps wait). */
+async function notRunning(): Promise<ServiceName[]> {
   const answers = await Promise.all(
     SERVICE_NAMES.map(async (service) => {
       try {
-        return (await fetch(`${url(service)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok ? undefined : service;
+        return (await fetch(`${url(service)}/health/live`, { signal: AbortSignal.timeout(5_000) })).ok ? undefined : service;
       } catch {
         return service;
       }
@@ -35,7 +36,9 @@ async function show(step: JourneyStep, position: string): Promise<void> {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   let frame = 0;
-  const spinner = tty ? setInterval(() => process.stdout.write(`\r\x1b[2K${SPINNER[frame++ % SPINNER.length]} ${position} ${step.title} (${elapsed()})`), 80) : undefined;
+  // One terminal line, cut to its width: a wrapped line would not be erased by the next frame.
+  const frameOf = () => `${SPINNER[frame++ % SPINNER.length]} ${position} ${step.title} (${elapsed()})`.slice(0, (process.stdout.columns || 100) - 1);
+  const spinner = tty ? setInterval(() => process.stdout.write(`\r\x1b[2K${frameOf()}`), 80) : undefined;
   try {
     const done = await step.run();
     process.stdout.write(tty ? `\r\x1b[2K\x1b[32m✔\x1b[0m ${position} ${done} \x1b[2m(${elapsed()})\x1b[0m\n` : `${position} ${done} (${elapsed()})\n`);
@@ -48,9 +51,9 @@ async function show(step: JourneyStep, position: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const missing = await notReady();
+  const missing = await notRunning();
   if (missing.length > 0) {
-    console.error(`[demo] not answering: ${missing.join(', ')} (${missing.map((s) => `${url(s)}/health/ready`).join(' ')}). Start the platform first: npm start`);
+    console.error(`[demo] not answering: ${missing.join(', ')} (${missing.map((s) => `${url(s)}/health/live`).join(' ')}). Start the platform first: npm start`);
     process.exit(1);
   }
   const { AUTH_JWT_SECRET, AUTH_JWT_SECRET_FILE } = process.env;
