@@ -417,14 +417,15 @@ export function fundingJourney(options: JourneyOptions): Journey {
       needs: 'agreement',
       async run() {
         const p = who.association;
-        expectStatus(await manager('fundingAward').post(`/awards/${p.dossierId}/agreement`), [200, 201], 'issuing the agreement');
-        const issued = expectStatus(await applicant(p, 'fundingAward').get(`/awards/${p.dossierId}/agreement`), 200, 'the agreement as the association reads it');
-        check(/^[0-9a-f]{64}$/.test(issued.sha256), 'the agreement is identified by its SHA-256', issued);
-        expectStatus(await applicant(p, 'fundingAward').post(`/awards/${p.dossierId}/agreement/signature`, { sha256: issued.sha256 }), 200, 'the association signing');
-        expectStatus(await manager('fundingAward').post(`/awards/${p.dossierId}/agreement/countersignature`, { sha256: issued.sha256 }), 200, 'the manager countersigning');
-        const signed = (await award(p)).agreement;
-        check(signed?.signedAt && signed.countersignedAt, 'the agreement signed by both', signed);
-        return `Agreement of ${label(p)} (SHA-256 ${issued.sha256.slice(0, 12)}…) signed and countersigned`;
+        const issued = expectStatus(await manager('fundingAward').post(`/awards/${p.dossierId}/agreement`), 200, 'issuing the agreement');
+        const read = expectStatus(await applicant(p, 'fundingAward').get(`/awards/${p.dossierId}/agreement`), 200, 'the agreement as the association reads it');
+        check(/^[0-9a-f]{64}$/.test(read.agreementSha256) && read.agreementSha256 === issued.agreementSha256, 'the agreement is identified by the SHA-256 of its PDF', read);
+        expectStatus(await applicant(p, 'fundingAward').post(`/awards/${p.dossierId}/agreement/signature`, { sha256: read.agreementSha256 }), 200, 'the association signing');
+        const countersigned = expectStatus(await manager('fundingAward').post(`/awards/${p.dossierId}/agreement/countersignature`, { sha256: read.agreementSha256 }), 200, 'the manager countersigning');
+        check(countersigned.status === 'countersigned' && countersigned.signedAt && countersigned.countersignedAt, 'the agreement signed by both', countersigned);
+        check(['issued', 'signed', 'countersigned'].every((version) => countersigned.versions.some((v: { version: string }) => v.version === version)), 'the three versions stored', countersigned.versions);
+        const issuedSha256 = read.agreementSha256 as string;
+        return `Agreement of ${label(p)} (SHA-256 ${issuedSha256.slice(0, 12)}…) issued, signed by the association, countersigned; its three PDF versions stored`;
       },
     },
     {
@@ -561,10 +562,16 @@ export function fundingJourney(options: JourneyOptions): Journey {
       needs: 'ledger',
       async run() {
         const p = who.association;
-        const history = expectStatus(await finance(1).get(`/awards/${p.dossierId}/history`), 200, `${label(p)}'s history`);
-        const types = new Set((history.entries ?? history.items).map((entry: { type: string }) => unversioned(entry.type)));
-        for (const type of ['award.granted', 'tranche.requested', 'tranche.validated', 'tranche.released', 'tranche.paid', 'award.completed', 'award.amount-released']) check(types.has(type), `${label(p)}'s history has ${type}`, [...types]);
-        return `History of ${label(p)}: ${(history.entries ?? history.items).length} entries`;
+        const expected = ['award.granted', 'award.execution-started', 'award.bank-details-validated', 'tranche.requested', 'tranche.validated', 'tranche.released', 'tranche.paid', 'award.completed', 'award.amount-released'];
+        // Kept from the award's events: a consumer hop behind the last payment.
+        const history = await until(async () => {
+          const view = expectStatus(await finance(1).get(`/awards/${p.dossierId}/history`), 200, `${label(p)}'s history`);
+          const types = new Set(view.history.map((entry: { type: string }) => unversioned(entry.type)));
+          return expected.every((type) => types.has(type)) && view;
+        }, `${label(p)}'s history to hold ${expected.join(', ')}`);
+        const paid = history.history.filter((entry: { type: string }) => unversioned(entry.type) === 'tranche.paid');
+        check(paid.length === 3, 'three payments in the history', paid);
+        return `History of ${label(p)}: ${history.history.length} entries, 3 payments, who did what and when`;
       },
     },
     {
@@ -580,9 +587,10 @@ export function fundingJourney(options: JourneyOptions): Journey {
           return Object.entries(expected).every(([field, cents]) => current[field] === cents) && current;
         }, `the ledger to show ${JSON.stringify(expected)}`);
         check(ledger.envelopeCents === ENVELOPE, 'the ledger’s envelope is the call’s', ledger);
-        check(ledger.remainingCents === ledger.envelopeCents - ledger.committedCents + ledger.releasedCents, 'remaining = envelope − committed + released', ledger);
+        check(ledger.outstandingCents === sum('outstandingCents') && ledger.committedCents === ledger.paidCents + ledger.releasedCents + ledger.outstandingCents, 'committed = paid + released + outstanding', ledger);
+        check(ledger.remainingEnvelopeCents === ledger.envelopeCents - ledger.committedCents + ledger.releasedCents && ledger.remainingEnvelopeCents >= 0, 'remaining = envelope − committed + released, never below zero', ledger);
         check(sum('grantCents') === sum('paidCents') + sum('releasedCents') + sum('outstandingCents'), 'granted = paid + released + outstanding, award by award summed', awards);
-        return `Ledger of the call: envelope ${euros(ledger.envelopeCents)}, committed ${euros(ledger.committedCents)}, paid ${euros(ledger.paidCents)}, released ${euros(ledger.releasedCents)}, remaining ${euros(ledger.remainingCents)}`;
+        return `Ledger of the call: envelope ${euros(ledger.envelopeCents)}, committed ${euros(ledger.committedCents)}, paid ${euros(ledger.paidCents)}, released ${euros(ledger.releasedCents)}, remaining ${euros(ledger.remainingEnvelopeCents)}`;
       },
     },
   ];
@@ -607,30 +615,34 @@ export function fundingJourney(options: JourneyOptions): Journey {
   };
 }
 
-/** What each applicant's timeline and inbox must hold at the end (event types without version). */
+/**
+ * What each applicant's timeline and inbox must hold at the end (event types without version): the
+ * timeline every event of its dossier; the inbox what the applicant is told (not what it did itself,
+ * nor the finance steps in between: returns' routing table in the notification service).
+ */
 function expectedStories(has: { awards: boolean; lapse: boolean; agreement: boolean }): Record<Applicant, { timeline: string[]; inbox: string[] }> {
-  const submitted = ['dossier.submitted'];
-  const reviewed = [...submitted, 'dossier.review-started'];
-  const paidAward = has.awards
-    ? [
-        'award.granted',
-        ...(has.agreement ? ['award.agreement-issued', 'award.agreement-signed', 'award.agreement-countersigned'] : []),
-        'award.bank-details-validated',
-        'tranche.paid',
-        'award.completed',
-      ]
-    : [];
-  const story = (timeline: string[]) => ({ timeline, inbox: timeline });
+  const agreementTold = has.agreement ? ['award.agreement-issued', 'award.agreement-countersigned'] : [];
+  const paidTold = ['award.granted', ...agreementTold, 'award.bank-details-validated', 'tranche.validated', 'tranche.paid', 'award.completed'];
+  const paidDone = [
+    ...(has.agreement ? ['award.agreement-signed'] : []),
+    'award.execution-started',
+    'award.bank-details-submitted',
+    'tranche.requested',
+    'tranche.released',
+    'award.amount-released',
+  ];
+  const both = (told: string[], done: string[] = []) => ({ timeline: [...told, ...done], inbox: told });
+  const lapsed = has.lapse ? ['award.lapsed'] : [];
   return {
-    inadmissible: story([...submitted, 'dossier.rejected']),
-    association: story([...reviewed, 'dossier.accepted', ...paidAward]),
-    epci: story([...reviewed, 'dossier.accepted', ...(has.awards ? ['award.granted', ...(has.lapse ? ['award.lapsed'] : [])] : [])]),
-    commune: story([
-      ...submitted,
+    inadmissible: both(['dossier.submitted', 'dossier.rejected']),
+    association: both(['dossier.submitted', 'dossier.review-started', 'dossier.accepted', ...(has.awards ? paidTold : [])], has.awards ? paidDone : []),
+    epci: both(['dossier.submitted', 'dossier.review-started', 'dossier.accepted', ...(has.awards ? ['award.granted', ...lapsed] : [])], has.awards && has.lapse ? ['award.amount-released'] : []),
+    commune: both([
+      'dossier.submitted',
       'dossier.complement-requested',
       'dossier.resubmitted',
       'dossier.waitlisted',
-      ...(has.lapse && has.awards ? ['dossier.accepted', 'award.granted'] : []),
+      ...(has.awards && has.lapse ? ['dossier.accepted', 'award.granted'] : []),
     ]),
   };
 }
