@@ -59,8 +59,8 @@ export interface JourneyOptions {
 export interface JourneyStep {
   /** What the step does, known before it runs (the e2e test's name, the demo's spinner). */
   title: string;
-  /** The branch whose routes or events it needs; not run while that branch awaits its merge. */
-  needs?: Branch;
+  /** The branches whose routes or events it needs; not run while one of them awaits its merge. */
+  needs?: Branch[];
   /** Needs funding-award restarted with its clock moved on. */
   restarts?: boolean;
   /** Does it; answers what happened, with the numbers and amounts (the demo's line). */
@@ -414,7 +414,7 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The programme manager issues the agreement; the association signs it; the manager countersigns it',
-      needs: 'agreement',
+      needs: ['agreement'],
       async run() {
         const p = who.association;
         const issued = expectStatus(await manager('fundingAward').post(`/awards/${p.dossierId}/agreement`), 200, 'issuing the agreement');
@@ -450,7 +450,7 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'Finance records the legal commitment (engagement juridique)',
-      needs: 'awarddata',
+      needs: ['awarddata'],
       async run() {
         const p = who.association;
         const number = String(Date.now() % 10_000_000_000).padStart(10, '0');
@@ -501,7 +501,7 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The released rest goes back to the call’s envelope in evaluation (not enough for the waitlist yet)',
-      needs: 'returns',
+      needs: ['returns'],
       async run() {
         const remaining = ENVELOPE - GRANT.association - GRANT.epci + RELEASED_AT_COMPLETION;
         await until(async () => (await ranking()).envelope.remainingCents === remaining, `the envelope's remaining amount back to ${euros(remaining)}`);
@@ -510,7 +510,7 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'Funding-award restarts 800 days later: the EPCI never started, its award lapses and its grant is released',
-      needs: 'deadlines',
+      needs: ['deadlines'],
       restarts: true,
       async run() {
         urls.fundingAward = await options.restartFundingAwardWithClock!(LAPSE_CLOCK);
@@ -525,7 +525,8 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The waitlisted dossier is proposed for promotion and the committee approves it',
-      needs: 'returns',
+      // The money that makes room for it comes from the lapse.
+      needs: ['returns', 'deadlines'],
       restarts: true,
       async run() {
         const p = who.commune;
@@ -559,7 +560,7 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The award’s history lists every step of its money',
-      needs: 'ledger',
+      needs: ['ledger'],
       async run() {
         const p = who.association;
         const expected = ['award.granted', 'award.execution-started', 'award.bank-details-validated', 'tranche.requested', 'tranche.validated', 'tranche.released', 'tranche.paid', 'award.completed', 'award.amount-released'];
@@ -576,7 +577,7 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The call’s ledger balances to the cent',
-      needs: 'ledger',
+      needs: ['ledger'],
       async run() {
         const granted = [who.association, who.epci, ...(merged('deadlines') && options.restartFundingAwardWithClock ? [who.commune] : [])];
         const awards = await Promise.all(granted.map(award));
@@ -597,7 +598,8 @@ export function fundingJourney(options: JourneyOptions): Journey {
 
   const leftOut: Journey['leftOut'] = [];
   const runnable = steps.filter((step) => {
-    if (step.needs && !merged(step.needs)) leftOut.push({ title: step.title, why: `waits for branch wt-${step.needs}` });
+    const awaited = (step.needs ?? []).filter((branch) => !merged(branch));
+    if (awaited.length > 0) leftOut.push({ title: step.title, why: `waits for branch ${awaited.map((branch) => `wt-${branch}`).join(' and ')}` });
     else if (step.restarts && !options.restartFundingAwardWithClock) leftOut.push({ title: step.title, why: 'needs funding-award restarted with its clock moved on: run by the e2e test (tools/journeys/funding-journey.e2e.test.ts)' });
     else return true;
     return false;
