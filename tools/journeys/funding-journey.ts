@@ -390,7 +390,11 @@ export function fundingJourney(options: JourneyOptions): Journey {
     {
       title: 'The committee approves two dossiers and waitlists one within the envelope',
       async run() {
-        const list = await ranking();
+        // A completed evaluation reaches the ranked list a consumer hop later (the wave's scoreboard).
+        const list = await until(async () => {
+          const current = await ranking();
+          return evaluated.every((p) => current.items.some((row: { dossierId: string; reviewCount: number }) => row.dossierId === p.dossierId && row.reviewCount === 3)) && current;
+        }, 'the three evaluated dossiers in the ranked list');
         const proposals = Object.fromEntries(list.items.map((row: { dossierId: string; proposal: string }) => [row.dossierId, row.proposal]));
         check(proposals[who.association.dossierId!] === 'approve' && proposals[who.epci.dossierId!] === 'approve' && proposals[who.commune.dossierId!] === 'waitlist', 'the proposal: approve, approve, waitlist', list.items);
         await decide(who.association, { decision: 'approve', grantCents: GRANT.association, motivation: 'Tiers-lieu ancré dans le quartier, publics éloignés bien ciblés.' });
