@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceName } from '@aap/contracts';
 import { startMailCatcher } from '@aap/notification-service/testing';
-import { startServiceProcess, useTestEnvironment, waitFor, type ServiceProcess } from '@aap/test-harness';
+import { startServiceProcess, startZipkinReceiver, useTestEnvironment, waitFor, type ServiceProcess } from '@aap/test-harness';
 import { fundingJourney, type JourneyUrls } from './funding-journey';
 
 /**
@@ -19,9 +19,16 @@ const SERVICES: ServiceName[] = ['submission', 'evaluation', 'funding-award', 'n
 describe('the whole journey: from the call to the last euro, across the four services as processes', () => {
   const processes = new Map<ServiceName, ServiceProcess>();
   let mail: Awaited<ReturnType<typeof startMailCatcher>>;
+  let zipkin: Awaited<ReturnType<typeof startZipkinReceiver>>;
   const urls: JourneyUrls = { submission: '', evaluation: '', fundingAward: '', notification: '' };
   const envOf = (service: ServiceName, extra: Record<string, string> = {}) =>
-    env.envFor(service, { ...(service === 'notification' ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.port), PUBLIC_APP_URL: 'https://aap.example.fr' } : {}), ...extra });
+    env.envFor(service, {
+      // Spans to a Zipkin receiver, as npm start sends them to Zipkin: the demo's link to the journey's trace.
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      ...(service === 'notification' ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.port), PUBLIC_APP_URL: 'https://aap.example.fr' } : {}),
+      ...extra,
+    });
 
   const journey = fundingJourney({
     urls,
@@ -36,6 +43,7 @@ describe('the whole journey: from the call to the last euro, across the four ser
 
   beforeAll(async () => {
     mail = await startMailCatcher();
+    zipkin = await startZipkinReceiver();
     const started = await Promise.allSettled(SERVICES.map((service) => startServiceProcess(service, envOf(service))));
     SERVICES.forEach((service, index) => {
       const outcome = started[index]!;
@@ -54,6 +62,7 @@ describe('the whole journey: from the call to the last euro, across the four ser
   afterAll(async () => {
     await Promise.all([...processes.values()].map((service) => service.stop()));
     await mail?.stop();
+    zipkin?.server.close();
   });
 
   it('runs every step of the journey but those of branches not merged yet (listed)', () => {
@@ -92,5 +101,13 @@ describe('the whole journey: from the call to the last euro, across the four ser
     for (const { email } of Object.values(dossiers)) {
       for (const m of mails.filter((m) => m.to.includes(email))) expect(JSON.stringify(m)).not.toMatch(/rev-[\w-]+-\d/);
     }
+  });
+
+  it('the journey is one trace: every request carries its traceparent, and each of the four services sends spans of it', async () => {
+    if (failedStep) throw new Error(`not run: step «${failedStep}» failed`);
+    await waitFor(
+      () => new Set(zipkin.spans.filter((span) => span.traceId === journey.traceId).map((span) => span.localEndpoint.serviceName)).size === SERVICES.length,
+      { deadlineMs: 30_000, what: `spans of the trace ${journey.traceId} from ${SERVICES.join(', ')}` },
+    );
   });
 });
