@@ -139,7 +139,7 @@ function endOfObject(text: string, start: number): number {
 describe('the README session', () => {
   const environment = useTestEnvironment();
 
-  it('given `npm start` on the run’s broker and database, when the README’s copy-paste session is pasted at once, then it shows the receipt, the timeline, the acknowledgement e-mail, the ranking and the accepted dossier', { timeout: 300_000 }, async () => {
+  it('given `npm start` on the run’s broker and database, when the README’s copy-paste session is pasted at once, then it shows the receipt, the timeline, the acknowledgement e-mail, the ranking, the accepted dossier and its first payment; then `npm run demo` runs through, twice', { timeout: 600_000 }, async () => {
     const ports = await choosePorts();
     const session = onPorts(readmeSession(), ports);
     const env: NodeJS.ProcessEnv = {
@@ -192,7 +192,10 @@ describe('the README session', () => {
       const ranking = answers.find((answer) => 'rankBy' in answer) as { items?: unknown[] } | undefined;
       expect(ranking, 'the ranking').toMatchObject({ waveId: 'vague-1', items: [expect.objectContaining({ dossierId, number, rank: 1, reviewCount: 3 })] });
 
-      expect(lines.at(-1), 'the final status').toBe('accepted');
+      expect(lines, 'the dossier accepted').toContain('accepted');
+      // Then funding-award: the award started, the bank details validated (masked), the advance validated, released by another officer, paid.
+      const payment = lines.slice(lines.indexOf('accepted') + 1);
+      expect(payment, 'from the award to the first payment, the last lines').toEqual(['in-execution', 'bank details validated: FR76 **** 0189', 'validated', 'released', 'advance paid: 6000 € of 20000 €']);
 
       await waitFor(
         async () => {
@@ -201,6 +204,19 @@ describe('the README session', () => {
         },
         { deadlineMs: 60_000, intervalMs: 250, what: 'the applicant’s e-mail «Votre dossier est retenu»' },
       );
+
+      // The session's last line points at `npm run demo`: on the same platform it runs through, and again (each run its own call and names).
+      for (const attempt of [1, 2]) {
+        const demo = run(process.execPath, ['--import', 'tsx', 'tools/demo.ts'], env);
+        await waitFor(() => hasExited(demo.child), { deadlineMs: 240_000, intervalMs: 250, what: `npm run demo (run ${attempt}) to end` }).catch((error: Error) => {
+          demo.child.kill('SIGKILL');
+          throw new Error(`${error.message}; its output so far:\n${demo.output()}`);
+        });
+        expect(await demo.exit, demo.output()).toBe(0);
+        const steps = Number(/the whole journey, run \S+: (\d+) steps/.exec(demo.output())?.[1]);
+        expect(demo.output().split('\n').filter((line) => /^\[\s*\d+\/\d+\] /.test(line)), demo.output()).toHaveLength(steps);
+        expect(demo.output()).toContain('[demo] done. To look at:');
+      }
 
       // Stopped as Ctrl-C stops it: the services first, then the mail catcher; nothing left behind.
       start.child.kill('SIGINT');

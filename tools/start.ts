@@ -8,9 +8,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
-import { DEFAULT_PORTS } from '@aap/config';
 import { MailDev } from 'maildev';
 import { downLocalInfra, upLocalInfra } from '@aap/local-infra';
+import { portOf } from './ports';
 import { seedDemo } from './seed-demo';
 import { supervise, type Supervisor } from './supervisor';
 import {
@@ -98,11 +98,6 @@ async function startTraceViewer(): Promise<TraceViewer | undefined> {
     say(`no trace viewer: ${(error as Error).message}`);
     return undefined;
   }
-}
-
-function portOf(service: ServiceName): number {
-  const variable = `${service.toUpperCase().replace('-', '_')}_PORT`;
-  return Number(process.env[variable] ?? DEFAULT_PORTS[service]);
 }
 
 /**

@@ -1,35 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DossierSubmitted, ProbeLaunched, ProbeReachedEvaluation, ProbeReachedFundingAward, eventTopicName, type ServiceName } from '@aap/contracts';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
-import { authHeaders, eventually, httpClient, readTopic, startServiceProcess, useTestEnvironment, waitFor, type ServiceProcess } from '@aap/test-harness';
-
-/** A span as the Zipkin exporter sends it (Zipkin API v2, JSON). */
-interface ZipkinSpan {
-  traceId: string;
-  id: string;
-  parentId?: string;
-  name: string;
-  kind?: 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
-  localEndpoint: { serviceName: string };
-  tags?: Record<string, string>;
-}
-
-/** A Zipkin collector reduced to what the exporter needs: POST /api/v2/spans, answer 202. */
-async function startZipkinReceiver(): Promise<{ server: Server; endpoint: string; spans: ZipkinSpan[] }> {
-  const spans: ZipkinSpan[] = [];
-  const server = createServer(async (request, response) => {
-    let body = '';
-    for await (const chunk of request) body += chunk;
-    if (request.method === 'POST' && request.url === '/api/v2/spans') {
-      spans.push(...(JSON.parse(body) as ZipkinSpan[]));
-      response.writeHead(202).end();
-    } else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`, spans };
-}
+import { authHeaders, eventually, httpClient, readTopic, startServiceProcess, startZipkinReceiver, useTestEnvironment, waitFor, type ServiceProcess, type ZipkinSpan } from '@aap/test-harness';
 
 /** The ids of a span's ancestors within `spans`, nearest first. */
 function ancestorsOf(span: ZipkinSpan, spans: ZipkinSpan[]): string[] {

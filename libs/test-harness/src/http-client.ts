@@ -44,17 +44,25 @@ export interface HttpClient {
 const isRawBody = (body: unknown) =>
   typeof body === 'string' || body instanceof FormData || body instanceof URLSearchParams || body instanceof Uint8Array || body instanceof Blob;
 
+export interface HttpClientOptions {
+  /** The secret tokens are signed with (default: the development secret services in AAP_DEV_MODE accept). */
+  secret?: string;
+  /** Headers sent with every request (a journey's `traceparent`), computed per request. */
+  headers?: () => Record<string, string>;
+}
+
 /**
- * A small typed HTTP client for integration tests:
+ * A small typed HTTP client for integration tests (and the demo journey):
  * `const api = httpClient(service.url); await api.as('applicant', { org }).post('/dossiers', body)` → `{ status, headers, body }`.
  */
-export function httpClient(baseUrl: string): HttpClient {
+export function httpClient(baseUrl: string, clientOptions: HttpClientOptions = {}): HttpClient {
   const requester = (token: () => Promise<string | undefined>): Requester => {
     const send = async (method: string, path: string, body: unknown, options: RequestOptions = {}): Promise<HttpAnswer> => {
       const url = new URL(path, baseUrl);
       for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.append(name, String(value));
       const bearer = await token();
       const headers: Record<string, string> = {
+        ...clientOptions.headers?.(),
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
         ...(body !== undefined && !isRawBody(body) ? { 'content-type': 'application/json' } : {}),
         ...options.headers,
@@ -89,7 +97,10 @@ export function httpClient(baseUrl: string): HttpClient {
       const roleList = Array.isArray(roles) ? roles : [roles];
       let minted: Promise<string> | undefined;
       return requester(() =>
-        (minted ??= mintDevelopmentToken({ ...claims, sub: claims.sub ?? `test-${roleList.join('-')}${claims.org ? `-${claims.org}` : ''}`, roles: roleList })),
+        (minted ??= mintDevelopmentToken(
+          { ...claims, sub: claims.sub ?? `test-${roleList.join('-')}${claims.org ? `-${claims.org}` : ''}`, roles: roleList },
+          { secret: clientOptions.secret },
+        )),
       );
     },
     withToken: (token) => requester(async () => token),
