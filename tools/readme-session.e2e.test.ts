@@ -139,7 +139,7 @@ function endOfObject(text: string, start: number): number {
 describe('the README session', () => {
   const environment = useTestEnvironment();
 
-  it('given `npm start` on the run’s broker and database, when the README’s copy-paste session is pasted at once, then it shows the receipt, the timeline, the acknowledgement e-mail, the ranking, the accepted dossier and its first payment; then `npm run demo` runs through, twice', { timeout: 600_000 }, async () => {
+  it('given `npm start` on the run’s broker and database, when the README’s copy-paste session is pasted at once, then it shows the receipt, the timeline, the acknowledgement e-mail, the ranking, the accepted dossier, its agreement signed and its first payment; then `npm run demo` runs through, twice', { timeout: 600_000 }, async () => {
     const ports = await choosePorts();
     const session = onPorts(readmeSession(), ports);
     const env: NodeJS.ProcessEnv = {
@@ -193,9 +193,20 @@ describe('the README session', () => {
       expect(ranking, 'the ranking').toMatchObject({ waveId: 'vague-1', items: [expect.objectContaining({ dossierId, number, rank: 1, reviewCount: 3 })] });
 
       expect(lines, 'the dossier accepted').toContain('accepted');
-      // Then funding-award: the award started, the bank details validated (masked), the advance validated, released by another officer, paid.
+      // Then funding-award: the agreement issued, signed, countersigned; the award started; the bank details validated (masked);
+      // the legal commitment recorded; the advance validated, released by another officer, paid.
       const payment = lines.slice(lines.indexOf('accepted') + 1);
-      expect(payment, 'from the award to the first payment, the last lines').toEqual(['in-execution', 'bank details validated: FR76 **** 0189', 'validated', 'released', 'advance paid: 6000 € of 20000 €']);
+      expect(payment, 'from the award to the first payment, the last lines').toEqual([
+        'issued',
+        'signed',
+        'countersigned',
+        'in-execution',
+        'bank details validated: FR76 **** 0189',
+        'legal commitment 2103456789',
+        'validated',
+        'released',
+        'advance paid: 6000 € of 20000 €',
+      ]);
 
       await waitFor(
         async () => {
