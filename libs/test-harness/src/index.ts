@@ -4,3 +4,4 @@ export * from './service-process';
 export * from './http-client';
 export * from './event-publisher';
 export * from './stores';
+export * from './clock';

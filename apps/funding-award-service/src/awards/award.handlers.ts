@@ -19,7 +19,7 @@ export function registerAwardHandlers(context: ServiceContext, commands: Command
     const handled = await commands.handle(
       awardIdOf(dossierId),
       (existing) =>
-        grantAward(existing, { awardId: awardIdOf(dossierId), dossier: { dossierId, number, callId, waveId, organisationId }, grantCents, eligibleCostCents, notifiedAt: at }, new Date()),
+        grantAward(existing, { awardId: awardIdOf(dossierId), dossier: { dossierId, number, callId, waveId, organisationId }, grantCents, eligibleCostCents, notifiedAt: at }, context.clock()),
       causedBy(event),
     );
     const refusal = refusalOf(handled.decision);

@@ -53,6 +53,8 @@ export type TrancheKind = z.infer<typeof trancheKind>;
 
 /** Why money of an award will never be paid. */
 export const RELEASE_CAUSES = ['lapse', 'cancellation', 'completion'] as const;
+/** Why an award was cancelled: its dossier withdrawn, the beneficiary renounced, the committee reopened its decision, or by hand. */
+export const CANCELLATION_CAUSES = ['dossier-withdrawn', 'renounced', 'decision-reopened', 'manual'] as const;
 
 /** An IBAN as events show it: country, check digits and the last four characters (never the whole). */
 export const maskedIban = z.string().max(40);
@@ -173,12 +175,20 @@ export const AwardLapsed = awardFact(
 );
 export const AwardCancelled = awardFact(
   'award.cancelled',
-  { reason: z.string().min(1), cause: z.enum(['dossier-withdrawn', 'renounced', 'decision-reopened', 'manual']) },
+  { reason: z.string().min(1), cause: z.enum(CANCELLATION_CAUSES) },
   'The award was cancelled (dossier withdrawn, renounced or reopened): nothing more is paid on it.',
 );
 export const AwardAmountReleased = awardFact(
   'award.amount-released',
-  { amountCents: cents, cause: z.enum(RELEASE_CAUSES) },
+  {
+    amountCents: cents,
+    cause: z.enum(RELEASE_CAUSES),
+    /**
+     * With cause `cancellation`: why the award was cancelled. After `decision-reopened` the evaluation
+     * service already gave the money back when the committee reopened its decision: not a second time.
+     */
+    cancellationCause: z.enum(CANCELLATION_CAUSES).optional(),
+  },
   'Part of the grant will never be paid (lapse, cancellation, balance below the grant): it goes back to the call’s envelope.',
 );
 
