@@ -3,8 +3,10 @@ import { registerJourneyProbe } from '@aap/diagnostics';
 import type { ServiceModule } from '@aap/service-runtime';
 import { registerAwards } from './awards';
 import { registerBankDetails } from './bank-details';
+import { registerCancellation } from './cancellation';
 import { registerExecution } from './execution';
 import { registerFinanceQueues } from './finance';
+import { registerRecoveries } from './recoveries';
 import { registerTranches } from './tranches';
 
 /** Awards, agreements, the budget ledger, tranches, payments and recoveries. */
@@ -18,5 +20,7 @@ export const service: ServiceModule = {
     registerBankDetails(context, awards);
     registerTranches(context, awards);
     registerFinanceQueues(context, awards);
+    registerCancellation(context, awards);
+    registerRecoveries(context, awards);
   },
 };
