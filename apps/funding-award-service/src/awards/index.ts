@@ -60,5 +60,6 @@ export function registerAwards(context: ServiceContext): Awards {
 }
 
 export { AWARD_READERS, awardParams } from './award.routes';
+export { refusalOf } from './award.handlers';
 export { awardView, type AwardView } from './award.views';
 export * from './award';

@@ -1,8 +1,7 @@
 import { DossierDecisionReopened, DossierWithdrawn } from '@aap/contracts';
 import { causedBy, PermanentHandlerError } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
-import { awardIdOf, type Awards } from '../awards';
-import { refusalOf } from '../awards/award.handlers';
+import { awardIdOf, refusalOf, type Awards } from '../awards';
 import { reopenDecision, withdrawDossier } from './cancellation';
 
 /**
