@@ -13,10 +13,10 @@ import { registerTranches } from './tranches';
 export const service: ServiceModule = {
   name: 'funding-award',
   description: 'Awards, agreements, budget ledger, tranches, payments and recovery orders.',
-  register(context) {
+  async register(context) {
     registerJourneyProbe(context, { receives: ProbeReachedEvaluation, relays: ProbeReachedFundingAward });
     const awards = registerAwards(context);
-    registerExecution(context, awards);
+    await registerExecution(context, awards);
     registerBankDetails(context, awards);
     registerTranches(context, awards);
     registerFinanceQueues(context, awards);

@@ -67,14 +67,17 @@ function awardModel(context: ServiceContext) {
 export interface AwardStore extends AggregateStore<AwardState> {
   /** The awards that lapse on `day` if nothing happened first: an equality on the indexed `deadlineDay`. */
   lapsingOn(day: string): Promise<string[]>;
+  /** Gives the awards written before `deadlineDay` existed theirs (a scan: once, at start-up, through `runUpgrades`). */
+  upgradeDeadlineDays(): Promise<void>;
 }
 
 /** The awards' store: one document per award, written only through the command handler. */
 export function awardStore(context: ServiceContext): AwardStore {
   const Award = awardModel(context);
+  const toState = ({ _id, deadlineDay: _deadlineDay, ...fields }: AwardDocument): AwardState => ({ ...fields, awardId: _id, tranches: fields.tranches ?? [], recoveries: fields.recoveries ?? [] });
   const store = documentStore(Award, {
     name: 'award',
-    toState: ({ _id, deadlineDay: _deadlineDay, ...fields }) => ({ ...fields, awardId: _id, tranches: fields.tranches ?? [], recoveries: fields.recoveries ?? [] }),
+    toState,
     toFields: (award) => {
       const { awardId: _awardId, ...fields } = award;
       return { ...fields, deadlineDay: pendingLapse(award)?.day };
@@ -86,6 +89,13 @@ export function awardStore(context: ServiceContext): AwardStore {
     async lapsingOn(day) {
       const docs = await Award.find({ deadlineDay: day }, { _id: 1 }).lean<Array<{ _id: string }>>();
       return docs.map((doc) => doc._id);
+    },
+    async upgradeDeadlineDays() {
+      for (const doc of await Award.find({ deadlineDay: { $exists: false } }).lean<AwardDocument[]>()) {
+        const day = pendingLapse(toState(doc))?.day;
+        // Guarded on the version read: a write since then has set the field itself.
+        if (day) await Award.updateOne({ _id: doc._id, version: doc.version }, { $set: { deadlineDay: day } });
+      }
     },
   };
 }

@@ -22,6 +22,8 @@ export interface Awards {
   load(awardId: string): Promise<AwardState | null>;
   /** The ids of the awards that lapse on `day` (YYYY-MM-DD) if nothing happened first. */
   lapsingOn(day: string): Promise<string[]>;
+  /** Start-up upgrades of award documents written by earlier versions (`runUpgrades`). */
+  upgrades: Record<string, () => Promise<void>>;
   /**
    * A route's command on an award: `decide` runs on the stored award once the caller passed the
    * organisation rule (another organisation's award answers the same 404 as a missing one), with the
@@ -47,6 +49,7 @@ export function registerAwards(context: ServiceContext): Awards {
       return award && !isPreGrant(award) ? award : null;
     },
     lapsingOn: (day) => store.lapsingOn(day),
+    upgrades: { 'award-deadline-days': () => store.upgradeDeadlineDays() },
     async command(caller, awardId, actor, decide) {
       const handled = await commands.handleExisting(awardId, (award) => decide(ownedAward(caller, award, actor), caller.userId, context.clock()));
       if (!handled) throw notFound(`Award ${awardId}`);

@@ -6,8 +6,8 @@ import { service } from '../service';
 import { acceptance, LYON, settledAward, wholeTopic } from '../int-fixtures';
 
 /**
- * The deadlines on the injected clock: two instances of the service share the database and run the
- * deadline job side by side, on a clock the test moves two years on. An award not started by its
+ * The deadlines on the injected clock: instances of the service (two, a third started by the upgrade
+ * test) share the database and run the deadline job side by side, on a clock the test moves two years on. An award not started by its
  * start deadline lapses and releases its whole grant, once; an extended deadline holds.
  */
 
@@ -71,6 +71,17 @@ describe('the start-deadline extension over HTTP', () => {
       expect((await api.as(role, { org: LYON }).post(`/awards/${awardId}/start-deadline-extension`, { months: 1, reason: 'x' })).status).toBe(403);
     }
     expect((await manager().post(`/awards/${randomUUID()}/start-deadline-extension`, { months: 1, reason: 'x' })).status).toBe(404);
+  });
+});
+
+describe('awards written before deadlineDay existed', () => {
+  it('given an award without deadlineDay, when an instance starts, then the start-up upgrade gives it its day', async () => {
+    const awardId = await granted();
+    const db = env.database('funding-award');
+    await db.collection<{ _id: string }>('awards').updateOne({ _id: awardId }, { $unset: { deadlineDay: '' } });
+    await db.collection<{ _id: string }>('schema_upgrades').deleteOne({ _id: 'award-deadline-days' });
+    await env.startService(service, {}, { clock: clock.now });
+    expect(await db.collection<{ _id: string; deadlineDay?: string }>('awards').findOne({ _id: awardId })).toMatchObject({ deadlineDay: '2028-11-21' });
   });
 });
 

@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import { documentStore, type ServiceContext } from '@aap/service-runtime';
+import { documentStore, runUpgrades, type ServiceContext } from '@aap/service-runtime';
 import { dateIn, type Awards } from '../awards';
 import { advanceCursor, daysToWalk, type DeadlineCursor } from './deadline-cursor';
 import { applyDeadlines } from './execution';
@@ -20,7 +20,9 @@ interface CursorDocument {
  * the stored award, so a second decision finds it lapsed and changes nothing; the cursor only moves
  * forward, after the walk (a crash walks the same days again, harmlessly).
  */
-export function registerDeadlineJob(context: ServiceContext, awards: Awards): void {
+export async function registerDeadlineJob(context: ServiceContext, awards: Awards): Promise<void> {
+  // Awards written before `deadlineDay` existed get theirs before the first tick.
+  await runUpgrades(context.db, awards.upgrades);
   const schema = new Schema<CursorDocument>({ _id: { type: String, required: true }, day: { type: String, required: true }, version: { type: Number, required: true } });
   const store = documentStore<DeadlineCursor, CursorDocument>(context.model('AwardDeadlineCursor', schema, { collection: 'award_deadline_cursor' }), {
     name: 'award deadline cursor',

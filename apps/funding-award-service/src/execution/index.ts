@@ -4,7 +4,7 @@ import { registerDeadlineJob } from './deadlines.job';
 import { registerExecutionRoutes } from './execution.routes';
 
 /** Execution: the declared start and the start-deadline extension (routes), the deadlines applied by a scheduled job. */
-export function registerExecution(context: ServiceContext, awards: Awards): void {
+export async function registerExecution(context: ServiceContext, awards: Awards): Promise<void> {
   registerExecutionRoutes(context, awards);
-  registerDeadlineJob(context, awards);
+  await registerDeadlineJob(context, awards);
 }
