@@ -1,17 +1,17 @@
 import { beforeAll, expect } from 'vitest';
 import { DossierAccepted, type EventData } from '@aap/contracts';
 import { eventPublisher, eventually, httpClient, readTopic, type ReadMessage, type TestEnvironment } from '@aap/test-harness';
-import type { RunningService } from '@aap/service-runtime';
+import type { RunningService, StartServiceOptions } from '@aap/service-runtime';
 import { service } from './service';
 
 /** Fixtures of the service's integration tests (imported by tests only). */
 
-/** The whole service started for the test file, with a publisher of the events it consumes. */
-export function useFundingAward(env: TestEnvironment) {
+/** The whole service started for the test file (on `options.clock` when given), with a publisher of the events it consumes. */
+export function useFundingAward(env: TestEnvironment, options: Pick<StartServiceOptions, 'clock'> = {}) {
   let running: RunningService;
   let publisher: Awaited<ReturnType<typeof eventPublisher>>;
   beforeAll(async () => {
-    running = await env.startService(service);
+    running = await env.startService(service, {}, options);
     publisher = await eventPublisher(env);
     return () => publisher.disconnect();
   });
