@@ -1,18 +1,18 @@
 import { beforeAll, expect } from 'vitest';
 import { CallPublished, DossierAccepted, DossierSubmitted, type CallSnapshot, type EventData } from '@aap/contracts';
 import { eventPublisher, eventually, httpClient, readTopic, type HttpAnswer, type ReadMessage, type Requester, type TestEnvironment } from '@aap/test-harness';
-import type { RunningService } from '@aap/service-runtime';
+import type { RunningService, StartServiceOptions } from '@aap/service-runtime';
 import { DOSSIER, LEGAL_COMMITMENT, publishedCall, submission, submittedDossier } from './award-fixtures';
 import { service } from './service';
 
 /** Fixtures of the service's integration tests (imported by tests only). */
 
-/** The whole service started for the test file (its configuration `overrides` given), with a publisher of the events it consumes. */
-export function useFundingAward(env: TestEnvironment, overrides: Parameters<TestEnvironment['startService']>[1] = {}) {
+/** The whole service started for the test file (its configuration `overrides` given, on `options.clock` when given), with a publisher of the events it consumes. */
+export function useFundingAward(env: TestEnvironment, overrides: Parameters<TestEnvironment['startService']>[1] = {}, options: Pick<StartServiceOptions, 'clock'> = {}) {
   let running: RunningService;
   let publisher: Awaited<ReturnType<typeof eventPublisher>>;
   beforeAll(async () => {
-    running = await env.startService(service, overrides);
+    running = await env.startService(service, overrides, options);
     publisher = await eventPublisher(env);
     return () => publisher.disconnect();
   });
@@ -38,18 +38,15 @@ export const acceptance = (dossierId: string): EventData<typeof DossierAccepted>
 
 type Publisher = Awaited<ReturnType<typeof eventPublisher>>;
 
+type AcceptanceOverrides = { call?: CallSnapshot; dossier?: Parameters<typeof submittedDossier>[1]; acceptance?: Partial<EventData<typeof DossierAccepted>> };
+
 /**
- * What makes an award, as the other services publish it: the call (`overrides.call`, else the Pass numérique one; the same version each time: the
- * copy keeps one), the dossier as submitted, then — once the service holds both copies, so that the
- * acceptance is not left to the consumer's retries on a loaded machine — its acceptance. Returns the
- * acceptance event.
+ * What an acceptance needs before it can make an award, as the other services publish it: the call
+ * (`overrides.call`, else the Pass numérique one; the same version each time: the copy keeps one) and
+ * the dossier as submitted, waited for until the service holds both copies (so that the acceptance is
+ * not left to the consumer's retries on a loaded machine). Returns the acceptance to publish.
  */
-export async function acceptDossier(
-  env: TestEnvironment,
-  publisher: Publisher,
-  dossierId: string,
-  overrides: { call?: CallSnapshot; dossier?: Parameters<typeof submittedDossier>[1]; acceptance?: Partial<EventData<typeof DossierAccepted>> } = {},
-) {
+export async function prepareAcceptance(env: TestEnvironment, publisher: Publisher, dossierId: string, overrides: AcceptanceOverrides = {}): Promise<EventData<typeof DossierAccepted>> {
   const call = overrides.call ?? publishedCall();
   await publisher.publish(CallPublished, { call });
   await publisher.publish(DossierSubmitted, submission(submittedDossier(dossierId, { callId: call.callId, ...overrides.dossier })));
@@ -58,7 +55,12 @@ export async function acceptDossier(
     expect(await db.collection<{ _id: string }>('calls').findOne({ _id: call.callId })).not.toBeNull();
     expect(await db.collection<{ _id: string }>('dossier_copies').findOne({ _id: dossierId })).not.toBeNull();
   });
-  return publisher.publish(DossierAccepted, { ...acceptance(dossierId), callId: call.callId, ...overrides.acceptance });
+  return { ...acceptance(dossierId), callId: call.callId, ...overrides.acceptance };
+}
+
+/** The call and the dossier (`prepareAcceptance`), then the committee's acceptance: what makes an award. Returns the acceptance event. */
+export async function acceptDossier(env: TestEnvironment, publisher: Publisher, dossierId: string, overrides: AcceptanceOverrides = {}) {
+  return publisher.publish(DossierAccepted, await prepareAcceptance(env, publisher, dossierId, overrides));
 }
 
 export { LEGAL_COMMITMENT, publishedCall, submission, submittedDossier };

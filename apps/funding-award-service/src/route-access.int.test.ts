@@ -6,18 +6,20 @@ import { LYON, acceptDossier, useFundingAward } from './int-fixtures';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-let operations: Array<{ method: string; path: string; tags: string[] }>;
+let operations: Array<{ method: string; path: string; tags: string[]; roles: string[] }>;
 
 beforeAll(async () => {
   const awardId = randomUUID();
   await acceptDossier(env, publisher(), awardId);
   await eventually(async () => expect((await api().as('finance').get(`/awards/${awardId}`)).status).toBe(200));
   const ids: Record<string, string> = { awardId, trancheId: `${awardId}-T1`, bankDetailsId: `${awardId}-B1` };
-  const document = (await api().as('admin').get('/openapi.json')).body as { paths: Record<string, Record<string, { tags?: string[] }>> };
+  const document = (await api().as('admin').get('/openapi.json')).body as { paths: Record<string, Record<string, { tags?: string[]; description?: string }>> };
+  // The roles a route declares, as the OpenAPI document states them ("Roles: finance, admin.").
+  const rolesOf = (description = '') => /Roles: ([^.]+)\./.exec(description)?.[1]?.split(', ') ?? [];
   operations = Object.entries(document.paths)
     .filter(([path]) => !path.startsWith('/health') && !path.startsWith('/diagnostics'))
     .flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x'), tags: operation.tags ?? [] })),
+      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x'), tags: operation.tags ?? [], roles: rolesOf(operation.description) })),
     );
 });
 
@@ -64,9 +66,15 @@ describe('every funding-award route refuses who has no business there', () => {
     });
   }
 
-  it('403 for a programme manager on every command but the agreement\'s issue and countersignature, and for the beneficiary on every finance view', async () => {
-    const managerCommands = [/\/agreement$/, /\/agreement\/countersignature$/];
-    for (const { method, path } of operations.filter((o) => o.method === 'POST' && !managerCommands.some((command) => command.test(o.path)))) {
+  it('403 for a programme manager on every command not its own, the beneficiary on its own commands, and the beneficiary on every finance view', async () => {
+    const managers = operations.filter((o) => o.method === 'POST' && o.roles.includes('programme-manager'));
+    expect(managers).toEqual(
+      expect.arrayContaining([/\/start-deadline-extension$/, /\/agreement$/, /\/agreement\/countersignature$/].map((path) => expect.objectContaining({ path: expect.stringMatching(path) }))),
+    );
+    for (const { method, path } of managers) {
+      expect({ method, path, status: (await api().as('applicant', { org: LYON }).request(method, path, {})).status }).toEqual({ method, path, status: 403 });
+    }
+    for (const { method, path } of operations.filter((o) => o.method === 'POST' && !managers.includes(o))) {
       expect({ method, path, status: (await api().as('programme-manager').request(method, path, {})).status }).toEqual({ method, path, status: 403 });
     }
     for (const { method, path } of operations.filter((o) => o.tags.includes('finance'))) {

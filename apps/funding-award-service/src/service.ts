@@ -4,6 +4,7 @@ import type { ServiceModule } from '@aap/service-runtime';
 import { registerAgreements } from './agreements';
 import { registerAwards } from './awards';
 import { registerBankDetails } from './bank-details';
+import { registerCancellation } from './cancellation';
 import { registerCopies } from './copies';
 import { registerExecution } from './execution';
 import { registerFinanceQueues } from './finance';
@@ -11,18 +12,19 @@ import { registerAwardHistory } from './history';
 import { registerLedger } from './ledger';
 import { registerLegalCommitment } from './legal-commitment';
 import { registerPayments } from './payments';
+import { registerRecoveries } from './recoveries';
 import { registerTranches } from './tranches';
 
 /** Awards, agreements, the budget ledger, tranches, payments and recoveries. */
 export const service: ServiceModule = {
   name: 'funding-award',
   description: 'Awards, agreements, budget ledger, tranches, payments and recovery orders.',
-  register(context) {
+  async register(context) {
     registerJourneyProbe(context, { receives: ProbeReachedEvaluation, relays: ProbeReachedFundingAward });
     // The calls and the dossiers as submitted, kept from their events: each award names its beneficiary, project and call.
     const copies = registerCopies(context);
     const awards = registerAwards(context, copies);
-    registerExecution(context, awards);
+    await registerExecution(context, awards);
     registerAgreements(context, awards);
     registerBankDetails(context, awards);
     registerLegalCommitment(context, awards);
@@ -31,5 +33,7 @@ export const service: ServiceModule = {
     registerLedger(context, awards);
     registerPayments(context, { awards, calls: copies.calls });
     registerAwardHistory(context, awards);
+    registerCancellation(context, awards);
+    registerRecoveries(context, awards);
   },
 };

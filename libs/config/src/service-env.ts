@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commaList, port } from './load-config';
 import { messagingEnvShape, refineMessagingEnv } from './kafka-env';
+import { clockEnvShape, refineClockEnv } from './clock-env';
 
 import type { ServiceName } from '@aap/contracts';
 
@@ -61,7 +62,11 @@ export function serviceEnvSchema(service: ServiceName) {
     HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(64),
     /** Refuse requests (503) while the event loop's mean delay over the last second exceeds this many ms. 0: not checked. */
     HTTP_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(0),
-  }).superRefine(refineMessagingEnv);
+    ...clockEnvShape,
+  }).superRefine((env, ctx) => {
+    refineMessagingEnv(env, ctx);
+    refineClockEnv(env, ctx);
+  });
 }
 
 export type ServiceEnv = z.infer<ReturnType<typeof serviceEnvSchema>>;

@@ -56,9 +56,11 @@ export function documentStore<State extends Versioned, Doc extends object>(model
       return outcome === 'inserted';
     },
     record(id, current, next, events) {
-      const unset = (mapping.optional ?? []).filter((field) => (next as Record<string, unknown>)[field] === undefined);
+      // Judged on the stored fields (a mapping may derive fields the state does not hold).
+      const fields = fieldsOf(next);
+      const unset = (mapping.optional ?? []).filter((field) => fields[field] === undefined);
       const update = {
-        $set: fieldsOf(next),
+        $set: fields,
         ...(unset.length ? { $unset: Object.fromEntries(unset.map((field) => [field, ''])) } : {}),
       } as UpdateQuery<Doc>;
       return record(model, { id, version: current.version }, update, events);

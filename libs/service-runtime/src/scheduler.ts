@@ -9,6 +9,7 @@ export class Scheduler {
   constructor(
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   add(name: string, run: (now: Date) => Promise<void>): void {
@@ -32,7 +33,7 @@ export class Scheduler {
   private async tick(): Promise<void> {
     for (const job of this.jobs) {
       try {
-        await job.run(new Date());
+        await job.run(this.clock());
       } catch (error) {
         this.logger.error({ err: error, job: job.name }, 'scheduled job failed; it runs again at the next tick');
       }

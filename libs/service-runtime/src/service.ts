@@ -1,6 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
-import { kafkaSecurityOf, type ServiceEnv } from '@aap/config';
+import { clockOf, kafkaSecurityOf, type ServiceEnv } from '@aap/config';
 import { createHttpServer, resolveAuthOptions, type HttpServer } from '@aap/http';
 import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
 import { createLogger, flushTelemetry, type Logger } from '@aap/observability';
@@ -20,11 +20,16 @@ export interface ServiceContext extends AggregateKit {
   /** The service's own database (no collection is shared with another service). */
   db: Connection;
   http: HttpServer;
+  /**
+   * The service's time: routes, handlers and jobs read it instead of `new Date()`, so that tests (the
+   * start options) and demos (`AAP_CLOCK_OFFSET`) move it. The real time by default.
+   */
+  clock(): Date;
   /** Register handlers of consumed events: `consumer.on(Definition, handler)`. */
   consumer: EventConsumer;
   /**
    * Runs `job` every SCHEDULER_INTERVAL_MS once the service has started, never two runs at once,
-   * until it stops. Jobs must be safe when several instances run them (guarded updates).
+   * until it stops; `now` is the service's `clock()`. Jobs must be safe when several instances run them (guarded updates).
    */
   schedule(name: string, job: (now: Date) => Promise<void>): void;
   /** Work a slice runs in the background (not a request, a message or a tick): `stop` ends it, at a graceful stop, with them. */
@@ -57,6 +62,8 @@ export interface StartServiceOptions {
   logger?: Logger;
   /** How long a stop waits for accepted HTTP requests before cutting them (default 5 s). */
   httpDrainMs?: number;
+  /** The service's clock (tests move it); the real time shifted by AAP_CLOCK_OFFSET otherwise. */
+  clock?: () => Date;
 }
 
 /**
@@ -100,6 +107,8 @@ export async function startService(
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ service: module.name, level: config.LOG_LEVEL });
+  const clock = options.clock ?? clockOf(config.AAP_CLOCK_OFFSET);
+  if (config.AAP_CLOCK_OFFSET) logger.warn({ offset: config.AAP_CLOCK_OFFSET, now: clock().toISOString() }, 'the clock runs shifted from the real time (AAP_CLOCK_OFFSET)');
   // Before connecting anything: a service that could not authenticate anyone safely does not start.
   const auth = resolveAuthOptions({
     developmentMode: config.AAP_DEV_MODE,
@@ -169,7 +178,7 @@ export async function startService(
       maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
     });
 
-    const scheduler = new Scheduler(config.SCHEDULER_INTERVAL_MS, logger);
+    const scheduler = new Scheduler(config.SCHEDULER_INTERVAL_MS, logger, clock);
     const background: Array<{ name: string; stop: () => Promise<void> }> = [];
     // The stop order is the reverse of these pushes (each stop is harmless on what never started):
     // HTTP, the scheduler and the consumer finish their work in progress (side by side: they do not
@@ -222,6 +231,7 @@ export async function startService(
       db,
       http,
       consumer,
+      clock,
       ...aggregateKit(module.name, db, relay),
       schedule: (name, job) => scheduler.add(name, job),
       onStop: (name, stop) => void background.push({ name, stop }),

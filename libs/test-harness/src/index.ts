@@ -5,3 +5,4 @@ export * from './http-client';
 export * from './event-publisher';
 export * from './stores';
 export * from './zipkin-receiver';
+export * from './clock';

@@ -4,7 +4,7 @@ import mongoose from 'mongoose';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { serviceEnvSchema, type ServiceEnv } from '@aap/config';
 import type { ServiceName } from '@aap/contracts';
-import { startService, type RunningService, type ServiceModule } from '@aap/service-runtime';
+import { startService, type RunningService, type ServiceModule, type StartServiceOptions } from '@aap/service-runtime';
 import { createLogger } from '@aap/observability';
 import { mintDevelopmentToken, type Role } from '@aap/http';
 import { waitFor } from './wait-for';
@@ -21,8 +21,8 @@ export interface TestEnvironment {
   configFor(service: ServiceName, overrides?: Partial<Record<keyof ServiceEnv, string>>): ServiceEnv;
   /** The same configuration as environment variables, for a service run as a child process. */
   envFor(service: ServiceName, overrides?: Record<string, string>): Record<string, string>;
-  /** Starts a service in this process; stopped at the end of the file. */
-  startService(module: ServiceModule, overrides?: Partial<Record<keyof ServiceEnv, string>>): Promise<RunningService>;
+  /** Starts a service in this process (on `options.clock`, e.g. a `movableClock()`, when given); stopped at the end of the file. */
+  startService(module: ServiceModule, overrides?: Partial<Record<keyof ServiceEnv, string>>, options?: Pick<StartServiceOptions, 'clock'>): Promise<RunningService>;
   kafka(): Kafka;
   /** Raw access to a service's database (to check what was, or was not, written). */
   database(service: ServiceName): mongoose.mongo.Db;
@@ -58,9 +58,9 @@ export function useTestEnvironment(): TestEnvironment {
     prefix,
     configFor: (service, overrides) => serviceEnvSchema(service).parse(variables(service, overrides as Record<string, string>)),
     envFor: variables,
-    async startService(module, overrides) {
+    async startService(module, overrides, options = {}) {
       const config = environment.configFor(module.name, overrides);
-      const service = await startService(module, config, { logger: createLogger({ service: module.name, level: config.LOG_LEVEL }) });
+      const service = await startService(module, config, { ...options, logger: createLogger({ service: module.name, level: config.LOG_LEVEL }) });
       running.push(service);
       return service;
     },

@@ -40,7 +40,7 @@ export function registerAwardHandlers(context: ServiceContext, commands: Command
   context.consumer.on(DossierAccepted, async (event) => {
     const { dossierId, callId } = event.data;
     const [dossier, call] = await Promise.all([copies.dossiers.forEvent(dossierId), copies.calls.forEvent(callId)]);
-    const handled = await commands.handle(awardIdOf(dossierId), (existing) => grantAward(existing, grantOf(event.data, dossier, call), new Date()), causedBy(event));
+    const handled = await commands.handle(awardIdOf(dossierId), (existing) => grantAward(existing, grantOf(event.data, dossier, call), context.clock()), causedBy(event));
     const refusal = refusalOf(handled.decision);
     if (refusal) throw new PermanentHandlerError(refusal);
   });

@@ -9,6 +9,7 @@ import {
   AwardCompleted,
   AwardGranted,
   AwardLapsed,
+  CANCELLATION_CAUSES,
   PAYMENT_SCHEDULE_LIMITS,
   type ApplicantKind,
   type AwardBeneficiary,
@@ -31,11 +32,13 @@ import {
  * (`tranches/`, `bank-details/`, `agreements/`, `execution/`), each returning a `Decision<AwardState>`.
  *
  * granted → in-execution (start declared) → completed (balance settled); granted | in-execution →
- * lapsed (deadline missed) | cancelled. Money in whole euro cents; the State never pays more than the
+ * lapsed (deadline missed) | cancelled. A dossier withdrawn before its acceptance was consumed leaves a
+ * `withdrawn-before-grant` document (not an award: no route shows it) so that the acceptance, whenever
+ * it comes, is granted and cancelled at once. Money in whole euro cents; the State never pays more than the
  * exact rate allows, so every computed amount rounds down.
  */
 
-export const AWARD_STATUSES = ['granted', 'in-execution', 'completed', 'lapsed', 'cancelled'] as const;
+export const AWARD_STATUSES = ['granted', 'in-execution', 'completed', 'lapsed', 'cancelled', 'withdrawn-before-grant'] as const;
 export type AwardStatus = (typeof AWARD_STATUSES)[number];
 
 /** A tranche: asked by the beneficiary, validated by one finance officer, released by another, then paid. */
@@ -147,10 +150,15 @@ export interface AwardState extends AwardReference, Versioned {
   dueCents?: number;
   closedAt?: string;
   cancellation?: { cause: CancellationCause; reason: string };
+  /** The dossier's withdrawal (submission's `dossier.withdrawn`), kept so that an acceptance consumed after it is cancelled at once. */
+  withdrawal?: { reason: string; at: string };
 }
 
 export type AwardDecision = Decision<AwardState>;
-export type CancellationCause = 'dossier-withdrawn' | 'renounced' | 'decision-reopened' | 'manual';
+export type CancellationCause = (typeof CANCELLATION_CAUSES)[number];
+
+/** Not an award yet: the dossier was withdrawn before its acceptance was consumed (no route shows it). */
+export const isPreGrant = (award: AwardState): boolean => award.status === 'withdrawn-before-grant';
 
 // ── Money ────────────────────────────────────────────────────────────────────────────────────────
 
@@ -196,6 +204,24 @@ export function addMonths(date: string, months: number): string {
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(day, lastDay));
   return target.toISOString().slice(0, 10);
+}
+
+/** `date` plus `days` (YYYY-MM-DD). */
+export const addDays = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The lapse waiting for an award if nothing happens first (décret 2018-514 art. 11): not started by
+ * its start deadline, or started and its balance not asked by its completion deadline; `day` is the
+ * first day it has lapsed (the day after the deadline; for a balance refused after the deadline, the
+ * day of the refusal). None once the award is closed, or while its balance is asked.
+ */
+export function pendingLapse(award: AwardState): { reason: 'not-started' | 'not-completed'; deadline: string; day: string } | undefined {
+  if (award.status === 'granted') return { reason: 'not-started', deadline: award.startDeadline, day: addDays(award.startDeadline, 1) };
+  if (award.status !== 'in-execution' || !award.completionDeadline) return undefined;
+  if (liveTranches(award).some((t) => t.kind === 'balance')) return undefined;
+  const refusals = award.tranches.filter((t) => t.kind === 'balance' && t.refusedAt).map((t) => dateIn(new Date(t.refusedAt!)));
+  const day = [addDays(award.completionDeadline, 1), ...refusals].sort().at(-1)!;
+  return { reason: 'not-completed', deadline: award.completionDeadline, day };
 }
 
 // ── Schedule ─────────────────────────────────────────────────────────────────────────────────────
@@ -272,12 +298,19 @@ export const agreementBinding = (award: AwardState): boolean => award.agreement?
  * Closes an award: tranches not yet paid are cancelled (nothing more is paid), and whatever of the
  * grant was not paid is released back to the call's envelope with `award.amount-released`.
  */
-export function closeAward(award: AwardState, status: 'completed' | 'lapsed' | 'cancelled', cause: 'completion' | 'lapse' | 'cancellation', now: Date, facts: Emitted[]): AwardState & { events: Emitted[] } {
+export function closeAward(
+  award: AwardState,
+  status: 'completed' | 'lapsed' | 'cancelled',
+  cause: 'completion' | 'lapse' | 'cancellation',
+  now: Date,
+  facts: Emitted[],
+  cancellationCause?: CancellationCause,
+): AwardState & { events: Emitted[] } {
   const tranches = award.tranches.map((t) => (t.status === 'requested' || t.status === 'validated' || t.status === 'released' ? { ...t, status: 'cancelled' as const } : t));
   const closed: AwardState = { ...award, status, tranches, closedAt: now.toISOString() };
   const release = award.grantCents - paidCents(closed) - award.releasedCents;
   const events = [...facts];
-  if (release > 0) events.push(emit(AwardAmountReleased, { ...factOf(award, now), amountCents: release, cause }));
+  if (release > 0) events.push(emit(AwardAmountReleased, { ...factOf(award, now), amountCents: release, cause, ...(cancellationCause ? { cancellationCause } : {}) }));
   return { ...closed, releasedCents: award.releasedCents + release, events };
 }
 
@@ -307,10 +340,10 @@ export interface GrantAward {
 
 /**
  * An accepted dossier becomes an award. Deciding it again on the award it created changes nothing
- * (a redelivered acceptance); any other existing award is left as it is too.
+ * (a redelivered acceptance); see `grantOnExisting` for the acceptances that find another document.
  */
 export function grantAward(existing: AwardState | null, command: GrantAward, now: Date): AwardDecision {
-  if (existing) return accepted(existing);
+  if (existing) return grantOnExisting(existing, command, now);
   const { grantCents, eligibleCostCents } = command;
   const violations = [...amountViolations(grantCents, '#/grantCents'), ...amountViolations(eligibleCostCents, '#/eligibleCostCents')];
   if (violations.length === 0 && grantCents > eligibleCostCents) {
@@ -360,13 +393,38 @@ export function grantAward(existing: AwardState | null, command: GrantAward, now
   );
 }
 
+/**
+ * An acceptance that finds a document under its award id. A redelivered acceptance (or the same
+ * acceptance under another event id) changes nothing, except in two cases:
+ * - the dossier was withdrawn first (the withdrawal consumed before the acceptance, or after a reopened
+ *   decision): the award is granted and cancelled in the same write, its whole grant released, so that
+ *   nothing can ever be requested, released or paid on it;
+ * - the committee reopened its decision (the award cancelled) and accepted the dossier again (an
+ *   acceptance later than the award's): the award is granted anew on its document, the tranches of the
+ *   cancelled grant kept for the record (their ids are never reused); refused if anything was paid.
+ */
+function grantOnExisting(existing: AwardState, command: GrantAward, now: Date): AwardDecision {
+  const reaccepted = existing.cancellation?.cause === 'decision-reopened' && command.notifiedAt > existing.notifiedAt;
+  if (!isPreGrant(existing) && !reaccepted) return accepted(existing);
+  if (paidCents(existing) > 0) {
+    return refused([violation('nothing-paid-before-reopening', `award ${existing.awardId} was paid ${paidCents(existing)} cents before its decision was reopened: settle them (a recovery order) before a new grant`)]);
+  }
+  const granted = grantAward(null, command, now);
+  if (granted.outcome !== 'accepted') return granted;
+  const { bankDetails, pendingBankDetails, bankDetailsSubmitted, tranches, withdrawal } = existing;
+  const award: AwardState = { ...granted.state, bankDetailsSubmitted, tranches, ...(bankDetails ? { bankDetails } : {}), ...(pendingBankDetails ? { pendingBankDetails } : {}), version: existing.version };
+  if (!withdrawal) return accepted(award, ...granted.events);
+  const cancelled = cancelAward({ ...award, withdrawal }, { cause: 'dossier-withdrawn', reason: withdrawal.reason }, now);
+  return cancelled.outcome === 'accepted' ? accepted(cancelled.state, ...granted.events, ...cancelled.events) : cancelled;
+}
+
 /** A withdrawn, renounced or reopened dossier cancels its award: nothing more is paid, the unpaid amount is released. */
 export function cancelAward(award: AwardState, command: { cause: CancellationCause; reason: string }, now: Date): AwardDecision {
   if (award.status === 'cancelled') return accepted(award);
   return whileOpen(award, 'cancelled', () => {
     const reason = command.reason.trim();
     if (!reason) return refused([violation('reason-required', 'say why the award is cancelled', '#/reason')]);
-    const cancelled = closeAward(award, 'cancelled', 'cancellation', now, [emit(AwardCancelled, { ...factOf(award, now), reason, cause: command.cause })]);
+    const cancelled = closeAward(award, 'cancelled', 'cancellation', now, [emit(AwardCancelled, { ...factOf(award, now), reason, cause: command.cause })], command.cause);
     return decided({ ...cancelled, cancellation: { cause: command.cause, reason } });
   });
 }

@@ -50,7 +50,7 @@ export const awardView = z.object({
       paidOn: z.string().optional(),
     }),
   ),
-  recoveries: z.array(z.object({ recoveryId: z.string(), amountCents: z.number().int(), dueOn: z.string(), reason: z.string() })),
+  recoveries: z.array(z.object({ recoveryId: z.string(), amountCents: z.number().int(), dueOn: z.string(), reason: z.string(), orderedAt: z.string() })),
   closedAt: z.string().optional(),
 });
 export type AwardView = z.infer<typeof awardView>;

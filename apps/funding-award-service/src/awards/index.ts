@@ -1,7 +1,7 @@
 import { notFound, policies, type Caller, type OrganisationAccess, type Role } from '@aap/http';
 import { acceptedOrThrow, type CommandHandler, type ServiceContext } from '@aap/service-runtime';
 import type { Copies } from '../copies';
-import type { AwardDecision, AwardState } from './award';
+import { isPreGrant, type AwardDecision, type AwardState } from './award';
 import { registerAwardHandlers } from './award.handlers';
 import { registerAwardRoutes } from './award.routes';
 import { awardStore } from './award.store';
@@ -19,7 +19,12 @@ export type AwardActor = keyof typeof AWARD_ACTORS;
 /** The awards as the other slices use them: every command through the one command handler, and a read by id. */
 export interface Awards {
   commands: CommandHandler<AwardState>;
+  /** An award by id; null when there is none (a dossier withdrawn before its acceptance has none). */
   load(awardId: string): Promise<AwardState | null>;
+  /** The ids of the awards that lapse on `day` (YYYY-MM-DD) if nothing happened first. */
+  lapsingOn(day: string): Promise<string[]>;
+  /** Start-up upgrades of award documents written by earlier versions (`runUpgrades`). */
+  upgrades: Record<string, () => Promise<void>>;
   /**
    * A route's command on an award: `decide` runs on the stored award once the caller passed the
    * organisation rule (another organisation's award answers the same 404 as a missing one), with the
@@ -31,6 +36,7 @@ export interface Awards {
 }
 
 function ownedAward(caller: Caller, award: AwardState, actor: AwardActor): AwardState {
+  if (isPreGrant(award)) throw notFound(`Award ${award.awardId}`);
   policies.ownOrganisation(caller, award.organisationId, `Award ${award.awardId}`, AWARD_ACTORS[actor].access);
   return award;
 }
@@ -41,9 +47,14 @@ export function registerAwards(context: ServiceContext, copies: Copies): Awards 
   const commands = context.commands(store);
   const awards: Awards = {
     commands,
-    load: (awardId) => store.load(awardId),
+    load: async (awardId) => {
+      const award = await store.load(awardId);
+      return award && !isPreGrant(award) ? award : null;
+    },
+    lapsingOn: (day) => store.lapsingOn(day),
+    upgrades: { 'award-deadline-days': () => store.upgradeDeadlineDays() },
     async command(caller, awardId, actor, decide) {
-      const handled = await commands.handleExisting(awardId, (award) => decide(ownedAward(caller, award, actor), caller.userId, new Date()));
+      const handled = await commands.handleExisting(awardId, (award) => decide(ownedAward(caller, award, actor), caller.userId, context.clock()));
       if (!handled) throw notFound(`Award ${awardId}`);
       acceptedOrThrow(handled.decision, 'award');
       return toView(handled.after!);
@@ -55,5 +66,6 @@ export function registerAwards(context: ServiceContext, copies: Copies): Awards 
 }
 
 export { AWARD_READERS, awardParams } from './award.routes';
+export { refusalOf } from './award.handlers';
 export { awardView, type AwardView } from './award.views';
 export * from './award';

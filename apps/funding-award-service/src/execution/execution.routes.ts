@@ -3,9 +3,15 @@ import { isoDate } from '@aap/contracts';
 import { callerOf } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
-import { declareStart } from './execution';
+import { typedText } from '../awards/request-text';
+import { declareStart, extendStartDeadline } from './execution';
 
 export const startDeclaration = z.object({ startedOn: isoDate.describe('The day execution started (Europe/Paris), not in the future, not after the start deadline') });
+
+export const startDeadlineExtension = z.object({
+  months: z.number().int('a whole number of months').describe('1 to 12 months (rule extension-max), once (rule single-extension), before the deadline passed (rule start-deadline-passed)'),
+  reason: typedText(2_000).describe('Why the deadline is extended (told to the beneficiary)'),
+});
 
 export function registerExecutionRoutes(context: ServiceContext, awards: Awards): void {
   context.http.post(
@@ -21,5 +27,20 @@ export function registerExecutionRoutes(context: ServiceContext, awards: Awards)
       },
     },
     async (request) => awards.command(callerOf(request), request.params.awardId, 'beneficiary', (award, by, now) => declareStart(award, { ...request.body, by }, now)),
+  );
+
+  context.http.post(
+    '/awards/:awardId/start-deadline-extension',
+    {
+      config: { access: { roles: AWARD_ACTORS.manager.roles } },
+      schema: {
+        tags: ['awards'],
+        summary: 'The programme manager extends the start deadline of an award not yet started, once, by at most a year (décret 2018-514 art. 11)',
+        params: awardParams,
+        body: startDeadlineExtension,
+        response: { 200: awardView },
+      },
+    },
+    async (request) => awards.command(callerOf(request), request.params.awardId, 'manager', (award, by, now) => extendStartDeadline(award, { ...request.body, by }, now)),
   );
 }

@@ -1,5 +1,5 @@
 import { accepted, emit, refused, wrongStatus, AwardExecutionStarted, AwardStartDeadlineExtended, PAYMENT_SCHEDULE_LIMITS, type Violation } from '@aap/contracts';
-import { addMonths, dateIn, factOf, lapseAward, liveTranches, violation, type AwardDecision, type AwardState } from '../awards/award';
+import { addMonths, dateIn, factOf, lapseAward, pendingLapse, violation, type AwardDecision, type AwardState } from '../awards/award';
 
 /**
  * Execution and its deadlines (décret 2018-514 art. 11), pure, on an injected `now`: the beneficiary
@@ -16,8 +16,10 @@ export function declareStart(award: AwardState, command: { startedOn: string; by
   const violations: Violation[] = [];
   if (command.startedOn > today) violations.push(violation('start-not-future', `the start of execution (${command.startedOn}) cannot be after today (${today})`, '#/startedOn'));
   if (command.startedOn > award.startDeadline) violations.push(violation('start-deadline', `execution had to start by ${award.startDeadline}`, '#/startedOn'));
-  if (violations.length) return refused(violations);
   const completionDeadline = addMonths(command.startedOn, award.schedule.completionWithinMonths);
+  // A start so far back that completion is already overdue would lapse at once: refused instead.
+  if (completionDeadline < today) violations.push(violation('completion-deadline-passed', `a start on ${command.startedOn} puts completion due by ${completionDeadline}, already passed`, '#/startedOn'));
+  if (violations.length) return refused(violations);
   return accepted(
     { ...award, status: 'in-execution', startedOn: command.startedOn, completionDeadline },
     emit(AwardExecutionStarted, { ...factOf(award, now), startedOn: command.startedOn, completionDeadline, declaredBy: command.by }),
@@ -45,16 +47,12 @@ export function extendStartDeadline(award: AwardState, command: { months: number
 }
 
 /**
- * The scheduled job's decision on one award: lapsed when execution has not started by the day after
- * its start deadline, or when it started and its balance was not asked by the day after its completion
- * deadline; otherwise nothing changes.
+ * The scheduled job's decision on one award: lapsed from the day of its pending lapse (`pendingLapse`:
+ * execution not started by the day after its start deadline, or started and its balance not asked by
+ * the day after its completion deadline); otherwise nothing changes.
  */
 export function applyDeadlines(award: AwardState, now: Date): AwardDecision {
-  const today = dateIn(now);
-  if (award.status === 'granted' && today > award.startDeadline) return lapseAward(award, 'not-started', award.startDeadline, now);
-  const balanceAsked = liveTranches(award).some((t) => t.kind === 'balance');
-  if (award.status === 'in-execution' && !balanceAsked && award.completionDeadline && today > award.completionDeadline) {
-    return lapseAward(award, 'not-completed', award.completionDeadline, now);
-  }
+  const lapse = pendingLapse(award);
+  if (lapse && dateIn(now) >= lapse.day) return lapseAward(award, lapse.reason, lapse.deadline, now);
   return accepted(award);
 }

@@ -1,8 +1,10 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decider } from '@aap/test-harness/decider-spec';
 import { AwardAmountReleased, AwardExecutionStarted, AwardLapsed, AwardStartDeadlineExtended } from '@aap/contracts';
 import { NOW, at, awardInExecution, awardWithPaidAdvance, grantedAward, must } from '../award-fixtures';
-import { requestBalance } from '../tranches/tranche';
+import { pendingLapse } from '../awards/award';
+import { refuseTranche, requestBalance } from '../tranches/tranche';
+import { advanceCursor, daysToWalk, type DeadlineCursor } from './deadline-cursor';
 import { applyDeadlines, declareStart, extendStartDeadline } from './execution';
 
 // The fixture award was notified on 2027-01-10: execution must start by 2029-01-10.
@@ -81,5 +83,50 @@ describe('applyDeadlines (the injected clock)', () => {
   it('given a lapsed award, when the job runs again, then nothing happens', () => {
     const lapsed = must(applyDeadlines(grantedAward(), at('2029-02-01T10:00:00Z')));
     spec.given(lapsed).when(at('2029-03-01T10:00:00Z')).thenNothingHappens();
+  });
+});
+
+describe('declareStart: a start so early that completion is overdue', () => {
+  it('given a start more than 48 months back, when declared, then completion-deadline-passed refuses it (it would lapse at once)', () => {
+    decider(declareStart).given(grantedAward()).when({ startedOn: '2023-01-31', by: 'applicant-1' }, NOW).thenRefused('completion-deadline-passed');
+  });
+});
+
+describe('pendingLapse (what the store indexes as deadlineDay)', () => {
+  it('given a granted award, then it lapses the day after its start deadline; started, the day after its completion deadline', () => {
+    expect(pendingLapse(grantedAward())).toEqual({ reason: 'not-started', deadline: '2029-01-10', day: '2029-01-11' });
+    expect(pendingLapse(awardInExecution())).toEqual({ reason: 'not-completed', deadline: '2031-01-15', day: '2031-01-16' });
+  });
+
+  it('given the balance asked, or a closed award, then nothing is pending', () => {
+    expect(pendingLapse(must(requestBalance(awardWithPaidAdvance(), { actualEligibleExpensesCents: 4_000_000, by: 'applicant-1' }, NOW)))).toBeUndefined();
+    expect(pendingLapse(must(applyDeadlines(grantedAward(), at('2029-02-01T10:00:00Z'))))).toBeUndefined();
+  });
+
+  it('given the balance refused after the completion deadline, then the award lapses from the day of the refusal (the job walks that day)', () => {
+    const asked = must(requestBalance(awardWithPaidAdvance(), { actualEligibleExpensesCents: 4_000_000, by: 'applicant-1' }, NOW));
+    const refused = must(refuseTranche(asked, { trancheId: asked.tranches.at(-1)!.trancheId, reason: 'Rapport incomplet', by: 'finance-1' }, at('2031-03-02T10:00:00Z')));
+    expect(pendingLapse(refused)).toEqual({ reason: 'not-completed', deadline: '2031-01-15', day: '2031-03-02' });
+    decider(applyDeadlines).given(refused).when(at('2031-03-02T11:00:00Z')).then({ definition: AwardLapsed, data: { reason: 'not-completed', deadline: '2031-01-15' } }, AwardAmountReleased);
+  });
+});
+
+describe('the deadline job’s cursor', () => {
+  const cursor = (day: string): DeadlineCursor => ({ id: 'award-lapses', day, version: 3 });
+
+  it('given no cursor, then the first run walks today; given one, the days from it to today, each once', () => {
+    expect(daysToWalk(null, '2027-02-01')).toEqual(['2027-02-01']);
+    expect(daysToWalk(cursor('2027-02-27'), '2027-03-02')).toEqual(['2027-02-27', '2027-02-28', '2027-03-01', '2027-03-02']);
+  });
+
+  it('given a clock moved back, then only today is walked and the cursor stays', () => {
+    expect(daysToWalk(cursor('2029-01-11'), '2027-02-01')).toEqual(['2027-02-01']);
+    decider(advanceCursor).given(cursor('2029-01-11')).when({ id: 'award-lapses', today: '2027-02-01' }).thenNothingHappens();
+  });
+
+  it('given a walk up to today, then the cursor moves to today (created on the first run)', () => {
+    decider(advanceCursor).given(cursor('2027-02-01')).when({ id: 'award-lapses', today: '2029-01-11' }).thenState({ day: '2029-01-11', version: 3 });
+    decider<DeadlineCursor | null, { id: string; today: string }>(advanceCursor).given(null).when({ id: 'award-lapses', today: '2027-02-01' }).thenState({ id: 'award-lapses', day: '2027-02-01' });
+    decider(advanceCursor).given(cursor('2027-02-01')).when({ id: 'award-lapses', today: '2027-02-01' }).thenNothingHappens();
   });
 });

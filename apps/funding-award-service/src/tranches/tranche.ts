@@ -19,6 +19,7 @@ import {
   amountViolations,
   beforeBalanceCents,
   completeAward,
+  dateIn,
   dueOnExpenses,
   factOf,
   interimCapCents,
@@ -288,6 +289,7 @@ export function orderRecovery(award: AwardState, command: { amountCents: number;
   const violations = amountViolations(command.amountCents, '#/amountCents');
   const reason = command.reason.trim();
   if (!reason) violations.push(violation('reason-required', 'say why the money is asked back', '#/reason'));
+  if (command.dueOn < dateIn(now)) violations.push(violation('due-not-past', `the due date (${command.dueOn}) cannot be before today (${dateIn(now)})`, '#/dueOn'));
   const recoverable = paidCents(award) - recoveredCents(award);
   if (command.amountCents > recoverable) {
     violations.push(violation('recovery-within-paid', `at most ${recoverable} cents can be asked back (paid and not yet ordered back); ${command.amountCents} cents asked`, '#/amountCents'));

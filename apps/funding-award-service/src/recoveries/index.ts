@@ -1,0 +1,1 @@
+export { registerRecoveryRoutes as registerRecoveries } from './recovery.routes';
