@@ -22,14 +22,6 @@ import type { Role } from '@aap/http';
 import { COLLECTIVITE_KINDS, type CallRules } from '@aap/contracts';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
 
-/**
- * The branches of issue 15 some steps use (routes, events) that are not merged on this branch yet.
- * THE one switch the lead empties at merge: every step then runs, in the e2e and in the demo.
- */
-export const AWAITING_MERGE: ReadonlySet<Branch> = new Set<Branch>(['agreement', 'awarddata', 'deadlines', 'ledger', 'returns']);
-export type Branch = 'agreement' | 'awarddata' | 'deadlines' | 'ledger' | 'returns';
-const merged = (branch: Branch) => !AWAITING_MERGE.has(branch);
-
 /** How funding-award's clock is moved on (deadlines): 800 days, past the start deadline of 24 months. */
 export const LAPSE_CLOCK = { AAP_CLOCK_OFFSET: 'P800D' } as const;
 
@@ -59,8 +51,6 @@ export interface JourneyOptions {
 export interface JourneyStep {
   /** What the step does, known before it runs (the e2e test's name, the demo's spinner). */
   title: string;
-  /** The branches whose routes or events it needs; not run while one of them awaits its merge. */
-  needs?: Branch[];
   /** Needs funding-award restarted with its clock moved on. */
   restarts?: boolean;
   /** Does it; answers what happened, with the numbers and amounts (the demo's line). */
@@ -418,7 +408,6 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The programme manager issues the agreement; the association signs it; the manager countersigns it',
-      needs: ['agreement'],
       async run() {
         const p = who.association;
         const issued = expectStatus(await manager('fundingAward').post(`/awards/${p.dossierId}/agreement`), 200, 'issuing the agreement');
@@ -454,7 +443,6 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'Finance records the legal commitment (engagement juridique)',
-      needs: ['awarddata'],
       async run() {
         const p = who.association;
         const number = String(Date.now() % 10_000_000_000).padStart(10, '0');
@@ -505,7 +493,6 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The released rest goes back to the call’s envelope in evaluation (not enough for the waitlist yet)',
-      needs: ['returns'],
       async run() {
         const remaining = ENVELOPE - GRANT.association - GRANT.epci + RELEASED_AT_COMPLETION;
         await until(async () => (await ranking()).envelope.remainingCents === remaining, `the envelope's remaining amount back to ${euros(remaining)}`);
@@ -514,7 +501,6 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'Funding-award restarts 800 days later: the EPCI never started, its award lapses and its grant is released',
-      needs: ['deadlines'],
       restarts: true,
       async run() {
         urls.fundingAward = await options.restartFundingAwardWithClock!(LAPSE_CLOCK);
@@ -530,7 +516,6 @@ export function fundingJourney(options: JourneyOptions): Journey {
     {
       title: 'The waitlisted dossier is proposed for promotion and the committee approves it',
       // The money that makes room for it comes from the lapse.
-      needs: ['returns', 'deadlines'],
       restarts: true,
       async run() {
         const p = who.commune;
@@ -545,7 +530,7 @@ export function fundingJourney(options: JourneyOptions): Journey {
     {
       title: 'Each applicant’s timeline and inbox show every step',
       async run() {
-        const story = expectedStories({ awards: merged('returns'), lapse: merged('deadlines') && Boolean(options.restartFundingAwardWithClock), agreement: merged('agreement') });
+        const story = expectedStories({ lapse: Boolean(options.restartFundingAwardWithClock) });
         for (const p of Object.values(who)) {
           const expected = story[p.key];
           await until(async () => {
@@ -564,7 +549,6 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The award’s history lists every step of its money',
-      needs: ['ledger'],
       async run() {
         const p = who.association;
         const expected = ['award.granted', 'award.execution-started', 'award.bank-details-validated', 'tranche.requested', 'tranche.validated', 'tranche.released', 'tranche.paid', 'award.completed', 'award.amount-released'];
@@ -581,9 +565,8 @@ export function fundingJourney(options: JourneyOptions): Journey {
     },
     {
       title: 'The call’s ledger balances to the cent',
-      needs: ['ledger'],
       async run() {
-        const granted = [who.association, who.epci, ...(merged('deadlines') && options.restartFundingAwardWithClock ? [who.commune] : [])];
+        const granted = [who.association, who.epci, ...(options.restartFundingAwardWithClock ? [who.commune] : [])];
         const awards = await Promise.all(granted.map(award));
         const sum = (field: string) => awards.reduce((total, view) => total + (view[field] as number), 0);
         const expected = { paidCents: sum('paidCents'), releasedCents: sum('releasedCents'), recoveredCents: sum('recoveredCents'), committedCents: sum('grantCents') };
@@ -602,10 +585,8 @@ export function fundingJourney(options: JourneyOptions): Journey {
 
   const leftOut: Journey['leftOut'] = [];
   const runnable = steps.filter((step) => {
-    const awaited = (step.needs ?? []).filter((branch) => !merged(branch));
-    if (awaited.length > 0) leftOut.push({ title: step.title, why: `waits for branch ${awaited.map((branch) => `wt-${branch}`).join(' and ')}` });
-    else if (step.restarts && !options.restartFundingAwardWithClock) leftOut.push({ title: step.title, why: 'needs funding-award restarted with its clock moved on: run by the e2e test (tools/journeys/funding-journey.e2e.test.ts)' });
-    else return true;
+    if (!step.restarts || options.restartFundingAwardWithClock) return true;
+    leftOut.push({ title: step.title, why: 'needs funding-award restarted with its clock moved on: run by the e2e test (tools/journeys/funding-journey.e2e.test.ts)' });
     return false;
   });
 
@@ -626,29 +607,14 @@ export function fundingJourney(options: JourneyOptions): Journey {
  * timeline every event of its dossier; the inbox what the applicant is told (not what it did itself,
  * nor the finance steps in between: returns' routing table in the notification service).
  */
-function expectedStories(has: { awards: boolean; lapse: boolean; agreement: boolean }): Record<Applicant, { timeline: string[]; inbox: string[] }> {
-  const agreementTold = has.agreement ? ['award.agreement-issued', 'award.agreement-countersigned'] : [];
-  const paidTold = ['award.granted', ...agreementTold, 'award.bank-details-validated', 'tranche.validated', 'tranche.paid', 'award.completed'];
-  const paidDone = [
-    ...(has.agreement ? ['award.agreement-signed'] : []),
-    'award.execution-started',
-    'award.bank-details-submitted',
-    'tranche.requested',
-    'tranche.released',
-    'award.amount-released',
-  ];
+function expectedStories(has: { lapse: boolean }): Record<Applicant, { timeline: string[]; inbox: string[] }> {
+  const paidTold = ['award.granted', 'award.agreement-issued', 'award.agreement-countersigned', 'award.bank-details-validated', 'tranche.validated', 'tranche.paid', 'award.completed'];
+  const paidDone = ['award.agreement-signed', 'award.execution-started', 'award.bank-details-submitted', 'tranche.requested', 'tranche.released', 'award.amount-released'];
   const both = (told: string[], done: string[] = []) => ({ timeline: [...told, ...done], inbox: told });
-  const lapsed = has.lapse ? ['award.lapsed'] : [];
   return {
     inadmissible: both(['dossier.submitted', 'dossier.rejected']),
-    association: both(['dossier.submitted', 'dossier.review-started', 'dossier.accepted', ...(has.awards ? paidTold : [])], has.awards ? paidDone : []),
-    epci: both(['dossier.submitted', 'dossier.review-started', 'dossier.accepted', ...(has.awards ? ['award.granted', ...lapsed] : [])], has.awards && has.lapse ? ['award.amount-released'] : []),
-    commune: both([
-      'dossier.submitted',
-      'dossier.complement-requested',
-      'dossier.resubmitted',
-      'dossier.waitlisted',
-      ...(has.awards && has.lapse ? ['dossier.accepted', 'award.granted'] : []),
-    ]),
+    association: both(['dossier.submitted', 'dossier.review-started', 'dossier.accepted', ...paidTold], paidDone),
+    epci: both(['dossier.submitted', 'dossier.review-started', 'dossier.accepted', 'award.granted', ...(has.lapse ? ['award.lapsed'] : [])], has.lapse ? ['award.amount-released'] : []),
+    commune: both(['dossier.submitted', 'dossier.complement-requested', 'dossier.resubmitted', 'dossier.waitlisted', ...(has.lapse ? ['dossier.accepted', 'award.granted'] : [])]),
   };
 }

@@ -5,6 +5,7 @@ import { eventTopicName, type EventCatalogue } from '@aap/contracts';
 import type { Span } from '@opentelemetry/api';
 import { captureTraceContext, restoreTraceContext, trace, SpanKind, SpanStatusCode, type Logger } from '@aap/observability';
 import { toKafkaMessage } from './cloudevents';
+import { isDuplicateKey } from './duplicate-key';
 import { crashPoint } from './crash-points';
 import { onOutboxWrite, type PendingEvent } from './outbox';
 import { outboxRejectedModel, rejectedEntry, type OutboxRejectionReason } from './outbox-rejected';
@@ -164,7 +165,10 @@ export class OutboxRelay {
       if (await markers.findOne({ _id: marker as never })) continue;
       const { modifiedCount } = await model.collection.updateMany({ outboxPending: { $gt: 0 } }, { $set: { outboxPending: true } });
       if (modifiedCount > 0) this.options.logger.info({ collection, modifiedCount }, 'outbox counters of an older version turned into the pending flag');
-      await markers.updateOne({ _id: marker as never }, { $setOnInsert: { migratedAt: new Date() } }, { upsert: true });
+      // Another instance starting at the same time may write the marker first: done either way.
+      await markers.updateOne({ _id: marker as never }, { $setOnInsert: { migratedAt: new Date() } }, { upsert: true }).catch((error: unknown) => {
+        if (!isDuplicateKey(error)) throw error;
+      });
     }
     this.migrated = true;
   }
