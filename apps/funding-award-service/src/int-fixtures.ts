@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, expect } from 'vitest';
 import { CallPublished, DossierAccepted, DossierSubmitted, type CallSnapshot, type EventData } from '@aap/contracts';
-import { eventPublisher, eventually, httpClient, readTopic, type HttpAnswer, type ReadMessage, type Requester, type TestEnvironment } from '@aap/test-harness';
+import { eventPublisher, eventually, httpClient, readTopic, type HttpAnswer, type HttpClient, type ReadMessage, type Requester, type TestEnvironment } from '@aap/test-harness';
 import type { RunningService, StartServiceOptions } from '@aap/service-runtime';
 import { DOSSIER, LEGAL_COMMITMENT, publishedCall, submission, submittedDossier } from './award-fixtures';
 import { service } from './service';
@@ -64,6 +65,55 @@ export async function acceptDossier(env: TestEnvironment, publisher: Publisher, 
 }
 
 export { LEGAL_COMMITMENT, publishedCall, submission, submittedDossier };
+
+export const IBAN = 'FR76 3000 6000 0112 3456 7890 189';
+export const bankDetails = (iban: string) => ({ iban, bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' });
+
+/**
+ * The callers of the service's tests — the commune of Lyon's applicant, finance officers by number —
+ * and the award taken to where a test starts, through the routes as users do: one way to get there.
+ */
+export function awardActors(env: TestEnvironment, api: () => HttpClient, publisher: () => Publisher) {
+  const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
+  const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
+
+  /** A new award (its dossier accepted), as the service made it from dossier.accepted. */
+  async function grantedAward(overrides: AcceptanceOverrides = {}): Promise<string> {
+    const awardId = randomUUID();
+    await acceptDossier(env, publisher(), awardId, overrides);
+    await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
+    return awardId;
+  }
+
+  /** Started, its bank details validated by finance-1 and (unless told) its legal commitment recorded: ready to ask for tranches and be paid. */
+  async function readyAward(options: AcceptanceOverrides & { legalCommitment?: boolean } = {}): Promise<{ awardId: string; bankDetailsId: string }> {
+    const awardId = await grantedAward(options);
+    ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
+    const bankDetailsId = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, bankDetails(IBAN))).pendingBankDetails.bankDetailsId as string;
+    ok(await finance(1).post(`/awards/${awardId}/bank-details/${bankDetailsId}/validate`));
+    if (options.legalCommitment !== false) await recordLegalCommitment(finance(1), awardId);
+    return { awardId, bankDetailsId };
+  }
+
+  /** A ready award with its whole advance asked and validated by finance-1: only the release is left. */
+  async function validatedAdvance(options: Parameters<typeof readyAward>[0] = {}): Promise<{ awardId: string; trancheId: string }> {
+    const { awardId } = await readyAward(options);
+    const trancheId = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})).tranches[0].trancheId as string;
+    ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, {}));
+    return { awardId, trancheId };
+  }
+
+  /** The tranche validated by finance-1 (unless it is already), released and paid by finance-2: the award as answered. */
+  async function pay(awardId: string, trancheId: string, payment: { paymentReference?: string; paidOn?: string; retainedExpensesCents?: number; validated?: boolean } = {}) {
+    if (!payment.validated) {
+      ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, payment.retainedExpensesCents === undefined ? {} : { retainedExpensesCents: payment.retainedExpensesCents }));
+    }
+    ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/release`));
+    return ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/payment`, { paymentReference: payment.paymentReference ?? `CHORUS-${trancheId}`, paidOn: payment.paidOn ?? '2026-12-05' }));
+  }
+
+  return { beneficiary, finance, grantedAward, readyAward, validatedAdvance, pay };
+}
 
 /** The body of a 200 answer (the award view), or a failed test showing what came instead. */
 export function ok(answer: HttpAnswer): any {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PDFDocument } from 'pdf-lib';
 import { AwardAgreementCountersigned, AwardAgreementIssued, AwardAgreementSigned, eventTopicName } from '@aap/contracts';
 import { eventually, useTestEnvironment, type HttpAnswer, type Requester } from '@aap/test-harness';
-import { LYON, acceptDossier, recordLegalCommitment, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { LYON, awardActors, ok, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * The agreement over HTTP, on the real broker and database: the programme manager issues it, the
@@ -15,15 +15,9 @@ import { LYON, acceptDossier, recordLegalCommitment, settledAward, useFundingAwa
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
+const { beneficiary, finance, grantedAward, validatedAdvance } = awardActors(env, api, publisher);
 const otherOrganisation = () => api().as('applicant', { org: '216902668', sub: 'applicant-9' });
 const manager = (n: number) => api().as('programme-manager', { sub: `manager-${n}` });
-const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
-
-function ok(answer: HttpAnswer): any {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body;
-}
 
 function refusedBy(answer: HttpAnswer, status: number, ...rules: string[]) {
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
@@ -44,16 +38,12 @@ async function download(as: Requester, awardId: string, version: string): Promis
 
 const pageCount = async (bytes: Uint8Array) => (await PDFDocument.load(bytes, { updateMetadata: false })).getPageCount();
 
-/** A new award of 30 000 € on 60 000 € to an association (its dossier accepted), as the service made it from dossier.accepted. */
-async function newAward(): Promise<string> {
-  const awardId = randomUUID();
-  await acceptDossier(env, publisher(), awardId, {
-    dossier: { applicant: { name: 'Association La Fabrique du Lien', kind: 'association' } },
-    acceptance: { grantCents: 3_000_000, eligibleCostCents: 6_000_000, requestedGrantCents: 3_000_000 },
-  });
-  await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
-  return awardId;
-}
+/** 30 000 € on 60 000 € to an association. */
+const ASSOCIATION = {
+  dossier: { applicant: { name: 'Association La Fabrique du Lien', kind: 'association' as const } },
+  acceptance: { grantCents: 3_000_000, eligibleCostCents: 6_000_000, requestedGrantCents: 3_000_000 },
+};
+const newAward = () => grantedAward(ASSOCIATION);
 
 describe('issue, sign, countersign, download', () => {
   it('given an award, when the agreement is issued, signed by the beneficiary and countersigned by another manager, then every version downloads stable, each naming the SHA-256 it signs', async () => {
@@ -139,13 +129,7 @@ describe('who may do what', () => {
 
 describe('an association granted more than 23 000 € is paid only under the agreement signed by both parties', () => {
   it('given a validated advance, when released before the countersignature, then agreement-signed refuses it; after, it is released', async () => {
-    const awardId = await newAward();
-    ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
-    const submitted = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' }));
-    ok(await finance(1).post(`/awards/${awardId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`));
-    const trancheId = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})).tranches[0].trancheId;
-    ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, {}));
-    await recordLegalCommitment(finance(1), awardId);
+    const { awardId, trancheId } = await validatedAdvance(ASSOCIATION);
     refusedBy(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/release`), 422, 'agreement-signed');
 
     const { agreementSha256 } = ok(await manager(1).post(`/awards/${awardId}/agreement`));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AwardAmountReleased, AwardCancelled, AwardGranted, DossierAccepted, DossierDecisionReopened, DossierWithdrawn, eventTopicName, type EventData } from '@aap/contracts';
 import { eventually, type HttpAnswer } from '@aap/test-harness';
 import { useTestEnvironment } from '@aap/test-harness';
-import { LYON, acceptDossier, acceptance, prepareAcceptance, recordLegalCommitment, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { LYON, acceptDossier, acceptance, awardActors, ok, prepareAcceptance, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * Withdrawal and acceptance come on two topics (submission's, evaluation's), so either may be
@@ -14,8 +14,7 @@ import { LYON, acceptDossier, acceptance, prepareAcceptance, recordLegalCommitme
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
-const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
+const { beneficiary, finance, validatedAdvance } = awardActors(env, api, publisher);
 const awardsCollection = () => env.database('funding-award').collection<{ _id: string; status: string; version: number }>('awards');
 
 const withdrawal = (dossierId: string): EventData<typeof DossierWithdrawn> => {
@@ -23,10 +22,6 @@ const withdrawal = (dossierId: string): EventData<typeof DossierWithdrawn> => {
   return { dossierId, number, callId, waveId, organisationId, reason: 'Projet reporté', withdrawnAt: '2026-11-20T08:59:00.000Z', requestedGrantCents: 2_000_000 };
 };
 
-function ok(answer: HttpAnswer): any {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body;
-}
 
 function conflicting(answer: HttpAnswer) {
   expect(answer.status, JSON.stringify(answer.body)).toBe(409);
@@ -78,15 +73,7 @@ describe('a withdrawal consumed before the acceptance', () => {
 
 describe('a withdrawal consumed after the acceptance', () => {
   it('given an award with its advance released, when the dossier is withdrawn, then the tranche is cancelled: it can be neither paid nor released again', async () => {
-    const dossierId = randomUUID();
-    await acceptDossier(env, publisher(), dossierId);
-    await eventually(async () => expect(await statusOf(dossierId)).toBe('granted'));
-    ok(await beneficiary().post(`/awards/${dossierId}/execution-start`, { startedOn: '2026-12-01' }));
-    const submitted = ok(await beneficiary().post(`/awards/${dossierId}/bank-details`, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' }));
-    ok(await finance(1).post(`/awards/${dossierId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`));
-    const trancheId = ok(await beneficiary().post(`/awards/${dossierId}/tranches/advance`, {})).tranches[0].trancheId;
-    ok(await finance(1).post(`/awards/${dossierId}/tranches/${trancheId}/validate`, {}));
-    await recordLegalCommitment(finance(1), dossierId);
+    const { awardId: dossierId, trancheId } = await validatedAdvance();
     ok(await finance(2).post(`/awards/${dossierId}/tranches/${trancheId}/release`));
 
     await publisher().publish(DossierWithdrawn, withdrawal(dossierId));

@@ -17,7 +17,7 @@ import { LEDGER_COLLECTIONS } from './ledger.projection';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const { beneficiary, finance, readyAward, pay, publishCall } = financeActors(env, api);
+const { beneficiary, finance, readyAward, pay, publishCall } = financeActors(env, api, publisher);
 const db = () => env.database('funding-award');
 
 const CALL_ID = `call-ledger-${randomUUID()}`;
@@ -35,10 +35,10 @@ let completed: string;
 
 beforeAll(async () => {
   const call = callOf(CALL_ID, ENVELOPE);
-  await publishCall(publisher(), call);
-  advanced = (await readyAward(publisher(), call)).awardId;
+  await publishCall(call);
+  advanced = (await readyAward({ call })).awardId;
   await pay(advanced, lastTranche(ok(await beneficiary().post(`/awards/${advanced}/tranches/advance`, {}))));
-  completed = (await readyAward(publisher(), call)).awardId;
+  completed = (await readyAward({ call })).awardId;
   await pay(completed, lastTranche(ok(await beneficiary().post(`/awards/${completed}/tranches/advance`, {}))));
   // Actual eligible expenses 30 000 € at rate 1/2: 15 000 € due, 6 000 € paid, 9 000 € balance; 5 000 € released.
   await pay(completed, lastTranche(ok(await beneficiary().post(`/awards/${completed}/tranches/balance`, { actualEligibleExpensesCents: 3_000_000 }))));

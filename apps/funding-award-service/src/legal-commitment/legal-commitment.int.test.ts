@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AwardLegalCommitmentRecorded, eventTopicName } from '@aap/contracts';
 import { eventually, useTestEnvironment } from '@aap/test-harness';
-import { LEGAL_COMMITMENT, LYON, acceptDossier, ok, recordLegalCommitment, refusedBy, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { LEGAL_COMMITMENT, acceptDossier, awardActors, ok, recordLegalCommitment, refusedBy, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * The legal commitment (engagement juridique) over HTTP, on the real broker and database: finance
@@ -11,21 +11,9 @@ import { LEGAL_COMMITMENT, LYON, acceptDossier, ok, recordLegalCommitment, refus
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
-const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
-
-/** Started, bank details validated, its advance asked and validated by finance-1: only the release is left. */
-async function validatedAdvance(): Promise<{ awardId: string; trancheId: string }> {
-  const awardId = randomUUID();
-  await acceptDossier(env, publisher(), awardId);
-  await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
-  ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
-  const submitted = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' }));
-  ok(await finance(1).post(`/awards/${awardId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`));
-  const trancheId = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})).tranches[0].trancheId;
-  ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, {}));
-  return { awardId, trancheId };
-}
+const { beneficiary, finance, validatedAdvance: advanceOf } = awardActors(env, api, publisher);
+/** Started, bank details validated, its advance asked and validated by finance-1, no legal commitment yet: only the release is left. */
+const validatedAdvance = () => advanceOf({ legalCommitment: false });
 
 describe('no release without the legal commitment', () => {
   it('given a validated tranche, when released before the legal commitment, then legal-commitment-recorded refuses it; recorded, it is released, and the number is then fixed', async () => {

@@ -14,7 +14,7 @@ import { PAYMENTS_SHEET } from './payments.export';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const { beneficiary, finance, readyAward, pay: payThrough, publishCall } = financeActors(env, api);
+const { beneficiary, finance, readyAward, pay: payThrough, publishCall } = financeActors(env, api, publisher);
 
 /** The files of a zip (stored or deflated), by name: enough of the format to read an XLSX back. */
 function unzip(zip: Buffer): Record<string, string> {
@@ -48,8 +48,8 @@ describe('the payments export of a call', () => {
   it('given two paid tranches and one not paid, then one line per payment with the exact values, in CSV and XLSX', async () => {
     const callId = `call-payments-${randomUUID()}`;
     const call = callOf(callId, 10_000_000);
-    await publishCall(publisher(), call);
-    const { awardId, bankDetailsId } = await readyAward(publisher(), call);
+    await publishCall(call);
+    const { awardId, bankDetailsId } = await readyAward({ call });
     const pay = (trancheId: string, paymentReference: string, paidOn: string) => payThrough(awardId, trancheId, { paymentReference, paidOn });
     const advance = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})).tranches.at(-1).trancheId;
     await pay(advance, 'CHORUS-2026-0001', '2026-12-05');

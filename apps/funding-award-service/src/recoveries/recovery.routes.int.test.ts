@@ -1,34 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AwardRecoveryOrdered, eventTopicName } from '@aap/contracts';
-import { eventually, useTestEnvironment, type HttpAnswer } from '@aap/test-harness';
-import { LYON, acceptDossier, recordLegalCommitment, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { LYON, awardActors, ok, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /** Finance orders money back by hand (titre de perception) over HTTP; the order shows in the award and is published once. */
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
-const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
-
-function ok(answer: HttpAnswer): any {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body;
-}
+const { beneficiary, finance, validatedAdvance, pay } = awardActors(env, api, publisher);
 
 /** An award with its whole advance (6 000 €) paid, through the routes. */
 async function paidAdvance(): Promise<string> {
-  const awardId = randomUUID();
-  await acceptDossier(env, publisher(), awardId);
-  await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
-  ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
-  const submitted = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, { iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' }));
-  ok(await finance(1).post(`/awards/${awardId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`));
-  const trancheId = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {})).tranches[0].trancheId;
-  ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, {}));
-  await recordLegalCommitment(finance(1), awardId);
-  ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/release`));
-  ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/payment`, { paymentReference: 'CHORUS-1', paidOn: '2026-12-05' }));
+  const { awardId, trancheId } = await validatedAdvance();
+  await pay(awardId, trancheId, { validated: true, paymentReference: 'CHORUS-1' });
   return awardId;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventTopicName, TrancheReleased } from '@aap/contracts';
 import { eventually, useTestEnvironment, type Requester } from '@aap/test-harness';
-import { LYON, acceptDossier, ok, recordLegalCommitment, refusedBy, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
+import { IBAN, awardActors, bankDetails, ok, refusedBy, settledAward, useFundingAward, wholeTopic } from '../int-fixtures';
 
 /**
  * The payment schedule over HTTP, on the real broker and database: the beneficiary asks, one finance
@@ -13,41 +13,18 @@ import { LYON, acceptDossier, ok, recordLegalCommitment, refusedBy, settledAward
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-const beneficiary = () => api().as('applicant', { org: LYON, sub: 'applicant-1' });
+const { beneficiary, finance, grantedAward, readyAward: ready, pay } = awardActors(env, api, publisher);
 const otherOrganisation = () => api().as('applicant', { org: '216902668', sub: 'applicant-9' });
-const finance = (n: number) => api().as('finance', { sub: `finance-${n}` });
 
-const IBAN = 'FR76 3000 6000 0112 3456 7890 189';
 const OTHER_IBAN = 'FR14 2004 1010 0505 0001 3M02 606';
-const bankDetails = (iban: string) => ({ iban, bic: 'BNPAFRPPXXX', holder: 'Commune de Lyon' });
 const line = (supplier: string, amountCents: number) => ({ supplier, date: '2026-11-30', amountCents, category: 'equipment' });
-
-/** A new award (its dossier accepted), as the service made it from dossier.accepted. */
-async function newAward(): Promise<string> {
-  const awardId = randomUUID();
-  await acceptDossier(env, publisher(), awardId);
-  await eventually(async () => expect((await finance(1).get(`/awards/${awardId}`)).status).toBe(200));
-  return awardId;
-}
-
-/** Started, with bank details validated by finance-1 and its legal commitment recorded: ready to ask for tranches and be paid. */
-async function readyAward(): Promise<string> {
-  const awardId = await newAward();
-  ok(await beneficiary().post(`/awards/${awardId}/execution-start`, { startedOn: '2026-12-01' }));
-  const submitted = ok(await beneficiary().post(`/awards/${awardId}/bank-details`, bankDetails(IBAN)));
-  ok(await finance(1).post(`/awards/${awardId}/bank-details/${submitted.pendingBankDetails.bankDetailsId}/validate`));
-  await recordLegalCommitment(finance(1), awardId);
-  return awardId;
-}
+const newAward = () => grantedAward();
+const readyAward = async () => (await ready()).awardId;
 
 const lastTrancheId = (award: { tranches: Array<{ trancheId: string }> }) => award.tranches.at(-1)!.trancheId;
 
 /** Validated by finance-1, released by finance-2, paid: the award as it stands after. */
-async function payThrough(awardId: string, trancheId: string, retainedExpensesCents?: number) {
-  ok(await finance(1).post(`/awards/${awardId}/tranches/${trancheId}/validate`, retainedExpensesCents === undefined ? {} : { retainedExpensesCents }));
-  ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/release`));
-  return ok(await finance(2).post(`/awards/${awardId}/tranches/${trancheId}/payment`, { paymentReference: `CHORUS-${trancheId}`, paidOn: '2026-12-05' }));
-}
+const payThrough = (awardId: string, trancheId: string, retainedExpensesCents?: number) => pay(awardId, trancheId, { retainedExpensesCents });
 
 /** The ids in a finance queue (a page of 100 is every row these tests make). */
 async function queued(as: Requester, path: string, status: string, key: 'trancheId' | 'awardId'): Promise<string[]> {
