@@ -33,7 +33,7 @@ async function queued(as: Requester, path: string, status: string, key: 'tranche
 }
 
 describe('a worked schedule', () => {
-  it('given an advance of 30 %, an interim payment and a balance on lower actual expenses, then each is paid and the balance is smaller, the rest released', async () => {
+  it('given an advance of 30 %, two interim payments and a balance on lower actual expenses, then each is paid and the balance is smaller, the rest released', async () => {
     const awardId = await readyAward();
 
     let award = ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {}));
@@ -47,16 +47,39 @@ describe('a worked schedule', () => {
       expect(await queued(finance(3), '/finance/tranches', 'validated', 'trancheId')).not.toContain(advance);
     });
 
-    // 20 000 € of expenses justify 10 000 € at the rate: 6 000 € advance + 4 000 € interim.
-    award = ok(await beneficiary().post(`/awards/${awardId}/tranches/interim`, { amountCents: 400_000, expenses: [line('Fournisseur A', 1_200_000), line('Fournisseur B', 800_000)] }));
+    // 16 000 € of expenses justify 8 000 € at the rate: 6 000 € advance + 2 000 € interim; 4 000 € more, 2 000 € more.
+    award = ok(await beneficiary().post(`/awards/${awardId}/tranches/interim`, { amountCents: 200_000, expenses: [line('Fournisseur A', 1_200_000), line('Fournisseur B', 400_000)] }));
+    award = await payThrough(awardId, lastTrancheId(award));
+    refusedBy(await beneficiary().post(`/awards/${awardId}/tranches/interim`, { amountCents: 200_001, expenses: [line('Fournisseur C', 400_000)] }), 'interim-within-expenses');
+    award = ok(await beneficiary().post(`/awards/${awardId}/tranches/interim`, { amountCents: 200_000, expenses: [line('Fournisseur C', 400_000)] }));
     award = await payThrough(awardId, lastTrancheId(award));
     expect(award.paidCents).toBe(1_000_000);
+    expect(award.tranches.map((t: { kind: string; status: string }) => `${t.kind}:${t.status}`)).toEqual(['advance:paid', 'interim:paid', 'interim:paid']);
 
     // 30 000 € of actual expenses (not 40 000 €): due 15 000 €, so a balance of 5 000 € instead of 10 000 €.
     award = ok(await beneficiary().post(`/awards/${awardId}/tranches/balance`, { actualEligibleExpensesCents: 3_000_000 }));
     expect(award.tranches.at(-1)).toMatchObject({ kind: 'balance', amountCents: 500_000, expensesCents: 3_000_000 });
     award = await payThrough(awardId, lastTrancheId(award));
     expect(award).toMatchObject({ status: 'completed', paidCents: 1_500_000, releasedCents: 500_000, outstandingCents: 0 });
+  });
+});
+
+describe('a worked schedule that ends in a recovery order', () => {
+  it('given 10 000 € paid (advance and an interim payment), when the actual expenses justify only 8 000 €, then the balance pays nothing, orders 2 000 € back and completes the award', async () => {
+    const awardId = await readyAward();
+    let award = await payThrough(awardId, lastTrancheId(ok(await beneficiary().post(`/awards/${awardId}/tranches/advance`, {}))));
+    award = await payThrough(awardId, lastTrancheId(ok(await beneficiary().post(`/awards/${awardId}/tranches/interim`, { amountCents: 400_000, expenses: [line('Fournisseur A', 2_000_000)] }))));
+    expect(award.paidCents).toBe(1_000_000);
+
+    // 20 000 € declared, 16 000 € retained by finance: due 8 000 €, 10 000 € paid → 2 000 € ordered back.
+    award = ok(await beneficiary().post(`/awards/${awardId}/tranches/balance`, { actualEligibleExpensesCents: 2_000_000 }));
+    const balance = lastTrancheId(award);
+    refusedBy(await finance(1).post(`/awards/${awardId}/tranches/${balance}/validate`, { retainedExpensesCents: 2_000_001 }), 'retained-within-declared');
+    award = ok(await finance(1).post(`/awards/${awardId}/tranches/${balance}/validate`, { retainedExpensesCents: 1_600_000 }));
+    expect(award).toMatchObject({ status: 'completed', paidCents: 1_000_000, recoveredCents: 200_000, releasedCents: 1_000_000, outstandingCents: 0 });
+    expect(award.recoveries).toEqual([expect.objectContaining({ amountCents: 200_000, dueOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) })]);
+    expect(award.tranches.at(-1)).toMatchObject({ kind: 'balance', status: 'settled', amountCents: 0, retainedExpensesCents: 1_600_000 });
+    expect((await finance(2).post(`/awards/${awardId}/tranches/${balance}/release`)).status).toBe(409);
   });
 });
 
