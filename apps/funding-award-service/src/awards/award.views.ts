@@ -42,6 +42,7 @@ export const awardView = z.object({
       status: z.enum(TRANCHE_STATUSES),
       amountCents: z.number().int(),
       expensesCents: z.number().int().optional(),
+      retainedExpensesCents: z.number().int().optional().describe('Balance: the actual expenses finance retained (at most those declared), the balance is computed on'),
       requestedAt: z.string(),
       validatedAt: z.string().optional(),
       refusalReason: z.string().optional(),

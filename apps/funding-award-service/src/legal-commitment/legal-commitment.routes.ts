@@ -6,7 +6,7 @@ import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
 import { recordLegalCommitment } from './legal-commitment';
 
 export const legalCommitmentRecord = z.object({
-  number: z.string().regex(LEGAL_COMMITMENT_NUMBER, 'exactly 10 digits').describe('The legal commitment (engagement juridique) number in Chorus, 10 digits; rule legal-commitment-fixed once a tranche was released'),
+  number: z.string().max(10).regex(LEGAL_COMMITMENT_NUMBER, 'exactly 10 digits').describe('The legal commitment (engagement juridique) number in Chorus, 10 digits; rule legal-commitment-fixed once a tranche was released'),
 });
 
 export function registerLegalCommitmentRoutes(context: ServiceContext, awards: Awards): void {
