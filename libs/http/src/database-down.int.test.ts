@@ -53,9 +53,10 @@ describe.each([
     expect(answer.body).toEqual({ status: 'unavailable', checks: { database: { status: 'unavailable' }, kafka: { status: 'ok' } } });
   });
 
-  // How soon is the driver's business (its monitor's heartbeat and reconnection): on a loaded 2-core CI
-  // machine it once took more than a minute after connections were dropped, so the wait is generous;
-  // what is asserted is that it comes back by itself.
+  // This failed one run in three: the driver's monitor checked the server on a connection the database
+  // had just dropped, its write waited for a 'drain' that never comes, and the service stayed 503 for
+  // good (mongodb 6.20/6.22; fixed by patches/mongodb+6.20.0.patch). How soon it comes back is the
+  // driver's business (its monitor's heartbeat): what is asserted is that it comes back by itself.
   it('once the database answers again, readiness and requests are 200 again, without a restart', { timeout: 180_000 }, async () => {
     await recover(proxy);
     await waitFor(async () => (await httpClient(service.url).anonymous().get('/health/ready')).status === 200, { deadlineMs: 150_000, what: 'readiness 200 again' });
