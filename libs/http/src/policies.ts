@@ -26,8 +26,17 @@ export const ROLE_SETS = {
   everyone: ROLES,
 } as const satisfies Record<string, readonly Role[]>;
 
+/** The roles a call's team lists (kept in sync with `TEAM_ROLES` of @aap/contracts, which this library does not import). */
+type TeamRole = 'programme-manager' | 'committee' | 'finance';
+/** A call as the team rule needs it: its team, by role, the `sub` of each member's token. */
+export interface TeamedCall {
+  team?: Partial<Record<TeamRole, readonly string[]>>;
+}
+
 /** What a caller does with an organisation's data (see `policies.ownOrganisation`). */
 export type OrganisationAccess = 'read' | 'act-as' | 'register';
+
+const TEAM_AND_ADMIN = ['programme-manager', 'committee', 'finance', 'admin'] as const satisfies readonly Role[];
 
 const hasAnyRole = (caller: Caller, roles: readonly Role[]) => caller.roles.some((role) => roles.includes(role));
 
@@ -82,6 +91,28 @@ export const policies = {
     if (scope === undefined || scope === dossier.organisationId) return;
     if (caller.roles.includes('reviewer') && dossier.status !== 'draft' && (await assigned())) return;
     throw notFound(what);
+  },
+
+  /**
+   * The roles `caller` holds on this call: those of its token that the call's team names it under
+   * (admin: every role of its token — admins are global, and audited by the auth plugin).
+   */
+  teamRolesOn(caller: Caller, call: TeamedCall | null | undefined): Role[] {
+    if (!call) return [];
+    if (caller.roles.includes('admin')) return caller.roles;
+    return caller.roles.filter((role) => (call.team?.[role as TeamRole] ?? []).includes(caller.userId));
+  },
+
+  /**
+   * THE rule of every staff route touching a call, in every service: the caller must be on the
+   * call's team under one of `roles` (admin always passes). Anyone else gets the same 404 as a call
+   * that does not exist (`call` null) — `what` names the resource the route was asked for, e.g.
+   * `Call c-1` or `Dossier d-1` — so nothing leaks about calls of other teams.
+   */
+  onCallTeam(caller: Caller, call: TeamedCall | null | undefined, what: string, roles: readonly Role[] = TEAM_AND_ADMIN): void {
+    if (!call) throw notFound(what);
+    const held = policies.teamRolesOn(caller, call);
+    if (!held.some((role) => role === 'admin' || roles.includes(role))) throw notFound(what);
   },
 
   /** The filter that confines a list or a lookup to what the caller may see: its organisation for an applicant, nothing for staff. */

@@ -110,6 +110,24 @@ export const CALL_STATUSES = ['draft', 'published', 'closed', 'unpublished'] as 
 export const callStatus = z.enum(CALL_STATUSES);
 export type CallStatus = z.infer<typeof callStatus>;
 
+/**
+ * Who may act on a call besides admins (issue 16): the people of each staff role, by the `sub` of
+ * their token. Reviewers are not listed here: they reach a call through its reviewer pool and their
+ * assignments (evaluation). A staff caller outside the team is answered as if the call did not exist.
+ */
+export const TEAM_ROLES = ['programme-manager', 'committee', 'finance'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+const teamMembers = z.array(z.string().min(1).max(200)).max(100).default([]);
+export const callTeam = z.object({
+  /** Programme managers: run the call (rules, waves, dossiers, admissibility, reviewer pool, agreements). */
+  'programme-manager': teamMembers,
+  /** Committee members: rank and decide. */
+  committee: teamMembers,
+  /** Finance officers: legal commitment, tranches, bank details, payments, ledger. */
+  finance: teamMembers,
+});
+export type CallTeam = z.infer<typeof callTeam>;
+
 /** The whole call, as carried by every call event. */
 export const callSnapshot = callRules.extend({
   callId: z.string().min(1).max(100),
@@ -118,6 +136,8 @@ export const callSnapshot = callRules.extend({
   closesAt: isoDateTime,
   publishedAt: isoDateTime.optional(),
   closedAt: isoDateTime.optional(),
+  /** Absent on calls recorded before teams existed: then only admins act on them. */
+  team: callTeam.optional(),
   version: z.number().int().positive(),
 });
 export type CallSnapshot = z.infer<typeof callSnapshot>;
@@ -147,4 +167,10 @@ export const CallExtended = call(
 export const CallReopened = call('reopened', { reason: z.string().min(1) }, 'A closed call was published again with a new closing time.');
 export const CallUnpublished = call('unpublished', { reason: z.string().optional() }, 'A published call was withdrawn from publication.');
 
-export const callEvents = [CallPublished, CallClosed, CallExtended, CallReopened, CallUnpublished];
+export const CallTeamChanged = call(
+  'team-changed',
+  { role: z.enum(TEAM_ROLES), member: z.string().min(1).max(200), change: z.enum(['added', 'removed']) },
+  "A member joined or left a call's team: the call (with its whole team) as it stands after the change.",
+);
+
+export const callEvents = [CallPublished, CallClosed, CallExtended, CallReopened, CallUnpublished, CallTeamChanged];
