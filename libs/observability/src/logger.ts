@@ -1,5 +1,6 @@
-import { destination, pino, type Logger, type LevelWithSilent } from 'pino';
+import { destination, pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { trace } from '@opentelemetry/api';
+import { censorText, redactFields } from './redaction';
 
 export type { Logger } from 'pino';
 
@@ -13,13 +14,17 @@ const FLUSH_MS = 250;
  * (measured: the write was most of a request's logging cost). A line waits at most FLUSH_MS in the
  * buffer; pino flushes what is left synchronously when the process exits (process.exit included), only
  * a SIGKILL loses it.
+ * Secrets and personal data are redacted from every line (redaction.ts): by field name, and by pattern
+ * in the serialised line (messages, errors and any other text).
  */
-export function createLogger(options: { service: string; level?: LevelWithSilent }): Logger {
+export function createLogger(options: { service: string; level?: LevelWithSilent; destination?: DestinationStream }): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { log: redactFields, bindings: redactFields },
+      hooks: { streamWrite: censorText },
       mixin() {
         const span = trace.getActiveSpan();
         if (!span) return {};
@@ -27,6 +32,6 @@ export function createLogger(options: { service: string; level?: LevelWithSilent
         return { trace_id: traceId, span_id: spanId };
       },
     },
-    destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_MS }),
+    options.destination ?? destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_MS }),
   );
 }
