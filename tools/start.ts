@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
 import { MailDev } from 'maildev';
 import { downLocalInfra, upLocalInfra } from '@aap/local-infra';
-import { portOf } from './ports';
+import { metricsPortOf, portOf } from './ports';
 import { seedDemo } from './seed-demo';
 import { supervise, type Supervisor } from './supervisor';
 import {
@@ -113,6 +113,7 @@ function serviceEnvironment(service: ServiceName, infra: Infra, traceViewer: Tra
   return {
     ...process.env,
     PORT: String(portOf(service)),
+    METRICS_PORT: String(metricsPortOf(service)),
     KAFKA_BROKERS: infra.kafkaBrokers,
     MONGODB_URI: infra.mongoUri,
     MONGODB_DB: databaseOf(service),
@@ -218,6 +219,7 @@ async function main(): Promise<void> {
   });
   if (mailCatcher) rows.push(`  ${'mail'.padEnd(14)} http://localhost:${MAIL_WEB_PORT}/index.html   (maildev; SMTP 127.0.0.1:${MAIL_SMTP_PORT})`);
   if (traceViewer) rows.push(`  ${'traces'.padEnd(14)} ${zipkinUiUrl()}   (Zipkin; spans of every service)`);
+  rows.push(`  ${'metrics'.padEnd(14)} ${SERVICE_NAMES.map((service) => `http://localhost:${metricsPortOf(service)}/metrics`).join('  ')}   (Prometheus, admin ports)`);
   rows.push(`  ${'tokens'.padEnd(14)} npm run -s token -- admin   (or applicant --org 216901231, programme-manager, reviewer…)`);
   if (process.env.AAP_SEED_DEMO !== 'false') {
     try {

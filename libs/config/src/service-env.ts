@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commaList, port } from './load-config';
 import { messagingEnvShape, refineMessagingEnv } from './kafka-env';
 import { clockEnvShape, refineClockEnv } from './clock-env';
+import { metricsEnvShape } from './metrics-env';
 
 import type { ServiceName } from '@aap/contracts';
 
@@ -23,6 +24,7 @@ export function serviceEnvSchema(service: ServiceName) {
   return z.object({
     HOST: z.string().default('127.0.0.1'),
     PORT: port.default(DEFAULT_PORTS[service]),
+    ...metricsEnvShape,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017/'),
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default(`aap_${service.replace('-', '_')}`),

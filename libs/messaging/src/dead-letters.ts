@@ -1,5 +1,5 @@
 import type { IHeaders, Producer } from 'kafkajs';
-import type { Logger } from '@aap/observability';
+import { lazyInstrument, type Logger } from '@aap/observability';
 import { isMessageRejection, messageBytes } from './message-size';
 
 export type DeadLetterReason =
@@ -20,6 +20,13 @@ export interface DeadLetter {
   detail: string;
   attempts: number;
 }
+
+const deadLettersPublished = lazyInstrument('@aap/messaging', (meter) =>
+  meter.createCounter('aap.dead_letters.published', {
+    description: "Messages a consumer gave up on and published to its dead-letter topic, per original topic and reason (`npm run dlq` reads them).",
+    unit: '{message}',
+  }),
+);
 
 /** What a truncated dead letter keeps of the original value: enough to recognise it. */
 const TRUNCATED_VALUE_BYTES = 1024;
@@ -48,10 +55,12 @@ export async function publishDeadLetter(
     dlq_failed_at: new Date().toISOString(),
   };
   const whole = { key: letter.key, value: letter.value, headers };
+  const published = () => deadLettersPublished().add(1, { 'messaging.destination.name': letter.position.topic, 'aap.dead_letter.reason': letter.reason });
   options.logger.error({ ...letter.position, reason: letter.reason, detail: letter.detail, attempts: letter.attempts }, 'message sent to the dead-letter topic');
   if (messageBytes(whole) <= options.maxMessageBytes) {
     try {
       await producer.send({ topic: options.topic, acks: -1, messages: [whole] });
+      published();
       return;
     } catch (error) {
       if (!isMessageRejection(error)) throw error; // transient: the message is consumed again and retried
@@ -75,6 +84,7 @@ export async function publishDeadLetter(
       },
     ],
   });
+  published();
 }
 
 export function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {

@@ -9,6 +9,8 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { dropPrometheusReader, prometheusReader } from './metrics';
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -57,10 +59,18 @@ function libraryInstrumentations(): Instrumentation[] {
 }
 
 /**
+ * The HTTP instrumentation's own request metrics are dropped: the service records
+ * `http.server.request.duration` itself, per route template and status class, in every process
+ * (libs/service-runtime/src/metrics.ts), and the admin port's scrapes are no requests of the API.
+ */
+const METRIC_VIEWS: ViewOptions[] = [{ meterName: '@opentelemetry/instrumentation-http', aggregation: { type: AggregationType.DROP } }];
+
+/**
  * Starts, once per process and before the application is imported, OpenTelemetry's NodeSDK: a tracer
- * provider, the AsyncLocalStorage context manager, the W3C trace-context propagator and the library
- * instrumentations. Traces only: the metric readers and log processors NodeSDK would otherwise take
- * from the environment export on a timer, so a service at rest would wake up to poll; none is set.
+ * provider, a meter provider, the AsyncLocalStorage context manager, the W3C trace-context propagator
+ * and the library instrumentations. Metrics are pulled by Prometheus (metrics.ts): the metric readers
+ * and log processors NodeSDK would otherwise take from the environment export on a timer, so a service
+ * at rest would wake up to push; none is set, and no log processor.
  * The tracer provider is registered even with no exporter: otherwise the API's no-op tracer hands out
  * all-zero trace ids and nothing is propagated to Kafka (NodeSDK registers none without a processor).
  */
@@ -74,7 +84,8 @@ export function startTelemetry(options: TelemetryOptions): void {
       [ATTR_SERVICE_VERSION]: options.serviceVersion ?? '0.1.0',
     }),
     spanProcessors: processors.length > 0 ? processors : [new NoopSpanProcessor()],
-    metricReaders: [],
+    metricReaders: [prometheusReader()],
+    views: METRIC_VIEWS,
     logRecordProcessors: [],
     instrumentations: options.instrumentLibraries === false ? [] : libraryInstrumentations(),
   });
@@ -97,4 +108,5 @@ export async function stopTelemetry(timeoutMs = 2_000): Promise<void> {
   sdk = undefined;
   processors = [];
   await atMost(timeoutMs, running?.shutdown());
+  dropPrometheusReader();
 }

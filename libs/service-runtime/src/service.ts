@@ -8,6 +8,7 @@ import { Scheduler } from './scheduler';
 import { aggregateKit, type AggregateKit } from './aggregate';
 import { HttpDrain } from './http-drain';
 import { registerOutboxRejectedRoute } from './outbox-rejected.routes';
+import { recordHttpMetrics, startServiceMetrics } from './metrics';
 
 /**
  * What a service module receives to register its routes, aggregates and event handlers; aggregates
@@ -46,6 +47,8 @@ export interface RunningService {
   name: ServiceName;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3001 */
   url: string;
+  /** Prometheus endpoint on the admin port, e.g. http://127.0.0.1:9464/metrics (absent when telemetry was not started in the process). */
+  metricsUrl?: string;
   http: HttpServer;
   db: Connection;
   config: ServiceEnv;
@@ -205,6 +208,7 @@ export async function startService(
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
       admission: { maxInFlight: config.HTTP_MAX_IN_FLIGHT, maxEventLoopDelayMs: config.HTTP_MAX_EVENT_LOOP_DELAY_MS },
     });
+    recordHttpMetrics(http);
     const drain = new HttpDrain(http);
     stack.push({
       step: 'work in progress',
@@ -241,10 +245,13 @@ export async function startService(
     await consumer.start();
     scheduler.start();
 
+    const metrics = await startServiceMetrics({ service: module.name, topicPrefix: config.KAFKA_TOPIC_PREFIX, config, db, admin, consumer, logger });
+    stack.push({ step: 'metrics', stop: () => metrics.stop() });
+
     const address = await http.listen({ host: config.HOST, port: config.PORT });
     const url = address.replace('[::1]', 'localhost');
-    logger.info({ url }, `${module.name} service listening`);
-    return { name: module.name, url, http, db, config, stop: stopAll };
+    logger.info({ url, ...(metrics.url ? { metricsUrl: metrics.url } : {}) }, `${module.name} service listening`);
+    return { name: module.name, url, metricsUrl: metrics.url, http, db, config, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,5 +1,6 @@
 import type { EventDefinition, EventEnvelope } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
+import { countingFailures } from '@aap/observability';
 import type { NotificationSettings } from '../config';
 import type { DeliveriesPort, DeliveryChannel } from '../deliveries';
 import { WebhookQuota, webhookSlotModel } from './limits';
@@ -32,7 +33,7 @@ export function registerWebhooks(context: ServiceContext, settings: Notification
   const store = subscriptionStore(context);
   const runtime = webhookRuntime(settings, context.config.NODE_ENV, dependencies);
   return {
-    channel: webhookChannel(store, runtime) as DeliveryChannel,
+    channel: { send: countingFailures('aap.webhook.delivery.failures', 'Webhook delivery attempts that failed (each retry counts).', webhookChannel(store, runtime).send) } as DeliveryChannel,
     /** Start-up upgrades of subscriptions written by earlier versions (`runUpgrades`), in order. */
     upgrades: { 'webhook-subscriptions-scope-active': store.upgradeScopeActive, 'webhook-subscriptions-version': store.upgradeVersion },
     connect(deliveries: DeliveriesPort, options: WebhookOptions): WebhooksPort {
