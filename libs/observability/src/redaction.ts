@@ -65,13 +65,13 @@ const ANYWHERE = new RegExp(
   'g',
 );
 
-/** Tokens around an `@`, scanned for only in lines holding one (their scan costs more). */
+/** Tokens around an `@` (or `%40`), scanned for only in lines holding one (their scan costs more). */
 const AROUND_AT = new RegExp(
   [
     // Credentials in a URL (mongodb://user:password@host): the user and password.
     String.raw`(?<=:\/\/)[^\s/@":\\]+:[^\s/@"\\]+(?=@)`,
-    // E-mail addresses.
-    String.raw`${EMAIL_START}[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}${END}`,
+    // E-mail addresses, also URL-encoded in a query string (`%40`).
+    String.raw`${EMAIL_START}[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}${END}`,
   ].join('|'),
   'g',
 );
@@ -85,5 +85,5 @@ const censor = (...args: unknown[]) => {
 /** `text` with every secret or personal datum the patterns recognise replaced by CENSORED. */
 export function censorText(text: string): string {
   const censored = text.replace(ANYWHERE, censor);
-  return censored.includes('@') ? censored.replace(AROUND_AT, censor) : censored;
+  return censored.includes('@') || censored.includes('%40') ? censored.replace(AROUND_AT, censor) : censored;
 }
