@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
 import { MailDev } from 'maildev';
 import { downLocalInfra, upLocalInfra } from '@aap/local-infra';
-import { metricsPortOf, portOf } from './ports';
+import { chosenMetricsPort, metricsPortOf, portOf } from './ports';
 import { seedDemo } from './seed-demo';
 import { supervise, type Supervisor } from './supervisor';
 import {
@@ -113,7 +113,8 @@ function serviceEnvironment(service: ServiceName, infra: Infra, traceViewer: Tra
   return {
     ...process.env,
     PORT: String(portOf(service)),
-    METRICS_PORT: String(metricsPortOf(service)),
+    // Each its own, never one METRICS_PORT of the environment for all four; empty: the service's default.
+    METRICS_PORT: chosenMetricsPort(service) ?? '',
     KAFKA_BROKERS: infra.kafkaBrokers,
     MONGODB_URI: infra.mongoUri,
     MONGODB_DB: databaseOf(service),

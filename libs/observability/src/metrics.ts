@@ -25,6 +25,8 @@ export function dropPrometheusReader(): void {
 export interface MetricsEndpoint {
   /** e.g. http://127.0.0.1:9464/metrics */
   url: string;
+  /** The port asked for was taken and `orFreePort` allowed another. */
+  movedFrom?: number;
   close(): Promise<void>;
 }
 
@@ -32,25 +34,39 @@ export interface MetricsEndpoint {
  * Serves `GET /metrics` (Prometheus text format) on its own port, apart from the public API: no
  * authentication, rate limit or admission control of the API applies, and the port need not be
  * exposed. Undefined when telemetry was not started in this process (no reader: nothing to serve).
+ * A port already taken fails, naming METRICS_PORT; or, with `orFreePort` (a default port, not one the
+ * operator chose), the endpoint moves to a free port and says so in `movedFrom`.
  */
-export async function serveMetrics(options: { host: string; port: number }): Promise<MetricsEndpoint | undefined> {
+export async function serveMetrics(options: { host: string; port: number; orFreePort?: boolean }): Promise<MetricsEndpoint | undefined> {
   const exporter = reader;
   if (!exporter) return undefined;
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url?.split('?')[0] === '/metrics') return exporter.getMetricsRequestHandler(request, response);
     response.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  let movedFrom: number | undefined;
+  try {
+    await listen(options.port);
+  } catch (error) {
+    if (!options.orFreePort || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+      throw new Error(`/metrics could not listen on ${options.host}:${options.port} (${(error as Error).message}): choose another METRICS_PORT`, { cause: error });
+    }
+    movedFrom = options.port;
+    await listen(0);
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}/metrics`.replace('[::1]', 'localhost'),
+    ...(movedFrom === undefined ? {} : { movedFrom }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { countingFailures, lazyInstrument, serveMetrics, type MetricsEndpoint } from './metrics';
 import { startTelemetry, stopTelemetry } from './telemetry';
@@ -28,6 +30,25 @@ describe('the admin endpoint', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await response.text()).toContain('target_info{');
     expect((await fetch(endpoint.url.replace('/metrics', '/'))).status).toBe(404);
+  });
+
+  it('given a port already taken, when serving there, then it fails naming METRICS_PORT; with orFreePort (a default port), it moves to a free one and says from where', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      await expect(serveMetrics({ host: '127.0.0.1', port: taken })).rejects.toThrow(new RegExp(`^/metrics could not listen on 127\\.0\\.0\\.1:${taken} .*METRICS_PORT`));
+      const moved = (await serveMetrics({ host: '127.0.0.1', port: taken, orFreePort: true }))!;
+      try {
+        expect(moved.movedFrom).toBe(taken);
+        expect(new URL(moved.url).port).not.toBe(String(taken));
+        expect((await fetch(moved.url)).status).toBe(200);
+      } finally {
+        await moved.close();
+      }
+    } finally {
+      holder.close();
+    }
   });
 
   it('given an instrument made before use, when recorded, then it is exported under its Prometheus name', async () => {

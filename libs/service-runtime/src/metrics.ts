@@ -132,14 +132,19 @@ async function observeOutbox(target: ObservedService, observe: (collection: stri
 
 /**
  * Registers the service's gauges (consumer lag, outbox backlog and age), computed when `/metrics` is
- * scraped, and serves `/metrics` on the admin port (METRICS_PORT, on the service's host). A source that
+ * scraped, and serves `/metrics` on the admin port (METRICS_PORT, else the service's default, on the
+ * service's host). A source that
  * fails or does not answer in time is left out of that scrape and logged; the others are still shown.
  */
 export async function startServiceMetrics(
   target: ObservedService & { config: Pick<ServiceEnv, 'HOST' | 'PORT' | 'METRICS_PORT'> },
 ): Promise<{ url?: string; stop(): Promise<void> }> {
-  const endpoint = await serveMetrics({ host: target.config.HOST, port: metricsPortOf(target.service, target.config) });
+  // A default port may be taken on a developer's machine (another instance, a test): then any free port.
+  const endpoint = await serveMetrics({ host: target.config.HOST, port: metricsPortOf(target.service, target.config), orFreePort: target.config.METRICS_PORT === undefined });
   if (!endpoint) return { stop: async () => undefined };
+  if (endpoint.movedFrom !== undefined) {
+    target.logger.warn({ port: endpoint.movedFrom, metricsUrl: endpoint.url }, 'the default metrics port is taken: /metrics is served on a free port instead (METRICS_PORT chooses one)');
+  }
   const logged = (what: string) => (error: unknown) => target.logger.warn({ err: error }, `${what} left out of the metrics scrape`);
   const { meter, consumerLag, outboxBacklog, outboxOldestAge } = gauges();
   const observed = [consumerLag, outboxBacklog, outboxOldestAge];
