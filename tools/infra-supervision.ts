@@ -4,7 +4,7 @@
  * and the services, which keep retrying, come back by themselves. Used by `npm start` and by the
  * test that kills PostgreSQL under a running service (tools/postgres-down.int.test.ts).
  */
-import { isProcessRunning, localServiceProcess, upLocalService, type ServiceName } from '@aap/local-infra';
+import { ferretdbBackend, isProcessRunning, localServiceProcess, upLocalService, type ServiceName } from '@aap/local-infra';
 import { supervise, watchPid, type BackoffPolicy, type SupervisedProcess, type Supervisor } from './supervisor';
 
 export interface LocalServiceSupervision {
@@ -22,9 +22,12 @@ export function superviseLocalService(name: ServiceName, { log, backoff, onResta
   return supervise<SupervisedProcess>({
     name: label,
     start: async () => {
-      await upLocalService(name, { log });
-      const running = await pid();
-      if (running === undefined) throw new Error(`${label} answers but was not started by aap-infra (no pid file of ours): not supervised`);
+      let running = await pid();
+      if (running === undefined) {
+        await upLocalService(name, { log });
+        running = await pid();
+      }
+      if (running === undefined) throw new Error(`${label} answers on its port but was not started by aap-infra (no pid file of ours)`);
       return watchPid(running, isProcessRunning);
     },
     log,
@@ -33,4 +36,22 @@ export function superviseLocalService(name: ServiceName, { log, backoff, onResta
     stopSignal,
     stopTimeoutMs,
   });
+}
+
+/**
+ * Every part of the local infrastructure that runs as aap-infra's process (Kafka, PostgreSQL when
+ * FerretDB stores into it, FerretDB), each under its supervisor; a part run by someone else is said
+ * and left alone.
+ */
+export async function superviseLocalInfra(options: LocalServiceSupervision): Promise<Array<Supervisor<SupervisedProcess>>> {
+  const names: ServiceName[] = ferretdbBackend() === 'postgresql' ? ['kafka', 'postgres', 'ferretdb'] : ['kafka', 'ferretdb'];
+  const supervisors = await Promise.all(
+    names.map((name) =>
+      superviseLocalService(name, options).catch((error: Error) => {
+        options.log(`${localServiceProcess(name).label} not supervised: ${error.message}`);
+        return undefined;
+      }),
+    ),
+  );
+  return supervisors.filter((supervisor) => supervisor !== undefined);
 }
