@@ -12,19 +12,21 @@ declare module 'fastify' {
 }
 
 export interface DatabaseDeadlineOptions {
-  /** The readiness check of the database: a ping, bounded by READINESS_CHECK_TIMEOUT_MS. */
+  /** The readiness check of the database (a ping), run here within DATABASE_PING_TIMEOUT_MS. */
   database: ReadinessCheck;
-  /** How long a request runs before the database is asked whether it still answers (600 ms by default). */
+  /** How long a request runs before the database is asked whether it still answers (600 ms by default; HTTP_DATABASE_CHECK_AFTER_MS). */
   checkAfterMs?: number;
 }
 
 export const DATABASE_CHECK_AFTER_MS = 600;
+/** Shorter than readiness' own bound: the request must be answered within 2 s. */
+export const DATABASE_PING_TIMEOUT_MS = 1_000;
 
 /**
  * A request must not wait on a database that hangs: the driver notices a server that keeps its
  * connections open without answering only when its monitor gives it up (≈ 40 s). So a request still
  * running after `checkAfterMs` has the database pinged (one ping shared by every request waiting then);
- * if the ping fails or does not answer within the readiness timeout, the request is answered 503 at
+ * if the ping fails or does not answer within DATABASE_PING_TIMEOUT_MS, the request is answered 503 at
  * once (by ≈ 1.6 s), with the part that is down. A request that is merely slow (an export, a large
  * upload) goes on as long as the database answers: it is checked again at the same pace.
  * The operation itself cannot be cancelled: if it ends later, fastify logs that the reply was already sent.
@@ -33,7 +35,7 @@ export const databaseDeadlinePlugin = fp(async (app: FastifyInstance, options: D
   const checkAfterMs = options.checkAfterMs ?? DATABASE_CHECK_AFTER_MS;
   let ping: Promise<DatabasePart | undefined> | undefined;
   const databaseDown = () =>
-    (ping ??= runCheck(options.database)
+    (ping ??= runCheck(options.database, DATABASE_PING_TIMEOUT_MS)
       .then((result) => (result.status === 'ok' ? undefined : ((result.part ?? 'database') as DatabasePart)))
       .finally(() => (ping = undefined)));
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { createHttpServer, type HttpServer } from './server';
-import { databaseDeadlinePlugin, DATABASE_CHECK_AFTER_MS } from './database-deadline';
+import { databaseDeadlinePlugin, DATABASE_CHECK_AFTER_MS, DATABASE_PING_TIMEOUT_MS } from './database-deadline';
 import { READINESS_CHECK_TIMEOUT_MS, type ReadinessCheck } from './health';
 import { partBehindDatabase, unavailablePartOf } from './errors';
 import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
@@ -58,7 +58,7 @@ describe('a request while the database hangs', () => {
 
     let answered = false;
     const pending = app.inject({ method: 'GET', url: '/slow' }).finally(() => (answered = true));
-    await vi.advanceTimersByTimeAsync(DATABASE_CHECK_AFTER_MS + READINESS_CHECK_TIMEOUT_MS - 1);
+    await vi.advanceTimersByTimeAsync(DATABASE_CHECK_AFTER_MS + DATABASE_PING_TIMEOUT_MS - 1);
     expect(answered).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     const response = await pending;

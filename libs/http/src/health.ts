@@ -10,11 +10,8 @@ export interface ReadinessCheck {
   partOf?: (error: unknown) => string | undefined;
 }
 
-/**
- * How long a check may take before its dependency counts as down. Short, so that readiness answers
- * within 2 s when a dependency hangs (and within an orchestrator's usual 1 s probe timeout, nearly).
- */
-export const READINESS_CHECK_TIMEOUT_MS = 1_000;
+/** How long a readiness check may take before its dependency counts as down. */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
 
 const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
@@ -31,13 +28,16 @@ const healthResponse = z.object({
     .optional(),
 });
 
-/** Runs one check within READINESS_CHECK_TIMEOUT_MS: ok, or unavailable with the error and the part it names. */
-export async function runCheck({ check, partOf }: ReadinessCheck): Promise<{ status: 'ok' } | { status: 'unavailable'; error: Error; part?: string }> {
+/** Runs one check within `timeoutMs`: ok, or unavailable with the error and the part it names. */
+export async function runCheck(
+  { check, partOf }: ReadinessCheck,
+  timeoutMs = READINESS_CHECK_TIMEOUT_MS,
+): Promise<{ status: 'ok' } | { status: 'unavailable'; error: Error; part?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
     ]);
     return { status: 'ok' as const };
   } catch (error) {

@@ -72,7 +72,7 @@ describe('/health/ready', () => {
     expect(response.body).not.toContain('ECONNREFUSED');
   });
 
-  it('given a check that hangs, when READINESS_CHECK_TIMEOUT_MS (1 s) passes, then it is reported unavailable (fake clock)', async () => {
+  it('given a check that hangs, when READINESS_CHECK_TIMEOUT_MS (2 s) passes, then it is reported unavailable (fake clock)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let checkStarted!: () => void;
     const started = new Promise<void>((resolve) => (checkStarted = resolve));

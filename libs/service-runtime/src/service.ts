@@ -207,7 +207,7 @@ export async function startService(
       admission: { maxInFlight: config.HTTP_MAX_IN_FLIGHT, maxEventLoopDelayMs: config.HTTP_MAX_EVENT_LOOP_DELAY_MS },
     });
     // Before any route: a request never waits on a database that hangs (503 within ≈ 1.6 s).
-    await http.register(databaseDeadlinePlugin, { database: databaseCheck });
+    if (config.HTTP_DATABASE_CHECK_AFTER_MS > 0) await http.register(databaseDeadlinePlugin, { database: databaseCheck, checkAfterMs: config.HTTP_DATABASE_CHECK_AFTER_MS });
     const drain = new HttpDrain(http);
     stack.push({
       step: 'work in progress',
