@@ -1,15 +1,16 @@
 /**
  * npm start: the whole platform on one machine.
- * Starts Kafka and FerretDB (@aap/local-infra) unless KAFKA_BROKERS and MONGODB_URI are set, a mail
- * catcher, a trace viewer (Zipkin), then the four services as supervised child processes: one that
- * crashes is restarted with backoff while the rest keeps running. Prints the URLs once every
+ * Starts Kafka and FerretDB on PostgreSQL (@aap/local-infra) unless KAFKA_BROKERS and MONGODB_URI are
+ * set, a mail catcher, a trace viewer (Zipkin), then the four services. Every one of these processes
+ * is supervised: one that dies is restarted with backoff while the rest keeps running, and the
+ * services, which answer 503 meanwhile, come back by themselves. Prints the URLs once every
  * service answers ready; on Ctrl-C stops the services, then what it started itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
-import { MailDev } from 'maildev';
-import { downLocalInfra, upLocalInfra } from '@aap/local-infra';
+import { downLocalInfra, isPortOpen, upLocalInfra } from '@aap/local-infra';
+import { superviseLocalInfra } from './infra-supervision';
 import { chosenMetricsPort, metricsPortOf, portOf } from './ports';
 import { seedDemo } from './seed-demo';
 import { supervise, type Supervisor } from './supervisor';
@@ -36,27 +37,40 @@ async function provideInfra(): Promise<Infra> {
   }
   const infra = await upLocalInfra({ log: (line) => say(line) });
   const started = (['kafka', 'ferretdb'] as const).filter((name) => infra.started[name]);
+  // Supervision: Kafka, PostgreSQL and FerretDB restarted when they die (tools/infra-supervision.ts).
+  const supervisors = await superviseLocalInfra({ log: say });
   return {
     ...infra,
     stop: async () => {
+      // Released, not stopped: local-infra stops what this run started, in order (FerretDB, then its PostgreSQL).
+      await Promise.all(supervisors.map((supervisor) => supervisor.release()));
       if (started.length > 0) await downLocalInfra({ only: [...started], log: (line) => say(line) });
     },
   };
 }
 
-/** A local mail catcher (SMTP 1025, web UI 1080) unless SMTP_HOST points at a real server. */
+/** A local mail catcher (SMTP 1025, web UI 1080), supervised, unless SMTP_HOST points at a real server. */
 async function startMailCatcher(): Promise<{ stop(): Promise<void> } | undefined> {
   if (process.env.SMTP_HOST) {
     say(`using SMTP_HOST=${process.env.SMTP_HOST} from the environment (no mail catcher started)`);
     return undefined;
   }
-  const maildev = new MailDev({ smtp: MAIL_SMTP_PORT, web: MAIL_WEB_PORT, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
-  try {
-    await maildev.start();
-  } catch (error) {
-    throw new Error(`the mail catcher could not listen on ports ${MAIL_SMTP_PORT}/${MAIL_WEB_PORT} (${(error as Error).message}): set MAILDEV_SMTP_PORT/MAILDEV_WEB_PORT, or SMTP_HOST`);
+  for (const port of [MAIL_SMTP_PORT, MAIL_WEB_PORT]) {
+    if (await isPortOpen(port)) throw new Error(`the mail catcher cannot listen on port ${port}: it is taken; set MAILDEV_SMTP_PORT/MAILDEV_WEB_PORT, or SMTP_HOST`);
   }
-  return { stop: () => maildev.stop() };
+  const env = { ...process.env, MAILDEV_SMTP_PORT: String(MAIL_SMTP_PORT), MAILDEV_WEB_PORT: String(MAIL_WEB_PORT) };
+  const mail = await supervise({ name: 'mail catcher', start: () => spawnLabelled('mail', 'tools/mail-catcher.ts', env), log: say });
+  // Last resort if this process dies of an error: the detached mail catcher must not keep its ports.
+  process.on('exit', () => mail.child.kill('SIGTERM'));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!(await isPortOpen(MAIL_SMTP_PORT))) {
+    if (mail.crashes > 0 || Date.now() > deadline) {
+      await mail.stop();
+      throw new Error('the mail catcher did not start (its output is above)');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { stop: () => mail.stop() };
 }
 
 interface TraceViewer {
@@ -128,14 +142,15 @@ function serviceEnvironment(service: ServiceName, infra: Infra, traceViewer: Tra
   };
 }
 
-function spawnService(service: ServiceName, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${service}-service/src/main.ts`], {
+/** A TypeScript entry point of the repository in a Node process of its own, its output prefixed with `[name]`. */
+function spawnLabelled(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env,
     // Own process group: a Ctrl-C in the terminal reaches `npm start` only, which stops everything in order.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const label = `[${service}]`.padEnd(16);
+  const label = `[${name}]`.padEnd(16);
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${label}${line}`));
   }
@@ -201,7 +216,7 @@ async function main(): Promise<void> {
     const env = serviceEnvironment(service, infra, traceViewer);
     const supervisor = await supervise({
       name: service,
-      start: () => spawnService(service, env),
+      start: () => spawnLabelled(service, `apps/${service}-service/src/main.ts`, env),
       log: say,
       onRestart: (instance) => void reportReadyAgain(service, instance),
     });
@@ -231,7 +246,7 @@ async function main(): Promise<void> {
   }
   say(
     `the AAP platform is up (Kafka ${infra.kafkaBrokers}, database ${infra.mongoUri}):\n${rows.join('\n')}\n` +
-      'A service that stops is restarted (1 s, doubling to 30 s); Ctrl-C stops everything.',
+      'A service, Kafka, PostgreSQL, FerretDB, Zipkin or the mail catcher that stops is restarted (1 s, doubling to 30 s); Ctrl-C stops everything.',
   );
 }
 

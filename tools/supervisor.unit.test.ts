@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF, nextRestartDelay } from './supervisor';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_BACKOFF, nextRestartDelay, supervise, watchPid } from './supervisor';
 
 describe('nextRestartDelay', () => {
   it('given a first crash, when computing the delay, then restarts after the initial delay', () => {
@@ -19,5 +19,39 @@ describe('nextRestartDelay', () => {
   it('given a process that stayed up longer than stableAfterMs, when it crashes, then the delay is back to the initial one', () => {
     expect(nextRestartDelay(DEFAULT_BACKOFF, 30_000, DEFAULT_BACKOFF.stableAfterMs)).toBe(1_000);
     expect(nextRestartDelay(DEFAULT_BACKOFF, 30_000, DEFAULT_BACKOFF.stableAfterMs - 1)).toBe(30_000);
+  });
+});
+
+describe('watchPid (a process that is not our child, watched by its pid)', () => {
+  it('given the pid no longer running, when the next poll comes, then exit is emitted once and the supervisor restarts it', async () => {
+    vi.useFakeTimers();
+    try {
+      const alive = new Set<number>();
+      let nextPid = 101;
+      const log: string[] = [];
+      const supervisor = await supervise({
+        name: 'PostgreSQL',
+        start: () => {
+          const pid = nextPid++;
+          alive.add(pid);
+          return watchPid(pid, (candidate) => alive.has(candidate), 500);
+        },
+        log: (line) => log.push(line),
+      });
+      expect(supervisor.child.pid).toBe(101);
+      expect(supervisor.child.signalCode).toBeNull();
+
+      alive.delete(101); // gone without our asking: a kill -9, a crash
+      await vi.advanceTimersByTimeAsync(500);
+      expect(supervisor.crashes).toBe(1);
+      expect(log).toEqual(['PostgreSQL stopped unexpectedly (SIGKILL) after 0.5 s: restarting it in 1.0 s']);
+
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(supervisor.child.pid).toBe(102);
+      expect(log.at(-1)).toBe('PostgreSQL restarted (pid 102, restart 1)');
+      await supervisor.release();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -64,6 +64,8 @@ export function serviceEnvSchema(service: ServiceName) {
     HTTP_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(64),
     /** Refuse requests (503) while the event loop's mean delay over the last second exceeds this many ms. 0: not checked. */
     HTTP_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(0),
+    /** A request still running after this many ms has the database pinged, and is answered 503 if it does not answer (a hung database). 0: never. */
+    HTTP_DATABASE_CHECK_AFTER_MS: z.coerce.number().int().min(0).default(600),
     ...clockEnvShape,
   }).superRefine((env, ctx) => {
     refineMessagingEnv(env, ctx);

@@ -47,6 +47,7 @@ describe('serviceEnvSchema defaults', () => {
       HTTP_REQUEST_TIMEOUT_MS: 30_000,
       HTTP_MAX_IN_FLIGHT: 64,
       HTTP_MAX_EVENT_LOOP_DELAY_MS: 0,
+      HTTP_DATABASE_CHECK_AFTER_MS: 600,
     });
   });
 

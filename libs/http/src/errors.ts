@@ -48,13 +48,50 @@ const DATABASE_UNAVAILABLE = new Set([
   'MongoWaitQueueTimeoutError',
 ]);
 
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let cause = error as { name?: string; message?: string; cause?: unknown } | undefined, depth = 0; cause && depth < 5; cause = cause.cause as typeof cause, depth++) {
-    if (cause.name && DATABASE_UNAVAILABLE.has(cause.name)) return true;
+/**
+ * FerretDB answers (it is up) but its PostgreSQL is not: every command fails with InternalError
+ * (code 1) quoting its PostgreSQL driver (pgx): "failed to connect to `user=…`" (refused), SQLSTATE
+ * 57P01–57P03 (shutting down, crashed, starting up or recovering), class 08 (connection lost) or a
+ * connection cut under a query. Messages seen with FerretDB 1.24 when PostgreSQL is killed and restarted.
+ */
+const FERRETDB_STORAGE_DOWN = /failed to connect to `|\(SQLSTATE (08[0-9A-Z]{3}|57P0[123])\)|conn closed|unexpected EOF|connection reset by peer|broken pipe/;
+
+/** Which part of the store does not answer: the database itself, or the PostgreSQL behind FerretDB. */
+export type DatabasePart = 'database' | 'postgresql';
+
+/** The part of the store an error says is down, or undefined when the error means something else (this request is wrong, a bug). */
+export function unavailablePartOf(error: unknown): DatabasePart | undefined {
+  for (let cause = error as { name?: string; message?: string; code?: unknown; cause?: unknown } | undefined, depth = 0; cause && depth < 5; cause = cause.cause as typeof cause, depth++) {
+    if (cause.name && DATABASE_UNAVAILABLE.has(cause.name)) return 'database';
     // mongoose without a connection (bufferCommands: false) or with buffering timed out
-    if (cause.name === 'MongooseError' && /before initial connection is complete|buffering timed out|Connection was force closed|Client must be connected/.test(cause.message ?? '')) return true;
+    if (cause.name === 'MongooseError' && /before initial connection is complete|buffering timed out|Connection was force closed|Client must be connected/.test(cause.message ?? '')) return 'database';
+    if (cause.name === 'MongoServerError' && cause.code === 1 && FERRETDB_STORAGE_DOWN.test(cause.message ?? '')) return 'postgresql';
   }
-  return false;
+  return undefined;
+}
+
+/** For the database's readiness check: the part behind it that is down, when its error tells (FerretDB's PostgreSQL). */
+export function partBehindDatabase(error: unknown): 'postgresql' | undefined {
+  return unavailablePartOf(error) === 'postgresql' ? 'postgresql' : undefined;
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return unavailablePartOf(error) !== undefined;
+}
+
+/** The 503 answering a request the store could not serve (the error handler's and the database deadline's). */
+export function databaseUnavailable(instance: string, part: DatabasePart = 'database'): { problem: Problem; headers: Record<string, string> } {
+  const what = part === 'postgresql' ? 'the database storage (PostgreSQL) does not answer' : 'the database does not answer';
+  return {
+    problem: {
+      type: `${PROBLEM_BASE}service-unavailable`,
+      title: 'Service temporarily unavailable',
+      status: 503,
+      detail: `${what}; retry in ${DATABASE_RETRY_AFTER_SECONDS} s`,
+      instance,
+    },
+    headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+  };
 }
 
 /** Fastify's messages quote the offending input: keep the answer short whatever was sent. */
@@ -101,18 +138,8 @@ export function problemOf(error: FastifyError, instance: string): { problem: Pro
       },
     };
   }
-  if (isDatabaseUnavailable(error)) {
-    return {
-      problem: {
-        type: `${PROBLEM_BASE}service-unavailable`,
-        title: 'Service temporarily unavailable',
-        status: 503,
-        detail: `the database does not answer; retry in ${DATABASE_RETRY_AFTER_SECONDS} s`,
-        instance,
-      },
-      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
-    };
-  }
+  const unavailable = unavailablePartOf(error);
+  if (unavailable) return databaseUnavailable(instance, unavailable);
   const known = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
   const malformedMultipart = !known && MALFORMED_MULTIPART.test(error.message ?? '');
   const mapped = known ?? (malformedMultipart ? { status: 400, slug: 'invalid-multipart', title: 'The body is not well-formed multipart/form-data' } : undefined);

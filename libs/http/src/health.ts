@@ -6,26 +6,43 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
+  /** Which part behind the dependency its error says is down (e.g. the PostgreSQL behind FerretDB), when it tells. */
+  partOf?: (error: unknown) => string | undefined;
 }
 
-const CHECK_TIMEOUT_MS = 2_000;
+/** How long a readiness check may take before its dependency counts as down. */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
 
 const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
   /** Which dependency is down, never why: hosts and driver messages stay in the logs. */
-  checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'unavailable']) })).optional(),
+  checks: z
+    .record(
+      z.string(),
+      z.object({
+        status: z.enum(['ok', 'unavailable']),
+        /** The part behind the dependency that is down, when its error tells (`postgresql`: FerretDB answers, its PostgreSQL does not). */
+        part: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
-async function runCheck({ check }: ReadinessCheck) {
+/** Runs one check within `timeoutMs`: ok, or unavailable with the error and the part it names. */
+export async function runCheck(
+  { check, partOf }: ReadinessCheck,
+  timeoutMs = READINESS_CHECK_TIMEOUT_MS,
+): Promise<{ status: 'ok' } | { status: 'unavailable'; error: Error; part?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
     ]);
     return { status: 'ok' as const };
   } catch (error) {
-    return { status: 'unavailable' as const, error: error as Error };
+    const part = partOf?.(error);
+    return { status: 'unavailable' as const, error: error as Error, ...(part ? { part } : {}) };
   } finally {
     clearTimeout(timer);
   }
@@ -43,20 +60,21 @@ export function registerHealthRoutes(app: FastifyInstance<any, any, any, any, an
     '/health/ready',
     {
       // Orchestrators probe often, from one address: never rate-limited.
-      config: { rateLimit: false },
+      config: { rateLimit: false, databaseDeadline: false },
       schema: {
         tags: ['health'],
-        summary: 'The service can reach its database and Kafka (which one is down, not why)',
+        summary: 'The service can reach its database and Kafka (which one is down, and the part behind it when known; not why)',
         response: { 200: healthResponse, 503: healthResponse },
       },
     },
     async (request, reply) => {
       const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
-      for (const [name, result] of results) if (result.error) request.log.warn({ check: name, err: result.error }, 'readiness check failed');
+      for (const [name, result] of results) if (result.status === 'unavailable') request.log.warn({ check: name, part: result.part, err: result.error }, 'readiness check failed');
       const ready = results.every(([, r]) => r.status === 'ok');
-      return reply
-        .status(ready ? 200 : 503)
-        .send({ status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results.map(([name, { status }]) => [name, { status }])) });
+      return reply.status(ready ? 200 : 503).send({
+        status: ready ? 'ok' : 'unavailable',
+        checks: Object.fromEntries(results.map(([name, result]) => [name, result.status === 'ok' ? { status: result.status } : { status: result.status, ...(result.part ? { part: result.part } : {}) }])),
+      });
     },
   );
 }

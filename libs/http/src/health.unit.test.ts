@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { createHttpServer, type HttpServer } from './server';
-import type { ReadinessCheck } from './health';
+import { READINESS_CHECK_TIMEOUT_MS, type ReadinessCheck } from './health';
 import { DEVELOPMENT_JWT_SECRET } from './dev-tokens';
 
 const auth = { jwtSecret: DEVELOPMENT_JWT_SECRET };
@@ -72,7 +72,7 @@ describe('/health/ready', () => {
     expect(response.body).not.toContain('ECONNREFUSED');
   });
 
-  it('given a check that hangs, when 2 s pass, then it is reported unavailable (fake clock)', async () => {
+  it('given a check that hangs, when READINESS_CHECK_TIMEOUT_MS (2 s) passes, then it is reported unavailable (fake clock)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let checkStarted!: () => void;
     const started = new Promise<void>((resolve) => (checkStarted = resolve));
@@ -93,7 +93,7 @@ describe('/health/ready', () => {
       return response;
     });
     await started;
-    await vi.advanceTimersByTimeAsync(1_999);
+    await vi.advanceTimersByTimeAsync(READINESS_CHECK_TIMEOUT_MS - 1);
     expect(answered).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     const response = await pending;
@@ -105,15 +105,28 @@ describe('/health/ready', () => {
     });
   });
 
-  it('given a check answering after a while but within 2 s, when asking readiness, then it is ok', async () => {
+  it('given a check answering after a while but within READINESS_CHECK_TIMEOUT_MS, when asking readiness, then it is ok', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const app = await serverWith([{ name: 'slow', check: () => new Promise<void>((resolve) => setTimeout(resolve, 1_500)) }]);
+    const app = await serverWith([{ name: 'slow', check: () => new Promise<void>((resolve) => setTimeout(resolve, READINESS_CHECK_TIMEOUT_MS - 100)) }]);
 
     const pending = app.inject({ method: 'GET', url: '/health/ready' });
-    await vi.advanceTimersByTimeAsync(1_500);
+    await vi.advanceTimersByTimeAsync(READINESS_CHECK_TIMEOUT_MS - 100);
     const response = await pending;
 
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok', checks: { slow: { status: 'ok' } } });
+  });
+
+  it('given a check whose error names the part behind it, when asking readiness, then 503 naming that part, never the error', async () => {
+    const app = await serverWith([
+      { ...failing('database', 'failed to connect to `user=aap database=postgres`: 127.0.0.1:25432 connection refused'), partOf: () => 'postgresql' },
+      ok('kafka'),
+    ]);
+
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ status: 'unavailable', checks: { database: { status: 'unavailable', part: 'postgresql' }, kafka: { status: 'ok' } } });
+    expect(response.body).not.toContain('127.0.0.1');
   });
 });

@@ -1,9 +1,11 @@
 export * from './problem';
 export * from './server';
 export * from './health';
+export { partBehindDatabase, unavailablePartOf, type DatabasePart } from './errors';
 export * from './auth';
 export * from './dev-tokens';
 export * from './pagination';
 export * from './csv';
 export * from './policies';
 export * from './admission';
+export * from './database-deadline';

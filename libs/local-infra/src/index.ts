@@ -16,11 +16,11 @@ import { ensureGinCompanions } from './gin-companions';
 import { postgres, postgresTarget } from './postgres';
 import { withLock } from './processes';
 import { provisionFerretdb, provisionKafka, provisionPostgres } from './provision';
-import { ensureDown, ensureUp, logFile, serviceDir, serviceStatus, settleAll, type Log, type Service, type ServiceName } from './service';
+import { ensureDown, ensureUp, logFile, serviceDir, servicePid, serviceStatus, settleAll, type Log, type Service, type ServiceName } from './service';
 
 export { FERRETDB_VERSION, KAFKA_VERSION, postgresPackage } from './versions';
 export { ferretdbBackend, type FerretdbBackend } from './paths';
-export { freePort, isPortOpen } from './processes';
+export { freePort, isPortOpen, isProcessRunning } from './processes';
 export type { ServiceName } from './service';
 
 export interface LocalInfra {
@@ -121,7 +121,19 @@ export * from './zipkin';
  * true when this call started it. A test that takes its own broker down and up again uses it.
  */
 export async function upLocalService(name: ServiceName, opts: { log?: Log } = {}): Promise<boolean> {
-  return ensureUp(SERVICES.find((service) => service.name === name)!, opts.log ?? defaultLog);
+  return ensureUp(serviceNamed(name), opts.log ?? defaultLog);
+}
+
+const serviceNamed = (name: ServiceName): Service => SERVICES.find((service) => service.name === name)!;
+
+/**
+ * What a supervisor needs to watch and restart one service of the local infrastructure (`npm start`):
+ * its label, the pid of the process aap-infra started (undefined when it is not running, or not ours),
+ * and how it is asked to stop.
+ */
+export function localServiceProcess(name: ServiceName): { label: string; pid: () => Promise<number | undefined>; stopSignal: NodeJS.Signals; stopTimeoutMs: number } {
+  const service = serviceNamed(name);
+  return { label: service.label, pid: () => servicePid(service), stopSignal: service.stopSignal ?? 'SIGTERM', stopTimeoutMs: service.stopTimeoutMs };
 }
 
 /** A broker of its own with a SASL_SSL (SCRAM-SHA-512) listener, for tests of the Kafka security settings. */

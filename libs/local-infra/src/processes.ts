@@ -20,6 +20,11 @@ export function runningCommand(pid: number): string | undefined {
   return existsSync('/proc/self/stat') ? procCommand(pid) : psCommand(pid);
 }
 
+/** Whether the process still runs (a zombie does not). */
+export function isProcessRunning(pid: number): boolean {
+  return runningCommand(pid) !== undefined;
+}
+
 function procCommand(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -32,6 +32,11 @@ const pidFile = (service: Service) => join(serviceDir(service.name), `${service.
 export const logFile = (name: ServiceName): string => join(serviceDir(name), `${name}.log`);
 const address = (service: Service) => `127.0.0.1:${service.port()}`;
 
+/** The pid of the service's process when it was started by aap-infra and still runs (undefined otherwise). */
+export function servicePid(service: Service): Promise<number | undefined> {
+  return livePid(pidFile(service), service.commandMarker());
+}
+
 /** Makes sure the service answers; returns whether this call started it. */
 export async function ensureUp(service: Service, log: Log): Promise<boolean> {
   await mkdir(serviceDir(service.name), { recursive: true });

@@ -13,6 +13,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Query parameters, appended to the path. */
   query?: Record<string, string | number | boolean | undefined>;
+  /** The request fails (rejects) when not answered within this many milliseconds: a deadline the answer must meet. */
+  timeoutMs?: number;
 }
 
 /** Requests as one caller. A plain object or array body is sent as JSON; FormData, strings and bytes as they are. */
@@ -71,6 +73,7 @@ export function httpClient(baseUrl: string, clientOptions: HttpClientOptions = {
         method,
         headers,
         body: body === undefined ? undefined : isRawBody(body) ? (body as RequestInit['body']) : JSON.stringify(body),
+        signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
       });
       const bytes = Buffer.from(await response.arrayBuffer());
       const text = new TextDecoder().decode(bytes);
