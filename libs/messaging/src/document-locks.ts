@@ -95,6 +95,14 @@ async function takeLease(connection: Connection, key: string): Promise<() => Pro
  */
 export async function lockDocument(connection: Connection, collection: string, id: unknown): Promise<() => Promise<void>> {
   if (!(await needsLeases(connection))) return async () => undefined;
+  return lockKey(connection, collection, id);
+}
+
+/**
+ * The same lease on any store: for a check-then-act that spans more than one write (e.g. "the key has
+ * nothing parked, forget it" against "queue behind the key"), which no atomic update covers.
+ */
+export async function lockKey(connection: Connection, collection: string, id: unknown): Promise<() => Promise<void>> {
   const key = `${collection}/${String(id)}`;
   const slotKey = `${connection.name}/${key}`;
   const slot = slots.get(slotKey) ?? { tail: Promise.resolve(), waiting: 0 };

@@ -1,7 +1,7 @@
 import { isDuplicateKey } from './duplicate-key';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Logger } from '@aap/observability';
-import { lockDocument } from './document-locks';
+import { lockKey } from './document-locks';
 import { connectionModel } from './connection-model';
 
 /**
@@ -164,9 +164,9 @@ export class ParkingLot {
     }
   }
 
-  /** A key's lock, shared by every instance: "queue behind the key" and "the key has nothing left" never cross. */
+  /** A key's lock, shared by every instance and on every store: "queue behind the key" and "the key has nothing left" never cross. */
   private lock(parkKey: string) {
-    return lockDocument(this.options.connection, 'parked_events', `key/${parkKey}`);
+    return lockKey(this.options.connection, 'parked_events', `key/${parkKey}`);
   }
 
   private schedule(key: string, delayMs: number): void {
