@@ -17,6 +17,9 @@ import { isDuplicateKey } from './duplicate-key';
  * `document_leases`, writes, and deletes the lease. A writer that finds the lease taken waits for it;
  * a lease older than `LEASE_MS` was left by a holder that died (kill -9 between insert and delete) and
  * is taken over. Within a process, writers queue in memory first, so only one of them polls the database.
+ * What a lease cannot cover: a live writer stalled longer than `LEASE_MS` between taking it and writing
+ * (its lease is then taken over and the two writes race as without a lease); the unique indexes (the
+ * dossier numbers) stay as the backstop there.
  *
  * MongoDB applies a single-document update atomically (a guarded `{_id, version}` update, an `$inc`):
  * there the lock is nothing at all — no lease, no queue. What the store is, is asked once per
