@@ -188,6 +188,8 @@ export class EventConsumer {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.groupJoins++;
       this.options.logger.info({ memberAssignment: payload.memberAssignment, joins: this.groupJoins }, 'consumer joined its group');
+      // Partitions may have come from another instance: the keys it parked must hold their later events here.
+      this.parking.refresh().catch((error: unknown) => this.options.logger.error({ err: error }, 'reading the parked keys after a rebalance failed'));
     });
     await this.consumer.connect();
     // From the beginning for a new group: events published before the first deployment are not lost.

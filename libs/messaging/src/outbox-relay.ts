@@ -10,7 +10,7 @@ import { crashPoint } from './crash-points';
 import { onOutboxWrite, type PendingEvent } from './outbox';
 import { outboxRejectedModel, rejectedEntry, type OutboxRejectionReason } from './outbox-rejected';
 import { messageBytes, messageRejectionOf, RECORD_REFUSALS } from './message-size';
-import { documentKey, lockDocument } from './document-locks';
+import { withDocumentLock } from './document-locks';
 
 interface OutboxDocument {
   _id: unknown;
@@ -393,24 +393,16 @@ export class OutboxRelay {
    */
   private async removeEntries(model: Model<any>, id: unknown, entries: Array<{ event: PendingEvent }>): Promise<void> {
     const unset = Object.fromEntries(entries.map(({ event }) => [`outbox.${event.envelope.id}`, '']));
-    // The same per-document lock as the aggregate's own writes (see document-locks.ts).
-    const release = await lockDocument(documentKey(model.db.name, model.collection.collectionName, id));
-    try {
+    // The same per-document lock as the aggregate's own writes, across processes (see document-locks.ts).
+    await withDocumentLock(model.db, model.collection.collectionName, id, async () => {
       await model.collection.updateOne({ _id: id } as never, { $unset: unset });
       await model.collection.updateOne({ _id: id, outbox: {} } as never, { $set: { outboxPending: false } });
-    } finally {
-      release();
-    }
+    });
   }
 
   /** Lowers the flag of a document whose outbox is (still) `outbox`: empty, or absent (`null`). */
   private async clearFlag(model: Model<any>, id: unknown, outbox: Record<string, never> | null): Promise<void> {
-    const release = await lockDocument(documentKey(model.db.name, model.collection.collectionName, id));
-    try {
-      await model.collection.updateOne({ _id: id, outbox } as never, { $set: { outboxPending: false } });
-    } finally {
-      release();
-    }
+    await withDocumentLock(model.db, model.collection.collectionName, id, () => model.collection.updateOne({ _id: id, outbox } as never, { $set: { outboxPending: false } }));
   }
 }
 

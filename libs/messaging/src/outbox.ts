@@ -51,7 +51,9 @@ export function newEvent<D extends EventDefinition>(
     throw new Error(`${producer} cannot publish ${definition.type}: it belongs to ${definition.producer}`);
   }
   if (definition.supersededBy) throw new Error(`${definition.type} is superseded: publish ${definition.supersededBy.definition.type}`);
-  const parsed = definition.schema.parse(data) as EventData<D>;
+  // In its wire form (JSON) from the start: an optional field left `undefined` would otherwise be
+  // stored in the outbox as BSON null, then published as null, which the schema refuses.
+  const parsed = JSON.parse(JSON.stringify(definition.schema.parse(data))) as EventData<D>;
   const id = randomUUID();
   return {
     seq: nextSeq(),

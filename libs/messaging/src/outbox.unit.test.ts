@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { ZodError } from 'zod';
-import { ProbeLaunched, ProbeReachedEvaluation, type ProbePayload } from '@aap/contracts';
+import { DossierWithdrawn, ProbeLaunched, ProbeReachedEvaluation, type ProbePayload } from '@aap/contracts';
 import { causedBy, newEvent, outboxForInsert, withEvents, type PendingEvent } from './outbox';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -84,6 +84,13 @@ describe('newEvent', () => {
     const data = { ...probe(), secret: 'must not leak' } as ProbePayload;
 
     expect(newEvent('submission', ProbeLaunched, data).envelope.data).not.toHaveProperty('secret');
+  });
+
+  it('given an optional field left undefined, when building an event, then the data does not carry it (stored, it would become null)', () => {
+    const reference = { dossierId: 'd1', number: 'AAP-2026-000001', callId: 'c1', waveId: 'w1', organisationId: '216901231' };
+    const event = newEvent('submission', DossierWithdrawn, { ...reference, reason: undefined, withdrawnAt: '2026-03-02T10:15:00.000Z', requestedGrantCents: 100 });
+
+    expect(Object.keys(event.envelope.data as object)).not.toContain('reason');
   });
 
   it('given a producer that does not own the event, when building it, then it is refused', () => {

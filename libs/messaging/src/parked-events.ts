@@ -1,7 +1,7 @@
 import { isDuplicateKey } from './duplicate-key';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Logger } from '@aap/observability';
-import { lockDocument } from './document-locks';
+import { lockKey } from './document-locks';
 import { connectionModel } from './connection-model';
 
 /**
@@ -80,6 +80,7 @@ export class ParkingLot {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly draining = new Map<string, Promise<void>>();
   private stopped = false;
+  private refreshed: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ParkingLotOptions) {
     this.model = parkedEventModel(options.connection);
@@ -89,10 +90,28 @@ export class ParkingLot {
   async start(): Promise<void> {
     this.stopped = false;
     await this.model.createIndexes();
-    // Read once at start-up (not a hot path): only failing keys are in this collection.
+    await this.refresh();
+  }
+
+  /**
+   * Learns the keys parked by any instance and retries them: at start, and each time this instance's
+   * partitions change (another instance of the service may have parked events of a key whose partition
+   * is now this one's; its later events must queue behind them). Not a hot path: only failing keys are
+   * in this collection.
+   */
+  refresh(): Promise<void> {
+    // Messages handled meanwhile wait for it (`queueIfParked`): they may be of a key parked elsewhere.
+    this.refreshed = this.refreshed.catch(() => undefined).then(() => this.readParkedKeys());
+    return this.refreshed;
+  }
+
+  private async readParkedKeys(): Promise<void> {
     const parked = await this.model.collection.find({}, { projection: { parkKey: 1 } }).toArray();
-    for (const { parkKey } of parked) this.keys.add(parkKey as string);
-    for (const key of this.keys) this.schedule(key, 0);
+    for (const { parkKey } of parked) {
+      if (this.keys.has(parkKey as string)) continue;
+      this.keys.add(parkKey as string);
+      this.schedule(parkKey as string, 0);
+    }
   }
 
   async stop(): Promise<void> {
@@ -109,15 +128,18 @@ export class ParkingLot {
 
   /** Queues `event` behind its key's parked events, if there are any; false when the key is free. */
   async queueIfParked(event: Omit<ParkedEvent, 'attempts' | 'parkedAt'>): Promise<boolean> {
+    await this.refreshed.catch(() => undefined);
     if (!this.keys.has(event.parkKey)) return false;
     const release = await this.lock(event.parkKey);
     try {
       if (!this.keys.has(event.parkKey)) return false;
       await this.insert({ ...event, attempts: 0, parkedAt: new Date() });
-      return true;
     } finally {
-      release();
+      await release();
     }
+    // The instance that parked the key's head may be gone (killed, or its partition moved here): this one drains too.
+    if (!this.draining.has(event.parkKey) && !this.timers.has(event.parkKey)) this.schedule(event.parkKey, this.options.retryBaseMs);
+    return true;
   }
 
   /** Parks an event that failed `attempts` times in line; its key's later events will queue behind it. */
@@ -128,7 +150,7 @@ export class ParkingLot {
       await this.insert({ ...event, attempts, lastError: error.message, parkedAt: new Date(), nextAttemptAt: new Date(Date.now() + delay) });
       this.keys.add(event.parkKey);
     } finally {
-      release();
+      await release();
     }
     this.options.logger.warn({ eventId: event._id, parkKey: event.parkKey, attempts, retryInMs: delay, err: error }, 'event parked; its partition moves on');
     if (!this.draining.has(event.parkKey)) this.schedule(event.parkKey, delay);
@@ -142,8 +164,9 @@ export class ParkingLot {
     }
   }
 
+  /** A key's lock, shared by every instance and on every store: "queue behind the key" and "the key has nothing left" never cross. */
   private lock(parkKey: string) {
-    return lockDocument(`${this.options.connection.name}/parked_events/key/${parkKey}`);
+    return lockKey(this.options.connection, 'parked_events', `key/${parkKey}`);
   }
 
   private schedule(key: string, delayMs: number): void {
@@ -177,7 +200,7 @@ export class ParkingLot {
             return;
           }
         } finally {
-          release();
+          await release();
         }
         continue;
       }

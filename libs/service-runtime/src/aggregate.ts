@@ -17,8 +17,9 @@ export interface AggregateKit {
   aggregate<Doc>(name: string, schema: Schema<Doc>, options: { collection: string }): Model<Doc>;
   /**
    * Declares a model that publishes no event (a read model kept from events, a state changed only by
-   * commands of this service) in `collection`: its single-document writes take the per-document lock,
-   * which FerretDB needs for any guarded or read-then-write update (it updates by find-then-replace).
+   * commands of this service) in `collection`: its single-document writes take the document's lease,
+   * which FerretDB needs for any guarded or read-then-write update (it updates by find-then-replace),
+   * across every instance of the service (document-locks.ts).
    */
   model<Doc>(name: string, schema: Schema<Doc>, options: { collection: string }): Model<Doc>;
   /** A pending event of this service (validated against the catalogue; the producer is this service). */

@@ -11,8 +11,9 @@ export interface Current {
 /**
  * Writes a decided change and its events in ONE guarded single-document update: it applies only if
  * the aggregate still has the version the change was decided on (`{_id, version}`), bumps the version,
- * and stores the events in the document's outbox. On FerretDB the per-document lock of the outbox
- * plugin serialises it with the other writes of this process. False when the race was lost.
+ * and stores the events in the document's outbox. On FerretDB, whose update is not atomic, the
+ * document's lease (document-locks.ts, taken by the model's plugin) serialises it with every other
+ * write of every process. False when the race was lost.
  */
 export async function record<Doc>(model: Model<Doc>, current: Current, update: UpdateQuery<Doc>, events: readonly PendingEvent[] = []): Promise<boolean> {
   const guarded = { ...update, $inc: { ...(update.$inc as Record<string, number> | undefined), version: 1 } } as UpdateQuery<Doc>;

@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { conflict } from '@aap/http';
-import { documentKey, isDuplicateKey, lockDocument } from '@aap/messaging';
+import { isDuplicateKey, withDocumentLock } from '@aap/messaging';
 
 /**
  * Receipt numbers are unique: every submitted dossier gets `AAP-<year>-<000001>`, no two dossiers
@@ -8,10 +8,11 @@ import { documentKey, isDuplicateKey, lockDocument } from '@aap/messaging';
  *
  * - a per-year counter document (`counters`, `_id` = `dossier-number-<year>`) incremented with `$inc`.
  *   MongoDB applies it atomically; FerretDB runs it as find-then-replace, so the increment takes the
- *   counter's document lock (one process never hands out a number twice);
+ *   counter's document lock, a lease in the database (`document-locks.ts`): no two processes hand out
+ *   the same number;
  * - a unique index on the dossiers' `number` (`receiptNumberField`, declared by the dossier model):
- *   the backstop across processes. A write it refuses (two processes on FerretDB, a counter restored
- *   from an older backup) is a 409 to retry, and the retry takes the next number.
+ *   the backstop. A write it refuses (a counter restored from an older backup, a lease taken over from
+ *   a writer that was only slow) is a 409 to retry, and the retry takes the next number.
  *
  * A number taken by a submit that then fails (refused, or a crash before its dossier is written) is
  * skipped, never reused: numbers are unique and increasing, not gapless.
@@ -30,14 +31,11 @@ export function receiptNumbers(db: Connection) {
     const year = now.getUTCFullYear();
     const counterId = `dossier-number-${year}`;
     const increment = (upsert: boolean) => counters.findOneAndUpdate({ _id: counterId }, { $inc: { value: 1 } }, { upsert, returnDocument: 'after' });
-    const release = await lockDocument(documentKey(db.name, 'counters', counterId));
-    try {
+    const counter = await withDocumentLock(db, 'counters', counterId, () =>
       // Two processes creating the year's counter at once: one insert loses on the `_id`; the counter exists then.
-      const counter = await increment(true).catch((error: unknown) => (isDuplicateKey(error) ? increment(false) : Promise.reject(error)));
-      return receiptNumberOf(year, counter!.value);
-    } finally {
-      release();
-    }
+      increment(true).catch((error: unknown) => (isDuplicateKey(error) ? increment(false) : Promise.reject(error))),
+    );
+    return receiptNumberOf(year, counter!.value);
   }
 
   /** Runs the write that records a number; a number the unique index refuses answers 409 (the retry takes the next one). */
