@@ -142,6 +142,9 @@ describe('the README session', () => {
   it('given `npm start` on the run’s broker and database, when the README’s copy-paste session is pasted at once, then it shows the receipt, the timeline, the acknowledgement e-mail, the ranking, the accepted dossier, its agreement signed and its first payment; then `npm run demo` runs through, twice', { timeout: 600_000 }, async () => {
     const ports = await choosePorts();
     const session = onPorts(readmeSession(), ports);
+    // Each read that depends on an event waits through the session's one bounded wait_for: a loop of its own would never end when the event never comes.
+    expect(session).toMatch(/^wait_for\(\) \{ for _ in \{1\.\.\d+\}/m);
+    expect(session, 'no unbounded loop in the session').not.toMatch(/^\s*(until|while)\b/m);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...Object.fromEntries(Object.entries(ports).map(([variable, port]) => [variable, String(port)])),

@@ -96,7 +96,6 @@ export const submittedDossier = (dossierId: string, overrides: { callId?: string
     name: 'Commune de Lyon',
     kind: 'commune',
     territory: { communeCode: '69123', departements: ['69'], regions: ['84'] },
-    contacts: [{ name: 'Camille Martin', email: 'camille.martin@example.org', role: 'Chargée de mission' }],
     ...overrides.applicant,
   },
   project: { title: overrides.title ?? 'Pass numérique lyonnais', summary: 'Médiation numérique.', description: 'Des chèques pour les publics éloignés du numérique.', startDate: '2027-01-04', endDate: '2028-06-30' },

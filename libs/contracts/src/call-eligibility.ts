@@ -34,7 +34,7 @@ export function grantCapCents(cofinancing: GrantRules, budget: Pick<BudgetSectio
 }
 
 /** Who may apply: the applicant's kind, and groupements when the call accepts them. */
-export function applicantViolations(call: CallSnapshot, applicant: ApplicantSnapshot): Violation[] {
+export function applicantViolations(call: CallSnapshot, applicant: Omit<ApplicantSnapshot, 'contacts'>): Violation[] {
   const violations: Violation[] = [];
   if (!call.eligibleApplicantKinds.includes(applicant.kind)) {
     violations.push({ name: 'applicant-kind-eligible', detail: `a ${applicant.kind} may not apply to this call (eligible: ${call.eligibleApplicantKinds.join(', ')})` });
@@ -46,7 +46,7 @@ export function applicantViolations(call: CallSnapshot, applicant: ApplicantSnap
 }
 
 /** The budget plan against the call's money rules (balance, minimum cost, grant range and rate, public funding, own contribution). */
-export function budgetViolations(call: CallSnapshot, applicant: ApplicantSnapshot | null, budget: BudgetSection): Violation[] {
+export function budgetViolations(call: CallSnapshot, applicant: Omit<ApplicantSnapshot, 'contacts'> | null, budget: BudgetSection): Violation[] {
   const violations: Violation[] = [];
   const add = (name: string, detail: string, pointer?: string) => violations.push({ name, detail, ...(pointer ? { pointer } : {}) });
   const { cofinancing } = call;

@@ -8,6 +8,7 @@ import {
   DossierResubmittedV1,
   DossierSubmitted,
   DossierSubmittedV1,
+  EvaluationConflictDeclared,
   referenceOfSnapshot,
   type DossierSnapshot,
 } from './index';
@@ -18,7 +19,7 @@ const snapshot: DossierSnapshot = {
   number: 'AAP-2026-000001',
   callId: 'c-1',
   waveId: 'vague-1',
-  applicant: { organisationId: '216901231', name: 'Lyon', kind: 'commune', territory: { communeCode: '69123', departements: ['69'], regions: ['84'] }, contacts: [{ name: 'Agent', email: 'agent@lyon.fr' }] },
+  applicant: { organisationId: '216901231', name: 'Lyon', kind: 'commune', territory: { communeCode: '69123', departements: ['69'], regions: ['84'] } },
   project: { title: 'Pass numérique lyonnais', summary: 's', description: 'd', startDate: '2027-01-01', endDate: '2027-12-31' },
   budget: { eligibleCostCents: 4_000_000, requestedGrantCents: 2_000_000, otherFunding: [] },
   attachments: [],
@@ -27,6 +28,18 @@ const snapshot: DossierSnapshot = {
 };
 
 const readAs = (definition: { type: string }, data: unknown) => catalogue.read(definition.type, data);
+
+describe('personal data no longer carried: events already on a topic are still read, without it', () => {
+  it('given a dossier.submitted with the applicant’s contacts, when read, then it is read without them', () => {
+    const withContacts = { ...reference, dossier: { ...snapshot, applicant: { ...snapshot.applicant, contacts: [{ name: 'Camille Martin', email: 'camille.martin@lyon.fr' }] } } };
+    expect(readAs(DossierSubmitted, withContacts)).toEqual({ definition: DossierSubmitted, data: { ...reference, dossier: snapshot } });
+  });
+
+  it('given an evaluation.conflict-declared with its reason, when read, then it is read without it', () => {
+    const declared = { ...reference, at: '2026-04-11T09:00:00Z', reviewerId: 'rev-1' };
+    expect(readAs(EvaluationConflictDeclared, { ...declared, reason: 'Ancien agent de la commune' })).toEqual({ definition: EvaluationConflictDeclared, data: declared });
+  });
+});
 
 describe('upcasters: a consumer receiving version 1 reads version 2', () => {
   it('given dossier.submitted.v1 (reference inside the snapshot), when read, then it is dossier.submitted.v2 with the reference at the top', () => {

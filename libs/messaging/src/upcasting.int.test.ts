@@ -22,7 +22,7 @@ const snapshot = (dossierId: string): DossierSnapshot => ({
   number: 'AAP-2026-000042',
   callId: 'call-u',
   waveId: 'vague-1',
-  applicant: { organisationId: '216901231', name: 'Lyon', kind: 'commune', territory: { communeCode: '69123', departements: ['69'], regions: ['84'] }, contacts: [] },
+  applicant: { organisationId: '216901231', name: 'Lyon', kind: 'commune', territory: { communeCode: '69123', departements: ['69'], regions: ['84'] } },
   project: { title: 'Pass numérique', summary: 's', description: 'd', startDate: '2027-01-01', endDate: '2027-12-31' },
   budget: { eligibleCostCents: 4_000_000, requestedGrantCents: 2_000_000, otherFunding: [] },
   attachments: [],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { accepted, DossierComplementRequested, wrongStatus, type DossierSnapshot } from '@aap/contracts';
+import { accepted, DossierComplementRequested, refused, wrongStatus, type DossierSnapshot } from '@aap/contracts';
 import { dossierEvent, moveDossier, snapshotChanges, wrongStage, type ComplementRequest, type EvaluationDecision, type EvaluationState } from '../evaluations/evaluation';
 
 /**
@@ -17,9 +17,27 @@ export interface RequestComplement {
 
 const PAUSABLE = ['admissibility', 'in-review', 'evaluated'] as const;
 
+/**
+ * The rule `complement-after-scoring`: once a reviewer has scored the dossier, it is no longer sent
+ * back to its applicant. Scores are given on one version of a dossier and every dossier of a wave is
+ * ranked on the version its reviewers scored (equal treatment of applicants); a complement answered
+ * after scoring would let the applicant change the project or the budget — hence the grant cap —
+ * under scores given to another version. Complements belong to admissibility and to review before the
+ * first score; after it the committee decides on what was scored (a grant below the cap, or a rejection).
+ */
+export const COMPLEMENT_AFTER_SCORING = 'complement-after-scoring';
+
 export function requestComplement(state: EvaluationState, command: RequestComplement, now: Date, complementRequestId: string = randomUUID()): EvaluationDecision {
   const stage = state.stage;
   if (!(PAUSABLE as readonly string[]).includes(stage)) return wrongStage(state, 'a complement may be requested', PAUSABLE);
+  if (state.reviews.length > 0) {
+    return refused([
+      {
+        name: COMPLEMENT_AFTER_SCORING,
+        detail: `dossier ${state.number} has ${state.reviews.length} submitted review(s): a complement may be requested only before the first score; the committee decides on the version scored (a grant below the cap, or a rejection)`,
+      },
+    ]);
+  }
   const moved = moveDossier(state, 'complement-requested');
   if ('refused' in moved) return wrongStatus(state.dossierStatus, moved.refused);
   const request: ComplementRequest = {

@@ -4,7 +4,7 @@ import { decider } from '@aap/test-harness/decider-spec';
 import { startAdmissibility } from '../admissibility/admissibility';
 import { openEvaluation, recordWithdrawal, type EvaluationState } from '../evaluations/evaluation';
 import { acceptedState, testCall, testDossier } from '../testing/fixtures';
-import { requestComplement, resumeAfterComplement, type RequestComplement } from './complement';
+import { COMPLEMENT_AFTER_SCORING, requestComplement, resumeAfterComplement, type RequestComplement } from './complement';
 
 const now = new Date();
 const call = testCall();
@@ -13,6 +13,7 @@ const dossier = testDossier(call);
 const inReview = (): EvaluationState => acceptedState(startAdmissibility(openEvaluation(dossier, now), call, now));
 const asked: RequestComplement = { message: 'Joindre le budget détaillé', requestedByRole: 'reviewer', requestedBy: 'rev-1' };
 const paused = () => acceptedState(requestComplement(inReview(), asked, now, 'cr-1'));
+const review = (reviewerId: string) => ({ reviewerId, scores: [{ criterionId: 'ancrage', score: 6, comment: 'Argumenté.' }], weightedScore: 60, submittedAt: now });
 
 describe('requestComplement (given an evaluation, when a complement is asked, then …)', () => {
   const spec = decider(requestComplement);
@@ -28,6 +29,15 @@ describe('requestComplement (given an evaluation, when a complement is asked, th
 
   it('given a dossier paused already, when a complement is asked, then it does not apply', () => {
     spec.given(paused()).when(asked, now, 'cr-2').thenWrongStatus('complement-requested');
+  });
+
+  it('given a dossier one reviewer has scored, when a complement is asked, then it is refused (complement-after-scoring): the budget and the grant cap never change under scores given to another version', () => {
+    spec.given({ ...inReview(), reviews: [review('rev-2')] }).when(asked, now, 'cr-2').thenRefused(COMPLEMENT_AFTER_SCORING);
+  });
+
+  it('given an evaluated dossier (every review in), when a manager asks a complement, then it is refused (complement-after-scoring)', () => {
+    const evaluated: EvaluationState = { ...inReview(), stage: 'evaluated', reviews: [review('rev-1'), review('rev-2')], completedAt: now };
+    spec.given(evaluated).when({ ...asked, requestedByRole: 'programme-manager', requestedBy: 'pm-1' }, now, 'cr-2').thenRefused(COMPLEMENT_AFTER_SCORING);
   });
 
   it('given a withdrawn dossier, when a complement is asked, then it does not apply', () => {

@@ -7,7 +7,7 @@ import {
   EvaluationReviewDueSoon,
   EvaluationReviewersAssigned,
   wrongStatus,
-  type ApplicantSnapshot,
+  type DossierApplicant,
   type CallSnapshot,
 } from '@aap/contracts';
 import { referenceOf, wrongStage, type AssignmentCause, type Assignment, type EvaluationDecision, type EvaluationStage, type EvaluationState } from '../evaluations/evaluation';
@@ -48,7 +48,7 @@ export interface Choice {
  */
 export function chooseReviewers(input: {
   dossierId: string;
-  applicant: ApplicantSnapshot;
+  applicant: DossierApplicant;
   need: number;
   pool: readonly PoolReviewer[];
   loads: ReadonlyMap<string, number>;
@@ -112,7 +112,7 @@ export function declareConflict(state: EvaluationState, reviewerId: string, reas
   if (assignment.state !== 'assigned') return wrongStatus(assignment.state, `the review of dossier ${state.number} is already ${assignment.state}: a conflict is declared before scoring`);
   return accepted(
     { ...state, assignments: state.assignments.map((a) => (a === assignment ? { ...a, state: 'recused' as const, recusalReason: reason } : a)), updatedAt: now },
-    emit(EvaluationConflictDeclared, { ...referenceOf(state), at: now.toISOString(), reviewerId, reason }),
+    emit(EvaluationConflictDeclared, { ...referenceOf(state), at: now.toISOString(), reviewerId }),
   );
 }
 

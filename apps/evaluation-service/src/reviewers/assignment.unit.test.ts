@@ -84,7 +84,7 @@ describe('reviewer assignment', () => {
     const { decision: recused } = decider(declareConflict)
       .given(assigned.state)
       .when(leaving, 'ancien salarié du porteur', NOW)
-      .then({ definition: EvaluationConflictDeclared, data: { reviewerId: leaving, reason: 'ancien salarié du porteur' } });
+      .then({ definition: EvaluationConflictDeclared, data: { reviewerId: leaving } });
     const replaced = assignAndClaim(acceptedState(recused), call, assigned.pool);
     const open = replaced.state.assignments.filter((a) => a.state === 'assigned').map((a) => a.reviewerId);
     expect(open).toHaveLength(2);

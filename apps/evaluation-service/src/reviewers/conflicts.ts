@@ -1,4 +1,4 @@
-import type { ApplicantSnapshot, EvaluationSettings } from '@aap/contracts';
+import type { DossierApplicant, EvaluationSettings } from '@aap/contracts';
 import { epciOfCommune } from '@aap/contracts/geography';
 import type { PoolReviewer } from './pool';
 
@@ -31,7 +31,7 @@ type Reviewer = Pick<PoolReviewer, 'reviewerId' | 'departement' | 'epciSiren' | 
 export const sirenOf = (organisationId: string) => organisationId.slice(0, 9);
 
 /** Every conflict between the reviewer and the applicant (empty when the reviewer may review it). */
-export function conflictsOf(reviewer: Reviewer, applicant: ApplicantSnapshot, settings: ConflictSettings): Conflict[] {
+export function conflictsOf(reviewer: Reviewer, applicant: DossierApplicant, settings: ConflictSettings): Conflict[] {
   const conflicts: Conflict[] = [];
   const conflict = (rule: ConflictRule, reason: string) => conflicts.push({ reviewerId: reviewer.reviewerId, rule, reason });
   const applicantSiren = sirenOf(applicant.organisationId);
@@ -61,7 +61,7 @@ export function conflictsOf(reviewer: Reviewer, applicant: ApplicantSnapshot, se
  */
 export function withoutConflicts<R extends Reviewer & Pick<PoolReviewer, 'active'>>(
   pool: readonly R[],
-  applicant: ApplicantSnapshot,
+  applicant: DossierApplicant,
   settings: ConflictSettings,
   excluded: ReadonlySet<string>,
 ): { candidates: R[]; conflicts: Conflict[] } {

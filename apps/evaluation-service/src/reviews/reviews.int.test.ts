@@ -142,11 +142,9 @@ describe('blind scoring', () => {
 });
 
 describe('the complement loop', () => {
-  it('given a review in and a reviewer asking a complement, then reviews are refused while paused, and after the resubmission the sheet shows what changed and the reviewers can submit', async () => {
+  it('given a reviewer asking a complement before the first score, then reviews are refused while paused, and after the resubmission the sheet shows what changed and the reviewers score the new version', async () => {
     const dossier = await inReview(['loop-1', 'loop-2', 'loop-3']);
     const { dossierId } = dossier;
-    expect((await h.reviewer('loop-1').post(`/evaluations/${dossierId}/reviews`, scoresOf(6, 6, 6, 6))).status).toBe(201);
-    await h.settled(dossierId);
 
     const asked = await h.reviewer('loop-2').post(`/evaluations/${dossierId}/complement-requests`, { message: 'Merci de joindre le plan de financement détaillé.' });
     expect(asked.status).toBe(201);
@@ -186,7 +184,9 @@ describe('the complement loop', () => {
     expect(sheet.body).toMatchObject({ stage: 'in-review', changes: expectedChanges });
     expect((await h.manager().get(`/evaluations/${dossierId}/sheet`)).body.changes).toEqual(expectedChanges);
 
-    // The review made before the complement stays; the others now score the new version, and the last one completes.
+    // Every reviewer scores the new version (a complement after the first score is refused: complements/), and the last one completes.
+    expect((await h.reviewer('loop-1').post(`/evaluations/${dossierId}/reviews`, scoresOf(6, 6, 6, 6))).status).toBe(201);
+    await h.settled(dossierId);
     expect((await h.reviewer('loop-3').post(`/evaluations/${dossierId}/reviews`, scoresOf(5, 5, 5, 5))).status).toBe(201);
     await h.settled(dossierId);
     const last = await h.reviewer('loop-2').post(`/evaluations/${dossierId}/reviews`, scoresOf(7, 7, 7, 7));

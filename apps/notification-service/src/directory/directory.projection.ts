@@ -15,8 +15,8 @@ import { applyIfNotOlder, type ServiceContext } from '@aap/service-runtime';
 /**
  * The organisation directory: this service's own copy of what it needs to address and word a
  * message (event-carried state transfer, no call to another service):
- * - organisations and their contacts, from organisation.* events (and, until those arrive, from the
- *   applicant snapshot that dossier.submitted carries);
+ * - organisations and their contacts, from organisation.* events only (dossier events carry the
+ *   applicant without contacts: an e-mail waits, retried, until its organisation's event is here);
  * - dossiers → organisation, number, call, title and status, from the dossier reference every
  *   dossier.* event carries and the lifecycle table of libs/contracts.
  * The calls are the shared call copy's (`@aap/service-runtime/call-copies`, registered in service.ts).
@@ -36,7 +36,7 @@ export interface OrganisationEntry {
   name: string;
   kind?: string;
   contacts: Contact[];
-  /** Time of the organisation event applied; epoch when only a dossier's applicant snapshot was seen. */
+  /** Time of the organisation event applied. */
   asOf: Date;
 }
 
@@ -133,9 +133,6 @@ export function registerDirectory(context: ServiceContext): Directory {
       const known = { callId, waveId, organisationId, ...(number ? { number } : {}), ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
       await dossiers.updateOne({ _id: dossierId }, { $set: known }, { upsert: true });
       await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { status, open: OPEN_DOSSIER_STATUSES.includes(status) });
-      // Until its organisation.* events are seen, the applicant snapshot gives the organisation's
-      // name and contacts; asOf = epoch so that any organisation event replaces it.
-      if (dossier) await applyOrganisation(dossier.applicant, new Date(0));
     });
   }
 

@@ -19,8 +19,8 @@ import { ROUTES, type Route } from './routing';
  * nothing); the delivery queue sends.
  *
  * A dossier event names its organisation (the dossier reference every dossier.* event carries). Its
- * contacts come from this service's directory, or from the applicant snapshot a submission carries.
- * When neither is known yet (an organisation.* event still on its way), the handler fails: the
+ * contacts come from this service's directory, kept from the organisation.* events (no dossier event
+ * carries them). When it is not known yet (an organisation.* event still on its way), the handler fails: the
  * consumer retries it in the background, parked behind its key without holding its partition, and
  * dead-letters it with the reason after its last attempt (listed by `npm run dlq`).
  */
@@ -52,8 +52,7 @@ async function recipientsOf(directory: Directory, route: Route, event: EventEnve
   if (route.audience === 'dossier') {
     const reference = event.data as DossierEventReference;
     const snapshot = (event.data as { dossier?: DossierSnapshot }).dossier;
-    const [known, organisation] = await Promise.all([directory.dossier(reference.dossierId), directory.organisation(reference.organisationId)]);
-    const addressee = organisation ?? (snapshot && { _id: snapshot.applicant.organisationId, ...snapshot.applicant });
+    const [known, addressee] = await Promise.all([directory.dossier(reference.dossierId), directory.organisation(reference.organisationId)]);
     if (!addressee) throw new RecipientUnknownError(`organisation ${reference.organisationId} of dossier ${reference.dossierId} is not known yet (no organisation.registered seen)`);
     const title = snapshot?.project.title ?? known?.title ?? (event.data as { title?: string }).title;
     const dossier = { _id: reference.dossierId, ...(reference.number ? { number: reference.number } : {}), ...(title ? { title } : {}) };

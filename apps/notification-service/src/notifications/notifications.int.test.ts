@@ -247,6 +247,10 @@ describe('notifications: every applicant-facing event reaches the organisation o
     const deadLetter = deadLetters.find((m) => m.headers.ce_id === orphan.id);
     expect(deadLetter?.headers).toMatchObject({ dlq_reason: 'handler-failed' });
     expect(deadLetter?.headers.dlq_error).toContain('organisation 217500001 of dossier dossier-u is not known yet');
+    // The dead letter copies the event and says why, nothing more: its value is the event's data, its other headers the event's.
+    expect(JSON.parse(String(deadLetter!.value))).toEqual(orphan.data);
+    const envelopeHeaders = new Set(['content-type', 'traceparent', 'tracestate']);
+    expect(Object.keys(deadLetter!.headers).filter((name) => !name.startsWith('dlq_') && !name.startsWith('ce_') && !envelopeHeaders.has(name))).toEqual([]);
     expect((await mail.mails()).filter((m) => m.to.includes('contact@inconnue-test.fr'))).toHaveLength(0);
   });
 

@@ -105,7 +105,7 @@ describe('reviewer e-mails: staff messages that never reach the applicant', () =
     await publisher.redeliver(assigned, EvaluationReviewersAssigned);
     await copiesOnTopic(env, EvaluationReviewersAssigned, assigned.id, 2); // the duplicate is really on the topic
     // A later event of the same dossier (same key, same partition) handled: the redelivery was handled before it.
-    await publisher.publish(EvaluationConflictDeclared, { ...reference, at: '2026-04-11T09:00:00Z', reviewerId: marc.reviewerId, reason: 'Ancien agent de la commune' });
+    await publisher.publish(EvaluationConflictDeclared, { ...reference, at: '2026-04-11T09:00:00Z', reviewerId: marc.reviewerId });
     const replacement = { reviewerId: 'rev-lea', name: 'Léa Martin', email: 'lea.martin@experts.example.fr', dueAt: '2026-05-15T16:00:00Z' };
     await publisher.publish(EvaluationReviewersAssigned, { ...assignedData, at: '2026-04-11T09:00:01Z', reviewers: [replacement], cause: 'conflict-replacement' });
     await eventually(async () => expect(await mailsTo(replacement.email)).toHaveLength(1), { timeoutMs: 20_000 });

@@ -25,6 +25,8 @@ export const fileTooLarge = () => refusal(413, 'file-too-large', 'The file is to
 
 export const contentTypeNotAllowed = (detail: string) => refusal(415, 'content-type-not-allowed', 'This type of file is not accepted', detail);
 
+export const officeContainerInvalid = (detail: string) => refusal(415, 'office-container', 'This file is not the Office document it claims to be', detail);
+
 export const tooManyAttachments = () =>
   refusal(422, 'too-many-attachments', 'The dossier has too many attachments', `a dossier may have at most ${MAX_ATTACHMENTS_PER_DOSSIER} attachments: remove one first`);
 

@@ -4,12 +4,13 @@ import { attachmentSnapshot, EDITABLE_STATUSES } from '@aap/contracts';
 import { callerOf, notFound, policies, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
 import type { Logger } from '@aap/observability';
 import type { AttachmentEntry, Dossier, DossierAttachmentsPort, DossierDecision } from '../dossiers';
-import { ALLOWED_CONTENT_TYPES, contentTypeRefusal, MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
-import { contentTypeNotAllowed, dossierNotEditable, fileTooLarge, tooManyAttachments } from './attachment-refusals';
+import { ALLOWED_CONTENT_TYPES, contentTypeRefusal, MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES, officeContainerCheck } from './attachment-limits';
+import { contentTypeNotAllowed, dossierNotEditable, fileTooLarge, officeContainerInvalid, tooManyAttachments } from './attachment-refusals';
 import { normalizeContentType, SNIFF_BYTES } from './content-sniffing';
 import { downloadHeaders } from './download-headers';
+import { CONTAINER_HEAD_BYTES, CONTAINER_TAIL_BYTES } from './office-containers';
 import { FileTooLargeError, type FileStorage } from './storage';
-import { discardUnreadBody, readHead, readUploadForm } from './upload-form';
+import { checkedAtEnd, discardUnreadBody, readHead, readUploadForm } from './upload-form';
 
 export const attachmentView = attachmentSnapshot.extend({ uploadedAt: z.iso.datetime() });
 export type AttachmentView = z.infer<typeof attachmentView>;
@@ -63,7 +64,7 @@ export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, 
         summary: 'Upload an attachment to a dossier (multipart/form-data: documentType, then file)',
         description:
           'A multipart/form-data body with a `documentType` field (a slug such as `deliberation`) followed by a `file` part ' +
-          `of one of these types (checked by declared type and by content): ${Object.keys(ALLOWED_CONTENT_TYPES).join(', ')}; ` +
+          `of one of these types (checked by declared type and by content; an Office document must be a ZIP holding that document's parts): ${Object.keys(ALLOWED_CONTENT_TYPES).join(', ')}; ` +
           `at most ${MAX_FILE_BYTES} bytes, ${MAX_ATTACHMENTS_PER_DOSSIER} attachments per dossier, only while it is ${EDITABLE_STATUSES.join(' or ')}.`,
         consumes: ['multipart/form-data'],
         params: dossierParams,
@@ -84,10 +85,18 @@ export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, 
         const typeRefusal = contentTypeRefusal(file.mimetype, head);
         if (typeRefusal) throw contentTypeNotAllowed(typeRefusal);
 
+        // An Office type is a ZIP holding that document's parts: checked at the end of the stream, a refusal stores nothing.
+        const containerCheck = officeContainerCheck(file.mimetype);
+        const stream = containerCheck
+          ? checkedAtEnd(content, CONTAINER_HEAD_BYTES, CONTAINER_TAIL_BYTES, (head, tail, size) => {
+              const why = containerCheck(head, tail, size);
+              return why === undefined ? undefined : officeContainerInvalid(why);
+            })
+          : content;
         const attachmentId = randomUUID();
         const contentType = normalizeContentType(file.mimetype);
         const stored = await storage
-          .save({ fileName: file.filename, contentType, stream: content, metadata: { attachmentId, dossierId, documentType } })
+          .save({ fileName: file.filename, contentType, stream, metadata: { attachmentId, dossierId, documentType } })
           .catch((error: unknown) => {
             throw error instanceof FileTooLargeError ? fileTooLarge() : error;
           });

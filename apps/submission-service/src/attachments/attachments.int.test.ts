@@ -9,6 +9,7 @@ import { registerDossiers, type DossierAttachmentsPort } from '../dossiers';
 import { registerReviewerAccess } from '../reviewer-access';
 import { MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES } from './attachment-limits';
 import { registerAttachments } from './index';
+import { docx, DOCX, odf, ODT, plainZip, XLSX } from './testing-office-files';
 
 const env = useTestEnvironment();
 
@@ -243,6 +244,21 @@ describe('dossier attachments (multipart upload into GridFS)', () => {
     }
     // The connection is still usable after refusals that left the body unread.
     expect((await upload(dossierId, form({ documentType: 'logo', file: { bytes: PNG_BYTES, type: 'image/png', name: 'logo.png' } }))).status).toBe(201);
+  });
+
+  it('refuses a plain ZIP renamed .docx (or an ODF of another type) with office-container, storing nothing; takes real Office files', async () => {
+    const dossierId = await insertDossier();
+    const before = await storedCounts();
+    const renamed = await expectRefused(await upload(dossierId, form({ documentType: 'budget-plan', file: { bytes: plainZip(), type: DOCX, name: 'budget.docx' } })), 415, 'office-container', before);
+    expect(renamed.errors[0]!.detail).toBe(`the file is declared ${DOCX} but it is a ZIP without [Content_Types].xml and word/document.xml`);
+    await expectRefused(await upload(dossierId, form({ documentType: 'budget-plan', file: { bytes: docx(), type: XLSX, name: 'budget.xlsx' } })), 415, 'office-container', before);
+    await expectRefused(await upload(dossierId, form({ documentType: 'statuts', file: { bytes: plainZip(), type: ODT, name: 'statuts.odt' } })), 415, 'office-container', before);
+
+    for (const file of [{ bytes: docx(), type: DOCX, name: 'budget.docx' }, { bytes: odf(ODT), type: ODT, name: 'statuts.odt' }]) {
+      const accepted = await upload(dossierId, form({ documentType: 'budget-plan', file }));
+      expect(accepted.status).toBe(201);
+      expect(((await accepted.json()) as { sha256: string }).sha256).toBe(sha256(file.bytes));
+    }
   });
 
   it('refuses a form whose documentType is missing, not a slug, or after the file', async () => {

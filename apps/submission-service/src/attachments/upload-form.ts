@@ -66,3 +66,32 @@ export async function readHead(source: Readable, size: number): Promise<{ head: 
   }
   return { head: Buffer.concat(read).subarray(0, size), content: Readable.from(content(), { objectMode: false }) };
 }
+
+/**
+ * The content, checked once all of it has streamed through: `check` sees its first `headBytes`, its
+ * last `tailBytes` and its size, and the error it returns fails the stream at its end — so the
+ * storage reading it keeps nothing. Holds only those bytes, never the whole file.
+ */
+export function checkedAtEnd(content: Readable, headBytes: number, tailBytes: number, check: (head: Buffer, tail: Buffer, size: number) => Error | undefined): Readable {
+  async function* checked() {
+    const head: Buffer[] = [];
+    const tail: Buffer[] = [];
+    let [headLength, tailLength, size] = [0, 0, 0];
+    for await (const chunk of content as AsyncIterable<Buffer>) {
+      if (headLength < headBytes) {
+        const part = chunk.subarray(0, headBytes - headLength);
+        head.push(part);
+        headLength += part.length;
+      }
+      tail.push(chunk);
+      tailLength += chunk.length;
+      size += chunk.length;
+      while (tailLength - tail[0]!.length >= tailBytes) tailLength -= tail.shift()!.length;
+      yield chunk;
+    }
+    const kept = Buffer.concat(tail);
+    const error = check(Buffer.concat(head), kept.subarray(Math.max(0, kept.length - tailBytes)), size);
+    if (error) throw error;
+  }
+  return Readable.from(checked(), { objectMode: false });
+}

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readHead } from './upload-form';
+import { checkedAtEnd, readHead } from './upload-form';
 
 const source = (...chunks: string[]) => Readable.from(chunks.map((c) => Buffer.from(c)), { objectMode: false });
 const readAll = async (stream: Readable) => {
@@ -36,5 +36,28 @@ describe('readHead', () => {
     const { head, content } = await readHead(Readable.from(failing(), { objectMode: false }), 8);
     expect(head.toString()).toBe('%PDF-1.7');
     await expect(readAll(content)).rejects.toThrow('too large');
+  });
+});
+
+describe('checkedAtEnd', () => {
+  it('passes the content through, then shows the check its first and last bytes and its size, across chunks', async () => {
+    const seen: string[] = [];
+    const content = checkedAtEnd(source('PK', '-first-', 'middle', '-last'), 5, 4, (head, tail, size) => {
+      seen.push(head.toString(), tail.toString(), String(size));
+      return undefined;
+    });
+    expect(await readAll(content)).toBe('PK-first-middle-last');
+    expect(seen).toEqual(['PK-fi', 'last', '20']);
+  });
+
+  it('fails the stream at its end with the error the check returns, after every byte went through', async () => {
+    const through: string[] = [];
+    const content = checkedAtEnd(source('abc', 'def'), 2, 2, () => new Error('not that document'));
+    await expect(
+      (async () => {
+        for await (const chunk of content) through.push(String(chunk));
+      })(),
+    ).rejects.toThrow('not that document');
+    expect(through.join('')).toBe('abcdef');
   });
 });

@@ -162,7 +162,7 @@ describe('reviewers read only the dossiers assigned to them (submission service)
     const event = await publish(EvaluationReviewersAssigned, assigned(dossierB, ['rev-4', 'rev-5']));
     await eventually(async () => expect((await readsOf('rev-4', dossierB)).statuses).toEqual([200, 200, 200]), { timeoutMs: 20_000 });
 
-    await publish(EvaluationConflictDeclared, { ...referenceOf(dossierB), at: new Date().toISOString(), reviewerId: 'rev-4', reason: 'Ancien agent de la commune' });
+    await publish(EvaluationConflictDeclared, { ...referenceOf(dossierB), at: new Date().toISOString(), reviewerId: 'rev-4' });
     await eventually(async () => expect((await readsOf('rev-4', dossierB)).statuses).toEqual([404, 404, 404]), { timeoutMs: 20_000 });
     expect((await readsOf('rev-5', dossierB)).statuses).toEqual([200, 200, 200]);
 

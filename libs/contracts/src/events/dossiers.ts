@@ -51,13 +51,24 @@ export const attachmentSnapshot = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+/**
+ * The applicant as a dossier carries it: who applies and where (kind, territory, groupement: what
+ * admissibility, conflicts of interest and the award read), never its contacts. Only notification
+ * writes to the applicant, and it keeps the contacts in its own directory from the organisation.*
+ * events. The outbox publishes what this schema parses, so contacts a producer still passes never
+ * leave it; a dossier event already on a topic with `applicant.contacts` is still read, without them
+ * (a zod object strips the keys it does not name), so no consumer keeps them.
+ */
+export const dossierApplicant = applicantSnapshot.omit({ contacts: true });
+export type DossierApplicant = z.infer<typeof dossierApplicant>;
+
 /** The whole dossier as submitted: what evaluation and funding-award keep a copy of. */
 export const dossierSnapshot = z.object({
   dossierId: z.string(),
   number: z.string(),
   callId: z.string(),
   waveId: z.string(),
-  applicant: applicantSnapshot,
+  applicant: dossierApplicant,
   project: projectSection,
   budget: budgetSection,
   attachments: z.array(attachmentSnapshot),

@@ -41,6 +41,13 @@ export const EvaluationAdmissibilityAssessed = evaluationFact(
   'The admissibility of a submitted dossier was assessed: automatic checks against the call, then its checklist.',
 );
 
+/**
+ * A reviewer's name and e-mail travel only in the two events notification turns into an e-mail to
+ * that reviewer (reviewers-assigned, review-due-soon: the greeting and the address); the reviewer
+ * pool lives in this service alone, so these events are the only source of them. Every other event
+ * names a reviewer by id only, and no event carries the reason of a declared conflict (it stays on
+ * the evaluation, for its managers).
+ */
 export const assignedReviewer = z.object({
   reviewerId: z.string(),
   name: z.string(),
@@ -63,8 +70,8 @@ export const EvaluationReviewersAssigned = evaluationFact(
 
 export const EvaluationConflictDeclared = evaluationFact(
   'conflict-declared',
-  { reviewerId: z.string(), reason: z.string().min(1) },
-  'A reviewer declared a conflict of interest on an assigned dossier: the assignment ends (a replacement follows).',
+  { reviewerId: z.string() },
+  'A reviewer declared a conflict of interest on an assigned dossier: the assignment ends (a replacement follows). The reason stays with the evaluation.',
 );
 
 export const EvaluationReviewSubmitted = evaluationFact(

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { defineEvent } from '../catalogue';
 import { applicantSnapshot } from '../vocabulary';
 
+/**
+ * The organisation with its contacts (names, e-mail addresses): the one place they travel. Their
+ * consumer is notification, which writes to the applicant and keeps them in its directory
+ * (`apps/notification-service/src/directory`); dossier events carry the applicant without them.
+ */
 const organisation = (name: string, description: string) =>
   defineEvent({
     name: `organisation.${name}`,
