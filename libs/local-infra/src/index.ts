@@ -126,3 +126,7 @@ export async function upLocalService(name: ServiceName, opts: { log?: Log } = {}
 
 /** A broker of its own with a SASL_SSL (SCRAM-SHA-512) listener, for tests of the Kafka security settings. */
 export { startSecureKafka, type SecureKafka, type SecureKafkaOptions } from './secure-kafka';
+
+/** The local broker's SASL mode (`npm start`) and its principals; the broker probe both brokers share. */
+export { KAFKA_SASL_ENV, localKafkaPrincipals } from './kafka';
+export { ADMIN_USER, brokerAnswers } from './kafka-sasl';
