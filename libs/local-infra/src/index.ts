@@ -128,5 +128,5 @@ export async function upLocalService(name: ServiceName, opts: { log?: Log } = {}
 export { startSecureKafka, type SecureKafka, type SecureKafkaOptions } from './secure-kafka';
 
 /** The local broker's SASL mode (`npm start`) and its principals; the broker probe both brokers share. */
-export { KAFKA_SASL_ENV, localKafkaPrincipals } from './kafka';
+export { KAFKA_SASL_ENV, localKafkaPrincipals, principalsFile as localKafkaPrincipalsFile } from './kafka';
 export { ADMIN_USER, brokerAnswers } from './kafka-sasl';

@@ -23,7 +23,8 @@ const saslRequested = () => process.env[KAFKA_SASL_ENV] === 'true';
 /** The secured broker keeps its data apart: a storage is formatted once, with or without SCRAM users. */
 const kafkaHome = () => (saslRequested() ? join(serviceDir('kafka'), 'sasl') : serviceDir('kafka'));
 const configFile = () => join(kafkaHome(), 'server.properties');
-const principalsFile = () => join(serviceDir('kafka'), 'sasl', 'principals.json');
+/** Where the secured local broker's passwords are kept (mode 0600). */
+export const principalsFile = (): string => join(serviceDir('kafka'), 'sasl', 'principals.json');
 
 export const kafka: Service = {
   name: 'kafka',
