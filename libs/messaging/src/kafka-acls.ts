@@ -66,7 +66,8 @@ export interface BrokerGrant {
   principal: `User:${string}`;
   resource: 'topic' | 'group';
   name: string;
-  pattern: 'literal' | 'prefixed';
+  /** Always the exact name: a prefix would also grant a future topic or group whose name starts alike. */
+  pattern: 'literal';
   operation: 'READ' | 'WRITE' | 'DESCRIBE';
 }
 
@@ -102,7 +103,7 @@ function aclEntryOf(grant: BrokerGrant): AclEntry {
     host: '*',
     resourceType: grant.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
     resourceName: grant.name,
-    resourcePatternType: grant.pattern === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
+    resourcePatternType: ResourcePatternTypes.LITERAL,
     operation: AclOperationTypes[grant.operation],
     permissionType: AclPermissionTypes.ALLOW,
   };
