@@ -1,7 +1,8 @@
 /**
  * npm start: the whole platform on one machine.
  * Starts Kafka and FerretDB on PostgreSQL (@aap/local-infra) unless KAFKA_BROKERS and MONGODB_URI are
- * set, a mail catcher, a trace viewer (Zipkin), then the four services. Every one of these processes
+ * set (Kafka with SASL/SCRAM and the ACLs of production: each service connects as its own principal),
+ * a mail catcher, a trace viewer (Zipkin), then the four services. Every one of these processes
  * is supervised: one that dies is restarted with backoff while the rest keeps running, and the
  * services, which answer 503 meanwhile, come back by themselves. Prints the URLs once every
  * service answers ready; on Ctrl-C stops the services, then what it started itself.
@@ -9,7 +10,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
-import { downLocalInfra, isPortOpen, upLocalInfra } from '@aap/local-infra';
+import { Kafka, logLevel } from 'kafkajs';
+import { ADMIN_USER, downLocalInfra, isPortOpen, KAFKA_SASL_ENV, localKafkaPrincipals, localKafkaPrincipalsFile, upLocalInfra } from '@aap/local-infra';
+import { provisionBroker } from '@aap/messaging';
 import { superviseLocalInfra } from './infra-supervision';
 import { chosenMetricsPort, metricsPortOf, portOf } from './ports';
 import { seedDemo } from './seed-demo';
@@ -26,6 +29,8 @@ const say = (line: string) => console.log(`[start] ${line}`);
 interface Infra {
   kafkaBrokers: string;
   mongoUri: string;
+  /** Each service's Kafka principal (KAFKA_SASL_*), when the broker is the local one with ACLs. */
+  kafkaEnvOf(service: ServiceName): NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
@@ -33,20 +38,49 @@ async function provideInfra(): Promise<Infra> {
   const { KAFKA_BROKERS, MONGODB_URI } = process.env;
   if (KAFKA_BROKERS && MONGODB_URI) {
     say(`using KAFKA_BROKERS=${KAFKA_BROKERS} and MONGODB_URI from the environment (nothing started)`);
-    return { kafkaBrokers: KAFKA_BROKERS, mongoUri: MONGODB_URI, stop: async () => {} };
+    return { kafkaBrokers: KAFKA_BROKERS, mongoUri: MONGODB_URI, kafkaEnvOf: () => ({}), stop: async () => {} };
   }
+  // The local broker with SASL/SCRAM and the ACLs of production (AAP_KAFKA_SASL=false: PLAINTEXT, no ACLs).
+  process.env[KAFKA_SASL_ENV] ??= 'true';
   const infra = await upLocalInfra({ log: (line) => say(line) });
   const started = (['kafka', 'ferretdb'] as const).filter((name) => infra.started[name]);
   // Supervision: Kafka, PostgreSQL and FerretDB restarted when they die (tools/infra-supervision.ts).
   const supervisors = await superviseLocalInfra({ log: say });
-  return {
-    ...infra,
-    stop: async () => {
-      // Released, not stopped: local-infra stops what this run started, in order (FerretDB, then its PostgreSQL).
-      await Promise.all(supervisors.map((supervisor) => supervisor.release()));
-      if (started.length > 0) await downLocalInfra({ only: [...started], log: (line) => say(line) });
-    },
+  const stop = async () => {
+    // Released, not stopped: local-infra stops what this run started, in order (FerretDB, then its PostgreSQL).
+    await Promise.all(supervisors.map((supervisor) => supervisor.release()));
+    if (started.length > 0) await downLocalInfra({ only: [...started], log: (line) => say(line) });
   };
+  if (process.env[KAFKA_SASL_ENV] !== 'true') return { ...infra, kafkaEnvOf: () => ({}), stop };
+  try {
+    const principals = await localKafkaPrincipals();
+    await provisionLocalBroker(infra.kafkaBrokers, principals[ADMIN_USER]!);
+    say(`Kafka: SASL/SCRAM-SHA-512 with ACLs, one principal per service (passwords in ${localKafkaPrincipalsFile()})`);
+    return {
+      ...infra,
+      kafkaEnvOf: (service) => ({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: service, KAFKA_SASL_PASSWORD: principals[service] }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** As the administrator: every topic of the catalogue and every dead-letter topic, and the services' ACLs. */
+async function provisionLocalBroker(brokers: string, adminPassword: string): Promise<void> {
+  const kafka = new Kafka({ clientId: 'aap-start', brokers: [brokers], sasl: { mechanism: 'scram-sha-512', username: ADMIN_USER, password: adminPassword }, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await provisionBroker(admin, {
+      prefix: process.env.KAFKA_TOPIC_PREFIX ?? 'aap',
+      partitions: Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 3),
+      replicationFactor: -1,
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** A local mail catcher (SMTP 1025, web UI 1080), supervised, unless SMTP_HOST points at a real server. */
@@ -130,6 +164,7 @@ function serviceEnvironment(service: ServiceName, infra: Infra, traceViewer: Tra
     // Each its own, never one METRICS_PORT of the environment for all four; empty: the service's default.
     METRICS_PORT: chosenMetricsPort(service) ?? '',
     KAFKA_BROKERS: infra.kafkaBrokers,
+    ...infra.kafkaEnvOf(service),
     MONGODB_URI: infra.mongoUri,
     MONGODB_DB: databaseOf(service),
     // The development JWT secret of `npm run token` is accepted in development mode only.

@@ -7,7 +7,8 @@ const flag = z.enum(['true', 'false'], 'must be true or false').transform((value
 /**
  * Kafka connection security and the messaging settings every service reads (merged into
  * `serviceEnvSchema`). TLS: `KAFKA_SSL=true`, optionally with a private CA and a client certificate
- * (mutual TLS). SASL: `plain`, `scram-sha-256` or `scram-sha-512` with a user name and password.
+ * (mutual TLS). SASL: `plain`, `scram-sha-256` or `scram-sha-512` with a user name and password (or
+ * a password file). On a broker with ACLs the user name is the service's principal (libs/messaging/src/kafka-acls.ts).
  */
 export const messagingEnvShape = {
   KAFKA_SSL: flag.default(false),
@@ -21,6 +22,8 @@ export const messagingEnvShape = {
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
+  /** A file holding the password instead (a mounted secret: docker compose, Kubernetes); its trailing newline is ignored. */
+  KAFKA_SASL_PASSWORD_FILE: z.string().optional(),
   /**
    * The largest message the relay and the dead-letter publisher send (value + key + headers). Keep it
    * at or below the broker's `message.max.bytes` (1 048 588 by default): a larger outbox event is set
@@ -52,11 +55,15 @@ export function refineMessagingEnv(env: MessagingEnv, ctx: z.RefinementCtx): voi
   if (Boolean(env.KAFKA_SSL_CERT_FILE) !== Boolean(env.KAFKA_SSL_KEY_FILE)) {
     problem(env.KAFKA_SSL_CERT_FILE ? 'KAFKA_SSL_KEY_FILE' : 'KAFKA_SSL_CERT_FILE', 'a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE');
   }
+  if (env.KAFKA_SASL_PASSWORD_FILE !== undefined) {
+    if (env.KAFKA_SASL_PASSWORD) problem('KAFKA_SASL_PASSWORD_FILE', 'give KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both');
+    else if (!existsSync(env.KAFKA_SASL_PASSWORD_FILE)) problem('KAFKA_SASL_PASSWORD_FILE', 'file not found');
+  }
   if (env.KAFKA_SASL_MECHANISM) {
     if (!env.KAFKA_SASL_USERNAME) problem('KAFKA_SASL_USERNAME', `required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}`);
-    if (!env.KAFKA_SASL_PASSWORD) problem('KAFKA_SASL_PASSWORD', `required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}`);
-  } else if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD) {
-    problem('KAFKA_SASL_MECHANISM', 'required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD (plain, scram-sha-256 or scram-sha-512)');
+    if (!env.KAFKA_SASL_PASSWORD && !env.KAFKA_SASL_PASSWORD_FILE) problem('KAFKA_SASL_PASSWORD', `required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM} (or KAFKA_SASL_PASSWORD_FILE)`);
+  } else if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD || env.KAFKA_SASL_PASSWORD_FILE) {
+    problem('KAFKA_SASL_MECHANISM', 'required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD(_FILE) (plain, scram-sha-256 or scram-sha-512)');
   }
   if (env.NODE_ENV === 'production') {
     if (env.KAFKA_SASL_MECHANISM === 'plain' && !env.KAFKA_SSL) problem('KAFKA_SSL', 'production refuses SASL plain without TLS (the password would travel in clear)');
@@ -84,7 +91,8 @@ export function kafkaSecurityOf(env: MessagingEnv): KafkaSecurity {
     };
   }
   if (env.KAFKA_SASL_MECHANISM) {
-    security.sasl = { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME!, password: env.KAFKA_SASL_PASSWORD! };
+    const password = env.KAFKA_SASL_PASSWORD ?? readFileSync(env.KAFKA_SASL_PASSWORD_FILE!, 'utf8').replace(/\r?\n$/, '');
+    security.sasl = { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME!, password };
   }
   return security;
 }

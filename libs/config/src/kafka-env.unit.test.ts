@@ -66,6 +66,15 @@ describe('Kafka TLS and SASL settings', () => {
     ).toEqual([expect.stringMatching(/^KAFKA_SSL: production refuses SASL plain without TLS/)]);
   });
 
+  it('given the SASL password in a file (a mounted secret), when loading, then the client uses its content without the trailing newline; a missing file, or both forms at once, is named', () => {
+    const secret = join(directory, 'submission.password');
+    writeFileSync(secret, 's3cret\n');
+    const sasl = { KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'submission' };
+    expect(kafkaSecurityOf(load({ ...sasl, KAFKA_SASL_PASSWORD_FILE: secret }))).toEqual({ sasl: { mechanism: 'scram-sha-512', username: 'submission', password: 's3cret' } });
+    expect(problemsOf({ ...sasl, KAFKA_SASL_PASSWORD_FILE: join(directory, 'missing') })).toEqual([expect.stringMatching(/^KAFKA_SASL_PASSWORD_FILE: file not found/)]);
+    expect(problemsOf({ ...sasl, KAFKA_SASL_PASSWORD: 'p', KAFKA_SASL_PASSWORD_FILE: secret })).toEqual([expect.stringMatching(/^KAFKA_SASL_PASSWORD_FILE: give KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both/)]);
+  });
+
   it('given a client certificate without its key, when loading, then the missing half is named', () => {
     expect(problemsOf({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: ca })).toEqual([expect.stringMatching(/^KAFKA_SSL_KEY_FILE: a client certificate needs both/)]);
   });

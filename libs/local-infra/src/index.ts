@@ -138,3 +138,7 @@ export function localServiceProcess(name: ServiceName): { label: string; pid: ()
 
 /** A broker of its own with a SASL_SSL (SCRAM-SHA-512) listener, for tests of the Kafka security settings. */
 export { startSecureKafka, type SecureKafka, type SecureKafkaOptions } from './secure-kafka';
+
+/** The local broker's SASL mode (`npm start`) and its principals; the broker probe both brokers share. */
+export { KAFKA_SASL_ENV, localKafkaPrincipals, principalsFile as localKafkaPrincipalsFile } from './kafka';
+export { ADMIN_USER, brokerAnswers } from './kafka-sasl';

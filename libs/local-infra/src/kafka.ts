@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { dirname, join } from 'node:path';
+import { SERVICE_NAMES } from '@aap/contracts';
 import { KAFKA_INFRA_DIR, PORT_ENV, ports } from './paths';
+import { ADMIN_USER, brokerAnswers, BROKER_USER, saslBrokerConfig, scramUsersFormatArgs } from './kafka-sasl';
 import { provisionKafka } from './provision';
 import { serviceDir, type Log, type Service } from './service';
 import { requireJava, run } from './toolchain';
@@ -11,7 +12,19 @@ import { KAFKA_VERSION } from './versions';
 
 const TEMPLATE = join(KAFKA_INFRA_DIR, 'server.properties.template');
 const LOG4J_CONFIG = join(KAFKA_INFRA_DIR, 'log4j2.yaml');
-const configFile = () => join(serviceDir('kafka'), 'server.properties');
+
+/**
+ * `npm start` sets it to true: the local broker's client listener is then SASL_PLAINTEXT (SCRAM-SHA-512,
+ * loopback only) with ACLs on, from its own data directory and configuration. Unset (`npm run infra`,
+ * the test harness), the broker stays PLAINTEXT without ACLs.
+ */
+export const KAFKA_SASL_ENV = 'AAP_KAFKA_SASL';
+const saslRequested = () => process.env[KAFKA_SASL_ENV] === 'true';
+/** The secured broker keeps its data apart: a storage is formatted once, with or without SCRAM users. */
+const kafkaHome = () => (saslRequested() ? join(serviceDir('kafka'), 'sasl') : serviceDir('kafka'));
+const configFile = () => join(kafkaHome(), 'server.properties');
+/** Where the secured local broker's passwords are kept (mode 0600). */
+export const principalsFile = (): string => join(serviceDir('kafka'), 'sasl', 'principals.json');
 
 export const kafka: Service = {
   name: 'kafka',
@@ -26,23 +39,9 @@ export const kafka: Service = {
 
   /** Ready means the broker serves metadata, not merely that the port accepts connections. */
   async probe() {
-    const admin = new Kafka({
-      clientId: 'aap-infra-probe',
-      brokers: [`127.0.0.1:${ports().kafka}`],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1_000,
-      requestTimeout: 2_000,
-      retry: { retries: 0 },
-    }).admin();
-    try {
-      await admin.connect();
-      await admin.describeCluster();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    const brokers = `127.0.0.1:${ports().kafka}`;
+    if (!saslRequested()) return brokerAnswers({ brokers });
+    return brokerAnswers({ brokers, sasl: { mechanism: 'scram-sha-512', username: ADMIN_USER, password: (await localKafkaPrincipals())[ADMIN_USER]! } });
   },
 
   commandMarker: configFile,
@@ -50,13 +49,39 @@ export const kafka: Service = {
   async prepare(log) {
     const java = requireJava(); // first: no point provisioning jars that cannot run
     const libs = await provisionKafka(log);
-    const dataDir = join(serviceDir('kafka'), 'data');
+    const home = kafkaHome();
+    const dataDir = join(home, 'data');
     await mkdir(dataDir, { recursive: true });
-    await writeFile(configFile(), await renderKafkaConfig({ port: ports().kafka, controllerPort: ports().kafkaController, dataDir }));
-    await formatKafkaStorage({ java, libs, config: configFile(), dataDir, log });
+    const template = await renderKafkaConfig({ port: ports().kafka, controllerPort: ports().kafkaController, dataDir });
+    if (!saslRequested()) {
+      await writeFile(configFile(), template);
+      await formatKafkaStorage({ java, libs, config: configFile(), dataDir, log });
+      return { command: java, args: kafkaBrokerArgs(libs, configFile()) };
+    }
+    if (existsSync(join(dataDir, 'meta.properties')) && !existsSync(principalsFile())) {
+      throw new Error(`${dataDir} was formatted with SCRAM users whose passwords ${principalsFile()} no longer holds: delete ${home} (its topics go with it)`);
+    }
+    const principals = await localKafkaPrincipals();
+    const sasl = saslBrokerConfig({ protocol: 'SASL_PLAINTEXT', port: ports().kafka, controllerPort: ports().kafkaController, brokerPassword: principals[BROKER_USER]!, authorize: true });
+    await writeFile(configFile(), `${template}\n# SASL with ACLs (${KAFKA_SASL_ENV}=true)\n${sasl.join('\n')}\n`, { mode: 0o600 });
+    await formatKafkaStorage({ java, libs, config: configFile(), dataDir, log, extraArgs: scramUsersFormatArgs(principals) });
     return { command: java, args: kafkaBrokerArgs(libs, configFile()) };
   },
 };
+
+/**
+ * The SCRAM users of the secured local broker and their passwords (the broker, the administrator and
+ * one per service): made at the first start, kept readable by this user only under the infra home
+ * (never in the repository), and the same at every start since the storage holds them.
+ */
+export async function localKafkaPrincipals(): Promise<Record<string, string>> {
+  const file = principalsFile();
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  const principals = Object.fromEntries([BROKER_USER, ADMIN_USER, ...SERVICE_NAMES].map((user) => [user, randomBytes(18).toString('base64url')]));
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(principals, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return principals;
+}
 
 /** The JVM arguments every Kafka tool runs with: our logging and the provisioned jars on the classpath. */
 function kafkaJvm(libs: string): string[] {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { formatKafkaStorage, kafkaBrokerArgs, renderKafkaConfig } from './kafka';
+import { ADMIN_USER, brokerAnswers, BROKER_USER, saslBrokerConfig, scramUsersFormatArgs } from './kafka-sasl';
 import { logTail, spawnDetached, stopProcess, waitFor } from './processes';
 import { provisionKafka } from './provision';
 import type { Log } from './service';
@@ -19,11 +19,18 @@ export interface SecureKafkaOptions {
   users: Record<string, string>;
   /** Clients must also present a certificate signed by the broker's CA (mutual TLS). */
   requireClientCertificate?: boolean;
+  /**
+   * ACLs on (KRaft's StandardAuthorizer): what no ACL allows is denied, except to the super users
+   * `broker` and `admin`. The caller grants the rest as `admin` (`provisionBroker` of @aap/messaging).
+   */
+  authorize?: boolean;
   log?: Log;
 }
 
 export interface SecureKafka {
   brokers: string;
+  /** The administrator's SCRAM-SHA-512 credentials (a super user when `authorize` is on). */
+  admin: { username: string; password: string };
   /** PEM files: the throw-away CA that signed the broker's certificate, and a client certificate and key it signed. */
   caFile: string;
   clientCertFile: string;
@@ -32,9 +39,6 @@ export interface SecureKafka {
   logFile: string;
   stop(): Promise<void>;
 }
-
-/** The broker's own SCRAM user, for the (unused on one node, but required) inter-broker listener. */
-const BROKER_USER = 'broker';
 
 /**
  * A single-node KRaft broker whose only client listener is SASL_SSL with SCRAM-SHA-512, for tests of
@@ -51,17 +55,11 @@ export async function startSecureKafka(options: SecureKafkaOptions): Promise<Sec
   const pki = await makeCertificates(join(options.home, 'pki'));
 
   const brokerPassword = randomBytes(16).toString('hex');
-  const users = { ...options.users, [BROKER_USER]: brokerPassword };
+  const admin = { username: ADMIN_USER, password: randomBytes(16).toString('hex') };
+  const users = { ...options.users, [BROKER_USER]: brokerPassword, [ADMIN_USER]: admin.password };
   const config = join(options.home, 'server.properties');
-  // Java properties: a key given twice takes its last value, so these lines override the template's listeners.
   const secure = [
-    `listeners=SASL_SSL://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`,
-    `advertised.listeners=SASL_SSL://127.0.0.1:${options.port}`,
-    'inter.broker.listener.name=SASL_SSL',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
-    'sasl.enabled.mechanisms=SCRAM-SHA-512',
-    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
-    `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${BROKER_USER}" password="${brokerPassword}";`,
+    ...saslBrokerConfig({ protocol: 'SASL_SSL', port: options.port, controllerPort: options.controllerPort, brokerPassword, authorize: options.authorize ?? false }),
     // PEM stores (KIP-651): the key and its chain in one file, the CA in the other.
     'ssl.keystore.type=PEM',
     `ssl.keystore.location=${pki.brokerKeystore}`,
@@ -72,9 +70,7 @@ export async function startSecureKafka(options: SecureKafkaOptions): Promise<Sec
   ];
   const template = await renderKafkaConfig({ port: options.port, controllerPort: options.controllerPort, dataDir });
   await writeFile(config, `${template}\n# SASL_SSL (libs/local-infra/src/secure-kafka.ts)\n${secure.join('\n')}\n`);
-  // SCRAM credentials live in the cluster metadata: in KRaft they are written when the storage is formatted.
-  const scramUsers = Object.entries(users).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]);
-  await formatKafkaStorage({ java, libs, config, dataDir, log, extraArgs: scramUsers });
+  await formatKafkaStorage({ java, libs, config, dataDir, log, extraArgs: scramUsersFormatArgs(users) });
 
   const logFile = join(options.home, 'kafka.log');
   const pidFile = join(options.home, 'kafka.pid');
@@ -86,28 +82,10 @@ export async function startSecureKafka(options: SecureKafkaOptions): Promise<Sec
     log(`SASL_SSL Kafka on ${brokers} stopped`);
   };
 
-  const probe = new Kafka({
-    clientId: 'aap-infra-secure-probe',
-    brokers: [brokers],
-    ssl: { ca: [await readFile(pki.caFile, 'utf8')], cert: await readFile(pki.clientCertFile, 'utf8'), key: await readFile(pki.clientKeyFile, 'utf8') },
-    sasl: { mechanism: 'scram-sha-512', username: BROKER_USER, password: brokerPassword },
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 2_000,
-    retry: { retries: 0 },
-  });
+  const ssl = { ca: [await readFile(pki.caFile, 'utf8')], cert: await readFile(pki.clientCertFile, 'utf8'), key: await readFile(pki.clientKeyFile, 'utf8') };
   const answers = async () => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`SASL_SSL Kafka exited during startup; last lines of ${logFile}:\n${await logTail(logFile)}`);
-    const admin = probe.admin();
-    try {
-      await admin.connect();
-      await admin.describeCluster();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    return brokerAnswers({ brokers, ssl, sasl: { mechanism: 'scram-sha-512', ...admin } });
   };
   try {
     if (!(await waitFor(answers, { timeoutMs: 60_000 }))) throw new Error(`SASL_SSL Kafka did not answer on ${brokers} within 60 s; last lines of ${logFile}:\n${await logTail(logFile)}`);
@@ -116,7 +94,7 @@ export async function startSecureKafka(options: SecureKafkaOptions): Promise<Sec
     throw error;
   }
   log(`SASL_SSL Kafka started on ${brokers} (pid ${child.pid})`);
-  return { brokers, caFile: pki.caFile, clientCertFile: pki.clientCertFile, clientKeyFile: pki.clientKeyFile, logFile, stop };
+  return { brokers, admin, caFile: pki.caFile, clientCertFile: pki.clientCertFile, clientKeyFile: pki.clientKeyFile, logFile, stop };
 }
 
 /** A throw-away CA, a broker certificate for 127.0.0.1 and a client certificate, all signed by it (PEM, unencrypted PKCS#8 keys). */

@@ -1,4 +1,5 @@
 export * from './kafka-client';
+export * from './kafka-acls';
 export * from './cloudevents';
 export * from './outbox';
 export * from './outbox-relay';

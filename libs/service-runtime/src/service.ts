@@ -1,8 +1,10 @@
 import mongoose, { type Connection } from 'mongoose';
-import { buildAsyncApiDocument, catalogue, deadLetterTopicName, eventTopicName, type ServiceName } from '@aap/contracts';
+import { buildAsyncApiDocument, catalogue, type ServiceName } from '@aap/contracts';
 import { clockOf, kafkaSecurityOf, type ServiceEnv } from '@aap/config';
 import { createHttpServer, databaseDeadlinePlugin, partBehindDatabase, resolveAuthOptions, type HttpServer, type ReadinessCheck } from '@aap/http';
-import { createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, type Admin, type Producer } from '@aap/messaging';
+import {
+  assertConsumesDeclared, createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, serviceTopics, type Admin, type Producer,
+} from '@aap/messaging';
 import { createLogger, flushTelemetry, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
 import { aggregateKit, type AggregateKit } from './aggregate';
@@ -144,11 +146,12 @@ export async function startService(
     const admin: Admin = kafka.admin();
     stack.push({ step: 'kafka admin', stop: () => admin.disconnect() });
     await admin.connect();
-    await ensureTopics(
-      admin,
-      [...catalogue.topics().map((t) => eventTopicName(config.KAFKA_TOPIC_PREFIX, t)), deadLetterTopicName(config.KAFKA_TOPIC_PREFIX, module.name)],
-      { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-    );
+    // Only the topics this service may touch: on a broker with ACLs it sees no other (libs/messaging/src/kafka-acls.ts).
+    const topics = serviceTopics(config.KAFKA_TOPIC_PREFIX, module.name);
+    await ensureTopics(admin, [...topics.produces, ...topics.consumes], {
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    });
 
     const producer: Producer = createIdempotentProducer(kafka);
     stack.push({ step: 'kafka producer', stop: () => producer.disconnect() });
@@ -244,6 +247,7 @@ export async function startService(
       onStop: (name, stop) => void background.push({ name, stop }),
     });
 
+    assertConsumesDeclared(config.KAFKA_TOPIC_PREFIX, module.name, consumer.topics());
     relay.start();
     await consumer.start();
     scheduler.start();
