@@ -7,3 +7,4 @@ export * from './pagination';
 export * from './csv';
 export * from './policies';
 export * from './admission';
+export { controlCharacterErrors, controlCharacterProblem } from './control-characters';

@@ -49,6 +49,20 @@ describe('control characters in a request to a real route', () => {
     expect(await dossiers().findOne({ _id: dossierId as never })).toEqual(before);
   });
 
+  it('a control character in the file name of an upload (multipart): 400 naming the file, and no attachment is stored', async () => {
+    const draft = await call('POST', '/dossiers', { callId, waveId });
+    const dossierId = draft.body.dossierId as string;
+    const form = new FormData();
+    form.append('documentType', 'deliberation');
+    form.append('file', new Blob([Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n')], { type: 'application/pdf' }), 'deliberation\u0001.pdf');
+    const { authorization } = await applicant();
+    const response = await fetch(`${submission.url}/dossiers/${dossierId}/attachments`, { method: 'POST', headers: { authorization: authorization! }, body: form });
+
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: unknown[] }).errors).toEqual([{ in: 'body', name: 'file', pointer: '#/file', detail: expect.stringContaining('U+0001') }]);
+    expect((await dossiers().findOne({ _id: dossierId as never }))?.attachments ?? []).toEqual([]);
+  });
+
   it('a control character in the body of a creation: 400 and no dossier is created', async () => {
     const count = await dossiers().countDocuments({});
     const answer = await call('POST', '/dossiers', { callId, waveId: `${waveId}\u001B` });
