@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { z } from 'zod';
 import { pino } from 'pino';
 import { createHttpServer, type HttpServer } from './server';
@@ -21,6 +22,17 @@ describe('controlCharacterErrors (which request strings hold control characters)
 
   it('given tab, line feed, carriage return and any other text, then nothing is refused', () => {
     expect(controlCharacterErrors({ body: { summary: 'line 1\r\nline 2\tindented — é ✓ 😀 \u0085' }, query: { q: 'ok' }, params: { id: 'd-1' } })).toEqual([]);
+  });
+
+  it('for any text: refused exactly when it holds a C0 control other than tab, LF, CR, or DEL', () => {
+    const refused = (text: string) => [...text].some((char) => (char < ' ' && !'\t\n\r'.includes(char)) || char === '\u007F');
+    fc.assert(
+      // Half the characters ASCII (controls are 33 of 128), half any code point.
+      fc.property(fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0x7f }).map((code) => String.fromCharCode(code)), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 20 }), (text) => {
+        expect(controlCharacterErrors({ body: { text } }).length).toBe(refused(text) ? 1 : 0);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('given nested objects, arrays, the query and the path, then each failing string is named where it is', () => {
