@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { SERVICE_NAMES, type ServiceName } from '@aap/contracts';
+import { resolveAuthOptions } from '@aap/http';
 import { Kafka, logLevel } from 'kafkajs';
 import { ADMIN_USER, downLocalInfra, isPortOpen, KAFKA_SASL_ENV, localKafkaPrincipals, localKafkaPrincipalsFile, upLocalInfra } from '@aap/local-infra';
 import { provisionBroker } from '@aap/messaging';
@@ -221,6 +222,15 @@ async function reportReadyAgain(service: ServiceName, instance: ChildProcess): P
 }
 
 async function main(): Promise<void> {
+  // Before starting anything, the refusal every service would give on its own (e.g. HOST=0.0.0.0 in development mode).
+  resolveAuthOptions({
+    developmentMode: (process.env.AAP_DEV_MODE ?? 'true') === 'true',
+    host: process.env.HOST ?? '127.0.0.1',
+    jwtSecret: process.env.AUTH_JWT_SECRET,
+    jwksUrl: process.env.AUTH_JWKS_URL,
+    issuer: process.env.AUTH_ISSUER,
+    audience: process.env.AUTH_AUDIENCE,
+  });
   if (process.env.MONGODB_DB) say(`MONGODB_DB is ignored: each service has its own database (${databaseOf('submission')}…), named after KAFKA_TOPIC_PREFIX`);
   // Zipkin starts in its own JVM while Kafka starts in another: neither waits for the other.
   const traceViewerStarting = startTraceViewer();

@@ -48,6 +48,15 @@ export const notificationSettingsSchema = z.object({
     .default('false')
     .transform((value) => value === 'true')
     .or(z.boolean()),
+  /**
+   * `true`: STARTTLS is required (the message is never sent in clear). Defaults to true in production
+   * (NODE_ENV=production), where `false` without SMTP_SECURE is refused; false elsewhere (the mail catcher).
+   */
+  SMTP_REQUIRE_TLS: z
+    .enum(['true', 'false'], 'must be true or false')
+    .transform((value) => value === 'true')
+    .or(z.boolean())
+    .optional(),
   SMTP_USER: z.string().min(1).optional(),
   SMTP_PASS: z.string().min(1).optional(),
   SMTP_FROM: z.string().min(3).default('AAP ANCT <no-reply@aap.anct.gouv.fr>'),
@@ -94,7 +103,17 @@ export const notificationEnvSchema = serviceEnvSchema('notification')
   .superRefine((env, ctx) => {
     const problem = productionWebhookProblem(env.NODE_ENV, env);
     if (problem) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET_KEY'], message: problem });
+    const smtpProblem = productionSmtpProblem(env.NODE_ENV, env);
+    if (smtpProblem) ctx.addIssue({ code: 'custom', path: ['SMTP_REQUIRE_TLS'], message: smtpProblem });
   });
+
+/** Production sends no e-mail in clear: TLS from the first byte (SMTP_SECURE) or STARTTLS required. */
+export function productionSmtpProblem(nodeEnv: string | undefined, settings: Pick<NotificationSettings, 'SMTP_SECURE' | 'SMTP_REQUIRE_TLS'>): string | undefined {
+  if (nodeEnv === 'production' && settings.SMTP_REQUIRE_TLS === false && !settings.SMTP_SECURE) {
+    return 'production refuses SMTP_REQUIRE_TLS=false: e-mails (names, dossier links) would travel in clear; use a relay offering STARTTLS, or SMTP_SECURE=true (port 465)';
+  }
+  return undefined;
+}
 
 /** What production refuses to start without (the development conveniences are never its defaults). */
 export function productionWebhookProblem(nodeEnv: string | undefined, settings: Pick<NotificationSettings, 'WEBHOOK_SECRET_KEY'>): string | undefined {

@@ -33,7 +33,7 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       const calls = registerCallCopies(context);
       registerTimeline(context);
       const subscriptions = registerWebhooks(context, settings, dependencies);
-      const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings), webhook: subscriptions.channel });
+      const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings, context.config.NODE_ENV), webhook: subscriptions.channel });
       const webhooks = subscriptions.connect(deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, consumed: [...organisationEvents, ...dossierEvents, ...awardEvents, ...callEvents] });
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);

@@ -22,6 +22,7 @@ const positiveInt = z.coerce.number().int().positive();
  */
 export function serviceEnvSchema(service: ServiceName) {
   return z.object({
+    /** Address to listen on. Development mode (AAP_DEV_MODE=true) refuses any but a loopback one (resolveAuthOptions). */
     HOST: z.string().default('127.0.0.1'),
     PORT: port.default(DEFAULT_PORTS[service]),
     ...metricsEnvShape,
@@ -47,10 +48,14 @@ export function serviceEnvSchema(service: ServiceName) {
     AAP_DEV_MODE: z.enum(['true', 'false']).transform((flag) => flag === 'true').default(false),
     /** HS256 secret of tokens (`npm run token` signs with it too); or AUTH_JWKS_URL. One of them is required outside development mode. */
     AUTH_JWT_SECRET: z.string().refine((secret) => Buffer.byteLength(secret) >= 32, 'must be at least 32 bytes (e.g. openssl rand -base64 48)').optional(),
-    /** JWKS URL of the OIDC provider; when set, tokens are verified against it (RS256/ES256). */
+    /**
+     * JWKS URL of the OIDC provider; when set, tokens are verified against it (RS256/ES256). It must be https:
+     * (http: on loopback in development mode only) and comes with AUTH_ISSUER and AUTH_AUDIENCE, which every
+     * token must name (resolveAuthOptions refuses to start otherwise).
+     */
     AUTH_JWKS_URL: z.url().optional(),
-    AUTH_ISSUER: z.string().optional(),
-    AUTH_AUDIENCE: z.string().optional(),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
     /** Longest accepted token lifetime (exp − iat, or exp − now without iat). */
     AUTH_MAX_TOKEN_LIFETIME_SECONDS: positiveInt.default(12 * 60 * 60),
     /** Requests per minute per caller (token subject, else IP address); 0 turns rate limiting off (benchmarks). */

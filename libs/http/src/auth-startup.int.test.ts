@@ -41,4 +41,15 @@ describe('a service in development mode (the test harness turns it on)', () => {
     const answer = await httpClient(service.url).as('admin', { sub: 'operator' }).get('/whoami');
     expect(answer).toMatchObject({ status: 200, body: { userId: 'operator' } });
   });
+
+  it('bound to every interface (HOST=0.0.0.0): startService rejects, before listening', async () => {
+    await expect(env.startService(probeService, { HOST: '0.0.0.0' })).rejects.toThrow(/development mode \(AAP_DEV_MODE=true\).*HOST=0\.0\.0\.0 is not one/);
+  });
+
+  it('with a JWKS lacking its issuer and audience, or served over http: from another host: startService rejects', async () => {
+    await expect(env.startService(probeService, { AAP_DEV_MODE: 'false', AUTH_JWKS_URL: 'https://sso.example/jwks' })).rejects.toThrow(/needs AUTH_ISSUER and AUTH_AUDIENCE/);
+    await expect(
+      env.startService(probeService, { AAP_DEV_MODE: 'true', AUTH_JWKS_URL: 'http://sso.example/jwks', AUTH_ISSUER: 'https://sso.example', AUTH_AUDIENCE: 'aap' }),
+    ).rejects.toThrow(/must be an https: URL/);
+  });
 });

@@ -1,4 +1,5 @@
 import { webcrypto } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
@@ -57,12 +58,25 @@ export class AuthConfigurationError extends Error {
 
 /**
  * The authentication a service starts with. The published development secret is only ever accepted in
- * explicit development mode (AAP_DEV_MODE=true, set by `npm start` and the tests); anywhere else a
- * service needs its own secret or a JWKS, whatever NODE_ENV says, and refuses to start without one.
+ * explicit development mode (AAP_DEV_MODE=true, set by `npm start` and the tests), and development mode
+ * only on a loopback bind (`host`), so that secret is never accepted from the network. Anywhere else a
+ * service needs its own secret or a JWKS, whatever NODE_ENV says, and refuses to start without one. A
+ * JWKS needs the issuer and the audience its tokens must name, and an https: URL (plain http: only on
+ * loopback in development mode: a local identity provider); otherwise a token minted by the provider for
+ * another application, or keys served by whoever sits on the path, would be accepted.
  */
-export function resolveAuthOptions(settings: AuthOptions & { developmentMode: boolean }): AuthOptions {
-  const { developmentMode, ...options } = settings;
-  if (options.jwksUrl) return options;
+export function resolveAuthOptions(settings: AuthOptions & { developmentMode: boolean; host?: string }): AuthOptions {
+  const { developmentMode, host, ...options } = settings;
+  if (developmentMode && host !== undefined && !isLoopbackHost(host)) {
+    throw new AuthConfigurationError(
+      `development mode (AAP_DEV_MODE=true) accepts tokens signed with the published development secret, so it only listens on a loopback address, and HOST=${host} is not one: ` +
+        'bind 127.0.0.1 (the default, HOST unset), or run without development mode (AAP_DEV_MODE=false) with AUTH_JWT_SECRET, or AUTH_JWKS_URL with AUTH_ISSUER and AUTH_AUDIENCE',
+    );
+  }
+  if (options.jwksUrl) {
+    assertJwksSettings(options, developmentMode);
+    return options;
+  }
   if (!options.jwtSecret) {
     if (developmentMode) return { ...options, jwtSecret: DEVELOPMENT_JWT_SECRET };
     throw new AuthConfigurationError(
@@ -75,6 +89,40 @@ export function resolveAuthOptions(settings: AuthOptions & { developmentMode: bo
   }
   assertSecretLength(options.jwtSecret);
   return options;
+}
+
+function assertJwksSettings(options: AuthOptions, developmentMode: boolean): void {
+  const missing = [!options.issuer && 'AUTH_ISSUER', !options.audience && 'AUTH_AUDIENCE'].filter(Boolean);
+  if (missing.length) {
+    throw new AuthConfigurationError(
+      `AUTH_JWKS_URL needs ${missing.join(' and ')}: the issuer (iss) and the audience (aud) every token must name, as the identity provider issues them for this platform`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(options.jwksUrl!);
+  } catch {
+    throw new AuthConfigurationError(`AUTH_JWKS_URL is not a URL: ${options.jwksUrl}`);
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && developmentMode && isLoopbackHost(url.hostname)) return;
+  throw new AuthConfigurationError(
+    `AUTH_JWKS_URL must be an https: URL (${url.protocol} given): the keys that every token is verified with must come from the identity provider itself; ` +
+      'plain http: is accepted only for a provider on loopback in development mode (AAP_DEV_MODE=true)',
+  );
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+/** A host name or address that only this machine reaches: localhost, 127.0.0.0/8, ::1 (brackets allowed). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (name === 'localhost') return true;
+  const family = isIP(name);
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function assertSecretLength(secret: string): void {

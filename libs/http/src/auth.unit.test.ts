@@ -203,9 +203,44 @@ describe('resolveAuthOptions (what a service starts with)', () => {
     expect(() => resolveAuthOptions({ developmentMode: true, jwtSecret: 'x'.repeat(31) })).toThrow(/too short/);
   });
 
-  it('an own secret of 32 bytes or a JWKS: accepted', () => {
+  const jwks = { jwksUrl: 'https://sso.example/jwks', issuer: 'https://sso.example/realms/aap', audience: 'aap-api' };
+
+  it('an own secret of 32 bytes or a JWKS with its issuer and audience: accepted', () => {
     expect(resolveAuthOptions({ developmentMode: false, jwtSecret: 'k'.repeat(32) }).jwtSecret).toBe('k'.repeat(32));
-    expect(resolveAuthOptions({ developmentMode: false, jwksUrl: 'https://sso.example/jwks' }).jwksUrl).toBe('https://sso.example/jwks');
+    expect(resolveAuthOptions({ developmentMode: false, host: '0.0.0.0', ...jwks })).toEqual(jwks);
+  });
+
+  it.each([
+    ['no issuer', { issuer: undefined }, /AUTH_JWKS_URL needs AUTH_ISSUER:/],
+    ['no audience', { audience: undefined }, /AUTH_JWKS_URL needs AUTH_AUDIENCE:/],
+    ['neither', { issuer: undefined, audience: undefined }, /AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE/],
+    ['an http: URL', { jwksUrl: 'http://sso.example/jwks' }, /AUTH_JWKS_URL must be an https: URL \(http: given\)/],
+    ['an http: URL on loopback outside development mode', { jwksUrl: 'http://127.0.0.1:8080/jwks' }, /must be an https: URL/],
+  ])('a JWKS with %s: refused at start, saying what to set', (_case, change, message) => {
+    expect(() => resolveAuthOptions({ developmentMode: false, ...jwks, ...change })).toThrow(AuthConfigurationError);
+    expect(() => resolveAuthOptions({ developmentMode: false, ...jwks, ...change })).toThrow(message);
+  });
+
+  it('a JWKS over plain http: on loopback in development mode (a local identity provider): accepted; elsewhere refused', () => {
+    for (const jwksUrl of ['http://127.0.0.1:8080/jwks', 'http://localhost/jwks', 'http://[::1]:9000/jwks']) {
+      expect(resolveAuthOptions({ developmentMode: true, host: '127.0.0.1', ...jwks, jwksUrl }).jwksUrl).toBe(jwksUrl);
+    }
+    expect(() => resolveAuthOptions({ developmentMode: true, ...jwks, jwksUrl: 'http://sso.example/jwks' })).toThrow(/must be an https: URL/);
+  });
+
+  it.each(['0.0.0.0', '::', '192.168.1.10', 'aap.example.org', '128.0.0.1'])('development mode bound to %s (not loopback): refused, saying how to fix it', (host) => {
+    expect(() => resolveAuthOptions({ developmentMode: true, host })).toThrow(AuthConfigurationError);
+    expect(() => resolveAuthOptions({ developmentMode: true, host })).toThrow(
+      new RegExp(`development mode \\(AAP_DEV_MODE=true\\).*HOST=${host.replaceAll('.', '\\.')} is not one: bind 127\\.0\\.0\\.1.*AAP_DEV_MODE=false`),
+    );
+  });
+
+  it.each(['127.0.0.1', '127.10.0.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1'])('development mode bound to %s (loopback): accepted', (host) => {
+    expect(resolveAuthOptions({ developmentMode: true, host }).jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it('outside development mode, any bind: an own secret is enough', () => {
+    expect(resolveAuthOptions({ developmentMode: false, host: '0.0.0.0', jwtSecret: 'k'.repeat(32) }).jwtSecret).toBe('k'.repeat(32));
   });
 
   it('the HTTP server itself refuses a short secret', async () => {

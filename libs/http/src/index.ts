@@ -9,3 +9,4 @@ export * from './csv';
 export * from './policies';
 export * from './admission';
 export * from './database-deadline';
+export { controlCharacterErrors, controlCharacterProblem } from './control-characters';

@@ -66,7 +66,9 @@ describe('a service verifying tokens with an OIDC provider’s JWKS', () => {
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     const { port } = jwksServer.address() as AddressInfo;
     service = await env.startService(probeService, {
-      AAP_DEV_MODE: 'false',
+      // A provider on loopback over plain http: is accepted in development mode only (production needs https:);
+      // with a JWKS, development mode still refuses the development secret (the last case below).
+      AAP_DEV_MODE: 'true',
       AUTH_JWKS_URL: `http://127.0.0.1:${port}/protocol/openid-connect/certs`,
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: AUDIENCE,

@@ -18,6 +18,7 @@ import { registerHealthRoutes, type ReadinessCheck } from './health';
 import { authPlugin, type AuthOptions } from './auth';
 import { problemOf } from './errors';
 import { admissionPlugin, type AdmissionOptions } from './admission';
+import { controlCharacterErrors, controlCharacterProblem } from './control-characters';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
 
@@ -111,6 +112,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }
   });
 
+  // Every route, before its schema: a control character (NUL…) in any string of the body, the query or
+  // the path is a 400 naming the field, never a write the database refuses halfway (500).
+  app.addHook('preValidation', (request, _reply, done) => {
+    const errors = controlCharacterErrors({ body: request.body, query: request.query, params: request.params });
+    done(errors.length ? controlCharacterProblem(errors) : undefined);
+  });
   app.setValidatorCompiler(strictQueryValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // A route without a query schema takes no query parameter at all (the documentation's own routes aside).

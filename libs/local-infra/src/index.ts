@@ -21,6 +21,10 @@ import { ensureDown, ensureUp, logFile, serviceDir, servicePid, serviceStatus, s
 export { FERRETDB_VERSION, KAFKA_VERSION, postgresPackage } from './versions';
 export { ferretdbBackend, type FerretdbBackend } from './paths';
 export { freePort, isPortOpen, isProcessRunning } from './processes';
+// For the other tools provisioned the same way (tools/setup/kubeconform.ts): cached per version, built atomically.
+export { buildAtomically } from './provision';
+export { cacheRoot } from './paths';
+export { requireGo, run } from './toolchain';
 export type { ServiceName } from './service';
 
 export interface LocalInfra {

@@ -117,6 +117,7 @@ export async function startService(
   // Before connecting anything: a service that could not authenticate anyone safely does not start.
   const auth = resolveAuthOptions({
     developmentMode: config.AAP_DEV_MODE,
+    host: config.HOST,
     jwtSecret: config.AUTH_JWT_SECRET,
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,

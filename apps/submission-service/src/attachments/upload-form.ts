@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
+import { controlCharacterErrors, controlCharacterProblem } from '@aap/http';
 import { DOCUMENT_TYPE_PATTERN, MAX_DOCUMENT_TYPE_LENGTH, MAX_FILE_BYTES } from './attachment-limits';
 import { fileMissing, invalidDocumentType, multipartRequired } from './attachment-refusals';
 import { FileTooLargeError } from './storage';
@@ -28,6 +29,9 @@ export async function readUploadForm(request: FastifyRequest): Promise<UploadFor
     }
     // A browser sends an empty file input as a part with an empty file name.
     if (part.fieldname !== 'file' || !part.filename) throw fileMissing();
+    // The file name is stored: a multipart body is parsed here, past the server's check of request strings.
+    const controlCharacters = controlCharacterErrors({ body: { file: part.filename } });
+    if (controlCharacters.length) throw controlCharacterProblem(controlCharacters);
     const stream = part.file;
     // The parser truncates the file at the limit and says so with 'limit'; a truncated file must not be stored.
     stream.once('limit', () => stream.destroy(new FileTooLargeError(MAX_FILE_BYTES)));
