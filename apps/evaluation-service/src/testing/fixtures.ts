@@ -32,7 +32,7 @@ const sha = (seed: string) => Buffer.from(seed.padEnd(32, '0').slice(0, 32)).toS
  */
 export const TEST_TEAM: CallTeam = {
   'programme-manager': ['test-programme-manager', 'manager-1'],
-  committee: ['test-committee', 'committee-1', 'committee-2'],
+  committee: ['test-committee', 'committee-0', 'committee-1', 'committee-2'],
   finance: ['test-finance'],
 };
 
