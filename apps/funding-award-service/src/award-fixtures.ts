@@ -82,9 +82,11 @@ export const awardWithPaidAdvance = (options: Parameters<typeof awardInExecution
  * another issued). Tests of another call's team use other subs.
  */
 export const TEST_TEAM: CallTeam = {
-  'programme-manager': ['test-programme-manager', 'manager-1', 'manager-2', 'manager-3'],
+  // applicant-1 too: the person who signed for the beneficiary, on the team, is still refused the countersignature (four eyes).
+  'programme-manager': ['test-programme-manager', 'manager-1', 'manager-2', 'manager-3', 'applicant-1'],
   committee: ['test-committee'],
-  finance: ['test-finance', 'finance-1', 'finance-2', 'finance-3', 'finance-4'],
+  // finance-1 … finance-21: one validates, twenty release the same tranche at once (released once).
+  finance: ['test-finance', ...Array.from({ length: 21 }, (_, i) => `finance-${i + 1}`)],
 };
 
 /**

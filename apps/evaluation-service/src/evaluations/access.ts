@@ -1,5 +1,5 @@
-import { notFound, policies, type Caller, type Role, type TeamedCall } from '@aap/http';
 import type { CallSnapshot } from '@aap/contracts';
+import { notFound, policies, type Caller, type Role, type TeamedCall } from '@aap/http';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { isAssignedReviewer, type EvaluationState } from './evaluation';
 
