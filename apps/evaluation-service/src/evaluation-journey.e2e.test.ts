@@ -54,6 +54,8 @@ describe('evaluation journey: submitted → admissible → reviewers → scores 
     expect(created.status).toBe(201);
     callId = created.body.callId;
     expect((await manager('submission').post(`/calls/${callId}/publish`)).status).toBe(200);
+    // Its creator is its first programme manager; the committee member who decides joins its team (call.team-changed reaches evaluation).
+    expect([200, 201, 204]).toContain((await manager('submission').put(`/calls/${callId}/team/committee/comite-1`)).status);
     // The evaluation service learns the call from call.published.
     await eventually(async () => expect((await manager('evaluation').get(`/calls/${callId}/reviewers`)).status).toBe(200), { timeoutMs: 30_000 });
     for (const reviewer of REVIEWERS) {

@@ -19,7 +19,7 @@ export const service: ServiceModule = {
     const calls = registerCallCopies(context);
     // Reviewer pools and the assigner (conflicts, balanced load); what needs the evaluations comes after them.
     const reviewers = registerReviewers(context, { calls });
-    const evaluations = registerEvaluations(context);
+    const evaluations = registerEvaluations(context, { calls });
     const admissibility = registerAdmissibility(context, { evaluations, calls, assigner: reviewers.assigner });
     registerComplements(context, { evaluations, calls, admissibility });
     registerReviewerAssignments(context, { evaluations, calls, reviewers });

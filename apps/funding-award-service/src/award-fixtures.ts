@@ -1,4 +1,4 @@
-import { referenceOfSnapshot, type ApplicantKind, type CallSnapshot, type DossierSnapshot, type EventData, type DossierSubmitted } from '@aap/contracts';
+import { referenceOfSnapshot, type ApplicantKind, type CallSnapshot, type CallTeam, type DossierSnapshot, type EventData, type DossierSubmitted } from '@aap/contracts';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
 import { grantAward, type AwardDecision, type AwardState, type CallPaymentSchedule } from './awards/award';
 import { declareStart } from './execution/execution';
@@ -77,12 +77,25 @@ export const awardWithPaidAdvance = (options: Parameters<typeof awardInExecution
   paid(must(requestAdvance(awardInExecution(options), { by: 'applicant-1' }, NOW)), 'award-d-1-T1');
 
 /**
+ * The team of the tests' calls: the subs the harness gives tokens by default (`test-<role>`) and the
+ * numbered officers the tests use (two finance officers for four eyes, a manager who countersigns what
+ * another issued). Tests of another call's team use other subs.
+ */
+export const TEST_TEAM: CallTeam = {
+  // applicant-1 too: the person who signed for the beneficiary, on the team, is still refused the countersignature (four eyes).
+  'programme-manager': ['test-programme-manager', 'manager-1', 'manager-2', 'manager-3', 'applicant-1'],
+  committee: ['test-committee'],
+  // finance-1 … finance-21: one validates, twenty release the same tranche at once (released once).
+  finance: ['test-finance', ...Array.from({ length: 21 }, (_, i) => `finance-${i + 1}`)],
+};
+
+/**
  * The call of `acceptance()` as the submission service publishes it: its Pass numérique seed (the
  * décret's schedule, 30 % advance and 80 % cumulated, and its budget programme line), published.
  */
 export function publishedCall(overrides: Partial<CallSnapshot> = {}): CallSnapshot {
   const rules = passNumeriqueCallRules({}, new Date('2027-09-15T08:00:00.000Z'));
-  return { ...rules, callId: 'call-pass-numerique', status: 'published', closesAt: rules.waves.at(-1)!.closesAt, publishedAt: '2027-09-15T08:00:00.000Z', version: 2, ...overrides };
+  return { ...rules, callId: 'call-pass-numerique', status: 'published', closesAt: rules.waves.at(-1)!.closesAt, publishedAt: '2027-09-15T08:00:00.000Z', version: 2, team: TEST_TEAM, ...overrides };
 }
 
 /** The dossier of `acceptance()` as dossier.submitted carries it: the commune of Lyon's project on the call. */

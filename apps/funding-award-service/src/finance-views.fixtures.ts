@@ -1,6 +1,7 @@
 import { CallPublished, type CallSnapshot } from '@aap/contracts';
 import { type HttpClient, type TestEnvironment, type eventPublisher } from '@aap/test-harness';
 import { passNumeriqueCallRules } from '@aap/submission-service/demo';
+import { TEST_TEAM } from './award-fixtures';
 import { awardActors } from './int-fixtures';
 
 /**
@@ -13,7 +14,7 @@ type Publisher = Awaited<ReturnType<typeof eventPublisher>>;
 /** A published Pass numérique call (the demo's rules) as the submission service publishes it, with this envelope. */
 export function callOf(callId: string, budgetEnvelopeCents: number): CallSnapshot {
   const rules = passNumeriqueCallRules({ budgetEnvelopeCents }, new Date('2026-09-01T09:00:00+02:00'));
-  return { ...rules, callId, status: 'published', closesAt: rules.waves.at(-1)!.closesAt, publishedAt: '2026-09-01T07:00:00.000Z', version: 1 };
+  return { ...rules, callId, status: 'published', closesAt: rules.waves.at(-1)!.closesAt, publishedAt: '2026-09-01T07:00:00.000Z', version: 1, team: TEST_TEAM };
 }
 
 export { ok } from './int-fixtures';

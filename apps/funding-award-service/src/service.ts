@@ -29,8 +29,8 @@ export const service: ServiceModule = {
     registerBankDetails(context, awards);
     registerLegalCommitment(context, awards);
     registerTranches(context, awards);
-    registerFinanceQueues(context, awards);
-    registerLedger(context, awards);
+    registerFinanceQueues(context, { awards, calls: copies.calls });
+    registerLedger(context, { awards, calls: copies.calls });
     registerPayments(context, { awards, calls: copies.calls });
     registerAwardHistory(context, awards);
     registerCancellation(context, awards);

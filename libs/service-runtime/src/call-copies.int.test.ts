@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallExtended, CallPublished, callEvents, CallClosed, eventTopicName, type CallSnapshot } from '@aap/contracts';
+import { CallExtended, CallPublished, callEvents, CallClosed, CallTeamChanged, eventTopicName, type CallSnapshot } from '@aap/contracts';
 import { eventPublisher, eventually, httpClient, readTopic, useTestEnvironment } from '@aap/test-harness';
 import { registerCallCopies, type CallCopies } from './call-copies';
 import type { RunningService } from './service';
@@ -94,5 +94,17 @@ describe('the call copy, kept from call.* events on the real broker and database
     expect(answer.status).toBe(404);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(answer.body).toMatchObject({ status: 404, detail: 'Call no-such-call was not found' });
+  });
+
+  it("given teams on the calls and a member removed by call.team-changed, then teamCallIds lists the member's calls under that role only", async () => {
+    const [a, b] = [`call-team-a-${Date.now()}`, `call-team-b-${Date.now()}`];
+    const team = (finance: string[]) => ({ 'programme-manager': ['pm-team'], committee: [], finance });
+    await publisher.publish(CallPublished, { call: callAt(a, 1, { team: team(['officer-team-1', 'officer-team-2']) }) });
+    await publisher.publish(CallPublished, { call: callAt(b, 1, { team: team(['officer-team-1']) }) });
+    await eventually(async () => expect((await calls.teamCallIds('officer-team-1', 'finance')).sort()).toEqual([a, b].sort()));
+    expect(await calls.teamCallIds('officer-team-2', 'finance')).toEqual([a]);
+    expect(await calls.teamCallIds('officer-team-1', 'programme-manager')).toEqual([]);
+    await publisher.publish(CallTeamChanged, { call: callAt(a, 2, { team: team(['officer-team-2']) }), role: 'finance', member: 'officer-team-1', change: 'removed' });
+    await eventually(async () => expect(await calls.teamCallIds('officer-team-1', 'finance')).toEqual([b]));
   });
 });

@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import { callEvents, type CallSnapshot } from '@aap/contracts';
+import { callEvents, TEAM_ROLES, type CallSnapshot, type TeamRole } from '@aap/contracts';
 import { notFound } from '@aap/http';
 import { isDuplicateKey } from '@aap/messaging';
 import type { ServiceContext } from './service';
@@ -25,6 +25,8 @@ export interface CallCopies {
    * later, so a missing copy fails the handling (retried, then parked) until they do.
    */
   forEvent(callId: string): Promise<CallSnapshot>;
+  /** The ids of the calls whose team names `member` under `role` (a staff list confined to the caller's calls). */
+  teamCallIds(member: string, role: TeamRole): Promise<string[]>;
 }
 
 export interface CallCopyOptions {
@@ -41,6 +43,8 @@ interface CallCopyDocument {
 export function registerCallCopies(context: ServiceContext, options: CallCopyOptions = {}): CallCopies {
   // Declared with its lock: FerretDB updates by find-then-replace, one write at a time per call.
   const schema = new Schema<CallCopyDocument>({ _id: String, version: Number, call: Schema.Types.Mixed });
+  // A member's calls: one equality on an indexed field per role (`teamCallIds`), never a scan of the calls.
+  for (const role of TEAM_ROLES) schema.index({ [`call.team.${role}`]: 1 });
   const CallCopy = context.model<CallCopyDocument>('CallCopy', schema, { collection: options.collection ?? 'calls' });
 
   /** Writes `call` unless the copy already holds this version or a newer one. */
@@ -70,6 +74,10 @@ export function registerCallCopies(context: ServiceContext, options: CallCopyOpt
       const call = await get(callId);
       if (!call) throw new Error(`no copy of call ${callId} yet`);
       return call;
+    },
+    async teamCallIds(member, role) {
+      const copies = await CallCopy.find({ [`call.team.${role}`]: member }, { _id: 1 }).lean<Array<{ _id: string }>>();
+      return copies.map((copy) => copy._id);
     },
   };
 }

@@ -3,7 +3,7 @@ import type { CallSnapshot } from '@aap/contracts';
 import { callerOf, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import { andThen, dossierParams, type EvaluationDecision, type EvaluationState, type Evaluations } from '../evaluations';
+import { andThen, CALL_MANAGERS, dossierParams, type EvaluationDecision, type EvaluationState, type Evaluations } from '../evaluations';
 import { evaluationSummary, toSummary } from '../evaluations/evaluation.views';
 import { assessChecklist } from './admissibility';
 
@@ -46,7 +46,7 @@ export function registerAdmissibilityRoutes(context: ServiceContext, deps: {
       const state = await evaluations.command(caller, dossierId, async (current) => {
         const call = await calls.found(current.callId);
         return andThen(assessChecklist(current, request.body.checks, caller.userId, now), thenAssign(call, now));
-      });
+      }, { access: CALL_MANAGERS });
       return toSummary(state);
     },
   );

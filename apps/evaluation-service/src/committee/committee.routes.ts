@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
-import { callerOf, notFound, pageOf, paginationQuery, sendCsv, type CsvColumn, type Role } from '@aap/http';
-import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
+import { callerOf, HttpProblem, notFound, pageOf, paginationQuery, sendCsv, type Caller, type CsvColumn, type Role } from '@aap/http';
+import { acceptedOrThrow, violationErrors, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import type { EvaluationState, Evaluations } from '../evaluations';
+import { CALL_COMMITTEE, teamCall, type EvaluationState, type Evaluations } from '../evaluations';
 import { dossierParams, headerOf } from '../evaluations/evaluation.views';
 import { decidedView, rankedListView } from './committee.views';
-import { approve, askedGrant, reject, reopen, waitlist } from './decision';
+import { approve, askedGrant, dutyViolations, reject, reopen, waitlist } from './decision';
 import type { EnvelopeProcess } from './envelope.process';
 import type { EnvelopeStore } from './envelope.store';
 import type { Scoreboard } from './scoreboard.projection';
@@ -15,8 +15,17 @@ import { eliminationReasonsOf, rankingOf, reserveRankOf, standingNeedsCall, with
 
 /** Only the committee decides. */
 const DECIDERS = ['committee'] as const satisfies readonly Role[];
-/** The committee and the call's managers read the ranked list and the minutes. */
+/** The committee and the call's managers read the ranked list and the minutes (on the call's team, or admin). */
 const RANKING_READERS = ['committee', 'programme-manager', 'admin'] as const satisfies readonly Role[];
+
+/**
+ * The committee member about to decide on a dossier, refused with 403 `separation-of-duties` when they
+ * review it (the decide functions hold the same rule for a write that would race past this check).
+ */
+function notReviewerOf(state: EvaluationState, caller: Caller): void {
+  const violations = dutyViolations(state, caller.userId);
+  if (violations.length > 0) throw new HttpProblem(403, 'forbidden', 'Forbidden', violations[0]!.detail, violationErrors(violations));
+}
 
 const decisionBody = z.object({
   decision: z.enum(['approve', 'reject', 'waitlist']),
@@ -71,8 +80,8 @@ export function registerCommitteeRoutes(
   const tags = ['committee'];
 
   const callOf = calls.found;
-  const waveOf = async (callId: string, waveId: string) => {
-    const call = await callOf(callId);
+  const waveOf = async (caller: Caller, callId: string, waveId: string) => {
+    const call = await teamCall(calls, caller, callId, RANKING_READERS);
     if (!call.waves.some((w) => w.waveId === waveId)) throw notFound(`Wave ${waveId} of call ${callId}`);
     return call;
   };
@@ -104,7 +113,8 @@ export function registerCommitteeRoutes(
       const { dossierId } = request.params;
       const body = request.body;
       const now = new Date();
-      const current = await evaluations.readable(caller, dossierId);
+      const current = await evaluations.readable(caller, dossierId, CALL_COMMITTEE);
+      notReviewerOf(current, caller);
       const call = await callOf(current.callId);
       // The call's normalisation only when the decision depends on it (normalised threshold, reserve rank).
       const normalisation = body.decision === 'waitlist' || standingNeedsCall(call) ? await scores.normalisation(call.callId) : undefined;
@@ -119,8 +129,11 @@ export function registerCommitteeRoutes(
       } else {
         const command = { ...(body.motivation ? { motivation: body.motivation } : {}), by: caller.userId };
         const reserveRank = body.decision === 'waitlist' ? reserveRankOf(rankingOf(call, withCurrent(await scoreboard.ofWave(call.callId, current.waveId), current), normalisation!), dossierId) : 0;
-        state = await evaluations.command(caller, dossierId, (latest) =>
-          body.decision === 'reject' ? reject(latest, standing, command, now) : waitlist(latest, standing, { ...command, rank: reserveRank }, now),
+        state = await evaluations.command(
+          caller,
+          dossierId,
+          (latest) => (body.decision === 'reject' ? reject(latest, standing, command, now) : waitlist(latest, standing, { ...command, rank: reserveRank }, now)),
+          { access: CALL_COMMITTEE },
         );
         // Recorded first, then released: what the dossier held (a crash between an approval's two steps) comes back.
         await process.giveBack(call.callId, dossierId, `${body.decision === 'reject' ? 'rejection' : 'waitlisting'} of ${state.number}`);
@@ -147,13 +160,14 @@ export function registerCommitteeRoutes(
       const { dossierId } = request.params;
       const now = new Date();
       const command = { motivation: request.body.motivation, by: caller.userId };
-      const current = await evaluations.readable(caller, dossierId);
+      const current = await evaluations.readable(caller, dossierId, CALL_COMMITTEE);
+      notReviewerOf(current, caller);
       // Checked before any money moves: a refused reopening never touches the envelope.
       acceptedOrThrow(reopen(current, command, now), 'evaluation');
       const call = await callOf(current.callId);
       // Release in progress → reopen → money back, resumed from the envelope's stored state after a crash (envelope.process.ts).
       const state = await process.reopenGivingBack(call, { dossierId, freedBy: `decision-reopened of ${current.number}`, at: now }, async () => {
-        const reopened = await evaluations.command(caller, dossierId, (latest) => reopen(latest, command, now));
+        const reopened = await evaluations.command(caller, dossierId, (latest) => reopen(latest, command, now), { access: CALL_COMMITTEE });
         await scoreboard.refresh(dossierId);
         return reopened;
       });
@@ -161,8 +175,8 @@ export function registerCommitteeRoutes(
     },
   );
 
-  const listOf = async (callId: string, waveId: string) => {
-    const call = await waveOf(callId, waveId);
+  const listOf = async (caller: Caller, callId: string, waveId: string) => {
+    const call = await waveOf(caller, callId, waveId);
     // The scoreboard and the reviews' score projection: a few dozen small documents, not the call's evaluations.
     const [entries, normalisation, envelope] = await Promise.all([scoreboard.ofWave(callId, waveId), scores.normalisation(callId), envelopes.current(call)]);
     return rankedList(call, entries, normalisation, envelope, waveId);
@@ -181,7 +195,7 @@ export function registerCommitteeRoutes(
       },
     },
     async (request) => {
-      const { rows, ...list } = await listOf(request.params.callId, request.params.waveId);
+      const { rows, ...list } = await listOf(callerOf(request), request.params.callId, request.params.waveId);
       return { ...list, ...pageOf(rows, request.query) };
     },
   );
@@ -194,7 +208,7 @@ export function registerCommitteeRoutes(
     },
     async (request, reply) => {
       const { callId, waveId } = request.params;
-      const list = await listOf(callId, waveId);
+      const list = await listOf(callerOf(request), callId, waveId);
       return sendCsv(reply, `classement-${callId}-${waveId}.csv`, list.rows, RANKING_COLUMNS);
     },
   );
@@ -207,7 +221,7 @@ export function registerCommitteeRoutes(
     },
     async (request, reply) => {
       const { callId, waveId } = request.params;
-      await waveOf(callId, waveId);
+      await waveOf(callerOf(request), callId, waveId);
       // The decision history is on the evaluations only: a rare export reads the wave's (one indexed equality).
       const rows = minutesOf(await evaluations.store.decisionsOfWave(callId, waveId));
       return sendCsv(reply, `proces-verbal-${callId}-${waveId}.csv`, rows, MINUTES_COLUMNS);

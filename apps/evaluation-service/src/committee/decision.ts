@@ -12,7 +12,7 @@ import {
   type DossierFact,
   type Violation,
 } from '@aap/contracts';
-import { dossierEvent, moveDossier, type CommitteeDecision, type EvaluationDecision, type EvaluationState } from '../evaluations/evaluation';
+import { dossierEvent, moveDossier, reviewsDossier, type CommitteeDecision, type EvaluationDecision, type EvaluationState } from '../evaluations/evaluation';
 
 /**
  * The committee's decisions on one dossier, pure (issue 9 "Committee"): approve with a grant within
@@ -60,6 +60,15 @@ function undecided(state: EvaluationState, action: string): EvaluationDecision |
   return wrongStatus(state.stage, `the dossier ${state.number} is ${now}: ${action} only an evaluated or waitlisted dossier`);
 }
 
+/**
+ * Separation of duties: whoever reviews, reviewed or was assigned a dossier (recused too) never takes
+ * or reopens the committee's decision on it, even with a committee role on the call's team.
+ */
+export function dutyViolations(state: EvaluationState, by: string): Violation[] {
+  if (!reviewsDossier(state, by)) return [];
+  return [{ name: 'separation-of-duties', detail: `${by} is a reviewer of the dossier ${state.number}: a reviewer of a dossier never decides on it` }];
+}
+
 const motivationRequired = (motivation: string | undefined, what: string): Violation[] =>
   motivation?.trim() ? [] : [{ name: 'motivation-required', detail: `say why (${what}): the motivation is sent to the applicant`, pointer: '/motivation' }];
 
@@ -97,6 +106,8 @@ export const askedGrant = (call: CallSnapshot, state: EvaluationState, command: 
   command.grantCents ?? grantCapCents(call.cofinancing, state.snapshot.budget);
 
 export function approve(state: EvaluationState, call: CallSnapshot, standing: Standing, command: Approve, now: Date): EvaluationDecision {
+  const duty = dutyViolations(state, command.by);
+  if (duty.length > 0) return refused(duty);
   const notNow = undecided(state, 'approve');
   if (notNow) return notNow;
   if (standing.eliminationReasons.length > 0) {
@@ -117,6 +128,8 @@ export function approve(state: EvaluationState, call: CallSnapshot, standing: St
 }
 
 export function reject(state: EvaluationState, standing: Standing, command: Reject, now: Date): EvaluationDecision {
+  const duty = dutyViolations(state, command.by);
+  if (duty.length > 0) return refused(duty);
   const notNow = undecided(state, 'reject');
   if (notNow) return notNow;
   const violations = motivationRequired(command.motivation, 'a rejection');
@@ -128,6 +141,8 @@ export function reject(state: EvaluationState, standing: Standing, command: Reje
 }
 
 export function waitlist(state: EvaluationState, standing: Standing, command: Waitlist, now: Date): EvaluationDecision {
+  const duty = dutyViolations(state, command.by);
+  if (duty.length > 0) return refused(duty);
   if (state.stage !== 'evaluated') {
     return wrongStatus(state.stage, `the dossier ${state.number} is ${state.decision ? state.decision.kind : `at stage ${state.stage}`}: only an evaluated dossier goes on the reserve list`);
   }
@@ -145,6 +160,8 @@ export function waitlist(state: EvaluationState, standing: Standing, command: Wa
  * the decision stays in the history with who reopened it, when and why.
  */
 export function reopen(state: EvaluationState, command: Reopen, now: Date): EvaluationDecision {
+  const duty = dutyViolations(state, command.by);
+  if (duty.length > 0) return refused(duty);
   const current = state.decision;
   if (state.stage !== 'decided' || !current) {
     return wrongStatus(state.stage, `the dossier ${state.number} has no committee decision to reopen (stage ${state.stage})`);

@@ -134,3 +134,29 @@ describe('reopen', () => {
     spec.given(evaluated()).when({ motivation: 'x', by: 'c' }, LATER).thenWrongStatus('evaluated');
   });
 });
+
+describe('separation of duties', () => {
+  const assignment = (state: 'assigned' | 'submitted' | 'recused') => ({ reviewerId: 'committee-1', name: 'Claire Comité', email: 'claire@example.org', assignedAt: NOW, dueAt: LATER, state });
+  const reviewedByTheDecider = evaluated({
+    assignments: [assignment('submitted')],
+    reviews: [{ reviewerId: 'committee-1', scores: [], weightedScore: 70, submittedAt: NOW }],
+  });
+
+  it('given a dossier the committee member reviewed, when they approve, reject or waitlist it, then separation-of-duties is refused', () => {
+    decider(approve).given(reviewedByTheDecider).when(call, ranked, { by: 'committee-1' }, NOW).thenRefused('separation-of-duties');
+    decider(reject).given(reviewedByTheDecider).when(ranked, { motivation: 'Non.', by: 'committee-1' }, NOW).thenRefused('separation-of-duties');
+    decider(waitlist).given(reviewedByTheDecider).when(ranked, { rank: 1, by: 'committee-1' }, NOW).thenRefused('separation-of-duties');
+  });
+
+  it('given a dossier the committee member is assigned (or recused from), when they approve it, then separation-of-duties is refused; another member decides', () => {
+    for (const state of ['assigned', 'recused'] as const) {
+      decider(approve).given(evaluated({ assignments: [assignment(state)] })).when(call, ranked, { by: 'committee-1' }, NOW).thenRefused('separation-of-duties');
+    }
+    decider(approve).given(reviewedByTheDecider).when(call, ranked, { by: 'committee-2' }, NOW).then(DossierAccepted);
+  });
+
+  it('given a decision on a dossier the member reviewed, when they reopen it, then separation-of-duties is refused', () => {
+    const state = { ...decided(approvedBy(8_000_000), 'accepted'), assignments: [assignment('submitted')] };
+    decider(reopen).given(state).when({ motivation: 'Erreur.', by: 'committee-1' }, LATER).thenRefused('separation-of-duties');
+  });
+});

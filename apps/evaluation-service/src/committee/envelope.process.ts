@@ -3,7 +3,7 @@ import type { Caller } from '@aap/http';
 import type { EventMetadata } from '@aap/messaging';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import type { EvaluationState, Evaluations } from '../evaluations';
+import { CALL_COMMITTEE, type EvaluationState, type Evaluations } from '../evaluations';
 import { approve, type Standing } from './decision';
 import { heldBy, releaseAndPropose, returnAwardRelease, settleApproval, settleRelease, startApproval, startRelease, unfinished, type ApprovalInProgress, type AwardRelease, type EnvelopeState, type PromotionProposal, type ReleaseInProgress } from './envelope';
 import type { EnvelopeStore } from './envelope.store';
@@ -68,7 +68,7 @@ export function envelopeProcess(
   async function approveWithinEnvelope(caller: Caller, call: CallSnapshot, approval: ApprovalInProgress, standing: Standing): Promise<EvaluationState> {
     acceptedOrThrow((await envelopes.decide(call, (envelope) => startApproval(envelope, approval))).decision, 'envelope');
     try {
-      return await evaluations.command(caller, approval.dossierId, approvalOf(call, approval, standing));
+      return await evaluations.command(caller, approval.dossierId, approvalOf(call, approval, standing), { access: CALL_COMMITTEE });
     } finally {
       await settle(call, approval);
     }

@@ -191,6 +191,14 @@ export function dossierEvent<D extends Emitted['definition']>(definition: D, sta
   return emit(definition, { ...referenceOf(state), at: now.toISOString(), ...fields } as EventData<D>);
 }
 
+/**
+ * Whether `person` reviews, reviewed or was assigned this dossier (a recused assignment too: the
+ * conflict declared stays one). Such a person never decides on it nor reads the others' named scores
+ * of it (separation of duties).
+ */
+export const reviewsDossier = (state: EvaluationState, person: string) =>
+  state.assignments.some((a) => a.reviewerId === person) || state.reviews.some((r) => r.reviewerId === person);
+
 /** Who may read an evaluation: staff who see every dossier of a call, or a reviewer holding an assignment on it. */
 export function isAssignedReviewer(state: EvaluationState, reviewerId: string): boolean {
   return state.assignments.some((a) => a.reviewerId === reviewerId && a.state !== 'recused');

@@ -2,7 +2,8 @@ import { accepted } from '@aap/contracts';
 import type { Caller } from '@aap/http';
 import { PermanentHandlerError, type EventMetadata } from '@aap/messaging';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
-import { readableEvaluation } from './access';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
+import { READERS, readableEvaluation, type EvaluationAccess } from './access';
 import type { EvaluationDecision, EvaluationState } from './evaluation';
 import { registerEvaluationHandlers } from './evaluation.handlers';
 import { evaluationStore, type EvaluationStore } from './evaluation.store';
@@ -13,13 +14,14 @@ type Decide = (state: EvaluationState) => EvaluationDecision | Promise<Evaluatio
 /** The evaluations as the other slices use them: every command goes through the store's command handler. */
 export interface Evaluations {
   store: EvaluationStore;
-  /** The evaluation the caller may read (oversight roles, or a reviewer assigned to it), else 404. */
-  readable(caller: Caller, dossierId: string): Promise<EvaluationState>;
+  /** The evaluation the caller reaches under `access` (default: the call's managers and committee, or a reviewer assigned to it), else 404. */
+  readable(caller: Caller, dossierId: string, access?: EvaluationAccess): Promise<EvaluationState>;
   /**
-   * A command of a route: the caller must be able to read the evaluation; `decide` runs on its current
-   * state; refusals become 409/422 problems; a lost race is decided again. Returns the recorded state.
+   * A command of a route: the caller must reach the evaluation under `access` (default as `readable`);
+   * `decide` runs on its current state; refusals become 409/422 problems; a lost race is decided again.
+   * Returns the recorded state.
    */
-  command(caller: Caller, dossierId: string, decide: Decide, metadata?: EventMetadata): Promise<EvaluationState>;
+  command(caller: Caller, dossierId: string, decide: Decide, options?: { access?: EvaluationAccess; metadata?: EventMetadata }): Promise<EvaluationState>;
   /**
    * A command of a consumed event: `decide` runs on the dossier's evaluation; an unknown dossier or a
    * refusal is a `PermanentHandlerError` (dead letter with its reason).
@@ -33,14 +35,17 @@ export interface Evaluations {
 export const refusalReason = (decision: EvaluationDecision) =>
   decision.outcome === 'refused' ? decision.violations.map((v) => v.detail).join('; ') : decision.outcome === 'wrong-status' ? decision.detail : '';
 
-export function registerEvaluations(context: ServiceContext): Evaluations {
+export function registerEvaluations(context: ServiceContext, deps: { calls: CallCopies }): Evaluations {
   const store = evaluationStore(context);
+  /** The evaluation if the caller reaches it: its call's team from the call copy (`policies.onCallTeam`), or its assigned reviewers. */
+  const reached = async (caller: Caller, state: EvaluationState | null, dossierId: string, access: EvaluationAccess) =>
+    readableEvaluation(caller, state, state ? await deps.calls.get(state.callId) : null, dossierId, access);
   const evaluations: Evaluations = {
     store,
-    readable: async (caller, dossierId) => readableEvaluation(caller, await store.get(dossierId), dossierId),
-    async command(caller, dossierId, decide, metadata) {
-      const handled = await store.commands.handleExisting(dossierId, (state) => decide(readableEvaluation(caller, state, dossierId)), metadata);
-      if (!handled) return readableEvaluation(caller, null, dossierId);
+    readable: async (caller, dossierId, access = READERS) => reached(caller, await store.get(dossierId), dossierId, access),
+    async command(caller, dossierId, decide, { access = READERS, metadata } = {}) {
+      const handled = await store.commands.handleExisting(dossierId, async (state) => decide(await reached(caller, state, dossierId, access)), metadata);
+      if (!handled) return reached(caller, null, dossierId, access);
       acceptedOrThrow(handled.decision, 'evaluation');
       return handled.after!;
     },
@@ -61,5 +66,5 @@ export function registerEvaluations(context: ServiceContext): Evaluations {
 }
 
 export * from './evaluation';
-export { EVALUATION_OVERSIGHT, EVALUATION_READERS, oversees } from './access';
+export { CALL_COMMITTEE, CALL_MANAGERS, EVALUATION_OVERSIGHT, EVALUATION_READERS, overseesCall, READERS, teamCall, type EvaluationAccess } from './access';
 export { dossierParams } from './evaluation.views';

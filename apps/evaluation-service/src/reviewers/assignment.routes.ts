@@ -3,7 +3,7 @@ import type { CallSnapshot } from '@aap/contracts';
 import { callerOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import { andThen, type Evaluations, type ReviewerAssigner } from '../evaluations';
+import { andThen, CALL_MANAGERS, type Evaluations, type ReviewerAssigner } from '../evaluations';
 import { dossierParams } from '../evaluations/evaluation.views';
 import { activeAssignments, declareConflict } from './assignment';
 import { ASSIGNMENT_STATES, workItemView } from './reviewer.views';
@@ -67,7 +67,7 @@ export function registerAssignmentRoutes(context: ServiceContext, deps: { evalua
       const state = await evaluations.command(callerOf(request), request.params.dossierId, async (current) => {
         call = await callOf(current.callId);
         return assigner.assign(current, call, 'completed-by-manager', now);
-      });
+      }, { access: CALL_MANAGERS });
       return {
         dossierId: state.dossierId,
         assignments: state.assignments.map((a) => ({ reviewerId: a.reviewerId, name: a.name, email: a.email, state: a.state, assignedAt: iso(a.assignedAt)!, dueAt: iso(a.dueAt)! })),

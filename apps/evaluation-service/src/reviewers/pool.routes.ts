@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { notFound, pageOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
+import { callerOf, notFound, pageOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import { EVALUATION_OVERSIGHT } from '../evaluations';
+import { CALL_MANAGERS, EVALUATION_OVERSIGHT, READERS, teamCall } from '../evaluations';
 import { removeReviewer, upsertReviewer } from './pool';
 import type { PoolStore } from './pool.store';
 import { reviewerProfile, reviewerView, toReviewerView } from './reviewer.views';
@@ -11,10 +11,9 @@ const callParams = z.object({ callId: z.string().min(1).max(100) });
 const reviewerParams = callParams.extend({ reviewerId: z.string().min(1).max(200).describe('The reviewer’s user id (token `sub`)') });
 const tags = ['reviewers'];
 
-/** A call's reviewer pool: programme managers add, update and remove reviewers; oversight roles list them with their load. */
+/** A call's reviewer pool: its team's programme managers add, update and remove reviewers; its managers and committee list them with their load. */
 export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolStore; calls: CallCopies }): void {
   const { pools, calls } = deps;
-  const knownCall = async (callId: string) => void (await calls.found(callId));
 
   context.http.put(
     '/calls/:callId/reviewers/:reviewerId',
@@ -24,7 +23,7 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     },
     async (request) => {
       const { callId, reviewerId } = request.params;
-      await knownCall(callId);
+      await teamCall(calls, callerOf(request), callId, CALL_MANAGERS.team);
       const { epciSiren, organisationSiren, ...profile } = request.body;
       const { after } = await pools.decide(callId, (pool) => upsertReviewer(pool, reviewerId, { ...profile, ...(epciSiren ? { epciSiren } : {}), ...(organisationSiren ? { organisationSiren } : {}) }));
       return toReviewerView(after!.reviewers.find((r) => r.reviewerId === reviewerId)!);
@@ -39,7 +38,7 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     },
     async (request) => {
       const { callId } = request.params;
-      await knownCall(callId);
+      await teamCall(calls, callerOf(request), callId, READERS.team);
       // One document per call: the page is cut in memory (a pool is a few hundred reviewers at most).
       const active = ((await pools.get(callId))?.reviewers ?? []).filter((r) => r.active).sort((a, b) => (a.reviewerId < b.reviewerId ? -1 : 1));
       const page = pageOf(active, request.query);
@@ -55,7 +54,7 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     },
     async (request, reply) => {
       const { callId, reviewerId } = request.params;
-      await knownCall(callId);
+      await teamCall(calls, callerOf(request), callId, CALL_MANAGERS.team);
       const { decision } = await pools.decide(callId, (pool) => removeReviewer(pool, reviewerId));
       if (decision.outcome !== 'accepted') throw notFound(`Reviewer ${reviewerId} in the pool of call ${callId}`);
       return reply.status(204).send();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { callerOf, notFound } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
-import { EVALUATION_OVERSIGHT, EVALUATION_READERS, isAssignedReviewer, oversees, type Evaluations } from '../evaluations';
+import { EVALUATION_OVERSIGHT, EVALUATION_READERS, isAssignedReviewer, overseesCall, READERS, reviewsDossier, teamCall, type Evaluations } from '../evaluations';
 import { dossierParams } from '../evaluations/evaluation.views';
 import { MIN_REVIEWS_TO_NORMALISE, TENDENCY_THRESHOLD_IN_CALL_STD_DEVS } from '../scoring/scoring';
 import type { CallScores } from './call-scores.projection';
@@ -78,7 +78,8 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
       const caller = callerOf(request);
       const state = await evaluations.readable(caller, request.params.dossierId);
       const call = await callOf(state.callId);
-      if (!oversees(caller)) return toSheet(state, call, { oversight: false, reviewerId: caller.userId });
+      // Separation of duties: whoever reviews this dossier reads it as its reviewer, whatever else they are on the team.
+      if (!overseesCall(caller, call) || reviewsDossier(state, caller.userId)) return toSheet(state, call, { oversight: false, reviewerId: caller.userId });
       // Normalisation needs every submitted review of the call (all waves): the reviewers' score documents of the call.
       return toSheet(state, call, { oversight: true, normalisation: await scores.normalisation(state.callId) });
     },
@@ -96,10 +97,12 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
       },
     },
     async (request) => {
+      const caller = callerOf(request);
       const { callId } = request.params;
-      await callOf(callId);
+      await teamCall(calls, caller, callId, READERS.team);
       const [norm, names] = await Promise.all([scores.normalisation(callId), reviewerNames(callId)]);
-      return toReviewerStatistics(callId, names, norm, TENDENCY_RULE);
+      const reviewsHere = names.has(caller.userId) || norm.reviewers().some((r) => r.reviewerId === caller.userId);
+      return toReviewerStatistics(callId, names, norm, TENDENCY_RULE, reviewsHere ? caller.userId : undefined);
     },
   );
 }

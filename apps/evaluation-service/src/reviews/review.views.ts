@@ -166,7 +166,17 @@ export const reviewerStatistics = z.object({
 });
 export type ReviewerStatisticsView = z.infer<typeof reviewerStatistics>;
 
-export function toReviewerStatistics(callId: string, names: ReadonlyMap<string, string>, norm: Normalisation, tendencyRule: string): ReviewerStatisticsView {
+/**
+ * `reviewer`: the caller when they review in this call too (in its pool, or with a review in it) — then
+ * every other reviewer is `other-1`, `other-2`… without a name (separation of duties: a reviewer never
+ * reads fellow reviewers' named scores), their own line as it is.
+ */
+export function toReviewerStatistics(callId: string, names: ReadonlyMap<string, string>, norm: Normalisation, tendencyRule: string, reviewer?: string): ReviewerStatisticsView {
+  let others = 0;
+  const identity = (reviewerId: string) =>
+    reviewer === undefined || reviewerId === reviewer
+      ? { reviewerId, ...(names.has(reviewerId) ? { name: names.get(reviewerId)! } : {}) }
+      : { reviewerId: `other-${++others}` };
   return {
     callId,
     callMean: shown(norm.callMean),
@@ -174,8 +184,7 @@ export function toReviewerStatistics(callId: string, names: ReadonlyMap<string, 
     reviewCount: norm.reviewCount,
     tendencyRule,
     reviewers: norm.reviewers().map((r) => ({
-      reviewerId: r.reviewerId,
-      ...(names.has(r.reviewerId) ? { name: names.get(r.reviewerId)! } : {}),
+      ...identity(r.reviewerId),
       reviewCount: r.reviewCount,
       mean: shown(r.mean),
       stdDev: shown(r.stdDev),

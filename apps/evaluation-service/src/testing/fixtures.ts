@@ -7,6 +7,7 @@ import {
   referenceOfSnapshot,
   type ApplicantSnapshot,
   type CallSnapshot,
+  type CallTeam,
   type Decision,
   type DossierSnapshot,
   type EvaluationSettings,
@@ -24,6 +25,16 @@ export function acceptedState<State>(decision: Decision<State>): State {
   return decision.state;
 }
 const sha = (seed: string) => Buffer.from(seed.padEnd(32, '0').slice(0, 32)).toString('hex');
+
+/**
+ * The team of the tests' calls: the subs the harness gives tokens by default (`test-<role>`) and those
+ * of this file's helpers (`manager()`, `committee()`). Tests of another call's team use other subs.
+ */
+export const TEST_TEAM: CallTeam = {
+  'programme-manager': ['test-programme-manager', 'manager-1'],
+  committee: ['test-committee', 'committee-0', 'committee-1', 'committee-2'],
+  finance: ['test-finance'],
+};
 
 /**
  * A "Fabriques de territoire"-like call as the submission service publishes it: 1 M€ envelope,
@@ -60,6 +71,7 @@ export function testCall(overrides: Partial<CallSnapshot> = {}, evaluationSettin
     closesAt: new Date(now + 30 * DAY_MS).toISOString(),
     publishedAt: new Date(now - 10 * DAY_MS).toISOString(),
     version: 2,
+    team: TEST_TEAM,
     ...overrides,
     ...(Object.keys(evaluationSettings).length ? { evaluation: { ...overrides.evaluation, ...evaluationSettings } } : {}),
   };

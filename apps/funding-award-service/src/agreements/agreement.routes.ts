@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerOf, notFound, policies, type Caller } from '@aap/http';
+import { callerOf, notFound, type Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, AWARD_READERS, awardParams, type Agreement, type AwardActor, type AwardDecision, type AwardState, type Awards } from '../awards';
 import { countersignAgreement, issueAgreement, signAgreement } from './agreement';
@@ -50,9 +50,7 @@ export function registerAgreementRoutes(context: ServiceContext, awards: Awards,
 
   /** The award as the caller may read it (another organisation's: the same 404 as a missing one), with its agreement. */
   async function readable(caller: Caller, awardId: string): Promise<WithAgreement> {
-    const award = await awards.load(awardId);
-    if (!award) throw notFound(`Award ${awardId}`);
-    policies.ownOrganisation(caller, award.organisationId, `Award ${awardId}`);
+    const award = await awards.readable(caller, awardId);
     if (!award.agreement) throw notFound(`The agreement of award ${awardId}`);
     return award as WithAgreement;
   }

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { callerOf, notFound, policies, type Role } from '@aap/http';
+import { callerOf, type Caller, type Role } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { awardView, toView } from './award.views';
 import type { AwardState } from './award';
 
-/** Who reads awards: finance and the programme managers every one, operators, and a beneficiary its own. */
+/** Who reads awards: the finance officers and programme managers of the award's call's team, operators, and a beneficiary its own. */
 export const AWARD_READERS = ['applicant', 'programme-manager', 'finance', 'admin'] as const satisfies readonly Role[];
 
 export const awardParams = z.object({ awardId: z.string().min(1).max(100) });
 
-export function registerAwardRoutes(context: ServiceContext, awards: { load(awardId: string): Promise<AwardState | null> }): void {
+export function registerAwardRoutes(context: ServiceContext, awards: { readable(caller: Caller, awardId: string): Promise<AwardState> }): void {
   context.http.get(
     '/awards/:awardId',
     {
@@ -21,12 +21,6 @@ export function registerAwardRoutes(context: ServiceContext, awards: { load(awar
         response: { 200: awardView },
       },
     },
-    async (request) => {
-      const { awardId } = request.params;
-      const award = await awards.load(awardId);
-      if (!award) throw notFound(`Award ${awardId}`);
-      policies.ownOrganisation(callerOf(request), award.organisationId, `Award ${awardId}`);
-      return toView(award);
-    },
+    async (request) => toView(await awards.readable(callerOf(request), request.params.awardId)),
   );
 }

@@ -1,4 +1,4 @@
-import { notFound, policies, type Caller, type OrganisationAccess, type Role } from '@aap/http';
+import { applicantScope, notFound, policies, type Caller, type OrganisationAccess, type Role } from '@aap/http';
 import { acceptedOrThrow, type CommandHandler, type ServiceContext } from '@aap/service-runtime';
 import type { Copies } from '../copies';
 import { isPreGrant, type AwardDecision, type AwardState } from './award';
@@ -7,12 +7,17 @@ import { registerAwardRoutes } from './award.routes';
 import { awardStore } from './award.store';
 import { toView, type AwardView } from './award.views';
 
-/** Who acts on an award, as routes declare it: the beneficiary acts as its organisation; finance on every award. */
+/**
+ * Who acts on an award, as routes declare it: the beneficiary acts as its organisation; finance and
+ * the programme managers on the awards of the calls whose team names them under that role; `reader`
+ * reads (the beneficiary its own, the call's managers and finance officers theirs).
+ */
 export const AWARD_ACTORS = {
   beneficiary: { roles: ['applicant'], access: 'act-as' },
   finance: { roles: ['finance'], access: 'read' },
   // The programme manager countersigns agreements and grants a start-deadline extension.
   manager: { roles: ['programme-manager'], access: 'read' },
+  reader: { roles: ['finance', 'programme-manager'], access: 'read' },
 } as const satisfies Record<string, { roles: readonly Role[]; access: OrganisationAccess }>;
 export type AwardActor = keyof typeof AWARD_ACTORS;
 
@@ -21,6 +26,8 @@ export interface Awards {
   commands: CommandHandler<AwardState>;
   /** An award by id; null when there is none (a dossier withdrawn before its acceptance has none). */
   load(awardId: string): Promise<AwardState | null>;
+  /** The award the caller reads (`AWARD_ACTORS.reader`), else the 404 of a missing one. */
+  readable(caller: Caller, awardId: string): Promise<AwardState>;
   /** The ids of the awards that lapse on `day` (YYYY-MM-DD) if nothing happened first. */
   lapsingOn(day: string): Promise<string[]>;
   /** Start-up upgrades of award documents written by earlier versions (`runUpgrades`). */
@@ -35,9 +42,20 @@ export interface Awards {
   command(caller: Caller, awardId: string, actor: AwardActor, decide: (award: AwardState, by: string, now: Date) => AwardDecision | Promise<AwardDecision>): Promise<AwardView>;
 }
 
-function ownedAward(caller: Caller, award: AwardState, actor: AwardActor): AwardState {
-  if (isPreGrant(award)) throw notFound(`Award ${award.awardId}`);
-  policies.ownOrganisation(caller, award.organisationId, `Award ${award.awardId}`, AWARD_ACTORS[actor].access);
+/**
+ * THE rule of every route touching one award: the beneficiary its own organisation's
+ * (`policies.ownOrganisation`); staff the awards of their calls, on the call's team under the actor's
+ * roles (`policies.onCallTeam`, the team of the service's call copy; admin always). Every refusal is the
+ * 404 of a missing award, so nothing leaks about other organisations or other calls.
+ */
+async function reachedAward(caller: Caller, award: AwardState, actor: AwardActor, calls: Copies['calls']): Promise<AwardState> {
+  const what = `Award ${award.awardId}`;
+  if (isPreGrant(award)) throw notFound(what);
+  const { roles, access } = AWARD_ACTORS[actor];
+  policies.ownOrganisation(caller, award.organisationId, what, access);
+  // The beneficiary acts as its organisation; an applicant reads its own: neither is on a team.
+  if (access === 'act-as' || applicantScope(caller) !== undefined) return award;
+  policies.onCallTeam(caller, await calls.get(award.callId), what, roles);
   return award;
 }
 
@@ -51,10 +69,15 @@ export function registerAwards(context: ServiceContext, copies: Copies): Awards 
       const award = await store.load(awardId);
       return award && !isPreGrant(award) ? award : null;
     },
+    async readable(caller, awardId) {
+      const award = await store.load(awardId);
+      if (!award) throw notFound(`Award ${awardId}`);
+      return reachedAward(caller, award, 'reader', copies.calls);
+    },
     lapsingOn: (day) => store.lapsingOn(day),
     upgrades: { 'award-deadline-days': () => store.upgradeDeadlineDays() },
     async command(caller, awardId, actor, decide) {
-      const handled = await commands.handleExisting(awardId, (award) => decide(ownedAward(caller, award, actor), caller.userId, context.clock()));
+      const handled = await commands.handleExisting(awardId, async (award) => decide(await reachedAward(caller, award, actor, copies.calls), caller.userId, context.clock()));
       if (!handled) throw notFound(`Award ${awardId}`);
       acceptedOrThrow(handled.decision, 'award');
       return toView(handled.after!);

@@ -6,8 +6,11 @@ import { bankDetailsRowOf, trancheRowsOf, type BankDetailsRow, type TrancheRow }
 
 /**
  * The finance queues as stored: rows kept from the award (see `finance-queues.ts`), read by an
- * equality on the indexed `status` (never a scan of the awards), oldest first.
+ * equality on the indexed `status` (never a scan of the awards), oldest first; confined to the calls
+ * `callIds` names (the caller's calls) unless it is undefined (admin).
  */
+const ofCalls = (callIds: string[] | undefined) => (callIds === undefined ? {} : { callId: { $in: callIds } });
+
 export function financeQueues(context: ServiceContext) {
   const Tranche = context.model<TrancheRow>(
     'FinanceTrancheRow',
@@ -58,8 +61,10 @@ export function financeQueues(context: ServiceContext) {
       for (const row of trancheRowsOf(award)) await keep(Tranche, row);
       await keep(BankDetails, bankDetailsRowOf(award));
     },
-    tranches: (status: TrancheRow['status'], pagination: Pagination) => paginate(Tranche, { status }, { ...pagination, sort: { requestedAt: 1 } }, (row: TrancheRow) => row),
-    bankDetails: (status: BankDetailsRow['status'], pagination: Pagination) => paginate(BankDetails, { status }, { ...pagination, sort: { 'pending.submittedAt': 1 } }, (row: BankDetailsRow) => row),
+    tranches: (status: TrancheRow['status'], pagination: Pagination, callIds?: string[]) =>
+      paginate(Tranche, { status, ...ofCalls(callIds) }, { ...pagination, sort: { requestedAt: 1 } }, (row: TrancheRow) => row),
+    bankDetails: (status: BankDetailsRow['status'], pagination: Pagination, callIds?: string[]) =>
+      paginate(BankDetails, { status, ...ofCalls(callIds) }, { ...pagination, sort: { 'pending.submittedAt': 1 } }, (row: BankDetailsRow) => row),
   };
 }
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { TRANCHE_KINDS } from '@aap/contracts';
-import { paginated, paginationQuery } from '@aap/http';
+import { callerOf, paginated, paginationQuery, type Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { AWARD_ACTORS, TRANCHE_STATUSES } from '../awards';
 import { BANK_DETAILS_QUEUES, BANK_DETAILS_STATES, TRANCHE_QUEUES } from './finance-queues';
 import type { FinanceQueues } from './finance-queues.projection';
@@ -30,9 +31,11 @@ const bankDetailsRowView = z.object({
   currentIban: z.string().nullable().describe('The masked IBAN payments go to now, which the change would replace'),
 });
 
-export function registerFinanceQueueRoutes(context: ServiceContext, queues: FinanceQueues): void {
+export function registerFinanceQueueRoutes(context: ServiceContext, queues: FinanceQueues, calls: CallCopies): void {
   const tags = ['finance'];
   const finance = { access: { roles: AWARD_ACTORS.finance.roles } };
+  /** The calls whose queues the caller sees: those naming them a finance officer on their team; every call for an admin. */
+  const callsOf = async (caller: Caller) => (caller.roles.includes('admin') ? undefined : calls.teamCallIds(caller.userId, 'finance'));
 
   context.http.get(
     '/finance/tranches',
@@ -40,14 +43,14 @@ export function registerFinanceQueueRoutes(context: ServiceContext, queues: Fina
       config: finance,
       schema: {
         tags,
-        summary: 'Tranches waiting for a finance officer: `requested` to validate, `validated` to release (by another officer), oldest first',
+        summary: 'Tranches of the caller’s calls waiting for a finance officer: `requested` to validate, `validated` to release (by another officer), oldest first',
         querystring: paginationQuery.extend({ status: z.enum(TRANCHE_QUEUES) }),
         response: { 200: paginated(trancheRowView, { counted: false }) },
       },
     },
     async (request) => {
       const { status, ...pagination } = request.query;
-      const page = await queues.tranches(status, pagination);
+      const page = await queues.tranches(status, pagination, await callsOf(callerOf(request)));
       return { ...page, items: page.items.map(({ _id, awardVersion: _version, ...row }) => ({ trancheId: _id, ...row })) };
     },
   );
@@ -58,14 +61,14 @@ export function registerFinanceQueueRoutes(context: ServiceContext, queues: Fina
       config: finance,
       schema: {
         tags,
-        summary: 'Bank-detail changes waiting for validation (no tranche of their award is released meanwhile), oldest first',
+        summary: 'Bank-detail changes on the caller’s calls waiting for validation (no tranche of their award is released meanwhile), oldest first',
         querystring: paginationQuery.extend({ status: z.enum(BANK_DETAILS_QUEUES) }),
         response: { 200: paginated(bankDetailsRowView, { counted: false }) },
       },
     },
     async (request) => {
       const { status, ...pagination } = request.query;
-      const page = await queues.bankDetails(status, pagination);
+      const page = await queues.bankDetails(status, pagination, await callsOf(callerOf(request)));
       return { ...page, items: page.items.map(({ _id, awardVersion: _version, ...row }) => ({ awardId: _id, ...row })) };
     },
   );

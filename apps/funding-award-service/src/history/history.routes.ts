@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { awardSchedule, TRANCHE_KINDS } from '@aap/contracts';
-import { callerOf, notFound, policies, type Role } from '@aap/http';
+import { callerOf, type Role } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_STATUSES, awardParams, TRANCHE_STATUSES, type Awards } from '../awards';
 import { scheduleOf } from './history';
@@ -68,9 +68,7 @@ export function registerHistoryRoutes(context: ServiceContext, deps: { awards: A
     },
     async (request) => {
       const { awardId } = request.params;
-      const [award, history] = await Promise.all([deps.awards.load(awardId), deps.history.load(awardId)]);
-      if (!award) throw notFound(`Award ${awardId}`);
-      policies.ownOrganisation(callerOf(request), award.organisationId, `Award ${awardId}`);
+      const [award, history] = await Promise.all([deps.awards.readable(callerOf(request), awardId), deps.history.load(awardId)]);
       return {
         awardId,
         number: award.number,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { notFound, type Role } from '@aap/http';
+import { callerOf, notFound, policies, type Role } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { ledgerOf } from './ledger';
 import type { LedgerProjection } from './ledger.projection';
 
@@ -20,10 +21,10 @@ const ledgerView = z.object({
 
 export const callParams = z.object({ callId: z.string().min(1).max(100) });
 
-/** Who reads a call's money: finance, the programme managers, operators. */
+/** Who reads a call's money: the finance officers and programme managers of its team, operators. */
 export const LEDGER_READERS = ['finance', 'programme-manager', 'admin'] as const satisfies readonly Role[];
 
-export function registerLedgerRoutes(context: ServiceContext, deps: { ledger: LedgerProjection }): void {
+export function registerLedgerRoutes(context: ServiceContext, deps: { ledger: LedgerProjection; calls: CallCopies }): void {
   context.http.get(
     '/calls/:callId/ledger',
     {
@@ -37,6 +38,7 @@ export function registerLedgerRoutes(context: ServiceContext, deps: { ledger: Le
     },
     async (request) => {
       const { callId } = request.params;
+      policies.onCallTeam(callerOf(request), await deps.calls.get(callId), `Call ${callId}`, LEDGER_READERS);
       const summary = await deps.ledger.summary(callId);
       if (!summary) throw notFound(`Call ${callId}`);
       return ledgerOf(summary);

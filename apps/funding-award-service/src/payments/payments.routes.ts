@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound, sendAttachment, sendCsv, type Role } from '@aap/http';
+import { callerOf, policies, sendAttachment, sendCsv, type Caller, type Role } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { PAYMENT_CSV_COLUMNS, PAYMENT_CSV_OPTIONS, paymentsXlsx } from './payments.export';
@@ -13,11 +13,10 @@ const WHAT = 'engagement juridique, programme line, beneficiary SIRET and name, 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export function registerPaymentRoutes(context: ServiceContext, deps: { payments: PaymentsProjection; calls: CallCopies }): void {
-  /** The call's payments; 404 for a call this service knows nothing of. */
-  const paidOf = async (callId: string): Promise<PaymentRow[]> => {
-    const [rows, call] = await Promise.all([deps.payments.paidOf(callId), deps.calls.get(callId)]);
-    if (rows.length === 0 && !call) throw notFound(`Call ${callId}`);
-    return rows;
+  /** The call's payments, to a finance officer of its team (or an admin); else the 404 of a call this service knows nothing of. */
+  const paidOf = async (caller: Caller, callId: string): Promise<PaymentRow[]> => {
+    policies.onCallTeam(caller, await deps.calls.get(callId), `Call ${callId}`, EXPORTERS);
+    return deps.payments.paidOf(callId);
   };
   const route = (extension: 'csv' | 'xlsx', format: string) => ({
     config: { access: { roles: EXPORTERS } },
@@ -25,11 +24,11 @@ export function registerPaymentRoutes(context: ServiceContext, deps: { payments:
   });
 
   context.http.get('/calls/:callId/payments.csv', route('csv', 'CSV (UTF-8 with BOM, `;`-separated, amounts as 6000,00)'), async (request, reply) => {
-    const rows = await paidOf(request.params.callId);
+    const rows = await paidOf(callerOf(request), request.params.callId);
     return sendCsv(reply, `paiements-${request.params.callId}.csv`, rows, PAYMENT_CSV_COLUMNS, PAYMENT_CSV_OPTIONS);
   });
   context.http.get('/calls/:callId/payments.xlsx', route('xlsx', 'XLSX (one sheet, amounts in euros, dates as dates)'), async (request, reply) => {
-    const rows = await paidOf(request.params.callId);
+    const rows = await paidOf(callerOf(request), request.params.callId);
     return sendAttachment(reply, `paiements-${request.params.callId}.xlsx`, XLSX_TYPE, await paymentsXlsx(rows));
   });
 }
