@@ -184,8 +184,10 @@ describe('reviewers read only the dossiers assigned to them (submission service)
     expect((await reviewer('rev-6').get(`/dossiers/${draftId}/attachments`)).status).toBe(404);
   });
 
-  it('a token that is also an oversight role reads every dossier; one that is also an applicant, its own organisation’s and its assignments only', async () => {
-    expect((await api.as(['committee', 'reviewer'], { sub: 'rev-none' }).get(`/dossiers/${dossierB.dossierId}`)).status).toBe(200);
+  it('a token that is also an oversight role reads every dossier of its team’s calls; one that is also an applicant, its own organisation’s and its assignments only', async () => {
+    expect((await api.as(['committee', 'reviewer']).get(`/dossiers/${dossierB.dossierId}`)).status).toBe(200);
+    // On no team of this call and assigned nothing: as if the dossier did not exist.
+    expect((await api.as(['committee', 'reviewer'], { sub: 'rev-none' }).get(`/dossiers/${dossierB.dossierId}`)).status).toBe(404);
     const villeurbanneReviewer = api.as(['applicant', 'reviewer'], { org: VILLEURBANNE, sub: 'rev-villeurbanne' });
     expect((await villeurbanneReviewer.get(`/dossiers/${dossierA.dossierId}`)).status).toBe(404);
     expect((await villeurbanneReviewer.get('/dossiers', { query: { callId } })).body).toMatchObject({ total: 0 });
