@@ -127,6 +127,11 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       expect(response.headers.get('content-type')).toContain('application/problem+json');
     }
     expect((await read('/dossiers/does-not-exist/timeline', { roles: ['admin'] })).status).toBe(404);
+    // Staff of another call's team: the same 404.
+    for (const role of ['programme-manager', 'committee', 'finance'] as const) {
+      expect((await read('/dossiers/dossier-t/timeline', { roles: [role], sub: 'manager-of-another-call' })).status).toBe(404);
+      expect((await read('/dossiers/dossier-t/timeline', { roles: [role] })).status).toBe(200);
+    }
     expect((await fetch(`${notification.url}/dossiers/dossier-t/timeline`)).status).toBe(401);
     // The other organisation reads its own dossier: the call's events, not dossier-t's.
     const own = (await (await read('/dossiers/dossier-other/timeline', asOther)).json()) as Timeline;
