@@ -1,6 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { CALL_STATUSES, callRules, callSnapshot, callStatus, callTeam, isoDateTime, TEAM_ROLES, wave, wrongStatus, type CallSnapshot, type CallStatus, type TeamRole } from '@aap/contracts';
+import {
+  CALL_STATUSES,
+  callRules,
+  callSnapshot,
+  callStatus,
+  callTeam,
+  isoDateTime,
+  TEAM_ROLES,
+  wave,
+  wrongStatus,
+  type CallSnapshot,
+  type CallStatus,
+  type Decision,
+  type TeamRole,
+} from '@aap/contracts';
 import { callerOf, HttpProblem, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import {
@@ -14,12 +28,12 @@ import {
   removeTeamMember,
   reopenCall,
   TEAM_MANAGED_BY_CREATOR,
+  teamOf,
   unpublishCall,
   type CallState,
   type TeamChange,
 } from './call';
 import type { CallStore, TeamScope } from './call.store';
-import type { Decision } from '@aap/contracts';
 
 /** What applicants and the other staff roles may see: never a draft nor a withdrawn call. */
 const PUBLIC_STATUSES: readonly CallStatus[] = ['published', 'closed'];
@@ -65,7 +79,7 @@ export type TeamView = z.infer<typeof teamView>;
 const toTeamView = (call: CallState): TeamView => ({
   callId: call.callId,
   ...(call.createdBy ? { createdBy: call.createdBy } : {}),
-  team: { 'programme-manager': [], committee: [], finance: [], ...call.team },
+  team: teamOf(call),
 });
 
 /** The call with its times also in Europe/Paris local time, so "end of day" is never ambiguous. */

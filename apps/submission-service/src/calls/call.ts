@@ -226,7 +226,8 @@ function teamManagerViolations(call: CallState, change: TeamChange): Violation[]
   return [{ name: TEAM_MANAGED_BY_CREATOR, detail: `only the call's creator (${call.createdBy ?? 'unknown'}) or an admin changes the team of call ${call.callId}` }];
 }
 
-const teamOf = (call: CallState): CallTeam => ({ 'programme-manager': [], committee: [], finance: [], ...call.team });
+/** The call's team, every role listed (a call from before teams: nobody yet). */
+export const teamOf = (call: CallState): CallTeam => ({ 'programme-manager': [], committee: [], finance: [], ...call.team });
 
 /** Puts `member` on the call's team under `role`; already there: nothing changes, nothing is written. */
 export function addTeamMember(call: CallState, change: TeamChange): Decision<CallState> {
