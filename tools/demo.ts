@@ -70,9 +70,10 @@ async function main(): Promise<void> {
   const lines = [
     `mail catcher      http://localhost:${MAIL_WEB_PORT}/index.html   (every e-mail of the journey, in French)`,
     `a timeline        ${url('notification')}/dossiers/${association.dossierId}/timeline   (${association.number}; token: npm run -s token -- applicant --org ${association.organisationId})`,
-    `an award          ${url('funding-award')}/awards/${association.dossierId}   (token: npm run -s token -- finance)`,
-    `the ledger        ${url('funding-award')}/calls/${callId}/ledger   (token: npm run -s token -- finance)`,
-    `the ranked list   ${url('evaluation')}/calls/${callId}/waves/vague-1/ranking   (token: npm run -s token -- committee)`,
+    // Staff read only their own calls: the tokens of the people on this call's team.
+    `an award          ${url('funding-award')}/awards/${association.dossierId}   (token: npm run -s token -- finance --sub finance-1-${journey.runId})`,
+    `the ledger        ${url('funding-award')}/calls/${callId}/ledger   (token: npm run -s token -- finance --sub finance-1-${journey.runId})`,
+    `the ranked list   ${url('evaluation')}/calls/${callId}/waves/vague-1/ranking   (token: npm run -s token -- committee --sub comite-${journey.runId})`,
     `the trace         ${zipkinUiUrl()}traces/${journey.traceId}${(await zipkinAnswers()) ? '' : '   (Zipkin is not running: npm start starts it when Java is there)'}`,
   ];
   console.log(`[demo] done. To look at:\n${lines.map((line) => `  ${line}`).join('\n')}`);

@@ -26,6 +26,16 @@ export const DEMO_REVIEWERS = [
   { reviewerId: 'reviewer-demo-3', name: 'Inès Rapporteure', email: 'ines.rapporteure@anct.example.fr', departement: '35', expertise: ['financement public'] },
 ] as const;
 
+/**
+ * The demo call's team besides its creator (`demo-programme-manager`), by token `sub`: the people the
+ * README session and `npm run demo` act as (`npm run -s token -- committee --sub comite-demo`).
+ */
+export const DEMO_TEAM = {
+  'programme-manager': ['manager-demo'],
+  committee: ['comite-demo'],
+  finance: ['finance-demo-1', 'finance-demo-2'],
+} as const;
+
 async function headers(roles: Role[], org?: string) {
   const token = await mintDevelopmentToken({ sub: `demo-${roles[0]}`, roles, org }, { secret: process.env.AUTH_JWT_SECRET });
   return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -54,6 +64,7 @@ export async function seedDemo(urls: { submission: string; evaluation: string },
   const open = demoCalls.find((c) => c.status === 'published' && c.waves.some((w) => w.waveId === DEMO_WAVE_ID && Date.parse(w.closesAt) > Date.now()));
   if (open) {
     log(`demo call already there: ${open.callId} (wave "${DEMO_WAVE_ID}" open)`);
+    await seedTeam(submissionUrl, open.callId, manager);
     await seedReviewers(urls.evaluation, open.callId, manager);
     return;
   }
@@ -62,9 +73,20 @@ export async function seedDemo(urls: { submission: string; evaluation: string },
   const rules = passNumeriqueCallRules({ title: DEMO_CALL_TITLE });
   const created = await expectStatus(await fetch(`${submissionUrl}/calls`, { method: 'POST', headers: manager, body: JSON.stringify(rules) }), [201], 'creating the demo call');
   const { callId } = (await created.json()) as { callId: string };
+  await seedTeam(submissionUrl, callId, manager);
   await expectStatus(await fetch(`${submissionUrl}/calls/${callId}/publish`, { method: 'POST', headers: manager }), [200], 'publishing the demo call');
   await seedReviewers(urls.evaluation, callId, manager);
   log(`demo data seeded: call ${callId} (wave "${DEMO_WAVE_ID}"), organisations ${DEMO_ORGANISATIONS.map((o) => o.siren).join(', ')}, reviewers ${DEMO_REVIEWERS.map((r) => r.reviewerId).join(', ')}`);
+}
+
+/** The call's team (idempotent PUTs by its creator): a call published before teams gets its demo people too. */
+async function seedTeam(submissionUrl: string, callId: string, manager: Record<string, string>): Promise<void> {
+  const { 'content-type': _json, ...bodiless } = manager;
+  for (const [role, members] of Object.entries(DEMO_TEAM)) {
+    for (const member of members) {
+      await expectStatus(await fetch(`${submissionUrl}/calls/${callId}/team/${role}/${member}`, { method: 'PUT', headers: bodiless }), [200], `putting ${member} on the demo call's team`);
+    }
+  }
 }
 
 /** The call's reviewer pool (idempotent PUTs). The evaluation service learns the call from its event: wait for it. */

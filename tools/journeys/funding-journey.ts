@@ -263,6 +263,10 @@ export function fundingJourney(options: JourneyOptions): Journey {
           evaluation: { admissibilityChecklist: CHECKLIST, rankBy: 'raw' },
         });
         callId = expectStatus(await manager('submission').post('/calls', rules), 201, 'creating the call').callId;
+        // Staff act only on their own calls: the creator puts the committee member and both finance officers on the team.
+        for (const [role, member] of [['committee', `comite-${runId}`], ['finance', `finance-1-${runId}`], ['finance', `finance-2-${runId}`]] as const) {
+          expectStatus(await manager('submission').put(`/calls/${callId}/team/${role}/${member}`), 200, `putting ${member} on the call's team`);
+        }
         expectStatus(await manager('submission').post(`/calls/${callId}/publish`), 200, 'publishing the call');
         // Evaluation learns the call from call.published.
         await until(async () => (await manager('evaluation').get(`/calls/${callId}/reviewers`)).status === 200, 'the call in evaluation');

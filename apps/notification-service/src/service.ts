@@ -31,7 +31,7 @@ export function createNotificationService(overrides: Partial<NotificationSetting
       // or what it keeps itself: none depends on another having handled the same event first.
       const directory = registerDirectory(context);
       const calls = registerCallCopies(context);
-      registerTimeline(context);
+      registerTimeline(context, calls);
       const subscriptions = registerWebhooks(context, settings, dependencies);
       const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings, context.config.NODE_ENV), webhook: subscriptions.channel });
       const webhooks = subscriptions.connect(deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, consumed: [...organisationEvents, ...dossierEvents, ...awardEvents, ...callEvents] });

@@ -1,6 +1,6 @@
 import { ProbeLaunched } from '@aap/contracts';
 import { registerJourneyProbe } from '@aap/diagnostics';
-import type { ServiceModule } from '@aap/service-runtime';
+import { runUpgrades, type ServiceModule } from '@aap/service-runtime';
 import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
@@ -20,5 +20,7 @@ export const service: ServiceModule = {
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
     const dossiers = registerDossiers(context, { calls, organisations, reviewers });
     await registerAttachments(context, dossiers);
+    // Calls stored before teams get their creator as first programme manager before the service serves.
+    await runUpgrades(context.db, { ...calls.upgrades });
   },
 };

@@ -193,7 +193,16 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
     }
     request.caller = caller;
   });
+
+  // Admins act on every call (issue 16): each of their changes is logged, here and nowhere else.
+  app.addHook('onResponse', async (request, reply) => {
+    if (!isAuditedAdminAct(request)) return;
+    request.log.info({ audit: { userId: request.caller!.userId, method: request.method, url: request.url, status: reply.statusCode } }, 'admin act');
+  });
 });
+
+/** An admin's request that may change something (not a read): its caller holds the admin role. */
+const isAuditedAdminAct = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD' && request.caller?.roles.includes('admin') === true;
 
 interface Verification {
   algorithms: string[];

@@ -319,3 +319,29 @@ describe('given a token used for many requests', () => {
     expect((await get('/calls', forged)).statusCode).toBe(401);
   });
 });
+
+describe("given an admin's requests (admins act on every call: audited)", () => {
+  const lines: Array<Record<string, unknown>> = [];
+  let app: HttpServer;
+  beforeAll(async () => {
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    app = await createHttpServer({ service: 'test', logger, readiness: [], auth });
+    const access = { roles: ['programme-manager', 'admin'] as const };
+    app.post('/calls/:callId/close', { config: { access } }, async () => ({ ok: true }));
+    app.get('/calls/:callId', { config: { access } }, async () => ({ ok: true }));
+  });
+  const as = async (roles: Array<'admin' | 'programme-manager'>, method: 'GET' | 'POST', url: string) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${await mintDevelopmentToken({ sub: `u-${roles.join('-')}`, roles })}` }, ...(method === 'POST' ? { payload: {} } : {}) });
+  const audits = () => lines.filter((line) => line.audit).map((line) => line.audit);
+
+  it('a change made with the admin role is logged with who, what and the answer; reads and other roles are not', async () => {
+    await as(['admin'], 'POST', '/calls/c-1/close');
+    await as(['programme-manager'], 'POST', '/calls/c-2/close');
+    await as(['admin'], 'GET', '/calls/c-1');
+    await as(['programme-manager', 'admin'], 'POST', '/calls/c-3/close');
+    expect(audits()).toEqual([
+      { userId: 'u-admin', method: 'POST', url: '/calls/c-1/close', status: 200 },
+      { userId: 'u-programme-manager-admin', method: 'POST', url: '/calls/c-3/close', status: 200 },
+    ]);
+  });
+});

@@ -134,3 +134,41 @@ describe('policies.readableDossier', () => {
     expect(await answerOf(policies.readableDossier(applicantOfLyon, submitted, 'Dossier d-1', assigned))).toEqual(await missing());
   });
 });
+
+describe('the call team rule (policies.onCallTeam, policies.teamRolesOn)', () => {
+  const call = { team: { 'programme-manager': ['u-pm'], committee: ['u-com'], finance: ['u-fin'] } };
+  const finance: Caller = { userId: 'u-fin', roles: ['finance'] };
+  const admin: Caller = { userId: 'u-admin', roles: ['admin'] };
+  const managerOfAnotherCall: Caller = { userId: 'manager-of-another-call', roles: ['programme-manager', 'committee', 'finance'] };
+
+  it('given a caller on the team, then it holds the roles of its token the team names it under, and no other', () => {
+    expect(policies.teamRolesOn(manager, call)).toEqual(['programme-manager']);
+    // u-com is on the committee; its reviewer role is not a team role.
+    expect(policies.teamRolesOn(committee, call)).toEqual(['committee']);
+    // Named under a role its token does not carry: nothing.
+    expect(policies.teamRolesOn({ userId: 'u-com', roles: ['finance'] }, call)).toEqual([]);
+    expect(policies.teamRolesOn(managerOfAnotherCall, call)).toEqual([]);
+  });
+
+  it('given an admin, then every role of its token on every call (admins are global); given no call, then none', () => {
+    expect(policies.teamRolesOn(admin, call)).toEqual(['admin']);
+    expect(policies.teamRolesOn(admin, {})).toEqual(['admin']);
+    expect(policies.teamRolesOn(manager, null)).toEqual([]);
+  });
+
+  it('given a team member, then it passes on its call, under the roles asked when some are', () => {
+    expect(() => policies.onCallTeam(manager, call, 'Call c-1')).not.toThrow();
+    expect(() => policies.onCallTeam(finance, call, 'Call c-1', ['finance'])).not.toThrow();
+    expect(problemOf(() => policies.onCallTeam(finance, call, 'Call c-1', ['programme-manager'])).status).toBe(404);
+    expect(() => policies.onCallTeam(admin, call, 'Call c-1', ['programme-manager'])).not.toThrow();
+  });
+
+  it('given a caller of another call’s team, a call without a team, or no call, then the 404 of a call that does not exist, naming what was asked', () => {
+    const refused = problemOf(() => policies.onCallTeam(managerOfAnotherCall, call, 'Dossier d-1'));
+    expect(refused.status).toBe(404);
+    expect(refused.detail).toBe('Dossier d-1 was not found');
+    expect(problemOf(() => policies.onCallTeam(manager, {}, 'Call c-0')).status).toBe(404);
+    expect(() => policies.onCallTeam(admin, {}, 'Call c-0')).not.toThrow();
+    expect(problemOf(() => policies.onCallTeam(admin, null, 'Call c-9')).detail).toBe('Call c-9 was not found');
+  });
+});

@@ -47,11 +47,11 @@ export function inboxRoutes(http: HttpServer, store: InboxStore): void {
   http.get(
     '/organisations/:organisationId/inbox',
     {
-      // Not reviewers: an organisation's inbox is about all its dossiers, not the ones a reviewer is assigned.
-      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
+      // Organisation-wide, so of no call's team (issue 16): its organisation, and admins (audited); not staff nor reviewers.
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
         tags: ['inbox'],
-        summary: "An organisation's notifications, newest first (an applicant reads its own organisation's only)",
+        summary: "An organisation's notifications, newest first (an applicant reads its own organisation's only; staff: admins only)",
         params,
         querystring: paginationQuery.extend({
           unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: unread only; false: read only'),
@@ -71,8 +71,8 @@ export function inboxRoutes(http: HttpServer, store: InboxStore): void {
   http.get(
     '/organisations/:organisationId/inbox/unread-count',
     {
-      // Not reviewers: an organisation's inbox is about all its dossiers, not the ones a reviewer is assigned.
-      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
+      // Organisation-wide, so of no call's team (issue 16): its organisation, and admins (audited); not staff nor reviewers.
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
         tags: ['inbox'],
         summary: 'How many notifications of an organisation are unread',

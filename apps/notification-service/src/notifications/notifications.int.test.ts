@@ -295,8 +295,10 @@ describe('notifications: every applicant-facing event reaches the organisation o
     expect(foreign.headers.get('content-type')).toContain('application/problem+json');
     expect((await fetch(`${notification.url}/organisations/${org}/inbox/read-all`, { method: 'POST', headers: await authHeaders(asB) })).status).toBe(404);
     expect((await get(`/organisations/${org}/preferences`, asB)).status).toBe(404);
-    // Staff may read any organisation's inbox; nobody reads it without a token.
-    expect((await get(`/organisations/${org}/inbox`, { roles: ['programme-manager'] })).status).toBe(200);
+    // An organisation's inbox belongs to no call's team: admins read it, other staff do not (403); nobody reads it without a token.
+    expect((await get(`/organisations/${org}/inbox`, { roles: ['admin'] })).status).toBe(200);
+    expect((await get(`/organisations/${org}/inbox`, { roles: ['programme-manager'] })).status).toBe(403);
+    expect((await get(`/organisations/${org}/preferences`, { roles: ['programme-manager'] })).status).toBe(403);
     expect((await fetch(`${notification.url}/organisations/${org}/inbox`)).status).toBe(401);
   });
 

@@ -19,7 +19,8 @@ export function preferencesRoutes(http: HttpServer, store: PreferencesStore): vo
   http.get(
     '/organisations/:organisationId/preferences',
     {
-      config: { access: { roles: ROLE_SETS.applicantsAndManagers } },
+      // Organisation-wide, so of no call's team (issue 16): its organisation, and admins.
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
         tags: ['preferences'],
         summary: 'Notification preferences of an organisation (e-mail on/off per category; on by default)',

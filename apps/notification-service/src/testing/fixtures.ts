@@ -41,6 +41,8 @@ export function callSnapshot(callId: string, overrides: Partial<CallSnapshot> = 
     reminderDaysBeforeClose: 7,
     status: 'published',
     closesAt: '2026-03-31T23:59:59+02:00',
+    // The test harness's default subs of these roles: a test acting as staff acts on its own call.
+    team: { 'programme-manager': ['test-programme-manager'], committee: ['test-committee', 'test-committee-reviewer'], finance: ['test-finance'] },
     publishedAt: '2026-01-05T09:00:00+01:00',
     version: 1,
     ...overrides,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallExtended, CallPublished, catalogue, DossierSubmitted, OrganisationRegistered, type EventDefinition, type EventEnvelope } from '@aap/contracts';
+import { CallExtended, CallPublished, CallTeamChanged, catalogue, DossierSubmitted, OrganisationRegistered, type EventDefinition, type EventEnvelope } from '@aap/contracts';
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
@@ -50,6 +50,10 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       published.push(await publisher.publish(catalogue.get(type) as EventDefinition, story[type as keyof typeof story] as never, { time }));
     }
     published.push(await publisher.publish(CallPublished, { call: callSnapshot(callId) }, { time: at(1) }));
+    // A change of the call's team (same topic and key, so consumed before the extension): not a step of any dossier.
+    const withClaire = callSnapshot(callId, { version: 2 });
+    withClaire.team = { ...withClaire.team!, committee: [...withClaire.team!.committee, 'claire'] };
+    await publisher.publish(CallTeamChanged, { call: withClaire, role: 'committee', member: 'claire', change: 'added' }, { time: at(3) });
     published.push(await publisher.publish(CallExtended, story['call.extended.v1'], { time: at(8) }));
     // Another dossier of another organisation on the same call: never in this dossier's timeline.
     await publisher.publish(DossierSubmitted, submittedData(dossierSnapshot('dossier-other', 'AAP-2026-000778', callId, other)), { time: at(6) });
@@ -127,6 +131,11 @@ describe('timeline: the history of a dossier, from every service, in order', () 
       expect(response.headers.get('content-type')).toContain('application/problem+json');
     }
     expect((await read('/dossiers/does-not-exist/timeline', { roles: ['admin'] })).status).toBe(404);
+    // Staff of another call's team: the same 404.
+    for (const role of ['programme-manager', 'committee', 'finance'] as const) {
+      expect((await read('/dossiers/dossier-t/timeline', { roles: [role], sub: 'manager-of-another-call' })).status).toBe(404);
+      expect((await read('/dossiers/dossier-t/timeline', { roles: [role] })).status).toBe(200);
+    }
     expect((await fetch(`${notification.url}/dossiers/dossier-t/timeline`)).status).toBe(401);
     // The other organisation reads its own dossier: the call's events, not dossier-t's.
     const own = (await (await read('/dossiers/dossier-other/timeline', asOther)).json()) as Timeline;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { applicantScope, callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn, type HttpServer } from '@aap/http';
+import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { TimelineEntry, TimelineProjection } from './timeline.projection';
 import { applicantDetails, summaryOf } from './timeline.views';
 
@@ -54,12 +55,15 @@ const timelineCsvColumns: CsvColumn<z.infer<typeof entryView>>[] = [
   { header: 'eventId', value: (entry) => entry.eventId },
 ];
 
-export function timelineRoutes(http: HttpServer, timeline: TimelineProjection): void {
-  /** The entries of a dossier the caller may read, or 404 (an applicant: its own organisation's dossiers only). */
+export function timelineRoutes(http: HttpServer, timeline: TimelineProjection, calls: Pick<CallCopies, 'get'>): void {
+  /**
+   * The entries of a dossier the caller may read, or 404: an applicant its own organisation's
+   * dossiers; staff the dossiers of their teams' calls (this service's copy of the call), an admin every one.
+   */
   const timelineFor = async (request: { params: { dossierId: string }; query: { view?: 'applicant' | 'staff' } } & Parameters<typeof callerOf>[0]) => {
     const { dossierId } = request.params;
     const caller = callerOf(request);
-    // An oversight role sees the staff view of every dossier; any other caller (an applicant, also one
+    // An oversight role sees the staff view of its teams' dossiers; any other caller (an applicant, also one
     // holding a reviewer role) its own organisation's dossiers, in the applicant view.
     const applicantView = applicantScope(caller) !== undefined;
     // The dossier's own entries carry its reference: who owns it, its number and call.
@@ -67,6 +71,7 @@ export function timelineRoutes(http: HttpServer, timeline: TimelineProjection): 
     if (applicantView) policies.ownOrganisation(caller, dossier?.organisationId, `Dossier ${dossierId}`);
     if (!dossier) throw notFound(`Dossier ${dossierId}`);
     const callId = dossier.callId;
+    if (!applicantView && !caller.roles.includes('admin')) policies.onCallTeam(caller, callId ? await calls.get(callId) : null, `Dossier ${dossierId}`);
     const [own, ofCall] = await Promise.all([
       timeline.ofDossier(dossierId),
       callId ? timeline.ofCall(callId) : [],
@@ -91,7 +96,7 @@ export function timelineRoutes(http: HttpServer, timeline: TimelineProjection): 
       config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
         tags: ['timeline'],
-        summary: 'Every step of a dossier’s history, oldest first, from every service (an applicant: its own dossiers, applicant view)',
+        summary: 'Every step of a dossier’s history, oldest first, from every service (an applicant: its own dossiers, applicant view; staff: their teams’ calls’ dossiers)',
         description:
           'The applicant view shows, per event type, only an allow-list of fields (no reviewer identity, internal comment or draft); ' +
           'the staff view shows every field of every event with its correlation and causation ids.',

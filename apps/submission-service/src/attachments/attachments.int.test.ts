@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import mongoose from 'mongoose';
 import { authHeaders, useTestEnvironment } from '@aap/test-harness';
 import type { RunningService, ServiceModule } from '@aap/service-runtime';
-import type { DossierStatus } from '@aap/contracts';
+import type { CallSnapshot, DossierStatus } from '@aap/contracts';
 import type { Role } from '@aap/http';
 import { registerDossiers, type DossierAttachmentsPort } from '../dossiers';
 import { registerReviewerAccess } from '../reviewer-access';
@@ -26,9 +26,10 @@ const attachmentsTest: ServiceModule = {
   name: 'submission',
   description: 'attachments test',
   register: async (context) => {
-    // Attachments only need the dossiers' port; no call or organisation is read here.
+    // Attachments only need the dossiers' port; no organisation is read here, and of a call only its team (staff reads).
+    const team = { 'programme-manager': ['user-programme-manager-staff'], committee: ['user-committee-staff'], finance: [] };
     dossiers = registerDossiers(context, {
-      calls: { get: async () => null, published: async () => [] },
+      calls: { get: async (callId) => ({ callId, team }) as unknown as CallSnapshot, published: async () => [], idsOnTeam: async () => [] },
       organisations: { get: async () => null },
       reviewers: registerReviewerAccess(context),
     });

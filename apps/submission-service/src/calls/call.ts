@@ -7,11 +7,14 @@ import {
   CallExtended,
   CallPublished,
   CallReopened,
+  CallTeamChanged,
   CallUnpublished,
   type CallRules,
   type CallSnapshot,
   type CallStatus,
+  type CallTeam,
   type Decision,
+  type TeamRole,
   type Violation,
 } from '@aap/contracts';
 
@@ -119,11 +122,22 @@ const withClosingTime = (call: CallSnapshot, closesAt: string): Pick<CallSnapsho
   closesAt,
 });
 
-/** A new draft call (version 1, the first the store writes), created by the programme manager `by`. */
+/** The team of a call created by `by`, or of a call from before teams (the upgrade): its creator is its first programme manager. */
+export const firstTeam = (by: string): CallTeam => ({ 'programme-manager': [by], committee: [], finance: [] });
+
+/** A new draft call (version 1, the first the store writes), created by the programme manager `by`, the first of its team. */
 export function createCall(command: { callId: string; rules: CallRules; by: string }): Decision<CallState> {
   const violations = consistencyViolations(command.rules);
   if (violations.length) return refused(violations);
-  return accepted({ ...command.rules, callId: command.callId, status: 'draft', closesAt: closesAtOf(command.rules.waves), version: 1, createdBy: command.by });
+  return accepted({
+    ...command.rules,
+    callId: command.callId,
+    status: 'draft',
+    closesAt: closesAtOf(command.rules.waves),
+    team: firstTeam(command.by),
+    version: 1,
+    createdBy: command.by,
+  });
 }
 
 /** Replaces the rules of a draft; a published call is changed only by extending or reopening it. */
@@ -131,7 +145,7 @@ export function editCall(call: CallSnapshot, rules: CallRules): CallDecision {
   if (call.status !== 'draft') return wrongStatusOf(call, 'edited', 'draft');
   const violations = consistencyViolations(rules);
   if (violations.length) return refused(violations);
-  return accepted({ ...rules, callId: call.callId, status: 'draft', closesAt: closesAtOf(rules.waves), version: call.version });
+  return accepted({ ...rules, callId: call.callId, status: 'draft', closesAt: closesAtOf(rules.waves), ...(call.team ? { team: call.team } : {}), version: call.version });
 }
 
 export function publishCall(call: CallSnapshot, now: Date): CallDecision {
@@ -188,6 +202,53 @@ export function unpublishCall(call: CallSnapshot, command: { reason?: string }):
   const next: CallSnapshot = { ...call, status: 'unpublished' };
   const reason = command.reason?.trim();
   return accepted(next, emit(CallUnpublished, { call: asRecorded(next), ...(reason ? { reason } : {}) }));
+}
+
+/** A change of a call's team: who joins or leaves under which role, and who asks (`admin`: the caller acts as an admin). */
+export interface TeamChange {
+  role: TeamRole;
+  member: string;
+  by: { userId: string; admin: boolean };
+}
+
+/** Rule `team-managed-by-creator`: only the call's creator or an admin changes its team (the route answers it with 403). */
+export const TEAM_MANAGED_BY_CREATOR = 'team-managed-by-creator';
+
+function teamChange(call: CallState, change: TeamChange, team: CallTeam, kind: 'added' | 'removed'): Decision<CallState> {
+  const next: CallState = { ...call, team };
+  // A draft was never published: no other service holds a copy of it yet, its first event will carry the team.
+  if (call.status === 'draft') return accepted(next);
+  return accepted(next, emit(CallTeamChanged, { call: asRecorded(next), role: change.role, member: change.member, change: kind }));
+}
+
+function teamManagerViolations(call: CallState, change: TeamChange): Violation[] {
+  if (change.by.admin || (call.createdBy !== undefined && change.by.userId === call.createdBy)) return [];
+  return [{ name: TEAM_MANAGED_BY_CREATOR, detail: `only the call's creator (${call.createdBy ?? 'unknown'}) or an admin changes the team of call ${call.callId}` }];
+}
+
+/** The call's team, every role listed (a call from before teams: nobody yet). */
+export const teamOf = (call: CallState): CallTeam => ({ 'programme-manager': [], committee: [], finance: [], ...call.team });
+
+/** Puts `member` on the call's team under `role`; already there: nothing changes, nothing is written. */
+export function addTeamMember(call: CallState, change: TeamChange): Decision<CallState> {
+  const violations = teamManagerViolations(call, change);
+  if (violations.length) return refused(violations);
+  const team = teamOf(call);
+  if (team[change.role].includes(change.member)) return accepted(call);
+  return teamChange(call, change, { ...team, [change.role]: [...team[change.role], change.member] }, 'added');
+}
+
+/** Takes `member` off the call's team under `role`; not there: nothing changes. A call always keeps a programme manager. */
+export function removeTeamMember(call: CallState, change: TeamChange): Decision<CallState> {
+  const violations = teamManagerViolations(call, change);
+  if (violations.length) return refused(violations);
+  const team = teamOf(call);
+  if (!team[change.role].includes(change.member)) return accepted(call);
+  const remaining = team[change.role].filter((member) => member !== change.member);
+  if (change.role === 'programme-manager' && remaining.length === 0) {
+    return refused([{ name: 'last-programme-manager', detail: `${change.member} is the last programme manager of call ${call.callId}: add another one first` }]);
+  }
+  return teamChange(call, change, { ...team, [change.role]: remaining }, 'removed');
 }
 
 const parisFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'full', timeStyle: 'long' });

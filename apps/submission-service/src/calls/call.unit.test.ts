@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { decider, thenOf } from '@aap/test-harness/decider-spec';
-import { CallClosed, CallExtended, CallPublished, CallReopened, CallUnpublished, type CallRules, type CallSnapshot, type CallStatus, type Decision } from '@aap/contracts';
+import { CallClosed, CallExtended, CallPublished, CallReopened, CallTeamChanged, CallUnpublished, type CallRules, type CallSnapshot, type CallStatus, type Decision } from '@aap/contracts';
 import {
   closeAtClosingTime,
   closeCall,
   consistencyViolations,
+  addTeamMember,
   createCall,
   editCall,
   extendCall,
   parisTime,
   publishCall,
+  removeTeamMember,
   reopenCall,
   unpublishCall,
+  type CallState,
 } from './call';
 import { passNumeriqueCallRules } from './pass-numerique';
 
@@ -104,7 +107,15 @@ describe('create', () => {
   it('given consistent rules, when creating, then a draft at version 1 closing with its last wave, created by its manager, and no event', () => {
     const spec = thenOf(create(rules())).then();
 
-    expect(stateOf(spec.decision)).toEqual({ ...rules(), callId: 'pass-numerique-2026-abc123', status: 'draft', closesAt: CLOSES_AT, version: 1, createdBy: 'pm-1' });
+    expect(stateOf(spec.decision)).toEqual({
+      ...rules(),
+      callId: 'pass-numerique-2026-abc123',
+      status: 'draft',
+      closesAt: CLOSES_AT,
+      team: { 'programme-manager': ['pm-1'], committee: [], finance: [] },
+      version: 1,
+      createdBy: 'pm-1',
+    });
   });
 
   it('given several waves, when creating, then the call closes when its last wave closes', () => {
@@ -309,6 +320,51 @@ describe('unpublish', () => {
 
   it.each<CallStatus>(['draft', 'closed', 'unpublished'])('given a %s call, when unpublishing, then refused as the wrong status', (status) => {
     unpublish.given(callIn(status)).when({}).thenWrongStatus(status);
+  });
+});
+
+describe('the team', () => {
+  const creator = { userId: 'pm-1', admin: false };
+  const teamed = (status: CallStatus, team = { 'programme-manager': ['pm-1'], committee: ['claire'], finance: [] }): CallState => ({ ...callIn(status, { team }), createdBy: 'pm-1' });
+  const add = decider(addTeamMember);
+  const remove = decider(removeTeamMember);
+
+  it('given a draft, when its creator adds a committee member, then the team has them and nothing is announced (no copy of a draft exists elsewhere)', () => {
+    add.given(teamed('draft')).when({ role: 'committee', member: 'bruno', by: creator }).then().thenState({ team: { 'programme-manager': ['pm-1'], committee: ['claire', 'bruno'], finance: [] } });
+  });
+
+  it.each<CallStatus>(['published', 'closed', 'unpublished'])('given a %s call, when a member is added or removed, then call.team-changed carries the call as recorded', (status) => {
+    const added = { ...teamed(status), team: { 'programme-manager': ['pm-1'], committee: ['claire'], finance: ['fanny'] } };
+    const { createdBy: _by, ...snapshot } = added;
+    add.given(teamed(status)).when({ role: 'finance', member: 'fanny', by: creator }).then({ definition: CallTeamChanged, data: { call: recorded(snapshot), role: 'finance', member: 'fanny', change: 'added' } });
+    remove.given(teamed(status)).when({ role: 'committee', member: 'claire', by: creator }).then(CallTeamChanged).thenState({ team: { 'programme-manager': ['pm-1'], committee: [], finance: [] } });
+  });
+
+  it('given a member already there (or already gone), when added (or removed) again, then nothing happens', () => {
+    add.given(teamed('published')).when({ role: 'committee', member: 'claire', by: creator }).thenNothingHappens();
+    remove.given(teamed('published')).when({ role: 'finance', member: 'nobody', by: creator }).thenNothingHappens();
+  });
+
+  it('given another programme manager of the team, when changing the team, then refused: only the creator or an admin manages it', () => {
+    const teammate = { userId: 'paul', admin: false };
+    const call = teamed('published', { 'programme-manager': ['pm-1', 'paul'], committee: [], finance: [] });
+    add.given(call).when({ role: 'committee', member: 'accomplice', by: teammate }).thenRefused('team-managed-by-creator');
+    remove.given(call).when({ role: 'programme-manager', member: 'pm-1', by: teammate }).thenRefused('team-managed-by-creator');
+    add.given(call).when({ role: 'committee', member: 'bruno', by: { userId: 'operator', admin: true } }).then(CallTeamChanged);
+  });
+
+  it('given the creator as last programme manager, when removed, then refused; once another one is there, it may leave', () => {
+    remove.given(teamed('draft')).when({ role: 'programme-manager', member: 'pm-1', by: creator }).thenRefused('last-programme-manager');
+    remove
+      .given(teamed('draft', { 'programme-manager': ['pm-1', 'paul'], committee: [], finance: [] }))
+      .when({ role: 'programme-manager', member: 'pm-1', by: creator })
+      .then()
+      .thenState({ team: { 'programme-manager': ['paul'], committee: [], finance: [] } });
+  });
+
+  it('given a call from before teams, when its creator adds a member, then it gets a team', () => {
+    const { team: _team, ...legacy } = teamed('published');
+    add.given(legacy).when({ role: 'finance', member: 'fanny', by: creator }).then(CallTeamChanged).thenState({ team: { 'programme-manager': [], committee: [], finance: ['fanny'] } });
   });
 });
 

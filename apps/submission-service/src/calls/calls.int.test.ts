@@ -84,6 +84,7 @@ describe('calls: the lifecycle, each transition stored and carried whole by its 
       closesAt: rules.waves[0]!.closesAt,
       closesAtParis: expect.stringMatching(/ à \d\d:\d\d:\d\d UTC\+[12]$/),
       waves: [{ ...rules.waves[0], opensAtParis: expect.any(String), closesAtParis: expect.any(String) }],
+      team: { 'programme-manager': ['test-programme-manager'], committee: [], finance: [] },
       version: 1,
     });
     expect((await api('GET', `/calls/${callId}`)).body).toEqual(created.body);
@@ -290,7 +291,9 @@ describe('calls: who sees what', () => {
     for (const role of ['programme-manager', 'admin'] as const) {
       expect((await api('GET', `/calls/${draft.callId}`, undefined, [role])).status).toBe(200);
     }
-    expect((await api('GET', `/calls/${reference.callId}`, undefined, ['applicant'])).body).toEqual(reference);
+    // The team (staff identities) is shown to the team and admins only.
+    const { team: _team, ...publicView } = reference;
+    expect((await api('GET', `/calls/${reference.callId}`, undefined, ['applicant'])).body).toEqual(publicView);
   });
 
   it('lists calls filtered by programme and status, sorted and paginated; applicants see published and closed calls only', async () => {
@@ -315,12 +318,117 @@ describe('calls: who sees what', () => {
     const asApplicant = await api('GET', `/calls?${query}&sort=title`, undefined, ['applicant']);
     expect(asApplicant.body).toMatchObject({ page: 1, pageSize: 20, total: 2 });
     expect(ids(asApplicant)).toEqual([a.callId, b.callId]);
-    expect(asApplicant.body.items[0]).toEqual(a);
+    const { team: _team, ...publicA } = a;
+    expect(asApplicant.body.items[0]).toEqual(publicA);
     expect((await api('GET', `/calls?${query}&status=draft`, undefined, ['reviewer'])).body).toMatchObject({ items: [], total: 0 });
 
     const secondPage = await api('GET', `/calls?${query}&sort=title&page=2&pageSize=1`, undefined, ['committee']);
     expect(secondPage.body).toMatchObject({ page: 2, pageSize: 1, total: 2 });
     expect(ids(secondPage)).toEqual([b.callId]);
+  });
+});
+
+describe("calls: the call's team", () => {
+  const asCaller = (method: string, path: string, roles: Role[], sub: string) =>
+    httpClient(baseUrl).as(roles, { sub }).request(method, path, method === 'POST' ? {} : undefined);
+  const teamPath = (callId: string, role: string, member: string) => `/calls/${callId}/team/${role}/${member}`;
+
+  it('the creator is its first programme manager; members join and leave, announced as call.team-changed once the call is published, idempotently', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+    const callId: string = draft.callId;
+    expect((await api('GET', `/calls/${callId}/team`)).body).toEqual({
+      callId,
+      createdBy: 'test-programme-manager',
+      team: { 'programme-manager': ['test-programme-manager'], committee: [], finance: [] },
+    });
+
+    // A draft's team changes its state only: no other service holds a copy yet.
+    const joined = await api('PUT', teamPath(callId, 'committee', 'claire'));
+    expect(joined.status).toBe(200);
+    expect(joined.body.team).toEqual({ 'programme-manager': ['test-programme-manager'], committee: ['claire'], finance: [] });
+    expect((await api('GET', `/calls/${callId}`)).body).toMatchObject({ version: 2, team: joined.body.team });
+    expect(await eventsOf(callId)).toEqual([]);
+
+    await command(callId, 'publish');
+    await eventsArrived(callId, 1);
+    const finance = await api('PUT', teamPath(callId, 'finance', 'fanny'));
+    expect(finance.body.team.finance).toEqual(['fanny']);
+    const [, changed] = await eventsArrived(callId, 2);
+    expect(changed).toEqual({
+      type: 'call.team-changed.v1',
+      data: { call: expect.objectContaining({ callId, version: 4, team: finance.body.team }), role: 'finance', member: 'fanny', change: 'added' },
+    });
+
+    // The same change again writes nothing and announces nothing.
+    const stored = await settled(callId);
+    expect((await api('PUT', teamPath(callId, 'finance', 'fanny'))).status).toBe(200);
+    expect((await api('DELETE', teamPath(callId, 'committee', 'nobody'))).status).toBe(200);
+    await expectUnchanged(callId, stored, 2);
+
+    const left = await api('DELETE', teamPath(callId, 'committee', 'claire'));
+    expect(left.body.team.committee).toEqual([]);
+    const events = await eventsArrived(callId, 3);
+    expect(events.at(-1)).toMatchObject({ type: 'call.team-changed.v1', data: { role: 'committee', member: 'claire', change: 'removed', call: { version: 5 } } });
+  });
+
+  it('only its creator or an admin changes the team (403 team-managed-by-creator); another call’s manager gets 404; a call keeps a programme manager', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+    const callId: string = draft.callId;
+    await api('PUT', teamPath(callId, 'programme-manager', 'paul'));
+    const before = await settled(callId);
+
+    const byTeammate = await asCaller('PUT', teamPath(callId, 'committee', 'accomplice'), ['programme-manager'], 'paul');
+    expectProblem(byTeammate, 403, [{ name: 'team-managed-by-creator' }]);
+    expectNotFound(await asCaller('PUT', teamPath(callId, 'committee', 'accomplice'), ['programme-manager'], 'manager-of-another-call'));
+    expectNotFound(await asCaller('GET', `/calls/${callId}/team`, ['programme-manager'], 'manager-of-another-call'));
+    await expectUnchanged(callId, before, 0);
+
+    // Paul, on the team, runs the call (its rules) but not its team; the creator may leave once Paul is there, not before.
+    expect((await asCaller('GET', `/calls/${callId}/team`, ['programme-manager'], 'paul')).status).toBe(200);
+    expect((await asCaller('DELETE', teamPath(callId, 'programme-manager', 'paul'), ['admin'], 'operator')).status).toBe(200);
+    expectProblem(await api('DELETE', teamPath(callId, 'programme-manager', 'test-programme-manager')), 422, [{ name: 'last-programme-manager' }]);
+    expect((await asCaller('PUT', teamPath(callId, 'committee', 'claire'), ['admin'], 'operator')).body.team).toEqual({
+      'programme-manager': ['test-programme-manager'],
+      committee: ['claire'],
+      finance: [],
+    });
+    const badRole = await api('PUT', teamPath(callId, 'reviewer', 'rita'));
+    expect(badRole.status).toBe(400);
+    expect(badRole.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('staff see and run only their teams’ calls: another call’s programme manager, committee or finance officer gets 404, and lists only its own', async () => {
+    const programme = `Équipes ${randomBytes(3).toString('hex')}`;
+    const call = await createPublishedCall(baseUrl, passNumeriqueCallRules({ programme }));
+    const other = 'manager-of-another-call';
+    for (const role of ['programme-manager', 'committee', 'finance'] as const) {
+      expectNotFound(await asCaller('GET', `/calls/${call.callId}`, [role], other));
+      const listed = await asCaller('GET', `/calls?programme=${encodeURIComponent(programme)}`, [role], other);
+      expect(listed.body).toMatchObject({ items: [], total: 0 });
+    }
+    expectNotFound(await asCaller('POST', `/calls/${call.callId}/close`, ['programme-manager'], other));
+    expect((await api('GET', `/calls/${call.callId}`)).status).toBe(200);
+    // The committee of the call sees it in its list, its team included; an admin sees every call.
+    expect((await asCaller('GET', `/calls?programme=${encodeURIComponent(programme)}`, ['committee'], 'test-committee')).body.items).toEqual([call]);
+    expect((await asCaller('GET', `/calls?programme=${encodeURIComponent(programme)}`, ['admin'], 'operator')).body.total).toBe(1);
+  });
+
+  it('a call stored before teams gets its creator as first programme manager when the service starts', async () => {
+    const { body: draft } = await create(passNumeriqueCallRules());
+    await settled(draft.callId);
+    await calls().updateOne({ _id: draft.callId }, { $unset: { team: '' } });
+    await env.database('submission').collection<{ _id: string }>('schema_upgrades').deleteOne({ _id: 'call-teams' });
+    // Before the upgrade, only admins act on it.
+    expectNotFound(await api('GET', `/calls/${draft.callId}`));
+
+    // A second instance on the same database runs the upgrade as it starts; stopped at once (one instance runs the schedules).
+    const restarted = await env.startService(submission);
+    try {
+      const team = await httpClient(restarted.url).as('programme-manager').get(`/calls/${draft.callId}/team`);
+      expect(team.body.team).toEqual({ 'programme-manager': ['test-programme-manager'], committee: [], finance: [] });
+    } finally {
+      await restarted.stop();
+    }
   });
 });
 
@@ -333,18 +441,20 @@ describe('calls: closing at the closing time', () => {
         title: 'Pass numérique — fenêtre courte',
         waves: [{ waveId: 'vague-1', label: 'Vague 1', opensAt: new Date(now - DAY_MS).toISOString(), closesAt: new Date(now + 2_000).toISOString() }],
       }),
+      {}, // its creator only: published before its short window closes
     );
     expect(call.status).toBe('published');
 
     const closed = await eventually(async () => {
       const answer = await api('GET', `/calls/${call.callId}`, undefined, ['applicant']);
-      expect(answer.body).toMatchObject({ status: 'closed', version: 3 });
+      expect(answer.body).toMatchObject({ status: 'closed', version: call.version + 1 });
       return answer.body as CallView;
     }, { timeoutMs: 15_000 });
     expect(Date.parse(closed.closedAt!)).toBeGreaterThanOrEqual(Date.parse(call.closesAt));
 
     const events = await eventsArrived(call.callId, 2);
     expect(events.map((e) => e.type)).toEqual(['call.published.v1', 'call.closed.v1']);
-    expect(events[1]!.data).toEqual({ call: callSnapshot.parse(closed), reason: 'closing-time' });
+    // The applicant's view leaves the team out; the event carries it.
+    expect(events[1]!.data).toEqual({ call: callSnapshot.parse({ ...closed, team: call.team }), reason: 'closing-time' });
   });
 });

@@ -1,4 +1,4 @@
-import type { CallSnapshot } from '@aap/contracts';
+import type { CallSnapshot, TeamRole } from '@aap/contracts';
 import type { ServiceContext } from '@aap/service-runtime';
 import { closeAtClosingTime } from './call';
 import { callStore } from './call.store';
@@ -9,10 +9,17 @@ export interface CallRepository {
   get(callId: string): Promise<CallSnapshot | null>;
   /** The published calls (a few dozen at most): an equality on the indexed status. */
   published(): Promise<CallSnapshot[]>;
+  /** The ids of the calls `member` is on the team of under one of `roles` (a staff caller's lists). */
+  idsOnTeam(member: string, roles: readonly TeamRole[]): Promise<string[]>;
+}
+
+/** The calls' port, and the upgrades of calls stored by earlier versions (run by `service.ts` before it serves). */
+export interface Calls extends CallRepository {
+  upgrades: Record<string, () => Promise<void>>;
 }
 
 /** The calls capability: programme managers' routes, every reader's routes, and closing at closing time. */
-export function registerCalls(context: ServiceContext): CallRepository {
+export function registerCalls(context: ServiceContext): Calls {
   const store = callStore(context);
   registerCallRoutes(context, store);
 
@@ -24,5 +31,10 @@ export function registerCalls(context: ServiceContext): CallRepository {
     }
   });
 
-  return { get: (callId) => store.get(callId), published: () => store.published() };
+  return {
+    get: (callId) => store.get(callId),
+    published: () => store.published(),
+    idsOnTeam: (member, roles) => store.idsOnTeam(member, roles),
+    upgrades: { 'call-teams': () => store.giveLegacyCallsATeam() },
+  };
 }

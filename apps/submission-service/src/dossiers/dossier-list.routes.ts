@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { applicantKind, dossierStatus } from '@aap/contracts';
-import { callerOf, notFound, paginate, paginated, paginationQuery, policies, ROLE_SETS, sendCsv, sortQuery, type Caller, type CsvColumn } from '@aap/http';
+import { applicantKind, dossierStatus, TEAM_ROLES } from '@aap/contracts';
+import { applicantScope, callerOf, paginate, paginated, paginationQuery, policies, ROLE_SETS, sendCsv, sortQuery, type Caller, type CsvColumn } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts } from './dossier.routes';
 import type { DossierDocument, DossierStore } from './dossier.store';
@@ -50,6 +50,20 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
   const { http } = context;
   const Dossier = store.model;
 
+  /**
+   * The calls whose dossiers a staff caller lists (undefined: every call — an admin, or an applicant
+   * confined to its organisation): one it names must be its team's (else 404, as for a call that does
+   * not exist), and without one the calls of its teams.
+   */
+  async function callsListedFor(caller: Caller, callId: string | undefined): Promise<string | { $in: string[] } | undefined> {
+    if (applicantScope(caller) !== undefined || caller.roles.includes('admin')) return callId;
+    if (callId) {
+      policies.onCallTeam(caller, await calls.get(callId), `Call ${callId}`);
+      return callId;
+    }
+    return { $in: await calls.idsOnTeam(caller.userId, TEAM_ROLES.filter((role) => caller.roles.includes(role))) };
+  }
+
   http.get(
     '/dossiers',
     {
@@ -57,7 +71,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
       config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
         tags: ['dossiers'],
-        summary: 'List dossiers (an applicant sees its own organisation’s only)',
+        summary: 'List dossiers (an applicant sees its own organisation’s only; staff the dossiers of their teams’ calls)',
         querystring: paginationQuery.extend(filters.shape).extend({
           sort: sortQuery(['updatedAt', 'submittedAt', 'number', 'createdAt'], '-updatedAt'),
         }),
@@ -66,7 +80,10 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
     },
     async (request) => {
       const { page, pageSize, sort, ...query } = request.query;
-      return paginate(Dossier, filterOf(query, callerOf(request)), { page, pageSize, sort }, (d) => toDossierView(store.toState(d)), { count: true });
+      const caller = callerOf(request);
+      const callId = await callsListedFor(caller, query.callId);
+      const filter = { ...filterOf({ ...query, callId: undefined }, caller), ...(callId ? { callId } : {}) };
+      return paginate(Dossier, filter, { page, pageSize, sort }, (d) => toDossierView(store.toState(d)), { count: true });
     },
   );
 
@@ -84,7 +101,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
       },
     },
     async (request, reply) => {
-      if (!(await calls.get(request.params.callId))) throw notFound(`Call ${request.params.callId}`);
+      policies.onCallTeam(callerOf(request), await calls.get(request.params.callId), `Call ${request.params.callId}`);
       const filter = filterOf({ ...request.query, callId: request.params.callId }, undefined);
       const rows = await Dossier.find(filter).sort({ number: 1, _id: 1 }).lean<DossierDocument[]>();
       return sendCsv(reply, `dossiers-${request.params.callId}.csv`, rows, CSV_COLUMNS);
@@ -105,7 +122,7 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
     },
     async (request) => {
       const { callId } = request.params;
-      if (!(await calls.get(callId))) throw notFound(`Call ${callId}`);
+      policies.onCallTeam(callerOf(request), await calls.get(callId), `Call ${callId}`);
       const byStatus: Record<string, number> = {};
       const byDepartement: Record<string, number> = {};
       const byRegion: Record<string, number> = {};

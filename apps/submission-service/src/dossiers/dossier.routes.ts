@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { accepted, budgetSection, refused, type ApplicantSnapshot, type CallSnapshot } from '@aap/contracts';
-import { callerOf, notFound, policies, ROLE_SETS, type Caller } from '@aap/http';
+import { accepted, budgetSection, refused, type ApplicantSnapshot, type CallSnapshot, type TeamRole } from '@aap/contracts';
+import { applicantScope, callerOf, notFound, policies, ROLE_SETS, type Caller } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import {
   answerComplement,
@@ -22,21 +22,33 @@ import type { WavePlacesStore } from './wave-places.store';
 
 /** What the dossier slice reads of the other slices of the service (their ports: no import of their files). */
 export interface DossierPorts {
-  calls: { get(callId: string): Promise<CallSnapshot | null>; published(): Promise<CallSnapshot[]> };
+  calls: {
+    get(callId: string): Promise<CallSnapshot | null>;
+    published(): Promise<CallSnapshot[]>;
+    /** The ids of the calls `member` is on the team of under one of `roles` (a staff caller's dossier list). */
+    idsOnTeam(member: string, roles: readonly TeamRole[]): Promise<string[]>;
+  };
   organisations: { get(organisationId: string): Promise<ApplicantSnapshot | null> };
   /** Whether a reviewer holds an active assignment on a dossier (the reviewer-access slice). */
   reviewers: { assigned(dossierId: string, reviewerId: string): Promise<boolean> };
 }
 
 /**
- * The dossier if the caller may read it (`policies.readableDossier`: oversight roles, the owning
- * organisation, an assigned reviewer), else the 404 of a dossier that does not exist. Every read of
- * a dossier or its attachments goes through it.
+ * The dossier if the caller may read it (`policies.readableDossier`: the owning organisation, an
+ * assigned reviewer, and the oversight roles — staff of the dossier's call's team only,
+ * `policies.onCallTeam`), else the 404 of a dossier that does not exist. Every read of a dossier or
+ * its attachments goes through it.
  */
-export function dossierReader(store: Pick<DossierStore, 'get'>, reviewers: DossierPorts['reviewers']) {
+export function dossierReader(store: Pick<DossierStore, 'get'>, { calls, reviewers }: Pick<DossierPorts, 'calls' | 'reviewers'>) {
   return async (caller: Caller, dossierId: string): Promise<Dossier> => {
     const dossier = await store.get(dossierId);
-    await policies.readableDossier(caller, dossier, `Dossier ${dossierId}`, () => reviewers.assigned(dossierId, caller.userId));
+    const what = `Dossier ${dossierId}`;
+    const assigned = () => reviewers.assigned(dossierId, caller.userId);
+    await policies.readableDossier(caller, dossier, what, assigned);
+    // An oversight role passed: it reads as staff of the dossier's call, unless it is also a reviewer assigned to the dossier.
+    if (applicantScope(caller) === undefined && !(caller.roles.includes('reviewer') && dossier!.status !== 'draft' && (await assigned()))) {
+      policies.onCallTeam(caller, await calls.get(dossier!.callId), what);
+    }
     return dossier!;
   };
 }
@@ -60,7 +72,7 @@ export interface SubmissionStores {
 
 export function registerDossierRoutes(context: ServiceContext, store: DossierStore, { calls, organisations, reviewers }: DossierPorts, { places, numbers }: SubmissionStores): void {
   const { http } = context;
-  const readable = dossierReader(store, reviewers);
+  const readable = dossierReader(store, { calls, reviewers });
 
   /** Changes are made by the dossier's own organisation only (`act-as`: even a token that also carries a staff role); another's answers 404, like one that does not exist. */
   const ownedBy = (caller: Caller, dossier: Dossier | null, dossierId: string): Dossier => {

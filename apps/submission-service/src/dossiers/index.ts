@@ -40,7 +40,7 @@ export function registerDossiers(context: ServiceContext, ports: DossierPorts): 
   const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.commands.handleExisting(dossierId, decide))?.decision ?? null;
   return {
     get: store.get,
-    readable: dossierReader(store, ports.reviewers),
+    readable: dossierReader(store, ports),
     attachable: async (dossierId) => {
       const dossier = await store.get(dossierId);
       return dossier && attachable(dossier);

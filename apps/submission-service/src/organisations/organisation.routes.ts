@@ -82,9 +82,10 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
   context.http.get(
     '/organisations/:organisationId',
     {
-      // Not reviewers: they see an applicant only in the dossiers assigned to them.
-      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
-      schema: { tags, summary: 'An applicant organisation (an applicant reads only its own)', params: organisationParams, response: { 200: organisationView } },
+      // Organisation-wide, so of no call's team (issue 16): staff see an applicant in the dossiers of their
+      // calls (the dossier carries it), reviewers in the dossiers assigned to them; admins every one.
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
+      schema: { tags, summary: 'An applicant organisation (an applicant reads only its own; staff: admins only)', params: organisationParams, response: { 200: organisationView } },
     },
     async (request) => viewOf(await visibleOrganisation(callerOf(request), request.params.organisationId)),
   );
@@ -92,10 +93,10 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
   context.http.get(
     '/organisations',
     {
-      // An applicant may call it too, and gets a list of only its own organisation (0 or 1 item);
-      // reviewers reach organisations only through the dossiers they review.
-      config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
-      schema: { tags, summary: 'Registered organisations, filtered by kind, département or région', querystring: listQuery, response: { 200: paginated(organisationView) } },
+      // An applicant may call it too, and gets a list of only its own organisation (0 or 1 item); the
+      // registry spans every call's applicants, so no call's team reads it whole: admins only (issue 16).
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
+      schema: { tags, summary: 'Registered organisations, filtered by kind, département or région (an applicant: its own; staff: admins only)', querystring: listQuery, response: { 200: paginated(organisationView) } },
     },
     async (request) => {
       const scope = policies.organisationFilter(callerOf(request), 'organisationId');

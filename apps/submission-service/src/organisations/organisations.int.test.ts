@@ -215,8 +215,18 @@ describe('organisations: registration against the official geography, applicant 
     });
   });
 
-  describe('the staff list', () => {
-    const list = async (query: string) => (await call('GET', `/organisations?${query}`, await as(['programme-manager']))).body as { items: OrganisationView[]; total: number };
+  describe('the registry, for admins', () => {
+    const list = async (query: string) => (await call('GET', `/organisations?${query}`, await admin())).body as { items: OrganisationView[]; total: number };
+
+    it('is no call team’s: other staff roles get 403 problem+json', async () => {
+      for (const role of ['programme-manager', 'committee', 'finance'] as const) {
+        for (const path of ['/organisations', `/organisations/${LYON}`]) {
+          const answer = await call('GET', path, await as([role]));
+          expect({ role, path, status: answer.status }).toEqual({ role, path, status: 403 });
+          expect(answer.contentType).toContain('application/problem+json');
+        }
+      }
+    });
 
     it('filters by kind, département and région', async () => {
       expect((await list('kind=epci')).items.map((o) => o.organisationId)).toEqual([CC_FAUCIGNY_GLIERES]);

@@ -120,7 +120,7 @@ describe('reviewers read only the dossiers assigned to them (submission service)
     expect(reads.download.body).toMatchObject(missingProblem);
   });
 
-  it('lists, exports, counts and organisations stay closed to a reviewer (403), open to the oversight roles', async () => {
+  it('lists, exports, counts and organisations stay closed to a reviewer (403); lists, exports and counts open to the call’s team', async () => {
     const as = reviewer('rev-none');
     expect((await as.get('/dossiers')).status).toBe(403);
     expect((await as.get(`/calls/${callId}/dossiers.csv`)).status).toBe(403);
@@ -129,7 +129,7 @@ describe('reviewers read only the dossiers assigned to them (submission service)
     expect((await as.get('/organisations')).status).toBe(403);
     const committee = api.as('committee');
     expect((await committee.get('/dossiers', { query: { callId } })).body.total).toBe(3);
-    expect((await committee.get(`/organisations/${LYON}`)).status).toBe(200);
+    expect((await committee.get(`/calls/${callId}/dossier-counts`)).status).toBe(200);
   });
 
   it('once assigned, the reviewer reads the dossier and downloads its attachment; other reviewers and other dossiers stay 404; a redelivery changes nothing', async () => {
@@ -184,8 +184,10 @@ describe('reviewers read only the dossiers assigned to them (submission service)
     expect((await reviewer('rev-6').get(`/dossiers/${draftId}/attachments`)).status).toBe(404);
   });
 
-  it('a token that is also an oversight role reads every dossier; one that is also an applicant, its own organisation’s and its assignments only', async () => {
-    expect((await api.as(['committee', 'reviewer'], { sub: 'rev-none' }).get(`/dossiers/${dossierB.dossierId}`)).status).toBe(200);
+  it('a token that is also an oversight role reads every dossier of its team’s calls; one that is also an applicant, its own organisation’s and its assignments only', async () => {
+    expect((await api.as(['committee', 'reviewer']).get(`/dossiers/${dossierB.dossierId}`)).status).toBe(200);
+    // On no team of this call and assigned nothing: as if the dossier did not exist.
+    expect((await api.as(['committee', 'reviewer'], { sub: 'rev-none' }).get(`/dossiers/${dossierB.dossierId}`)).status).toBe(404);
     const villeurbanneReviewer = api.as(['applicant', 'reviewer'], { org: VILLEURBANNE, sub: 'rev-villeurbanne' });
     expect((await villeurbanneReviewer.get(`/dossiers/${dossierA.dossierId}`)).status).toBe(404);
     expect((await villeurbanneReviewer.get('/dossiers', { query: { callId } })).body).toMatchObject({ total: 0 });
