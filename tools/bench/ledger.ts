@@ -20,7 +20,7 @@ import { LEDGER_COLLECTIONS } from '../../apps/funding-award-service/src/ledger/
 import { recordPayment, releaseTranche, requestAdvance, requestBalance, requestInterim, validateTranche } from '../../apps/funding-award-service/src/tranches/tranche';
 import type { BenchContext, Row } from './figures';
 import { closedLoop, median, type LoadSummary } from './load';
-import { bearer } from './seed';
+import { BENCH_TEAM, bearer } from './seed';
 import { sampleProcess, type NodeProcess } from './stack';
 
 const AWARDS = 5_000;
@@ -88,7 +88,7 @@ export async function ledgerFigure(context: BenchContext): Promise<Row[]> {
   const { services, baseline, database, options, log } = context;
   const now = new Date();
   const callId = `bench-ledger-${Date.now().toString(36)}`;
-  const call: CallSnapshot = { ...passNumeriqueCallRules({}, now), callId, status: 'published', closesAt: new Date(now.getTime() + 86_400_000).toISOString(), version: 1 };
+  const call: CallSnapshot = { ...passNumeriqueCallRules({}, now), callId, status: 'published', closesAt: new Date(now.getTime() + 86_400_000).toISOString(), team: BENCH_TEAM, version: 1 };
 
   const seededAt = performance.now();
   const awards = Array.from({ length: AWARDS }, (_, i) => completedAward(callId, i));

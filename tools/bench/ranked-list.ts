@@ -16,7 +16,7 @@ import type { EvaluationState } from '../../apps/evaluation-service/src/evaluati
 import type { BenchContext, Row } from './figures';
 import { closedLoop, median, type LoadSummary } from './load';
 import { BENCH_GRID, generateCall } from './ranking';
-import { bearer } from './seed';
+import { BENCH_TEAM, bearer } from './seed';
 import { sampleProcess, type NodeProcess } from './stack';
 
 const WAVE_ID = 'vague-1';
@@ -36,6 +36,7 @@ function rankedCall(callId: string, now: Date): CallSnapshot {
     closesAt: new Date(now.getTime() - day).toISOString(),
     publishedAt: new Date(now.getTime() - 60 * day).toISOString(),
     closedAt: new Date(now.getTime() - day).toISOString(),
+    team: BENCH_TEAM,
     version: 3,
   };
 }

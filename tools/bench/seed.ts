@@ -49,6 +49,9 @@ const BUDGET = {
   otherFunding: [{ kind: 'own-contribution', funder: 'La commune', amountCents: 2_000_000 }],
 };
 
+/** The team of the calls the bench writes straight into a service's call copies: the staff its tokens name (`bearer`). */
+export const BENCH_TEAM = { 'programme-manager': ['bench-programme-manager'], committee: ['bench-committee'], finance: ['bench-finance'] };
+
 export async function bearer(roles: Role[], org?: string): Promise<string> {
   return `Bearer ${await mintDevelopmentToken({ sub: `bench-${roles[0]}${org ? `-${org}` : ''}`, roles, org }, { secret: process.env.AUTH_JWT_SECRET, expiresIn: '12h' })}`;
 }

@@ -13,9 +13,9 @@ export const ROLE_SETS = {
   managers: MANAGERS,
   /** Every back-office role. */
   staff: STAFF,
-  /** Who sees every dossier of a call (exports, counts); reviewers see only the dossiers they review. */
+  /** Who sees every dossier of a call of their team (exports, counts: `onCallTeam` in the route); reviewers see only the dossiers they review. */
   callOversight: OVERSIGHT_ROLES,
-  /** Organisation-wide reads (lists, organisations, inboxes, timelines): an applicant its own, the oversight roles every one; not reviewers. */
+  /** Dossier lists and timelines: an applicant its own organisation's, the oversight roles those of their calls' teams (`onCallTeam`); not reviewers. */
   applicantsAndOversight: ['applicant', ...OVERSIGHT_ROLES],
   /** Applicants (their own organisation's data) and every staff role. */
   readers: ['applicant', ...STAFF],
