@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@aap/http';
-import { useTestEnvironment } from '@aap/test-harness';
+import { documentedOperations, useTestEnvironment, type DocumentedOperation } from '@aap/test-harness';
 import { startEvaluation, testCall, testDossier, type EvaluationHarness } from './testing/fixtures';
 
 const env = useTestEnvironment();
 let h: EvaluationHarness;
-let operations: Array<{ method: string; path: string }>;
+let operations: DocumentedOperation[];
 let callId: string;
 
 /**
@@ -24,13 +24,6 @@ const VALID_BODIES: Array<[RegExp, unknown]> = [
 const bodyOf = (method: string, path: string) => (method === 'GET' || method === 'DELETE' ? undefined : (VALID_BODIES.find(([pattern]) => pattern.test(path))?.[1] ?? {}));
 
 /** Every operation of the service's own OpenAPI document, its path parameters filled with real ids. */
-async function everyOperation(ids: Record<string, string>) {
-  const document = (await h.as('admin').get('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-  return Object.entries(document.paths)
-    .filter(([path]) => !path.startsWith('/health') && !path.startsWith('/diagnostics'))
-    .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x') })));
-}
-
 beforeAll(async () => {
   h = await startEvaluation(env);
   const call = testCall();
@@ -38,7 +31,7 @@ beforeAll(async () => {
   await h.publishCall(call);
   const dossier = testDossier(call);
   await h.submit(dossier);
-  operations = await everyOperation({ callId: call.callId, waveId: call.waves[0]!.waveId, dossierId: dossier.dossierId, reviewerId: 'rev-1' });
+  operations = await documentedOperations(h.as('admin'), { callId: call.callId, waveId: call.waves[0]!.waveId, dossierId: dossier.dossierId, reviewerId: 'rev-1' });
 });
 afterAll(() => h.stop());
 
@@ -50,7 +43,9 @@ afterAll(() => h.stop());
 describe('every evaluation route refuses who has no business there', () => {
   it('lists the routes it checks', () => {
     expect(operations.length).toBeGreaterThanOrEqual(15);
-    expect(operations).toEqual(expect.arrayContaining([{ method: 'POST', path: expect.stringMatching(/\/decision$/) }, { method: 'GET', path: expect.stringMatching(/\/ranking$/) }]));
+    expect(operations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ method: 'POST', path: expect.stringMatching(/\/decision$/) }), expect.objectContaining({ method: 'GET', path: expect.stringMatching(/\/ranking$/) })]),
+    );
   });
 
   it('401 without a token, on every route', async () => {

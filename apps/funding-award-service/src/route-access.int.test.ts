@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@aap/http';
-import { eventually, useTestEnvironment } from '@aap/test-harness';
+import { documentedOperations, eventually, useTestEnvironment, type DocumentedOperation } from '@aap/test-harness';
 import { IBAN, LYON, acceptDossier, bankDetails, publishedCall, useFundingAward } from './int-fixtures';
 
 const env = useTestEnvironment();
 const { api, publisher } = useFundingAward(env);
-let operations: Array<{ method: string; path: string; tags: string[]; roles: string[] }>;
+let operations: DocumentedOperation[];
 let awardId: string;
 const { callId } = publishedCall();
 
@@ -15,14 +15,7 @@ beforeAll(async () => {
   await acceptDossier(env, publisher(), awardId);
   await eventually(async () => expect((await api().as('finance').get(`/awards/${awardId}`)).status).toBe(200));
   const ids: Record<string, string> = { awardId, trancheId: `${awardId}-T1`, bankDetailsId: `${awardId}-B1` };
-  const document = (await api().as('admin').get('/openapi.json')).body as { paths: Record<string, Record<string, { tags?: string[]; description?: string }>> };
-  // The roles a route declares, as the OpenAPI document states them ("Roles: finance, admin.").
-  const rolesOf = (description = '') => /Roles: ([^.]+)\./.exec(description)?.[1]?.split(', ') ?? [];
-  operations = Object.entries(document.paths)
-    .filter(([path]) => !path.startsWith('/health') && !path.startsWith('/diagnostics'))
-    .flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x'), tags: operation.tags ?? [], roles: rolesOf(operation.description) })),
-    );
+  operations = await documentedOperations(api().as('admin'), ids);
 });
 
 const bodyOf = (method: string) => (method === 'GET' || method === 'DELETE' ? undefined : {});

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallPublished, DossierSubmitted, OrganisationRegistered, TEAM_ROLES } from '@aap/contracts';
 import type { Role } from '@aap/http';
-import { eventPublisher, eventually, httpClient, useTestEnvironment, type HttpClient } from '@aap/test-harness';
+import { documentedOperations, eventPublisher, eventually, httpClient, useTestEnvironment, type DocumentedOperation, type HttpClient } from '@aap/test-harness';
 import { createNotificationService } from './service';
 import { applicant, callSnapshot, dossierSnapshot, submittedData } from './testing/fixtures';
 import { startMailCatcher } from './testing/mail-catcher';
@@ -14,7 +14,7 @@ const dossierId = 'dossier-route-access';
 const OUTSIDER = 'manager-of-another-call';
 
 let api: HttpClient;
-let operations: Array<{ method: string; path: string; roles: string[] }>;
+let operations: DocumentedOperation[];
 let mail: Awaited<ReturnType<typeof startMailCatcher>>;
 let publisher: Awaited<ReturnType<typeof eventPublisher>>;
 
@@ -30,13 +30,7 @@ beforeAll(async () => {
   await eventually(async () => expect((await api.as('programme-manager').get(`/dossiers/${dossierId}/timeline`)).status).toBe(200), { timeoutMs: 20_000 });
 
   const ids: Record<string, string> = { dossierId, organisationId: organisation.organisationId };
-  const document = (await api.as('admin').get('/openapi.json')).body as { paths: Record<string, Record<string, { description?: string }>> };
-  const rolesOf = (description = '') => /Roles: ([^.]+)\./.exec(description)?.[1]?.split(', ') ?? [];
-  operations = Object.entries(document.paths)
-    .filter(([path]) => !path.startsWith('/health') && !path.startsWith('/diagnostics') && !path.startsWith('/openapi'))
-    .flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x'), roles: rolesOf(operation.description) })),
-    );
+  operations = await documentedOperations(api.as('admin'), ids);
 });
 
 afterAll(async () => {

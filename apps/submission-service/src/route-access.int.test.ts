@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_ROLES } from '@aap/contracts';
 import type { Role } from '@aap/http';
-import { httpClient, useTestEnvironment, type HttpClient } from '@aap/test-harness';
+import { documentedOperations, httpClient, useTestEnvironment, type DocumentedOperation, type HttpClient } from '@aap/test-harness';
 import { createPublishedCall, passNumeriqueCallRules } from './calls/testing';
 import { service } from './service';
 
@@ -11,11 +11,7 @@ const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n');
 /** A staff person on no team of the calls this test builds. */
 const OUTSIDER = 'manager-of-another-call';
 
-interface Operation {
-  method: string;
-  path: string;
-  roles: string[];
-}
+type Operation = DocumentedOperation;
 let api: HttpClient;
 let operations: Operation[];
 let callId: string;
@@ -43,13 +39,7 @@ beforeAll(async () => {
   const attachmentId = (await applicant.post(`/dossiers/${dossierId}/attachments`, form)).body.attachmentId as string;
 
   const ids: Record<string, string> = { callId, dossierId, attachmentId, organisationId: LYON, role: 'committee', member: 'claire' };
-  const document = (await api.as('admin').get('/openapi.json')).body as { paths: Record<string, Record<string, { description?: string }>> };
-  const rolesOf = (description = '') => /Roles: ([^.]+)\./.exec(description)?.[1]?.split(', ') ?? [];
-  operations = Object.entries(document.paths)
-    .filter(([path]) => !path.startsWith('/health') && !path.startsWith('/diagnostics') && !path.startsWith('/openapi'))
-    .flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'x'), roles: rolesOf(operation.description) })),
-    );
+  operations = await documentedOperations(api.as('admin'), ids);
 });
 
 /** Not on a call yet: creating a call (its creator becomes the first of its team). */

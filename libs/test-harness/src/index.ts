@@ -6,3 +6,4 @@ export * from './event-publisher';
 export * from './stores';
 export * from './zipkin-receiver';
 export * from './clock';
+export * from './openapi-operations';

@@ -1,6 +1,7 @@
 import { Schema } from 'mongoose';
-import { awardEvents, callEvents, CallTeamChanged, dossierEvents, type DossierEventReference, type EventEnvelope } from '@aap/contracts';
+import { awardEvents, dossierEvents, type DossierEventReference, type EventEnvelope } from '@aap/contracts';
 import type { EventConsumer } from '@aap/messaging';
+import { TIMELINE_CALL_EVENTS } from './timeline.views';
 import { insertOnce, type ServiceContext } from '@aap/service-runtime';
 
 /**
@@ -78,8 +79,7 @@ export function timelineProjection(context: ServiceContext) {
         await insertOnce(Timeline, entryOf(event, scope, new Date()));
       };
       for (const definition of [...dossierEvents, ...awardEvents]) consumer.on(definition, apply('dossier'));
-      // A change of the call's team is the back office's business, not a step of any dossier's history.
-      for (const definition of callEvents.filter((event) => event !== CallTeamChanged)) consumer.on(definition, apply('call'));
+      for (const definition of TIMELINE_CALL_EVENTS) consumer.on(definition, apply('call'));
     },
     /** One entry of the dossier: who owns it, its number and call (an equality on the indexed dossierId). */
     anyOf: (dossierId: string) => Timeline.findOne({ dossierId }).lean<TimelineEntry>(),

@@ -1,5 +1,8 @@
-import { catalogue } from '@aap/contracts';
+import { callEvents, CallTeamChanged, catalogue } from '@aap/contracts';
 import { trancheLabel } from '../templates/format';
+
+/** The call events a dossier's timeline shows: all but a change of the call's team (the back office's business, no step of a dossier's history). */
+export const TIMELINE_CALL_EVENTS = callEvents.filter((event) => event !== CallTeamChanged);
 
 /**
  * What the timeline says of each event, to whom.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { awardEvents, callEvents, dossierEvents } from '@aap/contracts';
-import { APPLICANT_FIELDS, applicantDetails, summaryOf } from './timeline.views';
+import { awardEvents, dossierEvents } from '@aap/contracts';
+import { APPLICANT_FIELDS, applicantDetails, summaryOf, TIMELINE_CALL_EVENTS } from './timeline.views';
 
 describe('the applicant view of the timeline', () => {
-  it('has an explicit allow-list and a French summary for every dossier, award and call event', () => {
-    for (const { type } of [...dossierEvents, ...awardEvents, ...callEvents]) {
+  it('has an explicit allow-list and a French summary for every dossier, award and call event it shows', () => {
+    for (const { type } of [...dossierEvents, ...awardEvents, ...TIMELINE_CALL_EVENTS]) {
       expect(APPLICANT_FIELDS[type], type).toBeDefined();
       expect(summaryOf(type, {}), type).not.toBe(type);
     }
