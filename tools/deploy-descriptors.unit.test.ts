@@ -55,14 +55,17 @@ describe('the Kubernetes manifests: what running several instances needs', () =>
   const all = manifests();
   const named = (kind: string, name: string) => all.find((manifest) => manifest.kind === kind && manifest.metadata.name === name);
 
-  it.each(SERVICE_NAMES)('%s: a Deployment of 2 replicas or more, probed on /health/ready and /health/live, with resources', (service) => {
+  it.each(SERVICE_NAMES)('%s: a Deployment of 2 replicas or more, probed on /health/ready and /health/live, with resources and its metrics port', (service) => {
     const deployment = named('Deployment', service)!;
     expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
     const [container] = deployment.spec.template.spec.containers;
     expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
-    expect(container.ports).toEqual([{ name: 'http', containerPort: DEFAULT_PORTS[service] }]);
+    // /metrics on the admin port of each pod (its own network: one port for every service), scraped by annotation.
+    expect(container.ports).toEqual([{ name: 'http', containerPort: DEFAULT_PORTS[service] }, { name: 'metrics', containerPort: 9464 }]);
     expect(container.env).toContainEqual({ name: 'PORT', value: String(DEFAULT_PORTS[service]) });
+    expect(container.env).toContainEqual({ name: 'METRICS_PORT', value: '9464' });
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9464' });
     expect(container.resources).toMatchObject({ requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { memory: expect.any(String) } });
     expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
   });
@@ -71,6 +74,8 @@ describe('the Kubernetes manifests: what running several instances needs', () =>
     const podLabels = named('Deployment', service)!.spec.template.metadata.labels;
     const selects = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
     expect(selects(named('Service', service)!.spec.selector)).toBe(true);
+    // The Service carries the API only: /metrics stays on the pods' admin port.
+    expect(named('Service', service)!.spec.ports.map((port: { name: string }) => port.name)).toEqual(['http']);
     const budget = named('PodDisruptionBudget', service)!;
     expect(selects(budget.spec.selector.matchLabels)).toBe(true);
     expect(budget.spec.minAvailable).toBeLessThan(named('Deployment', service)!.spec.replicas);
