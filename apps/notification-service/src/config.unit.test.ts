@@ -44,7 +44,7 @@ describe('notification configuration', () => {
   });
 
   it('production refuses to start without WEBHOOK_SECRET_KEY, or with one that is not 32 bytes', () => {
-    const production = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://auth.example.fr/jwks' };
+    const production = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://auth.example.fr/jwks', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'notification', KAFKA_SASL_PASSWORD: 'p' };
     expect(() => loadConfig('notification', notificationEnvSchema, production)).toThrow(/WEBHOOK_SECRET_KEY: production needs WEBHOOK_SECRET_KEY/);
     expect(() => loadConfig('notification', notificationEnvSchema, { ...production, WEBHOOK_SECRET_KEY: 'change-me' })).toThrow(/WEBHOOK_SECRET_KEY: must be 32 bytes/);
     const key = Buffer.alloc(32, 7).toString('base64');

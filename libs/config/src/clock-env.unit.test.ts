@@ -29,8 +29,11 @@ describe('AAP_CLOCK_OFFSET', () => {
     for (const value of ['2 years', 'P', 'PT', 'P1.5D']) expect(problemsOf({ AAP_CLOCK_OFFSET: value })).toEqual([expect.stringMatching(/^AAP_CLOCK_OFFSET: an ISO-8601 duration/)]);
   });
 
+  // Production as it must otherwise be (TLS and its principal to the broker), so the offset is the one problem.
+  const PRODUCTION = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'submission', KAFKA_SASL_PASSWORD: 'p' };
+
   it('given production, then an offset is refused with a clear start-up error', () => {
-    expect(problemsOf({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks', AAP_CLOCK_OFFSET: 'P2Y' })).toEqual([
+    expect(problemsOf({ ...PRODUCTION, AAP_CLOCK_OFFSET: 'P2Y' })).toEqual([
       expect.stringMatching(/^AAP_CLOCK_OFFSET: production runs on the real time: unset AAP_CLOCK_OFFSET/),
     ]);
   });

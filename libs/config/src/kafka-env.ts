@@ -66,7 +66,13 @@ export function refineMessagingEnv(env: MessagingEnv, ctx: z.RefinementCtx): voi
     problem('KAFKA_SASL_MECHANISM', 'required with KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD(_FILE) (plain, scram-sha-256 or scram-sha-512)');
   }
   if (env.NODE_ENV === 'production') {
-    if (env.KAFKA_SASL_MECHANISM === 'plain' && !env.KAFKA_SSL) problem('KAFKA_SSL', 'production refuses SASL plain without TLS (the password would travel in clear)');
+    // The broker trusts only its services (ACLs per principal): production never connects anonymously nor in clear.
+    if (!env.KAFKA_SSL) {
+      problem('KAFKA_SSL', env.KAFKA_SASL_MECHANISM === 'plain'
+        ? 'production refuses SASL plain without TLS (the password would travel in clear)'
+        : 'production talks to the broker over TLS only: set KAFKA_SSL=true (and KAFKA_SSL_CA_FILE for a private CA)');
+    }
+    if (!env.KAFKA_SASL_MECHANISM) problem('KAFKA_SASL_MECHANISM', "production connects as the service's own principal, whose ACLs say what it may write and read: set KAFKA_SASL_MECHANISM=scram-sha-512, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD(_FILE)");
     if (!env.KAFKA_SSL_REJECT_UNAUTHORIZED) problem('KAFKA_SSL_REJECT_UNAUTHORIZED', 'production always verifies the brokers\' certificates');
   }
 }

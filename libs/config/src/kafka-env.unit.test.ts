@@ -66,6 +66,15 @@ describe('Kafka TLS and SASL settings', () => {
     ).toEqual([expect.stringMatching(/^KAFKA_SSL: production refuses SASL plain without TLS/)]);
   });
 
+  it('given production without TLS or without SASL to the broker, when loading, then each is refused, named (the broker trusts only its services)', () => {
+    expect(problemsOf({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks' })).toEqual([
+      expect.stringMatching(/^KAFKA_SSL: production talks to the broker over TLS only/),
+      expect.stringMatching(/^KAFKA_SASL_MECHANISM: production connects as the service's own principal/),
+    ]);
+    const secured = load({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example/jwks', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'submission', KAFKA_SASL_PASSWORD: 'p' });
+    expect(kafkaSecurityOf(secured)).toMatchObject({ ssl: { rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'submission' } });
+  });
+
   it('given the SASL password in a file (a mounted secret), when loading, then the client uses its content without the trailing newline; a missing file, or both forms at once, is named', () => {
     const secret = join(directory, 'submission.password');
     writeFileSync(secret, 's3cret\n');

@@ -4,7 +4,7 @@ import { notificationEnvSchema, notificationSettings } from '../config';
 import { smtpTransportOptions } from './email-channel';
 
 const settings = (overrides: Record<string, unknown> = {}) => notificationSettings({}, overrides);
-const production = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://auth.example.fr/jwks', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') };
+const production = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://auth.example.fr/jwks', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'notification', KAFKA_SASL_PASSWORD: 'p' };
 
 describe('SMTP transport: TLS in production', () => {
   it('given production, then STARTTLS is required by default (no message in clear)', () => {
