@@ -6,6 +6,7 @@
  *   serialised line: IBANs, e-mail addresses, French phone numbers, bearer tokens and JWTs, URL
  *   credentials. One pass of a regular expression over the line, no walk over the logged object.
  */
+import { isValidIBAN } from 'ibantools';
 export const CENSORED = '[Redacted]';
 
 /** Field names whose value is never logged, at any of the first FIELD_DEPTH levels of a logged object. */
@@ -57,8 +58,10 @@ const ANYWHERE = new RegExp(
     // Bearer tokens (the scheme is kept) and JSON Web Tokens anywhere (a JOSE header starts with `{"`: eyJ).
     String.raw`(?<bearer>[Bb]earer\s+)[A-Za-z0-9._~+/=-]{8,}`,
     String.raw`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`,
-    // IBANs, compact or in groups of four (upper case: a lower-case run would take hexadecimal ids).
+    // IBANs, compact or in groups of four: in upper case, any of that shape; in lower or mixed case, only
+    // one whose country, length and mod-97 check hold (`censor`), so that hexadecimal ids stay.
     String.raw`${START}[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}${END}`,
+    String.raw`${START}(?<anyCaseIban>[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30})${END}`,
     // French phone numbers: 0X XX XX XX XX, +33 X…, 0033 X…, with spaces, dots or dashes, or none.
     String.raw`${NUMBER_START}(?:\+33 ?|0033 ?|0)[1-9](?:[ .-]?[0-9]{2}){4}${END}`,
   ].join('|'),
@@ -76,10 +79,25 @@ const AROUND_AT = new RegExp(
   'g',
 );
 
-/** The replacement of a match: CENSORED, after the scheme of a bearer token. */
-const censor = (...args: unknown[]) => {
-  const groups = args.at(-1);
-  return `${(typeof groups === 'object' && (groups as { bearer?: string }).bearer) || ''}${CENSORED}`;
+/**
+ * How much of a lower- or mixed-case candidate is an IBAN: the longest run of its space-separated groups
+ * that passes the check (the pattern may have taken a following word: "fr76… x"); 0 when none does.
+ */
+function ibanLength(candidate: string): number {
+  for (let run = candidate; ; run = run.slice(0, run.lastIndexOf(' '))) {
+    if (isValidIBAN(run.replace(/ /g, '').toUpperCase())) return run.length;
+    if (!run.includes(' ')) return 0;
+  }
+}
+
+/** The replacement of a match: CENSORED, after the scheme of a bearer token; of a lower-case IBAN candidate, only the IBAN. */
+const censor = (match: string, ...args: unknown[]) => {
+  const groups = (args.at(-1) ?? {}) as { bearer?: string; anyCaseIban?: string };
+  if (groups.anyCaseIban) {
+    const length = ibanLength(groups.anyCaseIban);
+    return length === 0 ? match : `${CENSORED}${match.slice(length)}`;
+  }
+  return `${groups.bearer ?? ''}${CENSORED}`;
 };
 
 /** `text` with every secret or personal datum the patterns recognise replaced by CENSORED. */
