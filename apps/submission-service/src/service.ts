@@ -5,6 +5,7 @@ import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
 import { registerDossiers } from './dossiers';
+import { registerDossierIndex } from './dossier-index';
 import { registerReviewerAccess } from './reviewer-access';
 
 /** Calls for projects, applicant organisations and dossiers: the platform's front door. */
@@ -18,7 +19,8 @@ export const service: ServiceModule = {
     const calls = registerCalls(context);
     const reviewers = registerReviewerAccess(context);
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
-    const dossiers = registerDossiers(context, { calls, organisations, reviewers });
+    // The staff lists' index is built on the dossiers' store and refreshed by it after each evaluation fact.
+    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => registerDossierIndex(context, store));
     await registerAttachments(context, dossiers);
     // Calls stored before teams get their creator as first programme manager before the service serves.
     await runUpgrades(context.db, { ...calls.upgrades });
