@@ -26,8 +26,9 @@ export const submissionService = (ready: { index?(index: DossierIndexPort): void
     const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => registerDossierIndex(context, store));
     ready.index?.(dossiers.index);
     await registerAttachments(context, dossiers);
-    // Calls stored before teams get their creator as first programme manager before the service serves.
-    await runUpgrades(context.db, { ...calls.upgrades });
+    // Calls stored before teams get their creator as first programme manager before the service serves;
+    // dossiers stored before the staff lists' index are put in it.
+    await runUpgrades(context.db, { ...calls.upgrades, ...dossiers.index.upgrades });
   },
 });
 
