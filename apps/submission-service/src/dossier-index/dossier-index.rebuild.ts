@@ -54,7 +54,7 @@ const BEAT_MS = 5_000;
 /** A running rebuild whose instance has not beaten for this long has stopped with it. */
 const STALE_MS = 60_000;
 
-export function dossierIndexRebuilds(context: ServiceContext, store: Pick<DossierStore, 'model' | 'toState'>, index: Pick<DossierIndexStore, 'writeRows' | 'refreshMany'>) {
+export function dossierIndexRebuilds(context: ServiceContext, store: Pick<DossierStore, 'model' | 'toState'>, index: Pick<DossierIndexStore, 'writeRows'>) {
   const schema = new Schema<RebuildDocument>(
     {
       _id: { type: String, required: true },
@@ -76,8 +76,12 @@ export function dossierIndexRebuilds(context: ServiceContext, store: Pick<Dossie
     await Promise.all([...running].map((work) => work.stop()));
   });
 
-  /** Walks the dossiers collection with a cursor, writing rows in chunks. */
-  async function fromDossiers(progress: (rows: number) => void = () => undefined): Promise<number> {
+  /**
+   * Walks the dossiers collection with a cursor, writing the rows of those `wanted` (all when not
+   * given) in chunks: one pass over the collection costs less than an `_id` read per dossier once
+   * most of them are wanted (a rebuild), since FerretDB's cost is per query and per document.
+   */
+  async function fromDossiers(progress: (rows: number) => void = () => undefined, wanted?: ReadonlySet<string>): Promise<number> {
     let total = 0;
     let chunk: DossierRow[] = [];
     const flush = async () => {
@@ -88,6 +92,7 @@ export function dossierIndexRebuilds(context: ServiceContext, store: Pick<Dossie
     };
     for await (const doc of store.model.find({}, { outbox: 0 }).lean().cursor({ batchSize: 1_000 })) {
       if (stopping) throw new Error('the service stopped');
+      if (wanted && !wanted.has(String(doc._id))) continue;
       chunk.push(rowOf(store.toState(doc as never)));
       if (chunk.length >= CHUNK) await flush();
     }
@@ -148,15 +153,10 @@ export function dossierIndexRebuilds(context: ServiceContext, store: Pick<Dossie
     return ids;
   }
 
+  /** The dossiers named on the topics, their rows from the collection (a dossier on a topic is always stored: its events come from its writes). */
   async function fromTopic(progress: (rows: number) => void): Promise<number> {
-    const ids = [...(await dossierIdsOnTopics())];
-    let total = 0;
-    for (let start = 0; start < ids.length; start += CHUNK) {
-      if (stopping) throw new Error('the service stopped');
-      total += await index.refreshMany(ids.slice(start, start + CHUNK));
-      progress(total);
-    }
-    return total;
+    const ids = await dossierIdsOnTopics();
+    return ids.size === 0 ? 0 : fromDossiers(progress, ids);
   }
 
   const view = (doc: RebuildDocument): RebuildView => {
