@@ -145,7 +145,9 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
       const ofCall = byCall.get(row.callId) ?? new Map<number, DossierRow[]>();
       byCall.set(row.callId, ofCall);
       const bucket = bucketOf(row.dossierId);
-      ofCall.set(bucket, [...(ofCall.get(bucket) ?? []), row]);
+      const inBucket = ofCall.get(bucket) ?? [];
+      ofCall.set(bucket, inBucket);
+      inBucket.push(row);
     }
     await eachLimited([...byCall], 1, async ([callId, ofCall]) => {
       const versions = new Map<number, number>();
