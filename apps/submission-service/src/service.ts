@@ -5,6 +5,7 @@ import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
 import { registerDossiers } from './dossiers';
+import { registerDossierExports } from './dossier-exports';
 import { registerReviewerAccess } from './reviewer-access';
 
 /** Calls for projects, applicant organisations and dossiers: the platform's front door. */
@@ -20,6 +21,7 @@ export const service: ServiceModule = {
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
     const dossiers = registerDossiers(context, { calls, organisations, reviewers });
     await registerAttachments(context, dossiers);
+    registerDossierExports(context, { calls, dossiers });
     // Calls stored before teams get their creator as first programme manager before the service serves.
     await runUpgrades(context.db, { ...calls.upgrades });
   },

@@ -1,3 +1,4 @@
+import type { DossierStatus } from '@aap/contracts';
 import type { Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
@@ -29,7 +30,13 @@ export interface DossierAttachmentsPort {
   detach(dossierId: string, attachmentId: string): Promise<DossierDecision | null>;
 }
 
-export function registerDossiers(context: ServiceContext, ports: DossierPorts): DossierAttachmentsPort {
+/** What the exports read: every dossier of a call as a stream, in store order (`DossierStore.ofCall`), and every dossier written from now on. */
+export interface DossierStreamPort {
+  ofCall(callId: string, equalities?: { status?: DossierStatus; waveId?: string }): AsyncIterable<Dossier>;
+  onWritten(listener: (dossier: Dossier) => Promise<void>): void;
+}
+
+export function registerDossiers(context: ServiceContext, ports: DossierPorts): DossierAttachmentsPort & DossierStreamPort {
   const store = dossierStore(context);
   const places = wavePlacesStore(context, store);
   registerDossierRoutes(context, store, ports, { places, numbers: receiptNumbers(context.db) });
@@ -40,6 +47,8 @@ export function registerDossiers(context: ServiceContext, ports: DossierPorts): 
   const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.commands.handleExisting(dossierId, decide))?.decision ?? null;
   return {
     get: store.get,
+    ofCall: store.ofCall,
+    onWritten: store.onWritten,
     readable: dossierReader(store, ports),
     attachable: async (dossierId) => {
       const dossier = await store.get(dossierId);
