@@ -44,7 +44,8 @@ function writable(stream: Writable): Promise<void> {
  */
 export function xlsxStream<Row>(rows: AsyncIterable<Row>, columns: readonly CsvColumn<Row>[], options: { sheetName?: string } = {}): Readable {
   const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+  // Fast deflate: exceljs hands the zip its rows without waiting for the deflate, so a slow one lets them pile up in memory.
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false, zip: { zlib: { level: 1 } } });
   const sheet = workbook.addWorksheet(options.sheetName ?? 'Sheet1');
   const write = async () => {
     sheet.addRow(columns.map((column) => column.header)).commit();
