@@ -6,6 +6,7 @@ import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
 import { registerDossiers } from './dossiers';
 import { registerDossierIndex, type DossierIndexPort } from './dossier-index';
+import { dossierExportLines, registerDossierExports } from './dossier-exports';
 import { registerReviewerAccess } from './reviewer-access';
 
 /**
@@ -22,13 +23,18 @@ export const submissionService = (ready: { index?(index: DossierIndexPort): void
     const calls = registerCalls(context);
     const reviewers = registerReviewerAccess(context);
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
-    // The staff lists' index is built on the dossiers' store and refreshed by it after each evaluation fact.
-    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => registerDossierIndex(context, store));
-    ready.index?.(dossiers.index);
+    // The staff lists' index and the export lines are built on the dossiers' store and kept by it (dossiers/read-models.ts).
+    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => ({
+      index: registerDossierIndex(context, store),
+      exportLines: dossierExportLines(context, store),
+    }));
+    const { index, exportLines } = dossiers.readModels;
+    ready.index?.(index);
     await registerAttachments(context, dossiers);
+    registerDossierExports(context, { calls, dossiers }, exportLines);
     // Calls stored before teams get their creator as first programme manager before the service serves;
     // dossiers stored before the staff lists' index are put in it.
-    await runUpgrades(context.db, { ...calls.upgrades, ...dossiers.index.upgrades });
+    await runUpgrades(context.db, { ...calls.upgrades, ...index.upgrades });
   },
 });
 

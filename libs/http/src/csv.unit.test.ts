@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import Fastify from 'fastify';
-import { csvOf, sendCsv, type CsvColumn } from './csv';
+import { csvOf, csvStream, sendCsv, type CsvColumn } from './csv';
 
 interface Row {
   label: unknown;
@@ -43,9 +43,51 @@ describe('csvOf', () => {
     expect(csv).toContain('"a, ""b""\nc",');
   });
 
+  it.each(['a\nb', 'a\rb', 'a\r\nb'])('given a line break alone in a cell (%j), when writing, then the cell is quoted', (label) => {
+    expect(csvOf([{ label }], columns).slice(BOM.length)).toBe(`label,amountCents\r\n"${label}",\r\n`);
+  });
+
   it('given dates, objects and missing values, when writing, then ISO dates, JSON and empty cells', () => {
     const csv = csvOf([{ label: new Date('2026-01-02T03:04:05Z') }, { label: { kind: 'commune' } }, { label: null }], columns);
     expect(linesOf(csv).slice(1)).toEqual(['2026-01-02T03:04:05.000Z,', '"{""kind"":""commune""}",', ',']);
+  });
+});
+
+describe('csvStream', () => {
+  it('given rows not readable yet, when reading, then the BOM and the header come at once, and then every row', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let pulled = 0;
+    async function* rows() {
+      await gate;
+      for (const label of ['Lyon', 'Rhône, 69']) {
+        pulled++;
+        yield { label, amountCents: 100 };
+      }
+    }
+    const chunks = csvStream(rows(), columns)[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    expect(String(first.value)).toBe(`${BOM}label,amountCents\r\n`);
+    expect(pulled).toBe(0);
+    open();
+    let rest = '';
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) rest += String(next.value);
+    expect(rest).toBe('Lyon,100\r\n"Rhône, 69",100\r\n');
+    expect(pulled).toBe(2);
+  });
+
+  it('given the reader stops early, when the stream is destroyed, then the rows are ended (a cursor is closed)', async () => {
+    let ended = false;
+    async function* rows() {
+      try {
+        for (let i = 0; ; i++) yield { label: 'x'.repeat(1000), amountCents: i };
+      } finally {
+        ended = true;
+      }
+    }
+    const stream = csvStream(rows(), columns);
+    for await (const _ of stream) break;
+    await vi.waitFor(() => expect(ended).toBe(true));
   });
 });
 

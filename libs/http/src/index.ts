@@ -6,6 +6,7 @@ export * from './auth';
 export * from './dev-tokens';
 export * from './pagination';
 export * from './csv';
+export * from './xlsx';
 export * from './policies';
 export * from './admission';
 export * from './database-deadline';

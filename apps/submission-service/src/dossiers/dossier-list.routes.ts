@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { applicantKind, dossierStatus, TEAM_ROLES } from '@aap/contracts';
-import { applicantScope, callerOf, paginate, paginated, paginationQuery, policies, ROLE_SETS, sendCsv, sortQuery, type Caller, type CsvColumn } from '@aap/http';
+import { applicantScope, callerOf, paginate, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts } from './dossier.routes';
 import type { DossierDocument, DossierStore } from './dossier.store';
@@ -29,22 +29,6 @@ function filterOf(query: z.infer<typeof filters>, caller: Caller | undefined): R
     }).filter(([, value]) => value !== undefined),
   );
 }
-
-const CSV_COLUMNS: readonly CsvColumn<DossierDocument>[] = [
-  { header: 'number', value: (d) => d.number },
-  { header: 'status', value: (d) => d.status },
-  { header: 'organisationId', value: (d) => d.organisationId },
-  { header: 'applicant', value: (d) => d.applicant?.name },
-  { header: 'kind', value: (d) => d.applicant?.kind },
-  { header: 'departements', value: (d) => d.applicant?.territory.departements.join(' ') },
-  { header: 'regions', value: (d) => d.applicant?.territory.regions.join(' ') },
-  { header: 'title', value: (d) => d.project?.title },
-  { header: 'eligibleCostCents', value: (d) => d.budget?.eligibleCostCents },
-  { header: 'requestedGrantCents', value: (d) => d.budget?.requestedGrantCents },
-  { header: 'submittedAt', value: (d) => d.submittedAt && new Date(d.submittedAt) },
-  { header: 'waveId', value: (d) => d.waveId },
-  { header: 'dossierId', value: (d) => d._id },
-];
 
 export function registerDossierListRoutes(context: ServiceContext, store: DossierStore, { calls }: DossierPorts): void {
   const { http } = context;
@@ -88,25 +72,6 @@ export function registerDossierListRoutes(context: ServiceContext, store: Dossie
   );
 
   const callParams = z.object({ callId: z.string().min(1).max(100) });
-
-  http.get(
-    '/calls/:callId/dossiers.csv',
-    {
-      config: { access: { roles: ROLE_SETS.callOversight } },
-      schema: {
-        tags: ['dossiers'],
-        summary: 'CSV export of a call’s dossiers (UTF-8 with BOM, comma-separated, amounts in cents)',
-        params: callParams,
-        querystring: filters.omit({ callId: true }),
-      },
-    },
-    async (request, reply) => {
-      policies.onCallTeam(callerOf(request), await calls.get(request.params.callId), `Call ${request.params.callId}`);
-      const filter = filterOf({ ...request.query, callId: request.params.callId }, undefined);
-      const rows = await Dossier.find(filter).sort({ number: 1, _id: 1 }).lean<DossierDocument[]>();
-      return sendCsv(reply, `dossiers-${request.params.callId}.csv`, rows, CSV_COLUMNS);
-    },
-  );
 
   const counts = z.record(z.string(), z.number().int());
   http.get(

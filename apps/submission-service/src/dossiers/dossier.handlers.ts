@@ -3,6 +3,7 @@ import { causedBy, PermanentHandlerError } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import { applyEvaluation, EVALUATION_EVENTS } from './dossier';
 import type { DossierStore } from './dossier.store';
+import type { DossierReadModel } from './read-models';
 import type { WavePlacesStore } from './wave-places.store';
 
 /**
@@ -15,7 +16,7 @@ export function registerDossierHandlers(
   context: ServiceContext,
   store: DossierStore,
   places: Pick<WavePlacesStore, 'release' | 'hold'>,
-  index?: { refresh(dossierId: string): Promise<void> },
+  readModels: readonly DossierReadModel[] = [],
 ): void {
   for (const fact of EVALUATION_FACTS) {
     context.consumer.on(EVALUATION_EVENTS[fact], async (event: EventEnvelope) => {
@@ -28,8 +29,8 @@ export function registerDossierHandlers(
       // a crash after the dossier's write is healed by it): an active dossier holds its place, an ended one gives it back.
       if (isActive(after!.status)) await places.hold(after!, new Date());
       else await places.release(after!);
-      // The staff lists' row, read from the dossier just written (so never before it, whatever order this event's handlers run in).
-      await index?.refresh(data.dossierId);
+      // The read models' entries, read from the dossier just written (so never before it, whatever order this event's handlers run in).
+      await Promise.all(readModels.map((model) => model.refresh(data.dossierId)));
     });
   }
 }

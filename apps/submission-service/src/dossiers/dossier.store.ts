@@ -49,6 +49,9 @@ function dossierModel(context: ServiceContext) {
 
 const asDate = (value: Date | string) => new Date(value);
 
+/** Dossiers per round trip of a streamed read (`ofCall`): a few hundred kilobytes held at once. */
+const STREAM_BATCH_SIZE = 200;
+
 function toState(doc: DossierDocument): Dossier {
   const { _id, outbox: _outbox, outboxPending: _pending, ...fields } = doc;
   return {
@@ -99,6 +102,18 @@ export function dossierStore(context: ServiceContext) {
     async draftsToRemind(callId: string, waveId: string, closesAt: string): Promise<Dossier[]> {
       const docs = await Dossier.find({ callId, waveId, status: 'draft' }).lean<DossierDocument[]>();
       return docs.filter((d) => d.reminderSentForClosesAt !== closesAt).map(toState);
+    },
+
+    /**
+     * Every dossier of a call, read as the caller iterates (a cursor: never the whole call in memory), in
+     * the order the store gives them — FerretDB sorts in memory, so nothing streamed is sorted. Equality on
+     * the indexed `callId`, and on the top-level `status`/`waveId` when given; the bookkeeping fields stay
+     * in the store (outbox, applied event ids, idempotency key, reminder mark).
+     */
+    async *ofCall(callId: string, equalities: { status?: DossierStatus; waveId?: string } = {}): AsyncGenerator<Dossier> {
+      const filter: FilterQuery<DossierDocument> = { callId, ...(equalities.status ? { status: equalities.status } : {}), ...(equalities.waveId ? { waveId: equalities.waveId } : {}) };
+      const projection = { outbox: 0, outboxPending: 0, appliedEventIds: 0, submitIdempotencyKey: 0, reminderSentForClosesAt: 0 };
+      for await (const doc of Dossier.find(filter, projection).lean<DossierDocument>().cursor({ batchSize: STREAM_BATCH_SIZE })) yield toState(doc);
     },
 
     /** The model, for the staff lists and exports. */

@@ -1,3 +1,4 @@
+import type { DossierStatus } from '@aap/contracts';
 import type { Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
@@ -9,10 +10,13 @@ import { dossierReader, registerDossierRoutes, type DossierPorts } from './dossi
 import { registerDossierListRoutes } from './dossier-list.routes';
 import { registerDossierHandlers } from './dossier.handlers';
 import { scheduleDraftReminders } from './reminders';
+import { keepFromOwnFacts, type DossierReadModel } from './read-models';
 
 export type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
 export { MAX_ATTACHMENTS_PER_DOSSIER } from './dossier';
 export type { DossierPorts } from './dossier.routes';
+export type { DossierReadModel } from './read-models';
+export type { DossierStore } from './dossier.store';
 
 /**
  * What the attachments slice may do with dossiers: read one (as a caller may), and add or remove an attachment's
@@ -29,30 +33,34 @@ export interface DossierAttachmentsPort {
   detach(dossierId: string, attachmentId: string): Promise<DossierDecision | null>;
 }
 
-/** A read model built on the dossiers' store (the staff lists' index), refreshed by this slice after each evaluation fact it applies. */
-export interface DossierReadModel {
-  refresh(dossierId: string): Promise<void>;
+/** What the exports read: every dossier of a call as a stream, in store order (`DossierStore.ofCall`). */
+export interface DossierStreamPort {
+  ofCall(callId: string, equalities?: { status?: DossierStatus; waveId?: string }): AsyncIterable<Dossier>;
 }
 
-export function registerDossiers(context: ServiceContext, ports: DossierPorts): DossierAttachmentsPort;
-export function registerDossiers<Index extends DossierReadModel>(
+/**
+ * `readModels` are built on the dossiers' store (the staff lists' index, the export lines) and kept by
+ * this slice: after each of this service's own dossier facts and each evaluation fact it applies (read-models.ts).
+ */
+export function registerDossiers<Models extends Record<string, DossierReadModel> = Record<never, DossierReadModel>>(
   context: ServiceContext,
   ports: DossierPorts,
-  readModel: (store: DossierStore) => Index,
-): DossierAttachmentsPort & { index: Index };
-export function registerDossiers(context: ServiceContext, ports: DossierPorts, readModel?: (store: DossierStore) => DossierReadModel): DossierAttachmentsPort & { index?: DossierReadModel } {
+  readModels?: (store: DossierStore) => Models,
+): DossierAttachmentsPort & DossierStreamPort & { readModels: Models } {
   const store = dossierStore(context);
   const places = wavePlacesStore(context, store);
-  const index = readModel?.(store);
+  const models = readModels?.(store) ?? ({} as Models);
+  for (const model of Object.values(models)) keepFromOwnFacts(context, model);
   registerDossierRoutes(context, store, ports, { places, numbers: receiptNumbers(context.db) });
   registerDossierListRoutes(context, store, ports);
-  registerDossierHandlers(context, store, places, index);
+  registerDossierHandlers(context, store, places, Object.values(models));
   scheduleDraftReminders(context, store, ports);
 
   const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.commands.handleExisting(dossierId, decide))?.decision ?? null;
   return {
-    index,
+    readModels: models,
     get: store.get,
+    ofCall: store.ofCall,
     readable: dossierReader(store, ports),
     attachable: async (dossierId) => {
       const dossier = await store.get(dossierId);

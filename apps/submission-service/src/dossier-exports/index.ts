@@ -1,0 +1,31 @@
+import type { ServiceContext } from '@aap/service-runtime';
+import type { DossierReadModel, DossierStore } from '../dossiers';
+import { registerDossierExportRoutes, type DossierExportPorts } from './dossier-export.routes';
+import { exportLinesStore, type ExportLinesStore } from './export-lines.store';
+
+export { DOSSIER_EXPORT_READ_CHANNEL, type DossierExportPorts } from './dossier-export.routes';
+
+/**
+ * The export read model (one line per dossier, export-lines.store.ts), kept by the dossiers slice like
+ * the staff lists' index: rewritten from the stored dossier after each dossier fact (dossiers/read-models.ts).
+ */
+export function dossierExportLines(context: ServiceContext, store: Pick<DossierStore, 'get'>): ExportLinesStore & DossierReadModel {
+  const lines = exportLinesStore(context);
+  return {
+    ...lines,
+    async refresh(dossierId) {
+      const dossier = await store.get(dossierId);
+      if (dossier) await lines.put(dossier);
+    },
+  };
+}
+
+/**
+ * Staff exports of a call's dossiers, CSV and XLSX, streamed from the export read model (a call's lines
+ * are first written by its first export, which reads the dossiers themselves): the first bytes leave
+ * before the first line is read, a line is read only when the client takes more, and no more than a
+ * round trip of lines is held at once.
+ */
+export function registerDossierExports(context: ServiceContext, ports: DossierExportPorts, lines: ExportLinesStore): void {
+  registerDossierExportRoutes(context, ports, lines);
+}
