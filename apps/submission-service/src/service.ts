@@ -5,10 +5,14 @@ import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
 import { registerDossiers } from './dossiers';
+import { registerDossierIndex, type DossierIndexPort } from './dossier-index';
 import { registerReviewerAccess } from './reviewer-access';
 
-/** Calls for projects, applicant organisations and dossiers: the platform's front door. */
-export const service: ServiceModule = {
+/**
+ * Calls for projects, applicant organisations and dossiers: the platform's front door. `ready` is told
+ * the index's port once it is registered (a test reads the read model of each instance it starts).
+ */
+export const submissionService = (ready: { index?(index: DossierIndexPort): void } = {}): ServiceModule => ({
   name: 'submission',
   description: 'Calls for projects, applicant organisations, dossiers and their attachments.',
   async register(context) {
@@ -18,9 +22,13 @@ export const service: ServiceModule = {
     const calls = registerCalls(context);
     const reviewers = registerReviewerAccess(context);
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
-    const dossiers = registerDossiers(context, { calls, organisations, reviewers });
+    // The staff lists' index is built on the dossiers' store and refreshed by it after each evaluation fact.
+    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => registerDossierIndex(context, store));
+    ready.index?.(dossiers.index);
     await registerAttachments(context, dossiers);
     // Calls stored before teams get their creator as first programme manager before the service serves.
     await runUpgrades(context.db, { ...calls.upgrades });
   },
-};
+});
+
+export const service: ServiceModule = submissionService();

@@ -14,6 +14,8 @@ const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePattern
  */
 export const SERVICE_CONSUMES: Readonly<Record<ServiceName, readonly LogicalTopic[]>> = {
   submission: [
+    // Its own dossier events: the staff lists' index (dossier-index) is kept from them.
+    { producer: 'submission', aggregate: 'dossier' },
     { producer: 'evaluation', aggregate: 'dossier' },
     { producer: 'evaluation', aggregate: 'evaluation' },
   ],

@@ -11,7 +11,12 @@ import type { WavePlacesStore } from './wave-places.store';
  * and is applied once (a redelivery changes nothing); one that cannot apply (unknown dossier, a
  * transition the lifecycle refuses) is a permanent failure: it goes to the dead-letter topic with its reason.
  */
-export function registerDossierHandlers(context: ServiceContext, store: DossierStore, places: Pick<WavePlacesStore, 'release' | 'hold'>): void {
+export function registerDossierHandlers(
+  context: ServiceContext,
+  store: DossierStore,
+  places: Pick<WavePlacesStore, 'release' | 'hold'>,
+  index?: { refresh(dossierId: string): Promise<void> },
+): void {
   for (const fact of EVALUATION_FACTS) {
     context.consumer.on(EVALUATION_EVENTS[fact], async (event: EventEnvelope) => {
       const data = event.data as Parameters<typeof applyEvaluation>[2]['data'];
@@ -23,6 +28,8 @@ export function registerDossierHandlers(context: ServiceContext, store: DossierS
       // a crash after the dossier's write is healed by it): an active dossier holds its place, an ended one gives it back.
       if (isActive(after!.status)) await places.hold(after!, new Date());
       else await places.release(after!);
+      // The staff lists' row, read from the dossier just written (so never before it, whatever order this event's handlers run in).
+      await index?.refresh(data.dossierId);
     });
   }
 }

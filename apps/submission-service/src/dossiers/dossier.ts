@@ -9,6 +9,7 @@ import {
   DossierComplementRequested,
   DossierDecisionReopened,
   DossierDraftClosingSoon,
+  DossierDraftSaved,
   DossierRejected,
   DossierResubmitted,
   DossierReviewStarted,
@@ -235,7 +236,7 @@ export function startDraft(command: StartDraft, now: Date): DossierDecision {
   }
   if (!applicant) violations.push({ name: 'applicant-registered', detail: 'register the organisation first (POST /organisations)' });
   if (violations.length) return refused(violations);
-  return accepted({
+  return savedDraft({
     dossierId: command.dossierId,
     callId: command.callId,
     waveId: command.waveId,
@@ -255,6 +256,13 @@ export function startDraft(command: StartDraft, now: Date): DossierDecision {
   });
 }
 
+/** A draft's change, with `dossier.draft-saved` when it is (still) a draft: the staff lists show drafts from it. */
+function savedDraft(next: Dossier): DossierDecision {
+  if (next.status !== 'draft') return accepted(next);
+  const { dossierId, callId, waveId, organisationId } = next;
+  return accepted(next, emit(DossierDraftSaved, { dossierId, number: null, callId, waveId, organisationId, at: next.updatedAt.toISOString() }));
+}
+
 const sameContent = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -265,14 +273,14 @@ export function editProject(dossier: Dossier, fields: ProjectDraft, now: Date): 
   const project = { ...dossier.project, ...fields };
   if (sameContent(project, dossier.project)) return accepted(dossier);
   if (!isEditable(dossier.status)) return notEditable(dossier, 'its content can change');
-  return accepted({ ...dossier, project, updatedAt: now });
+  return savedDraft({ ...dossier, project, updatedAt: now });
 }
 
 /** Replaces the budget plan; the same plan again changes nothing (see editProject). */
 export function editBudget(dossier: Dossier, budget: BudgetSection, now: Date): DossierDecision {
   if (sameContent(budget, dossier.budget)) return accepted(dossier);
   if (!isEditable(dossier.status)) return notEditable(dossier, 'its content can change');
-  return accepted({ ...dossier, budget, updatedAt: now });
+  return savedDraft({ ...dossier, budget, updatedAt: now });
 }
 
 /** The reminder of a wave closing soon, as the scheduled job computed it. */

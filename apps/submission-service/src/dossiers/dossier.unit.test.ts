@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decider, thenOf } from '@aap/test-harness/decider-spec';
-import { DossierDraftClosingSoon, DossierResubmitted, DossierSubmitted, DossierWithdrawn, type ApplicantSnapshot, type CallSnapshot, type DossierStatus } from '@aap/contracts';
+import { DossierDraftClosingSoon, DossierDraftSaved, DossierResubmitted, DossierSubmitted, DossierWithdrawn, type ApplicantSnapshot, type CallSnapshot, type DossierStatus } from '@aap/contracts';
 import {
   answerComplement,
   applyEvaluation,
@@ -209,9 +209,9 @@ function stateOf(decision: DossierDecision): Dossier {
 }
 
 describe('a draft', () => {
-  it('given a published call and a registered organisation, when a draft is started, then it is a draft at version 1', () => {
+  it('given a published call and a registered organisation, when a draft is started, then it is a draft at version 1 and dossier.draft-saved is recorded', () => {
     thenOf(startDraft({ dossierId: 'd-9', callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, call, applicant: commune, by: 'agent' }, now))
-      .then()
+      .then({ definition: DossierDraftSaved, data: { dossierId: 'd-9', number: null, callId: call.callId, waveId: 'w1', organisationId: commune.organisationId, at: now.toISOString() } })
       .thenState({ dossierId: 'd-9', status: 'draft', version: 1, attachments: [], project: {}, applicant: commune });
   });
 
@@ -220,8 +220,16 @@ describe('a draft', () => {
     expect(spec.decision).toMatchObject({ outcome: 'refused', violations: [{ name: 'waveId' }, { name: 'applicant-registered' }] });
   });
 
-  it('given a draft, when project fields are saved, then only those change (the store moves the version on)', () => {
-    decider(editProject).given(dossierIn('draft')).when({ title: 'Nouveau titre' }, later).then().thenState({ project: { ...project, title: 'Nouveau titre' }, version: 3, updatedAt: later });
+  it('given a draft, when project fields are saved, then only those change (the store moves the version on) and dossier.draft-saved is recorded', () => {
+    decider(editProject)
+      .given(dossierIn('draft'))
+      .when({ title: 'Nouveau titre' }, later)
+      .then({ definition: DossierDraftSaved, data: { number: null, at: later.toISOString() } })
+      .thenState({ project: { ...project, title: 'Nouveau titre' }, version: 3, updatedAt: later });
+  });
+
+  it('given a draft, when its budget plan changes, then dossier.draft-saved is recorded', () => {
+    decider(editBudget).given(dossierIn('draft')).when({ ...budget, eligibleCostCents: 1 }, later).then({ definition: DossierDraftSaved, data: { number: null, at: later.toISOString() } });
   });
 
   it('given the fields are already saved, when the same save comes again (a retry), then it is accepted and changes nothing', () => {

@@ -2,7 +2,7 @@ import type { Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { AttachmentEntry, Dossier, DossierDecision } from './dossier';
 import { attach, attachable, detach } from './dossier';
-import { dossierStore } from './dossier.store';
+import { dossierStore, type DossierStore } from './dossier.store';
 import { receiptNumbers } from './receipt-numbers';
 import { wavePlacesStore } from './wave-places.store';
 import { dossierReader, registerDossierRoutes, type DossierPorts } from './dossier.routes';
@@ -29,16 +29,29 @@ export interface DossierAttachmentsPort {
   detach(dossierId: string, attachmentId: string): Promise<DossierDecision | null>;
 }
 
-export function registerDossiers(context: ServiceContext, ports: DossierPorts): DossierAttachmentsPort {
+/** A read model built on the dossiers' store (the staff lists' index), refreshed by this slice after each evaluation fact it applies. */
+export interface DossierReadModel {
+  refresh(dossierId: string): Promise<void>;
+}
+
+export function registerDossiers(context: ServiceContext, ports: DossierPorts): DossierAttachmentsPort;
+export function registerDossiers<Index extends DossierReadModel>(
+  context: ServiceContext,
+  ports: DossierPorts,
+  readModel: (store: DossierStore) => Index,
+): DossierAttachmentsPort & { index: Index };
+export function registerDossiers(context: ServiceContext, ports: DossierPorts, readModel?: (store: DossierStore) => DossierReadModel): DossierAttachmentsPort & { index?: DossierReadModel } {
   const store = dossierStore(context);
   const places = wavePlacesStore(context, store);
+  const index = readModel?.(store);
   registerDossierRoutes(context, store, ports, { places, numbers: receiptNumbers(context.db) });
   registerDossierListRoutes(context, store, ports);
-  registerDossierHandlers(context, store, places);
+  registerDossierHandlers(context, store, places, index);
   scheduleDraftReminders(context, store, ports);
 
   const decided = async (dossierId: string, decide: (dossier: Dossier) => DossierDecision) => (await store.commands.handleExisting(dossierId, decide))?.decision ?? null;
   return {
+    index,
     get: store.get,
     readable: dossierReader(store, ports),
     attachable: async (dossierId) => {

@@ -154,6 +154,13 @@ export const DossierDraftClosingSoon = bySubmission(
   'A draft is still not submitted a few days before its wave closes (reminder); a draft has no number yet (`number: null`).',
 );
 
+export const DossierDraftSaved = bySubmission(
+  'draft-saved',
+  1,
+  z.object({ ...draftReference.shape, at: isoDateTime }),
+  'A draft was started, or its project or budget part saved (not its attachments); a draft has no number yet (`number: null`). The staff lists show drafts from it.',
+);
+
 // ── Superseded versions: no producer emits them; a consumer reads them as the current version ────
 
 export const DossierSubmittedV1 = supersededEvent(
@@ -238,6 +245,7 @@ export const dossierEvents = [
   DossierResubmitted,
   DossierWithdrawn,
   DossierDraftClosingSoon,
+  DossierDraftSaved,
   DossierReviewStarted,
   DossierComplementRequested,
   DossierAccepted,
