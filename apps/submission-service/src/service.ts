@@ -5,7 +5,7 @@ import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
 import { registerDossiers } from './dossiers';
-import { registerDossierIndex, type DossierIndexPort } from './dossier-index';
+import { registerDossierIndex, registerDossierListRoutes, type DossierIndexPort } from './dossier-index';
 import { registerReviewerAccess } from './reviewer-access';
 
 /**
@@ -23,7 +23,12 @@ export const submissionService = (ready: { index?(index: DossierIndexPort): void
     const reviewers = registerReviewerAccess(context);
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
     // The staff lists' index is built on the dossiers' store and refreshed by it after each evaluation fact.
-    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => registerDossierIndex(context, store));
+    // The staff lists, their search and counts are answered from it.
+    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => {
+      const index = registerDossierIndex(context, store);
+      registerDossierListRoutes(context, { index, dossiers: store, calls });
+      return index;
+    });
     ready.index?.(dossiers.index);
     await registerAttachments(context, dossiers);
     // Calls stored before teams get their creator as first programme manager before the service serves.

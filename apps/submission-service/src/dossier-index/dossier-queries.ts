@@ -1,5 +1,5 @@
 import type { ApplicantKind, DossierStatus } from '@aap/contracts';
-import { skipOf, type CountedPage, type Pagination } from '@aap/http';
+import { skipOf, type CountedPage, type Pagination, type SortOf } from '@aap/http';
 import { foldForSearch, type DossierRow } from './dossier-row';
 
 /**
@@ -11,8 +11,7 @@ import { foldForSearch, type DossierRow } from './dossier-row';
 
 export const DOSSIER_SORT_FIELDS = ['number', 'submittedAt', 'requestedGrantCents', 'createdAt', 'updatedAt'] as const;
 export type DossierSortField = (typeof DOSSIER_SORT_FIELDS)[number];
-/** A field ascending, or descending with a leading `-`. */
-export type DossierSort = DossierSortField | `-${DossierSortField}`;
+export type DossierSort = SortOf<DossierSortField>;
 
 export interface DossierFilter {
   status?: DossierStatus;
@@ -211,6 +210,6 @@ function countOf(rows: readonly DossierRow[]): DossierCounts {
   return counts;
 }
 
-/** A row as the routes show it: without the version it was built from (the index's bookkeeping). */
-export type DossierRowView = Omit<DossierRow, 'version'>;
-export const toRowView = ({ version: _version, ...view }: DossierRow): DossierRowView => view;
+/** A row as the routes show it: without the version it was built from (the index's bookkeeping), its lists its own. */
+export type DossierRowView = Omit<DossierRow, 'version' | 'departements' | 'regions'> & { departements: string[]; regions: string[] };
+export const toRowView = ({ version: _version, departements, regions, ...view }: DossierRow): DossierRowView => ({ ...view, departements: [...departements], regions: [...regions] });

@@ -6,7 +6,6 @@ import { dossierStore, type DossierStore } from './dossier.store';
 import { receiptNumbers } from './receipt-numbers';
 import { wavePlacesStore } from './wave-places.store';
 import { dossierReader, registerDossierRoutes, type DossierPorts } from './dossier.routes';
-import { registerDossierListRoutes } from './dossier-list.routes';
 import { registerDossierHandlers } from './dossier.handlers';
 import { scheduleDraftReminders } from './reminders';
 
@@ -45,7 +44,6 @@ export function registerDossiers(context: ServiceContext, ports: DossierPorts, r
   const places = wavePlacesStore(context, store);
   const index = readModel?.(store);
   registerDossierRoutes(context, store, ports, { places, numbers: receiptNumbers(context.db) });
-  registerDossierListRoutes(context, store, ports);
   registerDossierHandlers(context, store, places, index);
   scheduleDraftReminders(context, store, ports);
 
