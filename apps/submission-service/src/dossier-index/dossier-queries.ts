@@ -49,17 +49,17 @@ function searchTextOf(row: DossierRow): string {
   return text;
 }
 
-/** Whether a row has, for each word, a word starting with it (words as `searchWords` gives them). */
-export const matchesWords = (row: DossierRow, words: readonly string[]): boolean => {
+/** Whether a row has a word starting with each of these (`' ' + word`, for each word `searchWords` gives). */
+const hasWordsStarting = (row: DossierRow, starts: readonly string[]): boolean => {
   const text = searchTextOf(row);
-  return words.every((word) => text.includes(` ${word}`));
+  return starts.every((start) => text.includes(start));
 };
 
 /** The test of a filter, its constant parts worked out once for all the rows. */
 export function filterOf(filter: DossierFilter): (row: DossierRow) => boolean {
   const { status, waveId, departement, region, applicantKind, organisationId } = filter;
   const drafts = filter.includeDrafts === true || status === 'draft';
-  const words = filter.q === undefined ? [] : searchWords(filter.q);
+  const starts = filter.q === undefined ? [] : searchWords(filter.q).map((word) => ` ${word}`);
   return (row) =>
     (drafts || row.status !== 'draft') &&
     (status === undefined || row.status === status) &&
@@ -68,7 +68,7 @@ export function filterOf(filter: DossierFilter): (row: DossierRow) => boolean {
     (organisationId === undefined || row.organisationId === organisationId) &&
     (departement === undefined || row.departements.includes(departement)) &&
     (region === undefined || row.regions.includes(region)) &&
-    (words.length === 0 || matchesWords(row, words));
+    (starts.length === 0 || hasWordsStarting(row, starts));
 }
 
 /**
