@@ -38,7 +38,8 @@ beforeAll(async () => {
   form.append('file', new Blob([PDF], { type: 'application/pdf' }), 'deliberation.pdf');
   const attachmentId = (await applicant.post(`/dossiers/${dossierId}/attachments`, form)).body.attachmentId as string;
 
-  const ids: Record<string, string> = { callId, dossierId, attachmentId, organisationId: LYON, role: 'committee', member: 'claire' };
+  const rebuildId = (await api.as('admin').post('/admin/dossier-index/rebuild', { from: 'dossiers' })).body.rebuildId as string;
+  const ids: Record<string, string> = { callId, dossierId, attachmentId, organisationId: LYON, role: 'committee', member: 'claire', rebuildId };
   operations = await documentedOperations(api.as('admin'), ids);
 });
 

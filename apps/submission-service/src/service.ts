@@ -31,8 +31,9 @@ export const submissionService = (ready: { index?(index: DossierIndexPort): void
     });
     ready.index?.(dossiers.index);
     await registerAttachments(context, dossiers);
-    // Calls stored before teams get their creator as first programme manager before the service serves.
-    await runUpgrades(context.db, { ...calls.upgrades });
+    // Calls stored before teams get their creator as first programme manager before the service serves;
+    // dossiers stored before the staff lists' index are put in it.
+    await runUpgrades(context.db, { ...calls.upgrades, ...dossiers.index.upgrades });
   },
 });
 

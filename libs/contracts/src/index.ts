@@ -1,7 +1,7 @@
 import { EventCatalogue } from './catalogue';
 import { diagnosticsEvents } from './events/diagnostics';
 import { callEvents } from './events/calls';
-import { dossierEvents, supersededDossierEvents } from './events/dossiers';
+import { dossierEvents, submissionOwnDossierEvents, supersededDossierEvents } from './events/dossiers';
 import { organisationEvents } from './events/organisations';
 import { evaluationEvents } from './events/evaluation';
 import { awardEvents } from './events/awards';
@@ -20,7 +20,7 @@ export * from './events/awards';
 export { buildAsyncApiDocument } from './asyncapi';
 
 /** Every event the platform publishes. Add a new event module's list here. */
-export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...supersededDossierEvents, ...organisationEvents, ...evaluationEvents, ...awardEvents]);
+export const catalogue = new EventCatalogue([...diagnosticsEvents, ...callEvents, ...dossierEvents, ...submissionOwnDossierEvents, ...supersededDossierEvents, ...organisationEvents, ...evaluationEvents, ...awardEvents]);
 export * from './decision';
 export * from './lifecycle';
 export * from './call-eligibility';

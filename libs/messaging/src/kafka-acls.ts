@@ -63,6 +63,18 @@ export function assertConsumesDeclared(prefix: string, service: ServiceName, sub
   }
 }
 
+/**
+ * Consumer groups a service reads a topic again with, from its start, besides its own group (a read
+ * model rebuilt from the topic): named, so the broker grants them by their exact name. A replay never
+ * commits an offset, so the group holds nothing between two replays.
+ */
+export const SERVICE_REPLAY_GROUPS: Readonly<Partial<Record<ServiceName, readonly string[]>>> = {
+  submission: ['dossier-index-rebuild'],
+};
+
+/** The consumer group of one of a service's replays (SERVICE_REPLAY_GROUPS). */
+export const replayGroupId = (prefix: string, service: ServiceName, replay: string) => `${consumerGroupId(prefix, service)}.${replay}`;
+
 /** One ALLOW grant, in the broker's words (`kafka-acls.sh --allow-principal … --operation … --topic|--group …`). */
 export interface BrokerGrant {
   principal: `User:${string}`;
@@ -80,7 +92,7 @@ export const servicePrincipal = (service: ServiceName): `User:${string}` => `Use
  * Every grant of the four services on topics with `prefix` (pure; the broker denies whatever is not
  * granted, `allow.everyone.if.no.acl.found=false`): WRITE and DESCRIBE on the topics a service
  * produces and on its dead-letter topic (an idempotent producer needs no IDEMPOTENT_WRITE when it may
- * WRITE some topic, KIP-679), READ and DESCRIBE on the topics it consumes, READ on its consumer group.
+ * WRITE some topic, KIP-679), READ and DESCRIBE on the topics it consumes, READ on its consumer group and its replay groups.
  * No CREATE: the administrator creates the topics (`provisionBroker`), a service only checks them.
  */
 export function brokerGrants(prefix: string): BrokerGrant[] {
@@ -93,6 +105,7 @@ export function brokerGrants(prefix: string): BrokerGrant[] {
       ...onTopics(produces, ['WRITE', 'DESCRIBE']),
       ...onTopics(consumes, ['READ', 'DESCRIBE']),
       { principal, resource: 'group', name: consumerGroupId(prefix, service), pattern: 'literal', operation: 'READ' },
+      ...(SERVICE_REPLAY_GROUPS[service] ?? []).map((replay): BrokerGrant => ({ principal, resource: 'group', name: replayGroupId(prefix, service, replay), pattern: 'literal', operation: 'READ' })),
     ];
     // A topic a service both produces and consumes (its own, e.g. evaluation's dossiers) is described once.
     return [...new Map(grants.map((grant) => [`${grant.resource} ${grant.name} ${grant.operation}`, grant])).values()];

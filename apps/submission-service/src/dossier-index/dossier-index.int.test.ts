@@ -172,3 +172,61 @@ describe('the staff lists’ index follows every dossier event', () => {
     expect(await first.rowsOfCall(callId)).toEqual(await second.rowsOfCall(callId));
   });
 });
+
+describe('rebuilding the index', () => {
+  const admin = () => api.as('admin');
+  const byId = (rows: readonly DossierRow[]) => [...rows].sort((a, b) => a.dossierId.localeCompare(b.dossierId));
+  const emptyIndex = async () => {
+    await env.database('submission').collection('dossier_index_buckets').deleteMany({});
+    await env.database('submission').collection('dossier_index_heads').deleteMany({});
+  };
+  /** The live index once it has caught up: every dossier of the call has its row as stored. */
+  const caughtUp = () =>
+    eventually(async () => {
+      const rows = byId(await first.rowsOfCall(callId));
+      expect(rows.map((row) => row.dossierId)).toEqual((await dossiers().find({ callId }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)).sort());
+      for (const row of rows) expect(row).toEqual(await expectedRow(row.dossierId));
+      return rows;
+    });
+  async function rebuilt(from: 'topic' | 'dossiers') {
+    const started = await admin().post('/admin/dossier-index/rebuild', { from });
+    expect(started.status).toBe(202);
+    return eventually(
+      async () => {
+        const state = await admin().get(`/admin/dossier-index/rebuild/${started.body.rebuildId}`);
+        expect(state.body).toMatchObject({ rebuildId: started.body.rebuildId, from, state: 'done', endedAt: expect.any(String) });
+        return state.body as { rows: number };
+      },
+      { timeoutMs: 60_000 },
+    );
+  }
+
+  it('from the dossier topics: the same rows as the live index, on both instances', async () => {
+    const live = await caughtUp();
+    await emptyIndex();
+    expect(await first.rowsOfCall(callId)).toEqual([]);
+    expect((await rebuilt('topic')).rows).toBe(live.length);
+    expect(byId(await first.rowsOfCall(callId))).toEqual(live);
+    expect(byId(await second.rowsOfCall(callId))).toEqual(live);
+  });
+
+  it('from the dossiers collection the same; a rebuild is for admins, an unknown one 404', async () => {
+    const live = await caughtUp();
+    await emptyIndex();
+    expect((await rebuilt('dossiers')).rows).toBe(live.length);
+    expect(byId(await second.rowsOfCall(callId))).toEqual(live);
+    expect((await api.as('programme-manager').post('/admin/dossier-index/rebuild', { from: 'topic' })).status).toBe(403);
+    expect((await admin().post('/admin/dossier-index/rebuild', { from: 'elsewhere' })).status).toBe(400);
+    expect((await admin().get('/admin/dossier-index/rebuild/nope')).status).toBe(404);
+  });
+
+  it('a service starting on dossiers stored before the index fills it from the collection, once', async () => {
+    const live = await caughtUp();
+    await emptyIndex();
+    await env.database('submission').collection('schema_upgrades').deleteOne({ _id: 'dossier-index-from-dossiers' as never });
+    let third!: DossierIndexPort;
+    await env.startService(submissionService({ index: (index) => (third = index) }));
+    expect(byId(await third.rowsOfCall(callId))).toEqual(live);
+    expect(await env.database('submission').collection('schema_upgrades').findOne({ _id: 'dossier-index-from-dossiers' as never })).not.toBeNull();
+  });
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Schema } from 'mongoose';
 import { accepted } from '@aap/contracts';
 import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
@@ -27,6 +28,8 @@ interface BucketDocument {
 
 interface HeadDocument {
   _id: string;
+  /** Drawn when the head is made: an index emptied and rebuilt is a new one to a reader's copy (versions start again). */
+  epoch: string;
   /** Each bucket's version (0: never written), by bucket number. */
   buckets: number[];
   version: number;
@@ -39,6 +42,7 @@ interface BucketState {
 }
 
 interface HeadState {
+  epoch: string;
   buckets: number[];
   version: number;
 }
@@ -51,12 +55,13 @@ const BUCKET_MAPPING: DocumentMapping<BucketState, BucketDocument> = {
 
 const HEAD_MAPPING: DocumentMapping<HeadState, HeadDocument> = {
   name: 'dossier index head',
-  toState: (doc) => ({ buckets: doc.buckets ?? [], version: doc.version }),
-  toFields: ({ buckets }) => ({ buckets }),
+  toState: (doc) => ({ epoch: doc.epoch, buckets: doc.buckets ?? [], version: doc.version }),
+  toFields: ({ epoch, buckets }) => ({ epoch, buckets }),
 };
 
 /** A call as this process last read it: each bucket's rows at the version read, and all of them. */
 interface CachedCall {
+  epoch: string;
   buckets: Array<{ version: number; rows: DossierRow[] }>;
   rows: readonly DossierRow[];
 }
@@ -97,6 +102,7 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
   const headSchema = new Schema<HeadDocument>(
     {
       _id: { type: String, required: true },
+      epoch: { type: String, required: true },
       buckets: { type: [Number], default: [] },
       version: { type: Number, required: true },
     },
@@ -122,7 +128,7 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
 
   /** Raises the head's bucket versions to at least `versions` (a head never goes back either). */
   async function raiseHead(callId: string, versions: ReadonlyMap<number, number>): Promise<void> {
-    const empty: HeadState = { buckets: [], version: 0 };
+    const empty: HeadState = { epoch: randomUUID(), buckets: [], version: 0 };
     await heads.handle(
       callId,
       startingFrom(empty, (head) => {
@@ -139,7 +145,9 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
       const ofCall = byCall.get(row.callId) ?? new Map<number, DossierRow[]>();
       byCall.set(row.callId, ofCall);
       const bucket = bucketOf(row.dossierId);
-      ofCall.set(bucket, [...(ofCall.get(bucket) ?? []), row]);
+      const inBucket = ofCall.get(bucket) ?? [];
+      ofCall.set(bucket, inBucket);
+      inBucket.push(row);
     }
     await eachLimited([...byCall], 1, async ([callId, ofCall]) => {
       const versions = new Map<number, number>();
@@ -182,7 +190,8 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
   async function rowsOfCall(callId: string): Promise<readonly DossierRow[]> {
     const head = await Head.findById(callId).lean<HeadDocument>();
     if (!head) return [];
-    const cached = cache.get(callId);
+    const held = cache.get(callId);
+    const cached = held?.epoch === head.epoch ? held : undefined;
     const versions = head.buckets;
     const stale = Array.from({ length: INDEX_BUCKETS }, (_, bucket) => bucket).filter((bucket) => (versions[bucket] ?? 0) > (cached?.buckets[bucket]?.version ?? 0));
     if (cached && stale.length === 0) {
@@ -196,7 +205,7 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
         if (doc) next[bucket] = { version: doc.version, rows: rowsOfLines(callId, doc.lines) };
       }),
     );
-    const call: CachedCall = { buckets: next, rows: next.flatMap((b) => b.rows) };
+    const call: CachedCall = { epoch: head.epoch, buckets: next, rows: next.flatMap((b) => b.rows) };
     remember(callId, call);
     return call.rows;
   }

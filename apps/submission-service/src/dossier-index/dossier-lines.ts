@@ -1,4 +1,5 @@
 import type { ApplicantKind, DossierStatus } from '@aap/contracts';
+import { fnvBucket } from '@aap/service-runtime/buckets';
 import type { Dossier } from '../dossiers/dossier';
 import type { DossierRow } from './dossier-row';
 
@@ -37,15 +38,8 @@ export function rowOf(dossier: Dossier): DossierRow {
 /** Buckets per call: a write rewrites 1/64 of the call (≈ 160 lines at 10 000 dossiers). */
 export const INDEX_BUCKETS = 64;
 
-/** FNV-1a of the dossier id, mod the bucket count: stable across processes and releases. */
-export function bucketOf(dossierId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < dossierId.length; i += 1) {
-    hash ^= dossierId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % INDEX_BUCKETS;
-}
+/** The dossier's bucket in its call (FNV-1a of its id): stable across processes and releases. */
+export const bucketOf = (dossierId: string): number => fnvBucket(dossierId, INDEX_BUCKETS);
 
 export const bucketId = (callId: string, bucket: number) => `${callId}:${bucket}`;
 

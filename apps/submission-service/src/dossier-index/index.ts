@@ -1,7 +1,9 @@
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierStore } from '../dossiers/dossier.store';
+import { registerDossierIndexRebuildRoutes } from './dossier-index-rebuild.routes';
 import { registerDossierIndexHandlers } from './dossier-index.handlers';
 import { dossierIndexStore } from './dossier-index.projection';
+import { dossierIndexRebuilds } from './dossier-index.rebuild';
 import type { DossierIndex } from './dossier-row';
 
 export type { DossierIndex, DossierRow } from './dossier-row';
@@ -17,10 +19,18 @@ export interface DossierIndexPort extends DossierIndex {
 /**
  * The staff lists' read model (dossier-index.projection.ts), kept from the dossier events of this
  * service (dossier-index.handlers.ts) and refreshed by the dossiers slice after it applies an
- * evaluation fact.
+ * evaluation fact; rebuilt on demand by an admin (dossier-index-rebuild.routes.ts), and filled from
+ * the dossiers collection once, at the first start of a version that has it (`upgrades`).
  */
-export function registerDossierIndex(context: ServiceContext, store: Pick<DossierStore, 'get'>): DossierIndexPort {
+export function registerDossierIndex(context: ServiceContext, store: Pick<DossierStore, 'get' | 'model' | 'toState'>): DossierIndexPort & { upgrades: Record<string, () => Promise<void>> } {
   const index = dossierIndexStore(context, store);
   registerDossierIndexHandlers(context, index);
-  return { rowsOfCall: index.rowsOfCall, refresh: index.refresh, refreshMany: index.refreshMany };
+  const rebuilds = dossierIndexRebuilds(context, store, index);
+  registerDossierIndexRebuildRoutes(context, rebuilds);
+  return {
+    rowsOfCall: index.rowsOfCall,
+    refresh: index.refresh,
+    refreshMany: index.refreshMany,
+    upgrades: { 'dossier-index-from-dossiers': async () => void (await rebuilds.fromDossiers()) },
+  };
 }

@@ -95,7 +95,7 @@ describe('concurrent submits of one dossier', () => {
     for (const lost of answers.filter((a) => a.status === 409)) expect(lost.body.errors.map((e: { name: string }) => e.name)).toEqual(['dossier-status']);
     const receipt = answers.find((a) => a.status === 200)!.body;
     await eventually(async () => expect(await dossiers().findOne({ _id: dossierId as never })).toMatchObject({ status: 'submitted', number: receipt.number, outboxPending: false }));
-    const submitted = (await readTopicToEnd(env.kafka(), eventTopicName(env.prefix, DossierSubmitted.topic))).filter((m) => m.key === dossierId);
+    const submitted = (await readTopicToEnd(env.kafka(), eventTopicName(env.prefix, DossierSubmitted.topic))).filter((m) => m.key === dossierId && m.headers.ce_type === DossierSubmitted.type);
     expect(submitted.map((m) => JSON.parse(m.value!).dossier.number)).toEqual([receipt.number]);
     // The failed submits gave back no place: the wave (one dossier allowed) is still full for another draft.
     const other = await completeDraft(lyon, call.callId, waveId);

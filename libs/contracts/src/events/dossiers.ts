@@ -245,7 +245,6 @@ export const dossierEvents = [
   DossierResubmitted,
   DossierWithdrawn,
   DossierDraftClosingSoon,
-  DossierDraftSaved,
   DossierReviewStarted,
   DossierComplementRequested,
   DossierAccepted,
@@ -254,6 +253,13 @@ export const dossierEvents = [
   DossierClosedWithoutFollowUp,
   DossierDecisionReopened,
 ];
+
+/**
+ * Dossier events only the submission service reads (its staff lists' index is kept from them): not in
+ * `dossierEvents`, which other services subscribe to whole (notification's timeline, directory and
+ * webhooks would otherwise record every save of every draft).
+ */
+export const submissionOwnDossierEvents = [DossierDraftSaved];
 
 /** Older versions, in the catalogue only so that a consumer still reads them (as their current version). */
 export const supersededDossierEvents = [DossierSubmittedV1, DossierResubmittedV1, DossierDraftClosingSoonV1];
