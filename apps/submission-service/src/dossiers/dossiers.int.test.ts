@@ -375,14 +375,7 @@ describe('manager queries', () => {
     expect(counts.byRegion['84']).toBe(counts.total);
     expect(Object.values(counts.byStatus as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(stored);
   });
-
-  it('exports CSV', async () => {
-    const csv = await fetch(`${submission.url}/calls/${callId}/dossiers.csv`, { headers: await manager() });
-    expect(csv.headers.get('content-type')).toContain('text/csv');
-    const lines = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('number,status,organisationId,applicant,kind,departements,regions,title,eligibleCostCents,requestedGrantCents,submittedAt,waveId,dossierId');
-    expect(lines.length - 1).toBe((await call('GET', `/dossiers?callId=${callId}&pageSize=1`, { headers: await manager() })).body.total);
-  });
+  // The CSV export's assertions move to the dossier-exports slice (its own tests).
 });
 
 describe('reminders', () => {
