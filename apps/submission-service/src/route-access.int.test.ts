@@ -43,6 +43,10 @@ beforeAll(async () => {
   operations = await documentedOperations(api.as('admin'), ids);
 });
 
+/** The query a route needs to answer (a search names its words and, for an admin, its call). */
+const queryOf = ({ method, path }: Pick<Operation, 'method' | 'path'>): Record<string, string> | undefined =>
+  method === 'GET' && path === '/dossiers/search' ? { q: 'pass', callId } : undefined;
+
 /** Not on a call yet: creating a call (its creator becomes the first of its team). */
 const notOfACall = (o: Operation) => o.method === 'POST' && o.path === '/calls';
 /** The lists answer 200 with the caller's calls and their dossiers only. */
@@ -60,6 +64,8 @@ describe("every submission route refuses staff of another call's team", () => {
         `DELETE /calls/${callId}/team/committee/claire`,
         `GET /calls/${callId}/dossiers.csv`,
         `GET /calls/${callId}/dossier-counts`,
+        `GET /calls/${callId}/dossiers`,
+        'GET /dossiers/search',
         `GET /dossiers/${dossierId}`,
         expect.stringMatching(new RegExp(`^GET /dossiers/${dossierId}/attachments/[^x]`)),
       ]),
@@ -68,10 +74,10 @@ describe("every submission route refuses staff of another call's team", () => {
 
   it('the team and admins get through: every read answers them 200 (the ids above are real)', async () => {
     for (const { method, path } of operations.filter((o) => o.method === 'GET')) {
-      const answer = await api.as('admin').request(method, path);
+      const answer = await api.as('admin').request(method, path, undefined, { query: queryOf({ method, path }) });
       expect({ method, path, status: answer.status }).toEqual({ method, path, status: 200 });
     }
-    for (const path of [`/calls/${callId}`, `/calls/${callId}/team`, `/dossiers/${dossierId}`, `/calls/${callId}/dossier-counts`]) {
+    for (const path of [`/calls/${callId}`, `/calls/${callId}/team`, `/dossiers/${dossierId}`, `/calls/${callId}/dossier-counts`, `/calls/${callId}/dossiers`]) {
       expect({ path, status: (await api.as('programme-manager').get(path)).status }).toEqual({ path, status: 200 });
       expect({ path, status: (await api.as('committee').get(path)).status }).toEqual({ path, status: 200 });
     }
@@ -82,7 +88,7 @@ describe("every submission route refuses staff of another call's team", () => {
       const outsider = api.as(role, { sub: OUTSIDER });
       for (const operation of operations.filter((o) => !notOfACall(o))) {
         const { method, path } = operation;
-        const answer = await outsider.request(method, path, bodyOf(operation));
+        const answer = await outsider.request(method, path, bodyOf(operation), { query: queryOf(operation) });
         if (isList(operation)) {
           expect({ method, path, status: answer.status, total: answer.body.total }).toEqual({ method, path, status: 200, total: 0 });
           continue;
@@ -92,6 +98,8 @@ describe("every submission route refuses staff of another call's team", () => {
       }
       // Named explicitly, the call's dossiers are not listed either: 404 as for a call that does not exist.
       expect((await outsider.get('/dossiers', { query: { callId } })).status).toBe(404);
+      // Searched without naming it, nothing of it is found.
+      expect((await outsider.get('/dossiers/search', { query: { q: 'pass' } })).body).toMatchObject({ items: [], total: 0 });
     });
   }
 });

@@ -5,7 +5,7 @@ import { registerOrganisations } from './organisations';
 import { registerCalls } from './calls';
 import { registerAttachments } from './attachments';
 import { registerDossiers } from './dossiers';
-import { registerDossierIndex, type DossierIndexPort } from './dossier-index';
+import { registerDossierIndex, registerDossierListRoutes, type DossierIndexPort } from './dossier-index';
 import { dossierExportLines, registerDossierExports } from './dossier-exports';
 import { registerReviewerAccess } from './reviewer-access';
 
@@ -24,10 +24,12 @@ export const submissionService = (ready: { index?(index: DossierIndexPort): void
     const reviewers = registerReviewerAccess(context);
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
     // The staff lists' index and the export lines are built on the dossiers' store and kept by it (dossiers/read-models.ts).
-    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => ({
-      index: registerDossierIndex(context, store),
-      exportLines: dossierExportLines(context, store),
-    }));
+    // The staff lists, their search and counts are answered from the index.
+    const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => {
+      const index = registerDossierIndex(context, store);
+      registerDossierListRoutes(context, { index, dossiers: store, calls });
+      return { index, exportLines: dossierExportLines(context, store) };
+    });
     const { index, exportLines } = dossiers.readModels;
     ready.index?.(index);
     await registerAttachments(context, dossiers);

@@ -8,10 +8,14 @@ export const paginationQuery = z.object({
 });
 export type Pagination = z.infer<typeof paginationQuery>;
 
+/** A field ascending, or descending with a leading `-`. */
+export type SortOf<Field extends string> = Field | `-${Field}`;
+
 /** `?sort=field` ascending or `?sort=-field` descending, among the fields a route allows. */
-export function sortQuery<const Fields extends readonly [string, ...string[]]>(fields: Fields, defaultSort: `${'' | '-'}${Fields[number]}`) {
-  const allowed = fields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
-  return z.enum(allowed).default(defaultSort);
+export function sortQuery<const Fields extends readonly [string, ...string[]]>(fields: Fields, defaultSort: SortOf<Fields[number]>) {
+  const allowed = fields.flatMap((f) => [f, `-${f}`]) as [SortOf<Fields[number]>, ...SortOf<Fields[number]>[]];
+  // The default is one of `allowed` by its type; zod cannot see it through the generic template literal.
+  return z.enum(allowed).default(defaultSort as never);
 }
 
 export type MongoSort = Record<string, 1 | -1>;

@@ -7,6 +7,7 @@ import type { DossierIndex } from './dossier-row';
 
 export type { DossierIndex, DossierRow } from './dossier-row';
 export { foldForSearch } from './dossier-row';
+export { registerDossierListRoutes, type DossierListPorts } from './dossier-lists.routes';
 
 /** The index's port: the read side, and the bulk refresh (a rebuild, an upgrade). */
 export interface DossierIndexPort extends DossierIndex {

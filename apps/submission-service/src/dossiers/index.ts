@@ -7,7 +7,6 @@ import { dossierStore, type DossierStore } from './dossier.store';
 import { receiptNumbers } from './receipt-numbers';
 import { wavePlacesStore } from './wave-places.store';
 import { dossierReader, registerDossierRoutes, type DossierPorts } from './dossier.routes';
-import { registerDossierListRoutes } from './dossier-list.routes';
 import { registerDossierHandlers } from './dossier.handlers';
 import { scheduleDraftReminders } from './reminders';
 import { keepFromOwnFacts, type DossierReadModel } from './read-models';
@@ -52,7 +51,6 @@ export function registerDossiers<Models extends Record<string, DossierReadModel>
   const models = readModels?.(store) ?? ({} as Models);
   for (const model of Object.values(models)) keepFromOwnFacts(context, model);
   registerDossierRoutes(context, store, ports, { places, numbers: receiptNumbers(context.db) });
-  registerDossierListRoutes(context, store, ports);
   registerDossierHandlers(context, store, places, Object.values(models));
   scheduleDraftReminders(context, store, ports);
 
