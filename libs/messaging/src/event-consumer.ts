@@ -123,8 +123,8 @@ class HandlerTimeoutError extends Error {
  * current one (`EventCatalogue.read`: the handlers and the envelope's `type` see only the current
  * version); skip it if already handled (`processed_events`); run the handlers, and record it as handled.
  *
- * At the broker's pace: a fetched batch is taken `messagesAtOnce` messages at a time — one round of
- * inbox reads (by `_id`, side by side), the batch handlers (`onBatch`) on all of them, then each
+ * At the broker's pace: a fetched batch is taken `messagesAtOnce` messages at a time — one claim of
+ * their ids, inbox reads only for the ids claimed before (`ProcessedEvents`), the batch handlers (`onBatch`) on all of them, then each
  * key's events in offset order, keys side by side (`keysConcurrently`), the handlers of one event side
  * by side unless they declared an order (`after`); then one inbox write for those handled, and the
  * offset. Per-key order holds: one key lives on one partition, and its events run one after the other.
@@ -353,7 +353,7 @@ export class EventConsumer {
       };
       taken.push({ ...admitted, message, position, parked, done: new Set() });
     }
-    const handled = await this.inbox.handledAmong([...ids]);
+    const handled = await this.inbox.claimUnhandled([...ids]);
     const fresh = taken.filter(({ event }) => !handled.has(event.id));
     if (fresh.length < taken.length) this.options.logger.debug({ skipped: taken.length - fresh.length, topic, partition }, 'events already handled, skipped');
 

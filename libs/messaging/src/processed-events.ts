@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { connectionModel } from './connection-model';
-import { isDuplicateKey } from './duplicate-key';
+import { insertEachOnce } from './duplicate-key';
 
 export interface ProcessedEvent {
   _id: string;
@@ -29,15 +29,28 @@ export function processedEventModel(connection: Connection): Model<ProcessedEven
 }
 
 /**
- * The inbox read and written a batch at a time: which of a batch's events were handled (one `_id`
- * read each, all at once — FerretDB pushes an `_id` equality down, not an `$in`), and the handled
- * ones recorded in one unordered `insertMany`.
+ * The inbox read and written a batch at a time. A batch first claims its event ids in one unordered
+ * insert (`claimed_events`): an id that was never claimed cannot have been handled, so only the ids
+ * claimed before (a redelivery, a copy, an event whose handling a crash cut short) are looked up in
+ * `processed_events` — one `_id` read each, side by side (FerretDB pushes an `_id` equality down, not
+ * an `$in`). The handled ones are recorded in one unordered `insertMany`.
  */
 export class ProcessedEvents {
   readonly model: Model<ProcessedEvent>;
+  private readonly claims: Model<{ _id: string; claimedAt: Date }>;
 
   constructor(connection: Connection) {
     this.model = processedEventModel(connection);
+    this.claims = connectionModel(connection, 'ClaimedEvent', () =>
+      new Schema<{ _id: string; claimedAt: Date }>({ _id: { type: String, required: true }, claimedAt: Date }, { collection: 'claimed_events', versionKey: false }),
+    );
+  }
+
+  /** Of `ids`, the events already handled: claims them all, then asks `processed_events` about those claimed before. */
+  async claimUnhandled(ids: readonly string[]): Promise<Set<string>> {
+    const claimedAt = new Date();
+    const claimedBefore = await insertEachOnce(this.claims.collection, ids.map((id) => ({ _id: id, claimedAt })));
+    return this.handledAmong(claimedBefore.map((claim) => claim._id));
   }
 
   async handledAmong(ids: readonly string[]): Promise<Set<string>> {
@@ -47,13 +60,6 @@ export class ProcessedEvents {
 
   /** Records events as handled; one already recorded (handled concurrently elsewhere, or a copy) is fine. */
   async record(events: readonly ProcessedEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    try {
-      await this.model.collection.insertMany(events as never[], { ordered: false });
-    } catch (error) {
-      const writeErrors = (error as { writeErrors?: unknown[] }).writeErrors;
-      const onlyDuplicates = writeErrors ? writeErrors.length > 0 && writeErrors.every(isDuplicateKey) : isDuplicateKey(error);
-      if (!onlyDuplicates) throw error;
-    }
+    await insertEachOnce(this.model.collection, events);
   }
 }
