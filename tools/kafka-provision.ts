@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const admin = createKafka({ clientId: 'aap-kafka-provision', brokers: config.KAFKA_BROKERS, logger, ...kafkaSecurityOf(config) }).admin();
   await admin.connect();
   try {
-    await provisionBroker(admin, { prefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR });
+    await provisionBroker(admin, { prefix: config.KAFKA_TOPIC_PREFIX, partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR, logger });
   } finally {
     await admin.disconnect();
   }

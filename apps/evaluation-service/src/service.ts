@@ -14,6 +14,9 @@ export const service: ServiceModule = {
   name: 'evaluation',
   description: 'Admissibility, reviewer assignments without conflicts, blind scoring on the grid and committee decisions within the envelope.',
   async register(context) {
+    // Handlers of one event here rely on one another's writes (e.g. the committee's dossier.withdrawn after the
+    // evaluations'): they run one after the other, in registration order.
+    context.consumer.inRegistrationOrder();
     registerJourneyProbe(context, { receives: ProbeLaunched, relays: ProbeReachedEvaluation });
     // capabilities (one vertical slice per folder); dependencies flow one way: calls ← evaluations ← the use cases
     const calls = registerCallCopies(context);

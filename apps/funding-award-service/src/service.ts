@@ -20,6 +20,9 @@ export const service: ServiceModule = {
   name: 'funding-award',
   description: 'Awards, agreements, budget ledger, tranches, payments and recovery orders.',
   async register(context) {
+    // Handlers of one event here may rely on one another's writes (copies, the award, its queues and
+    // ledger): they run one after the other, in registration order, as they were written for.
+    context.consumer.inRegistrationOrder();
     registerJourneyProbe(context, { receives: ProbeReachedEvaluation, relays: ProbeReachedFundingAward });
     // The calls and the dossiers as submitted, kept from their events: each award names its beneficiary, project and call.
     const copies = registerCopies(context);

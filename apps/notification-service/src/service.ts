@@ -28,16 +28,18 @@ export function createNotificationService(overrides: Partial<NotificationSetting
 
       const settings = notificationSettings(context.config, overrides);
       // Each slice registers its own handlers on the consumer and reads only what the event carries
-      // or what it keeps itself: none depends on another having handled the same event first.
-      const directory = registerDirectory(context);
-      const calls = registerCallCopies(context);
+      // or what it keeps itself; the handlers of one event run side by side, except the notifications,
+      // which read the directory and the call's copy as the same event left them (a call's title).
+      const { consumer } = context;
+      const directory = consumer.named('directory', () => registerDirectory(context));
+      const calls = consumer.named('call-copies', () => registerCallCopies(context));
       registerTimeline(context, calls);
       const subscriptions = registerWebhooks(context, settings, dependencies);
       const deliveries = registerDeliveries(context, settings, { email: emailChannel(settings, context.config.NODE_ENV), webhook: subscriptions.channel });
       const webhooks = subscriptions.connect(deliveries, { organisationEventTypes: ROUTED_EVENT_TYPES, consumed: [...organisationEvents, ...dossierEvents, ...awardEvents, ...callEvents] });
       const inbox = registerInbox(context);
       const preferences = registerPreferences(context);
-      registerNotifications(context, { directory, calls, inbox, preferences, deliveries, webhooks, settings });
+      consumer.named('notifications', () => registerNotifications(context, { directory, calls, inbox, preferences, deliveries, webhooks, settings }), { after: ['directory', 'call-copies'] });
       // Documents written by earlier versions get the fields of the hot paths' equalities and their
       // version before the consumer starts.
       await runUpgrades(context.db, {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ServiceName } from './services';
-import type { LogicalTopic } from './topics';
+import { partitionsOf, type LogicalTopic } from './topics';
 
 /**
  * One event of the catalogue. Its wire type is `<name>.v<version>` (e.g. `dossier.submitted.v1`).
@@ -55,7 +55,7 @@ export function defineEvent<Schema extends z.ZodType>(spec: {
     version: spec.version,
     type: `${spec.name}.v${spec.version}`,
     producer: spec.producer,
-    topic: { producer: spec.producer, aggregate: spec.aggregate },
+    topic: { producer: spec.producer, aggregate: spec.aggregate, ...(partitionsOf(spec) ? { partitions: partitionsOf(spec) } : {}) },
     schema: spec.schema,
     aggregateId: spec.aggregateId,
     description: spec.description,

@@ -21,8 +21,9 @@ describe('the platform catalogue', () => {
         { producer: 'evaluation', aggregate: 'probe' },
         { producer: 'funding-award', aggregate: 'probe' },
         { producer: 'submission', aggregate: 'call' },
-        { producer: 'submission', aggregate: 'dossier' },
-        { producer: 'evaluation', aggregate: 'dossier' },
+        // The dossier topics carry the partitions the catalogue declares for them (TOPIC_PARTITIONS).
+        { producer: 'submission', aggregate: 'dossier', partitions: 6 },
+        { producer: 'evaluation', aggregate: 'dossier', partitions: 6 },
       ]),
     );
     const names = catalogue.topics().map((t) => `${t.producer}.${t.aggregate}`);

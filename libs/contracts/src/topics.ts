@@ -12,6 +12,27 @@ import type { ServiceName } from './services';
 export interface LogicalTopic {
   producer: ServiceName;
   aggregate: string;
+  /** Partitions the topic is created with (`TOPIC_PARTITIONS`); none: the deployment's default (KAFKA_TOPIC_PARTITIONS). */
+  partitions?: number;
+}
+
+/**
+ * Partitions of the topics whose load asks more than the default, by `<producer>.<aggregate>`. A
+ * partition is read by one member of a group at a time: this bounds how many instances of a consumer
+ * share a topic's load (within a partition, a consumer already handles different keys side by side).
+ * The dossier topics carry the submissions (20/s sustained) and everything that follows them.
+ * Raising a number later does not re-partition an existing topic (`ensureTopics` says so in a warning):
+ * that moves keys between partitions, so the operator does it, consumers drained, with kafka-topics.sh --alter.
+ */
+export const TOPIC_PARTITIONS: Readonly<Record<string, number>> = {
+  'submission.dossier': 6,
+  'evaluation.dossier': 6,
+  'funding-award.award': 6,
+};
+
+/** The partitions declared for a logical topic, if any. */
+export function partitionsOf(topic: Pick<LogicalTopic, 'producer' | 'aggregate'>): number | undefined {
+  return TOPIC_PARTITIONS[`${topic.producer}.${topic.aggregate}`];
 }
 
 export function eventTopicName(prefix: string, topic: LogicalTopic): string {

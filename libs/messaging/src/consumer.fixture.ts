@@ -18,23 +18,28 @@ export interface StandaloneConsumer {
  * An EventConsumer alone (no HTTP, no relay) on the test environment's broker and database, with
  * the service's settings and `overrides`; `topics` are created first with `partitions` partitions.
  */
-export async function startStandaloneConsumer(
+export function startStandaloneConsumer(
   env: TestEnvironment,
-  options: {
-    service: ServiceName;
-    topics: string[];
-    partitions?: number;
-    overrides?: Partial<Record<keyof ServiceEnv, string>>;
-    register(consumer: EventConsumer): void;
-  },
+  options: StandaloneConsumerOptions & { overrides?: Partial<Record<keyof ServiceEnv, string>> },
 ): Promise<StandaloneConsumer> {
-  const config = env.configFor(options.service, options.overrides);
+  return startConsumerWith(env.configFor(options.service, options.overrides), options);
+}
+
+export interface StandaloneConsumerOptions {
+  service: ServiceName;
+  topics: string[];
+  partitions?: number;
+  register(consumer: EventConsumer): void;
+}
+
+/** The same from a service's configuration (a consumer run in a child process reads it from its environment). */
+export async function startConsumerWith(config: ServiceEnv, options: StandaloneConsumerOptions): Promise<StandaloneConsumer> {
   const logger = createLogger({ service: options.service, level: config.LOG_LEVEL });
   const connection = await mongoose.createConnection(config.MONGODB_URI, { dbName: config.MONGODB_DB }).asPromise();
   const kafka = createKafka({ clientId: `${options.service}-standalone`, brokers: config.KAFKA_BROKERS, logger });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [...options.topics, deadLetterTopicName(env.prefix, options.service)], {
+  await ensureTopics(admin, [...options.topics, deadLetterTopicName(config.KAFKA_TOPIC_PREFIX, options.service)], {
     partitions: options.partitions ?? 1,
     replicationFactor: -1,
   });
@@ -46,7 +51,7 @@ export async function startStandaloneConsumer(
     producer,
     service: options.service,
     catalogue,
-    topicPrefix: env.prefix,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
     connection,
     logger,
     maxAttempts: config.CONSUMER_MAX_ATTEMPTS,

@@ -102,14 +102,14 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
           if (event.data.label === 'fails twice' && attempt <= 2) throw new Error(`transient failure ${attempt}`);
           if (event.data.label === 'always fails') throw new Error('database says no');
           if (event.data.label === 'permanent') throw new PermanentHandlerError('this can never work');
-        });
-        // A second handler of the same type: runs after the first, in registration order.
+        }, { name: 'first' });
+        // A second handler of the same type, declared to run after the first (else they run side by side).
         consumer.on(ProbeLaunched, async (event) => {
           const attempt = (secondCalls.get(event.data.label) ?? 0) + 1;
           secondCalls.set(event.data.label, attempt);
           order.push(`second:${event.data.label}:first-had-run-${calls.get(event.data.label) ?? 0}`);
           if (event.data.label === 'second handler fails once' && attempt === 1) throw new Error('second handler: transient failure');
-        });
+        }, { after: ['first'] });
       },
     });
     ({ connection, producer } = standalone);
@@ -139,7 +139,7 @@ describe('consumer: handler failures are retried with backoff, then dead-lettere
     expect(calls.get('fails twice')).toBe(3);
   });
 
-  it('runs several handlers of one type in registration order; a retry resumes at the failed one; recorded once all succeeded', async () => {
+  it('runs several handlers of one type in their declared order; a retry resumes at the failed one; recorded once all succeeded', async () => {
     const event = newEvent('submission', ProbeLaunched, validPayload('second handler fails once'));
     await producer.send({ topic: eventTopicName(env.prefix, ProbeLaunched.topic), messages: [toKafkaMessage(event.envelope)] });
     await waitFor(() => connection.collection('processed_events').findOne({ _id: event.envelope.id as never }), { what: 'the event recorded as handled' });

@@ -2,7 +2,8 @@ import kafkajs, { type Admin, type AclEntry } from 'kafkajs';
 import {
   catalogue, consumerGroupId, deadLetterTopicName, eventTopicName, SERVICE_NAMES, type LogicalTopic, type ServiceName,
 } from '@aap/contracts';
-import { ensureTopics } from './kafka-client';
+import type { Logger } from '@aap/observability';
+import { ensureTopics, warnUnderPartitioned, type TopicToEnsure } from './kafka-client';
 
 // kafkajs is CommonJS and Node's ESM loader does not see these enums as named exports.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
@@ -52,6 +53,12 @@ export function serviceTopics(prefix: string, service: ServiceName): { produces:
     produces: [...produced.map((topic) => eventTopicName(prefix, topic)), deadLetterTopicName(prefix, service)],
     consumes: SERVICE_CONSUMES[service].map((topic) => eventTopicName(prefix, topic)),
   };
+}
+
+/** Topics to create, each event topic with the partitions the catalogue declares for it (`TOPIC_PARTITIONS`), the others at the default. */
+export function withDeclaredPartitions(prefix: string, names: readonly string[]): TopicToEnsure[] {
+  const declared = new Map(catalogue.topics().flatMap((topic) => (topic.partitions ? [[eventTopicName(prefix, topic), topic.partitions] as const] : [])));
+  return names.map((topic) => (declared.has(topic) ? { topic, partitions: declared.get(topic)! } : topic));
 }
 
 /** Throws when `subscribed` holds a topic `service` is not declared to consume (SERVICE_CONSUMES). */
@@ -129,12 +136,16 @@ function aclEntryOf(grant: BrokerGrant): AclEntry {
  * ACLs: creates every topic of the catalogue and every dead-letter topic, then grants `brokerGrants`.
  * Both are idempotent (existing topics and ACLs stay as they are), so it runs at every start.
  */
-export async function provisionBroker(admin: Admin, options: { prefix: string; partitions: number; replicationFactor: number; timeoutMs?: number }): Promise<void> {
+export async function provisionBroker(
+  admin: Admin,
+  options: { prefix: string; partitions: number; replicationFactor: number; timeoutMs?: number; logger?: Logger },
+): Promise<void> {
   const topics = [
     ...catalogue.topics().map((topic) => eventTopicName(options.prefix, topic)),
     ...SERVICE_NAMES.map((service) => deadLetterTopicName(options.prefix, service)),
   ];
-  await ensureTopics(admin, topics, { partitions: options.partitions, replicationFactor: options.replicationFactor });
+  const underPartitioned = await ensureTopics(admin, withDeclaredPartitions(options.prefix, topics), { partitions: options.partitions, replicationFactor: options.replicationFactor });
+  if (options.logger) warnUnderPartitioned(options.logger, underPartitioned);
   const acl = brokerGrants(options.prefix).map(aclEntryOf);
   await admin.createAcls({ acl });
   // The controller accepted them; the broker authorizes with them once its metadata has caught up,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catalogue, eventTopicName, SERVICE_NAMES } from '@aap/contracts';
-import { assertConsumesDeclared, brokerGrants, SERVICE_CONSUMES, type BrokerGrant } from './kafka-acls';
+import { catalogue, eventTopicName, SERVICE_NAMES, TOPIC_PARTITIONS } from '@aap/contracts';
+import { assertConsumesDeclared, brokerGrants, SERVICE_CONSUMES, withDeclaredPartitions, type BrokerGrant } from './kafka-acls';
 
 const grantsOf = (service: string, filter: Partial<BrokerGrant> = {}) =>
   brokerGrants('aap').filter((grant) => grant.principal === `User:${service}` && Object.entries(filter).every(([key, value]) => grant[key as keyof BrokerGrant] === value));
@@ -48,5 +48,24 @@ describe('brokerGrants: the ACLs of the four services, made from the catalogue a
     expect(() => assertConsumesDeclared('aap', 'submission', ['aap.evaluation.dossier', 'aap.funding-award.award'])).toThrow(
       /submission consumes aap\.funding-award\.award, which SERVICE_CONSUMES .* does not grant it/,
     );
+  });
+});
+
+describe('withDeclaredPartitions: the topics to create, with the partitions the catalogue declares', () => {
+  it('gives an event topic declared in TOPIC_PARTITIONS its partitions, and leaves the others (dead letters, undeclared topics) at the default', () => {
+    expect(withDeclaredPartitions('aap', ['aap.submission.dossier', 'aap.submission.call', 'aap.notification.dlq'])).toEqual([
+      { topic: 'aap.submission.dossier', partitions: TOPIC_PARTITIONS['submission.dossier'] },
+      'aap.submission.call',
+      'aap.notification.dlq',
+    ]);
+  });
+
+  it('declares partitions only for topics of the catalogue, each at least the default of 3', () => {
+    const topics = new Set(catalogue.topics().map((topic) => `${topic.producer}.${topic.aggregate}`));
+    for (const [topic, partitions] of Object.entries(TOPIC_PARTITIONS)) {
+      expect(topics.has(topic), topic).toBe(true);
+      expect(partitions).toBeGreaterThanOrEqual(3);
+    }
+    expect(catalogue.topics().find((topic) => topic.producer === 'submission' && topic.aggregate === 'dossier')?.partitions).toBe(TOPIC_PARTITIONS['submission.dossier']);
   });
 });

@@ -62,24 +62,44 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
+/** A topic to ensure: its name, and its partitions when not the default. */
+export type TopicToEnsure = string | { topic: string; partitions: number };
+
+/** An existing topic with fewer partitions than asked: left as it is (see `ensureTopics`). */
+export interface UnderPartitionedTopic {
+  topic: string;
+  partitions: number;
+  wanted: number;
+}
+
 /**
- * Creates missing topics (existing ones are left as they are) and waits until every partition has a
- * leader. Several services start at once and create the same topics: "already exists" is fine, and
- * metadata may briefly say "unknown topic" while the controller propagates it, so we poll.
+ * Creates missing topics, each with its own partitions (`options.partitions` for a bare name), and
+ * waits until every partition has a leader. Several services start at once and create the same topics:
+ * "already exists" is fine, and metadata may briefly say "unknown topic" while the controller
+ * propagates it, so we poll.
+ *
+ * An existing topic is left as it is, also when it has fewer partitions than asked: adding partitions
+ * moves keys to other partitions (a key's later events could be read before its earlier ones), so it
+ * is never done behind the operator's back. Those topics are returned for the caller to warn about.
  */
 export async function ensureTopics(
   admin: Admin,
-  topics: string[],
+  topics: readonly TopicToEnsure[],
   options: { partitions: number; replicationFactor: number; timeoutMs?: number },
-): Promise<void> {
-  const wanted = [...new Set(topics)];
+): Promise<UnderPartitionedTopic[]> {
+  const partitionsWanted = new Map<string, number>();
+  for (const entry of topics) {
+    const [topic, partitions] = typeof entry === 'string' ? [entry, options.partitions] : [entry.topic, entry.partitions];
+    partitionsWanted.set(topic, Math.max(partitions, partitionsWanted.get(topic) ?? 0));
+  }
+  const wanted = [...partitionsWanted.keys()];
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((topic) => !existing.has(topic));
   if (missing.length > 0) {
     try {
       await admin.createTopics({
         waitForLeaders: false,
-        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+        topics: missing.map((topic) => ({ topic, numPartitions: partitionsWanted.get(topic)!, replicationFactor: options.replicationFactor })),
       });
     } catch (error) {
       // Another instance created them between listTopics and createTopics.
@@ -90,12 +110,26 @@ export async function ensureTopics(
   for (;;) {
     try {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics: wanted });
-      if (metadata.length === wanted.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      if (metadata.length === wanted.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        return metadata
+          .filter((t) => t.partitions.length < partitionsWanted.get(t.name)!)
+          .map((t) => ({ topic: t.name, partitions: t.partitions.length, wanted: partitionsWanted.get(t.name)! }));
+      }
     } catch (error) {
       if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
     }
     if (Date.now() > deadline) throw new Error(`topics have no leader after ${options.timeoutMs ?? 30_000} ms: ${wanted.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The warning an under-partitioned topic deserves (`ensureTopics` leaves it as it is). */
+export function warnUnderPartitioned(logger: Logger, topics: readonly UnderPartitionedTopic[]): void {
+  for (const topic of topics) {
+    logger.warn(
+      topic,
+      'topic has fewer partitions than the catalogue declares: left as it is (adding partitions moves keys between them); an operator adds them with kafka-topics.sh --alter once its consumers are drained',
+    );
   }
 }
 

@@ -126,6 +126,12 @@ export class ParkingLot {
     return this.keys.size;
   }
 
+  /** Whether the key has parked events (its later events must queue behind them); asks no database. */
+  async holds(parkKey: string): Promise<boolean> {
+    await this.refreshed.catch(() => undefined);
+    return this.keys.has(parkKey);
+  }
+
   /** Queues `event` behind its key's parked events, if there are any; false when the key is free. */
   async queueIfParked(event: Omit<ParkedEvent, 'attempts' | 'parkedAt'>): Promise<boolean> {
     await this.refreshed.catch(() => undefined);

@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import { callEvents, TEAM_ROLES, type CallSnapshot, type TeamRole } from '@aap/contracts';
 import { notFound } from '@aap/http';
-import { isDuplicateKey } from '@aap/messaging';
+import { insertEachOnce } from '@aap/messaging';
 import type { ServiceContext } from './service';
 
 /**
@@ -47,20 +47,18 @@ export function registerCallCopies(context: ServiceContext, options: CallCopyOpt
   for (const role of TEAM_ROLES) schema.index({ [`call.team.${role}`]: 1 });
   const CallCopy = context.model<CallCopyDocument>('CallCopy', schema, { collection: options.collection ?? 'calls' });
 
-  /** Writes `call` unless the copy already holds this version or a newer one. */
-  const apply = async (call: CallSnapshot): Promise<void> => {
-    const newer = await CallCopy.updateOne({ _id: call.callId, version: { $lt: call.version } }, { $set: { version: call.version, call } });
-    if (newer.matchedCount > 0) return;
-    try {
-      await CallCopy.collection.insertOne({ _id: call.callId, version: call.version, call } as never);
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error; // else: this version or a newer one is already there
-    }
+  /**
+   * Writes each call (its newest version among `calls`) unless its copy already holds this version or a
+   * newer one: inserted together when new (one write for a batch of events), else a guarded update.
+   */
+  const apply = async (calls: readonly CallSnapshot[]): Promise<void> => {
+    const newest = new Map<string, CallSnapshot>();
+    for (const call of calls) if ((newest.get(call.callId)?.version ?? -Infinity) < call.version) newest.set(call.callId, call);
+    const known = await insertEachOnce(CallCopy.collection, [...newest.values()].map((call) => ({ _id: call.callId, version: call.version, call })));
+    for (const { _id, version, call } of known) await CallCopy.updateOne({ _id, version: { $lt: version } }, { $set: { version, call } });
   };
 
-  for (const definition of callEvents) {
-    context.consumer.on(definition, (event) => apply((event.data as { call: CallSnapshot }).call));
-  }
+  context.consumer.onBatch(callEvents, (events) => apply(events.map((event) => (event.data as { call: CallSnapshot }).call)));
 
   const get = async (callId: string) => (await CallCopy.findById(callId).lean<CallCopyDocument>())?.call ?? null;
   return {

@@ -3,7 +3,7 @@ import { buildAsyncApiDocument, catalogue, type ServiceName } from '@aap/contrac
 import { clockOf, kafkaSecurityOf, type ServiceEnv } from '@aap/config';
 import { createHttpServer, databaseDeadlinePlugin, partBehindDatabase, resolveAuthOptions, type HttpServer, type ReadinessCheck } from '@aap/http';
 import {
-  assertConsumesDeclared, createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, serviceTopics, type Admin, type Producer,
+  assertConsumesDeclared, createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, serviceTopics, warnUnderPartitioned, withDeclaredPartitions, type Admin, type Producer,
 } from '@aap/messaging';
 import { createLogger, flushTelemetry, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
@@ -149,10 +149,11 @@ export async function startService(
     await admin.connect();
     // Only the topics this service may touch: on a broker with ACLs it sees no other (libs/messaging/src/kafka-acls.ts).
     const topics = serviceTopics(config.KAFKA_TOPIC_PREFIX, module.name);
-    await ensureTopics(admin, [...topics.produces, ...topics.consumes], {
+    const underPartitioned = await ensureTopics(admin, withDeclaredPartitions(config.KAFKA_TOPIC_PREFIX, [...topics.produces, ...topics.consumes]), {
       partitions: config.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: config.KAFKA_REPLICATION_FACTOR,
     });
+    warnUnderPartitioned(logger, underPartitioned);
 
     const producer: Producer = createIdempotentProducer(kafka);
     stack.push({ step: 'kafka producer', stop: () => producer.disconnect() });

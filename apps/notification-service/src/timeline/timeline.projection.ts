@@ -1,8 +1,8 @@
 import { Schema } from 'mongoose';
 import { awardEvents, dossierEvents, type DossierEventReference, type EventEnvelope } from '@aap/contracts';
-import type { EventConsumer } from '@aap/messaging';
+import { insertEachOnce, type EventConsumer } from '@aap/messaging';
 import { TIMELINE_CALL_EVENTS } from './timeline.views';
-import { insertOnce, type ServiceContext } from '@aap/service-runtime';
+import type { ServiceContext } from '@aap/service-runtime';
 
 /**
  * The per-dossier timeline: every lifecycle event of a dossier, from every service that published
@@ -75,11 +75,13 @@ export function timelineProjection(context: ServiceContext) {
   return {
     /** Keeps the entries from every dossier, award and call event, each applied once (its id is the event's). */
     subscribe(consumer: EventConsumer) {
-      const apply = (scope: TimelineEntry['scope']) => async (event: EventEnvelope) => {
-        await insertOnce(Timeline, entryOf(event, scope, new Date()));
+      // A batch of events at a time: one unordered insert of their entries, each once.
+      const apply = (scope: TimelineEntry['scope']) => async (events: EventEnvelope[]) => {
+        const recordedAt = new Date();
+        await insertEachOnce(Timeline.collection, events.map((event) => entryOf(event, scope, recordedAt)));
       };
-      for (const definition of [...dossierEvents, ...awardEvents]) consumer.on(definition, apply('dossier'));
-      for (const definition of TIMELINE_CALL_EVENTS) consumer.on(definition, apply('call'));
+      consumer.onBatch([...dossierEvents, ...awardEvents], apply('dossier'));
+      consumer.onBatch(TIMELINE_CALL_EVENTS, apply('call'));
     },
     /** One entry of the dossier: who owns it, its number and call (an equality on the indexed dossierId). */
     anyOf: (dossierId: string) => Timeline.findOne({ dossierId }).lean<TimelineEntry>(),
