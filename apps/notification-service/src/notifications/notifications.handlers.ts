@@ -77,8 +77,11 @@ async function notify(deps: NotificationDependencies, route: Route, event: Event
   const organisationId = recipient.organisation._id;
   const [call, emailEnabled] = await Promise.all([deps.calls.get(recipient.callId), deps.preferences.emailEnabled(organisationId, route.category)]);
   const told = tell(route, event, recipient, { ...(call?.title ? { callTitle: call.title } : {}), publicAppUrl: deps.settings.PUBLIC_APP_URL, emailEnabled });
-  await deps.inbox.receive(told.notice);
-  for (const email of told.emails) await deps.deliveries.enqueue(email);
   if (emailEnabled && told.emails.length === 0) logger.warn({ organisationId, eventId: event.id }, 'organisation without contacts: inbox only');
-  await deps.webhooks.enqueueFor(event, organisationId, told.dossierId);
+  // Independent records, each keyed by the event (a retry records only what is missing): side by side.
+  await Promise.all([
+    deps.inbox.receive(told.notice),
+    ...told.emails.map((email) => deps.deliveries.enqueue(email)),
+    deps.webhooks.enqueueFor(event, organisationId, told.dossierId),
+  ]);
 }
