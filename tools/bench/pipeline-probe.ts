@@ -186,6 +186,7 @@ async function main(): Promise<void> {
     const run: FixedRateResult = await fixedRate(submission.url, (i) => submitSpec(ready[i]!), { rate, seconds, timeoutMs: 30_000 });
     const loadEnd = Math.max(...run.samples.map((s) => s.answeredAt));
     const ok = run.samples.filter((s) => s.status >= 200 && s.status < 300);
+    if (ok.length === 0) throw new Error(`no submit accepted: ${run.firstFailures.join(' | ')}`);
     say(`${ok.length}/${run.samples.length} submits accepted (achieved ${run.achievedRate.toFixed(1)}/s)${run.firstFailures.length ? `; first failures: ${run.firstFailures.join(' | ')}` : ''}`);
 
     const submitted = ok.map((s) => ({ sample: s, dossierId: ready[s.index]!.dossierId }));
