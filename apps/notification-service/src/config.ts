@@ -75,6 +75,11 @@ export const notificationSettingsSchema = z.object({
    * the background as deliveries are recorded (each path at most this many).
    */
   DELIVERY_BATCH_SIZE: positiveInt.default(20),
+  /**
+   * A claimed delivery's lease: its holder renews it every third of it while the attempt runs, so a
+   * live attempt is never taken over, and a crashed holder's delivery is claimable again after this.
+   */
+  DELIVERY_CLAIM_MS: positiveInt.default(15_000),
   /** A webhook receiver must answer within this time. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   /**

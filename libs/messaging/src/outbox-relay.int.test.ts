@@ -155,4 +155,28 @@ describe('outbox relay: the pending flag', () => {
     sweeps.mockRestore();
     byId.mockRestore();
   });
+  it('given a running relay whose safety poll is a minute away, when documents are written and written again in a burst, then each event goes out once, in order, batched by the writes that woke it', async () => {
+    const running = relay({ pollMs: 60_000 });
+    running.start();
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    const events = new Map(ids.map((id) => [id, [launched(id, 'burst first'), launched(id, 'burst second')]] as const));
+    // Each document's second write may come while its first entry is being sent or removed: the
+    // document is read again only once that removal is done, so nothing is sent twice.
+    await Promise.all(
+      ids.map(async (id) => {
+        const [first, second] = events.get(id)!;
+        await Probe.create({ _id: id, label: 'burst', ...outboxForInsert([first!]) });
+        await Probe.updateOne({ _id: id }, withEvents<ProbeDoc>({ $set: { label: 'burst again' } }, [second!]));
+      }),
+    );
+
+    await waitFor(async () => (await Probe.collection.countDocuments({ _id: { $in: ids }, outboxPending: false } as never)) === ids.length, {
+      deadlineMs: 20_000,
+      what: 'every burst document published',
+    });
+    const published = await readTopic(kafka(), topic(), { atLeast: ids.length * 2 });
+    for (const id of ids) {
+      expect(published.filter((m) => m.key === id).map((m) => m.headers.ce_id), id).toEqual(events.get(id)!.map((event) => event.envelope.id));
+    }
+  });
 });

@@ -56,12 +56,17 @@ const MIGRATIONS = 'outbox_migrations';
  *
  * A write that adds events tells the relay its document id, which is fetched by `_id` at once; a
  * sweep `{outboxPending: true}` every `pollMs` is the safety net (other processes' writes, failures).
+ * The writes named while a cycle runs are the next cycle's batch, started as soon as the broker
+ * acknowledged this one's: removing the sent entries goes on in the background (a document is read
+ * again only once its removal is done, so nothing is sent twice for that).
  * An entry that can never be published (unknown type, too large, refused by the broker for itself)
  * is moved to `outbox_rejected` and the others go on; a broker that is down sets nothing aside.
  */
 export class OutboxRelay {
   private readonly models = new Map<string, Model<any>>();
   private readonly hints = new Map<string, { model: Model<any>; id: unknown }>();
+  /** Sent entries being removed from their documents, by `collection/id`: the next cycle does not wait for them. */
+  private readonly removals = new Map<string, Promise<void>>();
   private sweepRequested = false;
   private migrated = false;
   private running = false;
@@ -104,6 +109,7 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.removed();
   }
 
   /** Disconnects the relay's producer (after `stop` and the last `relayOnce`). */
@@ -150,7 +156,30 @@ export class OutboxRelay {
   /** One pass: the documents written since the last cycle, then a sweep; returns how many events were published. */
   async relayOnce(): Promise<number> {
     await this.migrateOnce();
-    return (await this.relayHinted()) + (await this.sweep()).published;
+    const published = (await this.relayHinted()) + (await this.sweep()).published;
+    await this.removed();
+    return published;
+  }
+
+  /** Waits for the removals in progress (of the documents named, or of all). */
+  private async removed(keys?: string[]): Promise<void> {
+    await Promise.all((keys ?? [...this.removals.keys()]).map((key) => this.removals.get(key)));
+  }
+
+  /** Removes a sent batch's entries without holding the relay: the document's next read waits for it. */
+  private removeInBackground(model: Model<any>, collection: string, batch: Batch): void {
+    const key = `${collection}/${String(batch.doc._id)}`;
+    const removal: Promise<void> = (this.removals.get(key) ?? Promise.resolve())
+      .then(() => this.removeEntries(model, batch.doc._id, batch.outgoing))
+      .catch((error: unknown) => {
+        // Still flagged: the next sweep sends them again (a duplicate the consumers skip).
+        this.options.logger.error({ err: error, collection, aggregateId: String(batch.doc._id) }, 'removing sent outbox entries failed; the next sweep re-sends them');
+        this.sweepRequested = true;
+      })
+      .finally(() => {
+        if (this.removals.get(key) === removal) this.removals.delete(key);
+      });
+    this.removals.set(key, removal);
   }
 
   /**
@@ -181,6 +210,7 @@ export class OutboxRelay {
     let published = 0;
     for (const [collection, model] of this.models) {
       const ids = hinted.filter((hint) => hint.model === model).map((hint) => hint.id);
+      await this.removed(ids.map((id) => `${collection}/${String(id)}`));
       const size = this.options.batchSize ?? 100;
       for (let start = 0; start < ids.length; start += size) {
         const found = await Promise.all(
@@ -197,6 +227,7 @@ export class OutboxRelay {
     const size = this.options.batchSize ?? 100;
     let published = 0;
     let full = false;
+    await this.removed();
     for (const [collection, model] of this.models) {
       const docs = (await model.collection.find({ outboxPending: true }, { projection: { outbox: 1 } }).limit(size).toArray()) as OutboxDocument[];
       full ||= docs.length === size;
@@ -282,7 +313,7 @@ export class OutboxRelay {
         continue;
       }
       // Each document has its own lock: their entries are removed side by side, not one after the other.
-      await Promise.all(request.map((batch) => this.removeEntries(model, batch.doc._id, batch.outgoing)));
+      for (const batch of request) this.removeInBackground(model, collection, batch);
       published += request.reduce((sum, batch) => sum + batch.outgoing.length, 0);
     }
     return published;

@@ -58,6 +58,10 @@ export function deliveryStore(context: ServiceContext) {
   return {
     load: (id: string) => store.load(id),
     commands: context.commands(store),
+    /** Inserts a new delivery (version 1) without reading first; false when it exists (the same event seen again). */
+    create: (delivery: Delivery) => store.create(delivery.id, delivery, []),
+    /** ONE guarded write of `next`, decided on `current` held in memory; false when the stored version moved on. */
+    record: (current: Delivery, next: Delivery) => store.record(current.id, current, next, []),
     /**
      * What the scheduler may claim now, at most `batch`: pending deliveries that are due (earliest
      * first) and sending ones whose lease expired. Only `{status}` equalities on the indexed status,

@@ -7,8 +7,8 @@ import { afterFailure } from './backoff';
  * the scheduler, or two instances) never send it at the same time: a claim is decided on a version,
  * and the loser of the race decides again on what the winner wrote.
  *
- * pending ──claim──▶ sending ──sent──▶ sent
- *    ▲                  │
+ * pending ──claim──▶ sending ──sent──▶ sent        (recorded claimed when it can be attempted at once;
+ *    ▲                  │  ▲ renew (lease)           a live holder renews its lease while it works)
  *    └── backoff ◀──────┴──failed──▶ failed (after the last attempt, or a permanent error)
  *
  * sent | failed ──replay──▶ pending (same content, same ids, a new series of attempts)
@@ -99,6 +99,16 @@ export function claim(delivery: Delivery, command: { claimToken: string; leaseMs
 
 /** A holder that lost its claim (its lease expired and another took it) records nothing. */
 const holds = (delivery: Delivery, claimToken: string) => delivery.status === 'sending' && delivery.claimToken === claimToken;
+
+/**
+ * The holder of a claim, still at work (a slow receiver), extends its lease: a live attempt keeps its
+ * delivery however long it takes, so the lease can be short and a crashed holder's delivery is taken
+ * back soon. A claim lost meanwhile is not extended.
+ */
+export function renewClaim(delivery: Delivery, command: { claimToken: string; leaseMs: number }, now: Date): Decision<Delivery> {
+  if (!holds(delivery, command.claimToken)) return accepted(delivery);
+  return accepted({ ...delivery, leaseUntil: new Date(now.getTime() + command.leaseMs) });
+}
 
 /** What the log keeps of an attempt (no undefined field: the store writes what it is given). */
 const measuresOf = ({ durationMs, statusCode, detail }: AttemptReport): Pick<AttemptLog, 'durationMs' | 'statusCode' | 'detail'> => ({

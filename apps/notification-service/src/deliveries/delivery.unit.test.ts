@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { decider, thenOf } from '@aap/test-harness/decider-spec';
-import { attemptFailed, attemptSucceeded, claim, record, replay, type Delivery, type NewDelivery } from './delivery';
+import { attemptFailed, attemptSucceeded, claim, record, renewClaim, replay, type Delivery, type NewDelivery } from './delivery';
 
 const NOW = new Date('2026-04-02T10:00:00Z');
 const later = (ms: number) => new Date(NOW.getTime() + ms);
@@ -45,6 +45,18 @@ describe('a delivery', () => {
     });
     it('given a sent delivery, when it is claimed, then it is not claimable', () => {
       decider(claim).given(sent).when(command, NOW).thenWrongStatus('sent');
+    });
+  });
+
+  describe('its claim renewed', () => {
+    it('given its claim, when its holder renews it, then the lease runs from now', () => {
+      decider(renewClaim).given(sending).when({ claimToken: 'claim-1', leaseMs: 15_000 }, later(10_000)).thenState({ status: 'sending', claimToken: 'claim-1', leaseUntil: later(25_000) }).then();
+    });
+    it('given another claimer took it over, when the first one renews, then nothing changes', () => {
+      decider(renewClaim).given({ ...sending, claimToken: 'claim-2' }).when({ claimToken: 'claim-1', leaseMs: 15_000 }, NOW).thenNothingHappens();
+    });
+    it('given it was sent meanwhile, when a renewal comes late, then nothing changes', () => {
+      decider(renewClaim).given(sent).when({ claimToken: 'claim-1', leaseMs: 15_000 }, NOW).thenNothingHappens();
     });
   });
 

@@ -31,6 +31,39 @@ describe('immediate attempts', () => {
     expect([1, 2, 3, 4].map((item) => attempts.push(item))).toEqual([true, true, true, false]); // 1 runs, 2 and 3 wait
   });
 
+  it('given a free place, when it is reserved, then it counts as running until its item runs or it is released', async () => {
+    const { started, run, finish } = controlledRun();
+    const attempts = new ImmediateAttempts(run, { concurrency: 2, onError: () => undefined });
+    const first = attempts.reserve()!;
+    attempts.push(1);
+    expect(attempts.reserve()).toBeUndefined(); // one place reserved, one running
+    attempts.push(2);
+    expect(started).toEqual([1]);
+    first.run(10);
+    expect(started).toEqual([1, 10]);
+    finish(1);
+    await tick();
+    expect(started).toEqual([1, 10, 2]);
+  });
+
+  it('given a reserved place given back unused, then a waiting item takes it', () => {
+    const { started, run } = controlledRun();
+    const attempts = new ImmediateAttempts(run, { concurrency: 1, onError: () => undefined });
+    const place = attempts.reserve()!;
+    attempts.push(1);
+    expect(started).toEqual([]);
+    place.release();
+    expect(started).toEqual([1]);
+  });
+
+  it('given items waiting, when a place is asked, then none is given (a reservation never overtakes them)', () => {
+    const { run } = controlledRun();
+    const attempts = new ImmediateAttempts(run, { concurrency: 1, onError: () => undefined });
+    attempts.push(1);
+    attempts.push(2);
+    expect(attempts.reserve()).toBeUndefined();
+  });
+
   it('given a failing item, when it fails, then the error is reported and the next item still runs', async () => {
     const errors: unknown[] = [];
     const ran: number[] = [];

@@ -43,7 +43,13 @@ export function notificationHandlers(context: ServiceContext, deps: Notification
   const logger = context.logger.child({ slice: 'notifications' });
   for (const route of ROUTES) {
     context.consumer.on(route.event, async (event) => {
-      for (const recipient of await recipientsOf(deps.directory, route, event)) await notify(deps, route, event, recipient, logger);
+      // A dossier event names its call and organisation: what `notify` reads of them is read alongside the directory.
+      const reference = route.audience === 'dossier' ? (event.data as DossierEventReference) : undefined;
+      const early = reference ? contextOf(deps, route, reference.callId, reference.organisationId) : undefined;
+      early?.catch(() => undefined); // awaited below, or not needed (the recipient is unknown: the handler fails anyway)
+      for (const recipient of await recipientsOf(deps.directory, route, event)) {
+        await notify(deps, route, event, recipient, logger, early ?? contextOf(deps, route, recipient.callId, recipient.organisation._id));
+      }
     });
   }
 }
@@ -73,12 +79,27 @@ async function recipientsOf(directory: Directory, route: Route, event: EventEnve
   return recipients;
 }
 
-async function notify(deps: NotificationDependencies, route: Route, event: EventEnvelope, recipient: Recipient, logger: Logger): Promise<void> {
+/** The call's copy and whether the organisation takes e-mails of the route's category. */
+function contextOf(deps: NotificationDependencies, route: Route, callId: string, organisationId: string) {
+  return Promise.all([deps.calls.get(callId), deps.preferences.emailEnabled(organisationId, route.category)]);
+}
+
+async function notify(
+  deps: NotificationDependencies,
+  route: Route,
+  event: EventEnvelope,
+  recipient: Recipient,
+  logger: Logger,
+  context: ReturnType<typeof contextOf>,
+): Promise<void> {
   const organisationId = recipient.organisation._id;
-  const [call, emailEnabled] = await Promise.all([deps.calls.get(recipient.callId), deps.preferences.emailEnabled(organisationId, route.category)]);
+  const [call, emailEnabled] = await context;
   const told = tell(route, event, recipient, { ...(call?.title ? { callTitle: call.title } : {}), publicAppUrl: deps.settings.PUBLIC_APP_URL, emailEnabled });
-  await deps.inbox.receive(told.notice);
-  for (const email of told.emails) await deps.deliveries.enqueue(email);
   if (emailEnabled && told.emails.length === 0) logger.warn({ organisationId, eventId: event.id }, 'organisation without contacts: inbox only');
-  await deps.webhooks.enqueueFor(event, organisationId, told.dossierId);
+  // Independent records, each keyed by the event (a retry records only what is missing): side by side.
+  await Promise.all([
+    deps.inbox.receive(told.notice),
+    ...told.emails.map((email) => deps.deliveries.enqueue(email)),
+    deps.webhooks.enqueueFor(event, organisationId, told.dossierId),
+  ]);
 }

@@ -11,11 +11,12 @@ export interface Received {
 
 /**
  * A webhook receiver on 127.0.0.1, reached as `http://<host>:<port>/hooks/aap`, answering each
- * request with the next status of `statuses` (the last one repeats) and `answerBody`.
+ * request with the next status of `statuses` (the last one repeats) and `answerBody`, `delayMs`
+ * after the request is complete (a slow receiver).
  */
 export async function startReceiver(
   statuses: number[],
-  options: { host?: string; answerBody?: (status: number) => string } = {},
+  options: { host?: string; answerBody?: (status: number) => string; delayMs?: number } = {},
 ): Promise<{ url: string; port: number; received: Received[]; close(): Promise<void> }> {
   const answerBody = options.answerBody ?? ((status: number) => (status === 200 ? 'ok' : 'receiver down'));
   const received: Received[] = [];
@@ -25,7 +26,9 @@ export async function startReceiver(
     request.on('end', () => {
       const answered = statuses[Math.min(received.length, statuses.length - 1)]!;
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), answered, at: Date.now() });
-      response.writeHead(answered, { 'content-type': 'text/plain' }).end(answerBody(answered));
+      const answer = () => response.writeHead(answered, { 'content-type': 'text/plain' }).end(answerBody(answered));
+      if (options.delayMs) setTimeout(answer, options.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

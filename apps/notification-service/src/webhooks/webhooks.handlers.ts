@@ -29,7 +29,7 @@ export function webhookDeliveriesOf(event: EventEnvelope, live: readonly Subscri
 /** Records the webhook deliveries of an event for one scope (an organisation's, or the back-office's when null). */
 export function webhookEnqueuer(store: SubscriptionStore, deliveries: DeliveriesPort) {
   return async (event: EventEnvelope, organisationId: string | null, dossierId?: string): Promise<void> => {
-    for (const delivery of webhookDeliveriesOf(event, await store.live(organisationId ?? BACK_OFFICE), organisationId, dossierId)) await deliveries.enqueue(delivery);
+    await Promise.all(webhookDeliveriesOf(event, await store.live(organisationId ?? BACK_OFFICE), organisationId, dossierId).map((delivery) => deliveries.enqueue(delivery)));
   };
 }
 
