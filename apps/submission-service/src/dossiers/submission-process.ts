@@ -64,19 +64,23 @@ export function submissionProcess({ dossiers, places, numbers, factsOf, logger }
     const now = new Date();
     // 1. The rules, on the stored dossier and the wave's places as they are now.
     const current = authorise(await dossiers.get(dossierId));
-    const facts = await factsOf(current, await places.othersActive(current, now));
+    const [seen, factsBut] = await Promise.all([places.look(current, now), factsOf(current, 0)]);
+    const facts = { ...factsBut, otherActiveDossiersInWave: seen.otherActive };
     const checked = submit(current, facts, { ...command, number: NUMBER_NOT_TAKEN }, now);
     if (checked.outcome === 'accepted' && checked.state === current) return current; // the same submit, retried
     acceptedOrThrow(checked, 'dossier');
 
-    // 2. A place in the wave.
-    const place = await places.claim(current, facts.call, now);
+    // 2. A place in the wave, decided first on the places just read (read again only if they changed meanwhile).
+    const place = await places.claim(current, facts.call, now, seen);
     acceptedOrThrow(place.decision, 'dossier'); // a full wave: the 422 of the rule
     try {
       // 3. A receipt number; 4. the dossier, decided again on what is stored now.
       const number = await numbers.next(now);
+      // Decided first on the dossier read at step 1 (a change meanwhile loses the guarded write: read again and decided again).
       const handled = await numbers.recording(number, () =>
-        dossiers.commands.handleExisting(dossierId, (dossier) => submit(authorise(dossier), { ...facts, otherActiveDossiersInWave: place.otherActive }, { ...command, number }, now)),
+        dossiers.commands.handleExisting(dossierId, (dossier) => submit(authorise(dossier), { ...facts, otherActiveDossiersInWave: place.otherActive }, { ...command, number }, now), undefined, {
+          loaded: current,
+        }),
       );
       if (!handled) throw notFound(`Dossier ${dossierId}`);
       acceptedOrThrow(handled.decision, 'dossier');
