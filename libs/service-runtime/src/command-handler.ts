@@ -84,15 +84,28 @@ export interface Handled<State> {
   written: boolean;
 }
 
+/** How a command is run: `loaded`, the aggregate as the caller has just read it (null: none), is decided on at the first attempt instead of reading it again; a stale one loses the guarded write and is read again. */
+export interface HandleOptions<State> {
+  loaded?: State | null;
+}
+
 export interface CommandHandler<State extends Versioned> {
   /**
    * Runs `decide` on the aggregate `id` and records what it decided. `decide` receives `null` when
    * there is no such aggregate (a creation, or a 404 for the caller to answer when it returns no
    * change). An accepted decision that returns the same state object writes nothing.
    */
-  handle(id: string, decide: (state: State | null) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata): Promise<Handled<State>>;
+  handle(id: string, decide: (state: State | null) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata, options?: HandleOptions<State>): Promise<Handled<State>>;
+  /**
+   * `handle` for an id that is almost always new (random, or derived from an Idempotency-Key): decides
+   * on `null` and inserts at once, without reading first (one round trip). When the id exists (a retry,
+   * or the same key racing with itself: the insert loses on `_id`), or when the decision on `null` is not
+   * accepted, it is `handle`: the stored aggregate is loaded and decided on, so a retry answers what the
+   * first request made even where a new one would now be refused.
+   */
+  handleNew(id: string, decide: (state: State | null) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata): Promise<Handled<State>>;
   /** `handle` on an aggregate that must exist: null when it does not (nothing decided). */
-  handleExisting(id: string, decide: (state: State) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata): Promise<Handled<State> | null>;
+  handleExisting(id: string, decide: (state: State) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata, options?: HandleOptions<State>): Promise<Handled<State> | null>;
 }
 
 /**
@@ -103,9 +116,9 @@ export function commandHandler<State extends Versioned>(
   store: AggregateStore<State>,
   toPending: (emitted: readonly Emitted[], metadata?: EventMetadata) => PendingEvent[],
 ): CommandHandler<State> {
-  async function handle(id: string, decide: (state: State | null) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata): Promise<Handled<State>> {
+  async function handle(id: string, decide: (state: State | null) => Decision<State> | Promise<Decision<State>>, metadata?: EventMetadata, options: HandleOptions<State> = {}): Promise<Handled<State>> {
     for (let attempt = 1; ; attempt++) {
-      const before = await store.load(id);
+      const before = attempt === 1 && options.loaded !== undefined ? options.loaded : await store.load(id);
       const decision = await decide(before);
       if (decision.outcome !== 'accepted' || decision.state === before) return { before, decision, after: before, written: false };
       const events = toPending(decision.events, metadata);
@@ -117,7 +130,16 @@ export function commandHandler<State extends Versioned>(
   }
   return {
     handle,
-    async handleExisting(id, decide, metadata) {
+    async handleNew(id, decide, metadata) {
+      const decision = await decide(null);
+      if (decision.outcome === 'accepted' && decision.state !== null) {
+        if (await store.create(id, decision.state, toPending(decision.events, metadata))) {
+          return { before: null, decision, after: { ...decision.state, version: 1 }, written: true };
+        }
+      }
+      return handle(id, decide, metadata);
+    },
+    async handleExisting(id, decide, metadata, options) {
       let missing = false;
       const handled = await handle(
         id,
@@ -127,6 +149,7 @@ export function commandHandler<State extends Versioned>(
           return { outcome: 'accepted', state: state as never, events: [] };
         },
         metadata,
+        options,
       );
       return missing ? null : handled;
     },

@@ -118,8 +118,9 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
           ? accepted(existing)
           : refused([{ name: 'idempotency-key', detail: 'already used to start a dossier on another call or wave' }]);
 
-      // A draft already made with this Idempotency-Key (a retry, or the same key racing with itself) is answered as it is.
-      const handled = await store.commands.handle(dossierId, async (existing) => {
+      // One insert (the id is new, or derived from the Idempotency-Key: its `_id` is the key's unique index). A draft
+      // already made with this key (a retry, or the same key racing with itself) is then read and answered as it is.
+      const handled = await store.commands.handleNew(dossierId, async (existing) => {
         if (existing) return sameRequest(existing);
         const [call, applicant] = await Promise.all([calls.get(callId), organisations.get(organisationId)]);
         return startDraft({ dossierId, callId, waveId, organisationId, call, applicant, by: caller.userId }, new Date());

@@ -14,9 +14,11 @@ import type { WavePlacesStore } from './wave-places.store';
  *
  *   1. decide the submit on the stored dossier (every rule of the call): a refusal answers before anything is written;
  *   2. claim a place in the wave (`wave-places.ts`): of two submits racing for the last place, one gets it;
- *   3. take a receipt number (`receipt-numbers.ts`);
+ *   3. take a receipt number (`receipt-numbers.ts`), at the same time as 2;
  *   4. record the submit on the dossier through the command handler, decided again on what is stored
  *      (an upload recorded meanwhile is part of it, or the upload is refused; never half);
+ *   2 and 4 decide first on what step 1 read (nothing read twice); their guarded writes lose to any change
+ *   made meanwhile, and the command handler then reads and decides again;
  *   on a failure after 2: give the place back, unless the dossier is active (a concurrent submit of the same dossier won).
  *
  * Its stored state is the claim: until the dossier is active, the claim says "a submit of this dossier
@@ -64,19 +66,26 @@ export function submissionProcess({ dossiers, places, numbers, factsOf, logger }
     const now = new Date();
     // 1. The rules, on the stored dossier and the wave's places as they are now.
     const current = authorise(await dossiers.get(dossierId));
-    const facts = await factsOf(current, await places.othersActive(current, now));
+    const [seen, factsBut] = await Promise.all([places.look(current, now), factsOf(current, 0)]);
+    const facts = { ...factsBut, otherActiveDossiersInWave: seen.otherActive };
     const checked = submit(current, facts, { ...command, number: NUMBER_NOT_TAKEN }, now);
     if (checked.outcome === 'accepted' && checked.state === current) return current; // the same submit, retried
     acceptedOrThrow(checked, 'dossier');
 
-    // 2. A place in the wave.
-    const place = await places.claim(current, facts.call, now);
+    // 2. A place in the wave, decided first on the places just read (read again only if they changed meanwhile),
+    // and 3. a receipt number, side by side: a number taken by a submit the full wave then refuses is skipped, as any failed submit's.
+    const [claimed, taken] = await Promise.allSettled([places.claim(current, facts.call, now, seen), numbers.next(now)]);
+    if (claimed.status === 'rejected') throw claimed.reason;
+    const place = claimed.value;
     acceptedOrThrow(place.decision, 'dossier'); // a full wave: the 422 of the rule
     try {
-      // 3. A receipt number; 4. the dossier, decided again on what is stored now.
-      const number = await numbers.next(now);
+      if (taken.status === 'rejected') throw taken.reason;
+      const number = taken.value;
+      // 4. The dossier, decided first on the dossier read at step 1 (a change meanwhile loses the guarded write: read again and decided again).
       const handled = await numbers.recording(number, () =>
-        dossiers.commands.handleExisting(dossierId, (dossier) => submit(authorise(dossier), { ...facts, otherActiveDossiersInWave: place.otherActive }, { ...command, number }, now)),
+        dossiers.commands.handleExisting(dossierId, (dossier) => submit(authorise(dossier), { ...facts, otherActiveDossiersInWave: place.otherActive }, { ...command, number }, now), undefined, {
+          loaded: current,
+        }),
       );
       if (!handled) throw notFound(`Dossier ${dossierId}`);
       acceptedOrThrow(handled.decision, 'dossier');

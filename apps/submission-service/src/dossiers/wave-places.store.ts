@@ -17,6 +17,15 @@ export interface DossierStatusReader {
   inWave(wave: WaveOf): Promise<Array<{ dossierId: string; status: DossierStatus; submittedAt?: Date }>>;
 }
 
+/** A wave's places as read before a claim (the stored document, or null before its first claim), handed to the claim so that its first attempt reads nothing again. */
+export interface PlacesSeen {
+  stored: WavePlaces | null;
+  places: WavePlaces;
+  statuses: ClaimedStatuses;
+  /** How many other dossiers hold a place now. */
+  otherActive: number;
+}
+
 /** A claim's outcome: the decision (refused when the wave is full) and how many other dossiers hold a place. */
 export interface PlaceClaim {
   decision: Decision<WavePlaces>;
@@ -44,28 +53,41 @@ export function wavePlacesStore(context: ServiceContext, dossiers: DossierStatus
     return { places: current, statuses: await dossiers.statuses(current.claims.map((c) => c.dossierId)) };
   }
 
-  /** Runs a decision on the places of `dossier`'s wave (made on first use, then stored with the decision). */
-  const change = (dossier: WaveOf, decide: (places: WavePlaces, statuses: ClaimedStatuses) => Decision<WavePlaces>) =>
-    commands.handle(placesIdOf(dossier), async (stored) => {
-      const { places, statuses } = await placesWithStatuses(stored, dossier);
-      return decide(places, statuses);
-    });
+  /**
+   * Runs a decision on the places of `dossier`'s wave (made on first use, then stored with the decision).
+   * With `seen`, the first attempt decides on what was just read; a change meanwhile (the guarded write
+   * loses) reads everything again.
+   */
+  const change = (dossier: WaveOf, decide: (places: WavePlaces, statuses: ClaimedStatuses) => Decision<WavePlaces>, seen?: PlacesSeen) =>
+    commands.handle(
+      placesIdOf(dossier),
+      async (stored) => {
+        const { places, statuses } = seen && stored === seen.stored ? seen : await placesWithStatuses(stored, dossier);
+        return decide(places, statuses);
+      },
+      undefined,
+      seen ? { loaded: seen.stored } : {},
+    );
 
   return {
-    /** How many other dossiers hold a place in the wave of `dossier` now (read only: the claim decides). */
-    async othersActive(dossier: WaveOf & { dossierId: string }, now: Date): Promise<number> {
+    /** The places of the wave of `dossier` now and how many other dossiers hold one (read only: the claim decides). */
+    async look(dossier: WaveOf & { dossierId: string }, now: Date): Promise<PlacesSeen> {
       const stored = await store.load(placesIdOf(dossier));
       const { places, statuses } = await placesWithStatuses(stored, dossier);
-      return otherLiveClaims(places, dossier.dossierId, statuses, now).length;
+      return { stored, places, statuses, otherActive: otherLiveClaims(places, dossier.dossierId, statuses, now).length };
     },
 
-    /** Takes a place for `dossier` unless its wave is full (then the refusal names the rule). */
-    async claim(dossier: WaveOf & { dossierId: string }, call: Pick<CallSnapshot, 'maxActiveDossiersPerApplicantPerWave'>, now: Date): Promise<PlaceClaim> {
+    /** Takes a place for `dossier` unless its wave is full (then the refusal names the rule); `seen`: the places as `look` just read them. */
+    async claim(dossier: WaveOf & { dossierId: string }, call: Pick<CallSnapshot, 'maxActiveDossiersPerApplicantPerWave'>, now: Date, seen?: PlacesSeen): Promise<PlaceClaim> {
       let otherActive = 0;
-      const handled = await change(dossier, (places, statuses) => {
-        otherActive = otherLiveClaims(places, dossier.dossierId, statuses, now).length;
-        return claimPlace(places, { dossierId: dossier.dossierId, call }, statuses, now);
-      });
+      const handled = await change(
+        dossier,
+        (places, statuses) => {
+          otherActive = otherLiveClaims(places, dossier.dossierId, statuses, now).length;
+          return claimPlace(places, { dossierId: dossier.dossierId, call }, statuses, now);
+        },
+        seen,
+      );
       return { decision: handled.decision, otherActive };
     },
 
