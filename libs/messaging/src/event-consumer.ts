@@ -19,6 +19,7 @@ import { ParkingLot, retryDelay, type ParkedEvent } from './parked-events';
 import { crashPoint } from './crash-points';
 import { resolveOrder, runInOrder, type HandlerUnit } from './handler-order';
 import { ProcessedEvents } from './processed-events';
+import { eachLimited } from './each-limited';
 
 export interface HandlerContext {
   logger: Logger;
@@ -505,15 +506,6 @@ export class EventConsumer {
       { key: message.key, value: message.value, headers: message.headers ?? {}, position, ...refusal, attempts },
     );
   }
-}
-
-/** Runs `work` on every item, at most `limit` at once. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -11,3 +11,4 @@ export * from './parked-events';
 export * from './message-size';
 export * from './outbox-rejected';
 export * from './duplicate-key';
+export * from './each-limited';

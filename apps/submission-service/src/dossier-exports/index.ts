@@ -1,3 +1,4 @@
+import { eachLimited } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierReadModel, DossierStore } from '../dossiers';
 import { registerDossierExportRoutes, type DossierExportPorts } from './dossier-export.routes';
@@ -11,14 +12,15 @@ export { DOSSIER_EXPORT_READ_CHANNEL, type DossierExportPorts } from './dossier-
  */
 export function dossierExportLines(context: ServiceContext, store: Pick<DossierStore, 'get'>): ExportLinesStore & DossierReadModel {
   const lines = exportLinesStore(context);
-  return {
-    ...lines,
-    async refresh(dossierId) {
-      const dossier = await store.get(dossierId);
-      if (dossier) await lines.put(dossier);
-    },
+  const refresh = async (dossierId: string) => {
+    const dossier = await store.get(dossierId);
+    if (dossier) await lines.put(dossier);
   };
+  return { ...lines, refresh, refreshMany: (dossierIds) => eachLimited([...new Set(dossierIds)], LINES_AT_ONCE, refresh) };
 }
+
+/** Lines rewritten side by side by a batch of facts. */
+const LINES_AT_ONCE = 8;
 
 /**
  * Staff exports of a call's dossiers, CSV and XLSX, streamed from the export read model (a call's lines

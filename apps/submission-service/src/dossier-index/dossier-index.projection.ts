@@ -5,6 +5,7 @@ import { documentStore, startingFrom, type DocumentMapping, type ServiceContext 
 import type { DossierStore } from '../dossiers/dossier.store';
 import { bucketId, bucketOf, INDEX_BUCKETS, rowOf, rowsOfLines, withRows } from './dossier-lines';
 import type { DossierIndex, DossierRow } from './dossier-row';
+import { eachLimited } from '@aap/messaging';
 
 /**
  * The staff lists' read model: every dossier of a call as one compact line (dossier-lines.ts) in 64
@@ -70,15 +71,6 @@ interface CachedCall {
 const LOAD_CONCURRENCY = 16;
 /** At most this many buckets are written at once by a bulk refresh. */
 const WRITE_CONCURRENCY = 8;
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export interface DossierIndexStore extends DossierIndex {
   /** Rewrites the rows of these dossiers from the stored dossiers: one guarded write per bucket touched, then each call's head once. */
