@@ -12,6 +12,7 @@ import type mongoose from 'mongoose';
 import { closedLoop, fixedRate, median, percentile, type FixedRateResult, type LoadSummary, type RequestSpec } from './load';
 import { PROJECT, type Seed, type SeededDossier } from './seed';
 import { createTopic, freePort, sampleProcess, startNodeProcess, type NodeProcess } from './stack';
+import { ratioAtLeast, TARGETS } from './targets';
 
 export interface BenchOptions {
   dossiers: number;
@@ -55,6 +56,9 @@ export interface Row {
   /** 1 = as good as the bare baseline; below 1, worse. */
   ratio: number | null;
   latency: string;
+  /** The issue's target for this figure (e.g. `p99 ≤ 150 ms`), when it has one, and whether it is met (undefined: not measured). */
+  target?: string;
+  pass?: boolean;
   /** Every repetition's raw figures, for the JSON. */
   details: unknown;
 }
@@ -194,7 +198,8 @@ export async function createFigure(context: BenchContext): Promise<Row[]> {
       body: JSON.stringify({ callId: seed.callId, waveId: seed.waveId, organisationId: organisation(i).organisationId }),
     })),
   );
-  return [throughputRow('create', 'create a draft', runs)];
+  const row = throughputRow('create', 'create a draft', runs);
+  return [{ ...row, ...ratioAtLeast(row.ratio, TARGETS.createRatio) }];
 }
 
 /**
@@ -485,13 +490,15 @@ export async function consumerFigure(context: BenchContext): Promise<Row[]> {
     const undrained = runs[side].filter((r) => !r.drained);
     return `${fmt(rate(side), 1)} msg/s${undrained.length ? ` (not drained within ${options.backlogTimeoutSeconds} s in ${undrained.length} run(s): ${undrained.map((r) => `${r.committed}/${r.messages}`).join(', ')})` : ''}`;
   };
+  const ratio = rate('baseline') > 0 ? rate('product') / rate('baseline') : null;
   return [
     {
+      ...ratioAtLeast(ratio, TARGETS.backlogRatio),
       id: 'consumer',
       figure: `a consumer draining ${fmt(options.backlog)} call.published (notification vs bare kafkajs + 1 insert/msg)`,
       product: describe('product'),
       baseline: describe('baseline'),
-      ratio: rate('baseline') > 0 ? rate('product') / rate('baseline') : null,
+      ratio,
       latency: `time to drain ${fmt(median(runs.product.map((r) => r.seconds)), 1)} s · ${fmt(median(runs.baseline.map((r) => r.seconds)), 1)} s`,
       details: runs,
     },
