@@ -3,6 +3,7 @@ import { APPLICANT_KINDS, DOSSIER_STATUSES, dossierSnapshot, evolve, type Applic
 import { isValidSiren, isValidSiret } from '../../apps/submission-service/src/organisations/identifiers';
 import { registrationInput, resolveRegistration } from '../../apps/submission-service/src/organisations/registration';
 import { benchWaves, dossierDocuments, geographyLists, luhnCheckDigit, organisationRegistrations, placesAreCommunes, readyDrafts } from './dossier-generator';
+import { listQueries, PAGE_SIZE, searchQueries } from './staff-queries';
 
 const now = new Date('2026-12-07T12:00:00Z');
 const registrations = organisationRegistrations(24, geographyLists());
@@ -93,4 +94,30 @@ it('readyDrafts: complete drafts, every rule-relevant part present', () => {
   const drafts = readyDrafts({ callId: 'call-2', waveId: 'vague-1', applicants, count: 3, now, prefix: 'ready' });
   expect(drafts.map((d) => d._id)).toEqual(['ready-000000', 'ready-000001', 'ready-000002']);
   expect(drafts[0]!.attachments.map((a) => a.documentType)).toEqual(['deliberation', 'budget-plan']);
+});
+
+describe('the staff figures’ requests', () => {
+  const { documents } = dossierDocuments({ callId: 'call-3', waves: benchWaves(now), applicants, count: 1_000, firstSequence: 1, seed: 3, now });
+
+  it('list queries: every status, filters that select dossiers, pages they have', () => {
+    const queries = listQueries(documents);
+    expect(queries).toHaveLength(60);
+    expect(new Set(queries.map((q) => q.status))).toEqual(new Set(DOSSIER_STATUSES));
+    for (const query of queries) {
+      const selected = documents.filter((d) => d.status === query.status && (d.applicant as ApplicantSnapshot).territory.departements.includes(query.departement));
+      expect(selected.length).toBeGreaterThan((query.page - 1) * PAGE_SIZE);
+    }
+  });
+
+  it('search queries: numbers, SIRENs and name prefixes of the call, each matching a dossier', () => {
+    const queries = searchQueries(documents);
+    expect(queries.filter((q) => q.by === 'number')).toHaveLength(10);
+    for (const { by, q } of queries) {
+      const fold = (text: string) => text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+      const matches = documents.filter((d) =>
+        by === 'number' ? d.number === q : by === 'siren' ? (d.organisationId as string).startsWith(q) : fold((d.applicant as ApplicantSnapshot).name).split(/[^\p{L}\p{N}]+/u).some((w) => w.startsWith(fold(q))),
+      );
+      expect(matches.length, `${by} ${q}`).toBeGreaterThan(0);
+    }
+  });
 });

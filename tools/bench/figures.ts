@@ -13,6 +13,7 @@ import { closedLoop, fixedRate, median, percentile, type FixedRateResult, type L
 import { PROJECT, type Seed, type SeededDossier } from './seed';
 import { createTopic, freePort, sampleProcess, startNodeProcess, type NodeProcess } from './stack';
 import { ratioAtLeast, TARGETS } from './targets';
+import type { WebhookReceiver } from './webhook-receiver';
 
 export interface BenchOptions {
   dossiers: number;
@@ -27,6 +28,11 @@ export interface BenchOptions {
   backlogTimeoutSeconds: number;
   idleSeconds: number;
   only: Set<string> | undefined;
+  /** Dossiers of the calls the staff figures (list, search, counts, export) are measured on, smallest first. */
+  sizes: number[];
+  /** The pipeline figure's submit rate (per second) and duration. */
+  pipelineRate: number;
+  pipelineSeconds: number;
 }
 
 export interface BenchContext {
@@ -43,6 +49,8 @@ export interface BenchContext {
   /** Database of a service of this run, or the baseline's. */
   database(name: string): mongoose.mongo.Db;
   observer: SubmitObserver;
+  /** The webhook receiver both sides of the pipeline figure deliver to. */
+  webhooks: WebhookReceiver;
   logDir: string;
   serviceEnv: Record<string, string>;
   log(line: string): void;
@@ -145,18 +153,6 @@ export async function readFigures(context: BenchContext): Promise<Row[]> {
     throughputRow('read-applicant', `read one dossier as its applicant (${fmt(dossiers.length)} stored)`, applicantRuns),
     throughputRow('read-manager', 'read one dossier as a programme manager', managerRuns),
   ];
-}
-
-export async function listFigure(context: BenchContext): Promise<Row[]> {
-  const { seed, services, baseline } = context;
-  const query = `callId=${encodeURIComponent(seed.callId)}&status=draft&pageSize=50`;
-  const runs = await repeated(
-    context,
-    'list 50',
-    closed(context, services.submission, () => ({ method: 'GET', path: `/dossiers?${query}`, headers: { authorization: seed.manager } })),
-    closed(context, baseline, () => ({ method: 'GET', path: `/dossiers?${query}` })),
-  );
-  return [throughputRow('list', 'list 50 dossiers, manager, filters call + status (drafts)', runs)];
 }
 
 export async function updateFigure(context: BenchContext): Promise<Row[]> {
@@ -285,9 +281,10 @@ async function pipelineOf(
   };
 }
 
-async function storedIn(collection: mongoose.mongo.Collection, ids: string[], typePrefix: string): Promise<Map<string, number>> {
+/** The earliest `createdAt` of a document of each dossier whose `eventType` starts with `typePrefix` (and matching `filter`). */
+export async function storedIn(collection: mongoose.mongo.Collection, ids: string[], typePrefix: string, filter: Record<string, unknown> = {}): Promise<Map<string, number>> {
   const found = new Map<string, number>();
-  const documents = await collection.find({ dossierId: { $in: ids } }, { projection: { dossierId: 1, eventType: 1, createdAt: 1 } }).toArray();
+  const documents = await collection.find({ ...filter, dossierId: { $in: ids } }, { projection: { dossierId: 1, eventType: 1, createdAt: 1 } }).toArray();
   for (const document of documents) {
     if (!String(document.eventType ?? '').startsWith(typePrefix)) continue;
     const at = new Date(document.createdAt as Date).getTime();
