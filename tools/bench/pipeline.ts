@@ -68,8 +68,10 @@ async function follow(context: BenchContext, side: 'product' | 'baseline', run: 
   let emails = await emailsOf(okIds);
   const queuedAfterLoad = { emails: okIds.length - emails.size, webhooks: webhooksLate };
   const deadline = lastAnswered + context.options.settleSeconds * 1000;
-  while ((emails.size < okIds.length || okIds.some((id) => webhookOf(id) === undefined)) && epochNow() < deadline) {
-    await sleep(1_000);
+  // The webhooks are counted in memory; the e-mails (a query on the product's database) only then, so as not to load it meanwhile.
+  while (okIds.some((id) => webhookOf(id) === undefined) && epochNow() < deadline) await sleep(250);
+  while (emails.size < okIds.length && epochNow() < deadline) {
+    await sleep(2_000);
     emails = await emailsOf(okIds);
   }
   const sentAt = new Map(ok.map((s) => [ids[s.index]!, s.sentAt]));

@@ -177,7 +177,7 @@ function failures(runs: Array<LoadSummary & { firstFailures?: string[] }>): stri
 
 interface LatencyFigure {
   id: string;
-  title: (call: StaffCall) => string;
+  title: string;
   connections: number;
   target: number;
   product: (call: StaffCall, i: number, authorization: string) => RequestSpec;
@@ -204,7 +204,7 @@ async function latencyFigure(context: BenchContext, figure: LatencyFigure): Prom
     const p99 = p(runs.product, 'p99');
     rows.push({
       id: `${figure.id}-${call.size}`,
-      figure: `${figure.title(call)}, ${figure.connections} at once — call of ${call.size}`,
+      figure: `${figure.title}, ${figure.connections} at once — call of ${call.size}`,
       product: describe(runs.product),
       baseline: describe(runs.baseline),
       ratio: p99 > 0 ? p(runs.baseline, 'p99') / p99 : null,
@@ -242,7 +242,7 @@ export function listFigure(context: BenchContext): Promise<Row[]> {
   const at = (call: StaffCall, i: number) => call.list[(i * 7) % call.list.length]!;
   return latencyFigure(context, {
     id: 'list',
-    title: () => `list: page of ${PAGE_SIZE} by status + département (${TARGETS.listP99Ms} ms p99)`,
+    title: `list: page of ${PAGE_SIZE} by status + département`,
     connections: context.options.connections,
     target: TARGETS.listP99Ms,
     product: (call, i, authorization) => ({ method: 'GET', path: `/calls/${call.callId}/dossiers?${query(at(call, i))}`, headers: { authorization } }),
@@ -256,7 +256,7 @@ export function searchFigure(context: BenchContext): Promise<Row[]> {
   const path = (call: StaffCall, i: number) => `/dossiers/search?q=${encodeURIComponent(at(call, i).q)}&callId=${encodeURIComponent(call.callId)}`;
   return latencyFigure(context, {
     id: 'search',
-    title: () => 'search: number, SIREN, name prefix',
+    title: 'search: number, SIREN, name prefix',
     connections: 1,
     target: TARGETS.searchP99Ms,
     product: (call, i, authorization) => ({ method: 'GET', path: path(call, i), headers: { authorization } }),
@@ -268,7 +268,7 @@ export function searchFigure(context: BenchContext): Promise<Row[]> {
 export function countsFigure(context: BenchContext): Promise<Row[]> {
   return latencyFigure(context, {
     id: 'counts',
-    title: () => 'counts of a call (dashboard)',
+    title: 'counts of a call (dashboard)',
     connections: 1,
     target: TARGETS.countsP99Ms,
     product: (call, _i, authorization) => ({ method: 'GET', path: `/calls/${call.callId}/dossier-counts`, headers: { authorization } }),
