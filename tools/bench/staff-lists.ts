@@ -288,7 +288,7 @@ export interface Download {
 }
 
 /** Downloads `path` whole, sampling the server's resident memory every 20 ms meanwhile. */
-export async function download(origin: string, path: string, headers: Record<string, string>, pid: number): Promise<Download> {
+export async function download(origin: string, path: string, headers: Record<string, string>, pid: number, timeoutMs = 120_000): Promise<Download> {
   const before = sampleProcess(pid)?.rssBytes ?? Number.NaN;
   let peak = before;
   const sampler = setInterval(() => {
@@ -300,13 +300,16 @@ export async function download(origin: string, path: string, headers: Record<str
   let bytes = 0;
   let lines = 0;
   try {
-    const response = await request(`${origin}${path}`, { headers, headersTimeout: 120_000, bodyTimeout: 120_000 });
+    const response = await request(`${origin}${path}`, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       if (bytes === 0) firstByteMs = performance.now() - started;
       bytes += chunk.length;
       for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
     }
     return { status: response.statusCode, firstByteMs, wholeMs: performance.now() - started, bytes, lines, rssGrowthBytes: Math.max(0, peak - before) };
+  } catch {
+    // No answer within the timeouts, or the connection dropped: a failed download (status 0), what it got so far.
+    return { status: 0, firstByteMs, wholeMs: Number.NaN, bytes, lines, rssGrowthBytes: Math.max(0, peak - before) };
   } finally {
     clearInterval(sampler);
   }

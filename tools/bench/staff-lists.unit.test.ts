@@ -19,3 +19,17 @@ it('download: first byte before the whole, bytes and lines counted, the serverâ€
     server.close();
   }
 });
+
+it('download: a server that never answers is a failed download (status 0), not an exception', async () => {
+  const server = createServer(() => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as { port: number };
+    const result = await download(`http://127.0.0.1:${port}`, '/x.csv', {}, process.pid, 200);
+    expect(result).toMatchObject({ status: 0, bytes: 0 });
+    expect(result.wholeMs).toBeNaN();
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
