@@ -66,7 +66,8 @@ async function follow(context: BenchContext, side: 'product' | 'baseline', run: 
   await sleep(Math.max(0, lastAnswered + 2_000 - epochNow()));
   const webhooksLate = okIds.filter((id) => webhookOf(id) === undefined).length;
   let emails = await emailsOf(okIds);
-  const queuedAfterLoad = { emails: okIds.length - emails.size, webhooks: webhooksLate };
+  // Without a single submit accepted, nothing could be queued: not measured rather than 0.
+  const queuedAfterLoad = okIds.length > 0 ? { emails: okIds.length - emails.size, webhooks: webhooksLate } : { emails: Number.NaN, webhooks: Number.NaN };
   const deadline = lastAnswered + context.options.settleSeconds * 1000;
   // The webhooks are counted in memory; the e-mails (a query on the product's database) only then, so as not to load it meanwhile.
   while (okIds.some((id) => webhookOf(id) === undefined) && epochNow() < deadline) await sleep(250);
@@ -136,6 +137,7 @@ export async function pipelineFigure(context: BenchContext): Promise<Row[]> {
   return pipelineRows(runs, { rate, seconds, perRun, settleSeconds: options.settleSeconds });
 }
 
+const count = (value: number) => (Number.isFinite(value) ? String(value) : '—');
 const ms = (value: number) => (Number.isFinite(value) ? `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms` : '—');
 
 /** Four rows (submit, e-mail, webhook, queued after the load), medians over the repetitions, each with its target. */
@@ -165,14 +167,14 @@ export function pipelineRows(runs: { product: PipelineRun[]; baseline: PipelineR
     return n ? `, ${n} not within ${load.settleSeconds} s` : '';
   };
   const queued = (side: PipelineRun[]) => side.map((r) => r.queuedAfterLoad.emails + r.queuedAfterLoad.webhooks);
-  const worst = (side: PipelineRun[]) => Math.max(...queued(side));
+  const worst = (side: PipelineRun[]) => (queued(side).some((n) => !Number.isFinite(n)) ? Number.NaN : Math.max(...queued(side)));
   const queuedRow: Row = {
     id: 'pipeline-queued',
     figure: `pipeline ${at}: e-mails + webhooks still to come 2 s after the last submit answered`,
-    product: `${queued(runs.product).join(', ')} (per run)`,
-    baseline: `${queued(runs.baseline).join(', ')} (per run)`,
+    product: `${queued(runs.product).map(count).join(', ')} (per run)`,
+    baseline: `${queued(runs.baseline).map(count).join(', ')} (per run)`,
     ratio: null,
-    latency: runs.product.map((r) => `${r.queuedAfterLoad.emails} e-mails + ${r.queuedAfterLoad.webhooks} webhooks`).join(' · '),
+    latency: runs.product.map((r) => `${count(r.queuedAfterLoad.emails)} e-mails + ${count(r.queuedAfterLoad.webhooks)} webhooks`).join(' · '),
     ...atMost('worst run', worst(runs.product), TARGETS.queuedAfterLoad, ''),
     details: undefined,
   };

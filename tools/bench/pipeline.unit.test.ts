@@ -31,3 +31,8 @@ it('pipelineRows: anything still queued 2 s after the load, or a failed submit, 
   expect(rows.find((r) => r.id === 'pipeline-queued')).toMatchObject({ product: '3 (per run)', pass: false });
   expect(rows.find((r) => r.id === 'pipeline-submit')!.pass).toBe(false);
 });
+
+it('pipelineRows: a run where every submit failed has nothing measured as queued', () => {
+  const rows = pipelineRows({ product: [run({ submit: Number.NaN, email: Number.NaN, webhook: Number.NaN }, { emails: Number.NaN, webhooks: Number.NaN }, 1_200)], baseline: [bare] }, load);
+  expect(rows.find((r) => r.id === 'pipeline-queued')).toMatchObject({ product: '— (per run)', pass: undefined });
+});
