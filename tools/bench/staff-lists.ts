@@ -323,6 +323,10 @@ export async function exportFigure(context: BenchContext): Promise<Row[]> {
   const bySize: Array<{ size: number; product: Download[]; baseline: Download[] }> = [];
   for (const call of calls) {
     const path = `/calls/${call.callId}/dossiers.csv`;
+    // Not measured: dossiers inserted straight were never written through the service, so a first export may
+    // build what the service otherwise keeps from each write (an export read model). Logged, for the record.
+    const first = await download(services.submission.url, path, { authorization: seed.manager }, services.submission.pid);
+    context.log(`export (${call.size}) first, not measured: ${first.status}, whole ${fmtMs(first.wholeMs)}, RSS +${(first.rssGrowthBytes / MB).toFixed(1)} MB`);
     const runs = await alternating(
       context,
       `export (${call.size})`,
