@@ -181,7 +181,8 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   /** The table of every figure and its JSON; `stack` when the figures that need Kafka and the database ran. */
   const report = (stack?: { dossiers: number; infrastructure: string; seedSeconds: number }) => {
-    const what = stack ? `${stack.dossiers} dossiers stored, ${options.repetitions} repetitions` : 'standalone figures only';
+    const staff = selected.some((figure) => ['list', 'search', 'counts', 'export'].includes(figure)) ? `, staff figures on calls of ${options.sizes.join(' and ')} dossiers` : '';
+    const what = stack ? `${stack.dossiers} dossiers stored through the API${staff}, ${options.repetitions} repetitions` : 'standalone figures only';
     const title = `AAP bench — ${what}, medians (commit ${commit()}, ${startedAt.toISOString()})`;
     console.log(`\n${title}\n${renderTable(rows)}`);
     const file = out ? path.resolve(out) : path.join(resultsDir, `${stamp}.json`);
