@@ -19,7 +19,7 @@ import { storedIn, type BenchContext, type Row } from './figures';
 import { fixedRate, median, percentile, type FixedRateResult } from './load';
 import { apiCall, bearer, publishCall } from './seed';
 import { benchApplicants, insertEverywhere } from './staff-lists';
-import { atMost, TARGETS } from './targets';
+import { atMost, latencyRatio, TARGETS } from './targets';
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
@@ -152,7 +152,7 @@ export function pipelineRows(runs: { product: PipelineRun[]; baseline: PipelineR
       figure: `pipeline ${at}: ${figure}`,
       product: describe(runs.product),
       baseline: describe(runs.baseline),
-      ratio: p99 > 0 ? m(runs.baseline, (r) => r[key].p99) / p99 : null,
+      ratio: latencyRatio(m(runs.baseline, (r) => r[key].p99), p99),
       latency: `${ms(m(runs.product, (r) => r[key].p50))}/${ms(p99)} · ${ms(m(runs.baseline, (r) => r[key].p50))}/${ms(m(runs.baseline, (r) => r[key].p99))}`,
       ...atMost('p99', p99, limit, 'ms'),
       details: key === 'submit' ? runs : undefined,

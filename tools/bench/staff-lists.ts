@@ -21,7 +21,7 @@ import { closedLoop, mapLimit, median, type LoadSummary, type RequestSpec } from
 import { apiCall, bearer, publishCall } from './seed';
 import { sampleProcess, type NodeProcess } from './stack';
 import { listQueries, PAGE_SIZE, searchQueries, type ListQuery, type SearchQuery } from './staff-queries';
-import { allOf, atMost, flatness, TARGETS, type Check } from './targets';
+import { allOf, atMost, flatness, latencyRatio, TARGETS, type Check } from './targets';
 
 /** Applicant organisations registered for the generated calls (every kind among them). */
 const ORGANISATIONS = 60;
@@ -207,7 +207,7 @@ async function latencyFigure(context: BenchContext, figure: LatencyFigure): Prom
       figure: `${figure.title}, ${figure.connections} at once — call of ${call.size}`,
       product: describe(runs.product),
       baseline: describe(runs.baseline),
-      ratio: p99 > 0 ? p(runs.baseline, 'p99') / p99 : null,
+      ratio: latencyRatio(p(runs.baseline, 'p99'), p99),
       latency: `${fmtMs(p(runs.product, 'p50'))}/${fmtMs(p99)} · ${fmtMs(p(runs.baseline, 'p50'))}/${fmtMs(p(runs.baseline, 'p99'))}`,
       ...(runs.product.some((r) => r.failed > 0) ? { target: `p99 ≤ ${figure.target} ms, every answer 2xx`, pass: false } : atMost('p99', p99, figure.target, 'ms')),
       details: runs,
@@ -350,7 +350,7 @@ export async function exportFigure(context: BenchContext): Promise<Row[]> {
       figure: `export: CSV of the call's dossiers — call of ${call.size}`,
       product: describe(runs.product),
       baseline: describe(runs.baseline),
-      ratio: m(runs.product, 'wholeMs') > 0 ? m(runs.baseline, 'wholeMs') / m(runs.product, 'wholeMs') : null,
+      ratio: latencyRatio(m(runs.baseline, 'wholeMs'), m(runs.product, 'wholeMs')),
       latency: `whole ${fmtMs(m(runs.product, 'wholeMs'))} · ${fmtMs(m(runs.baseline, 'wholeMs'))}`,
       ...(ok ? allOf(checks) : { target: allOf(checks).target, pass: false }),
       details: runs,

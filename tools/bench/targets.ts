@@ -56,5 +56,8 @@ export function allOf(checks: Check[]): Check {
   return { target, pass };
 }
 
+/** The ratio column of a latency or a duration: baseline / product (1 = as good as the bare baseline); null when either is missing. */
+export const latencyRatio = (baseline: number, product: number): number | null => (measured(baseline) && measured(product) && product > 0 ? baseline / product : null);
+
 /** The `pass` column's text. */
 export const passText = (pass: boolean | undefined) => (pass === undefined ? '—' : pass ? 'pass' : 'FAIL');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTable } from './table';
-import { allOf, atMost, flatness, passText, ratioAtLeast } from './targets';
+import { allOf, atMost, flatness, latencyRatio, passText, ratioAtLeast } from './targets';
 
 describe('targets', () => {
   it('atMost: a limit met, missed, or not measured', () => {
@@ -21,6 +21,13 @@ describe('targets', () => {
     expect(flatness(10, 16).pass).toBe(false);
     expect(flatness(0, 16).pass).toBeUndefined();
     expect(flatness(10, Number.NaN).pass).toBeUndefined();
+  });
+
+  it('latencyRatio: baseline over product, null when either is missing', () => {
+    expect(latencyRatio(10, 5)).toBe(2);
+    expect(latencyRatio(Number.NaN, 5)).toBeNull();
+    expect(latencyRatio(10, Number.NaN)).toBeNull();
+    expect(latencyRatio(10, 0)).toBeNull();
   });
 
   it('allOf: passes when each passes; the failing one marked', () => {
