@@ -17,7 +17,6 @@ import {
   consumerFigure,
   createFigure,
   idleFigure,
-  listFigure,
   observeSubmits,
   readFigures,
   submitFigures,
@@ -27,15 +26,18 @@ import {
   type Row,
 } from './figures';
 import { ledgerFigure } from './ledger';
+import { pipelineFigure } from './pipeline';
 import { rankedListFigure } from './ranked-list';
 import { rankingFigure } from './ranking';
 import { seed } from './seed';
+import { countsFigure, exportFigure, listFigure, searchFigure } from './staff-lists';
 import { createTopic, freePort, provideInfrastructure, REPOSITORY_ROOT, startNodeProcess, type NodeProcess } from './stack';
 import { renderTable } from './table';
+import { startWebhookReceiver } from './webhook-receiver';
 
-const FIGURES = ['ranking', 'idle', 'read', 'list', 'update', 'submit', 'create', 'consumer', 'ranked-list', 'ledger'] as const;
+const FIGURES = ['ranking', 'idle', 'read', 'list', 'search', 'counts', 'export', 'update', 'submit', 'pipeline', 'create', 'consumer', 'ranked-list', 'ledger'] as const;
 /** Figures that seed their own data (no dossiers through the submission API needed). */
-const SELF_SEEDED: readonly Figure[] = ['ranked-list', 'ledger'];
+const SELF_SEEDED: readonly Figure[] = ['list', 'search', 'counts', 'export', 'pipeline', 'ranked-list', 'ledger'];
 
 type Figure = (typeof FIGURES)[number];
 /** Figures computed in this process alone: run first, before (and without) Kafka, the database and the services. */
@@ -50,8 +52,12 @@ const RUNNERS: Record<StackFigure, (context: BenchContext) => Promise<Row[]>> = 
   idle: idleFigure,
   read: readFigures,
   list: listFigure,
+  search: searchFigure,
+  counts: countsFigure,
+  export: exportFigure,
   update: updateFigure,
   submit: submitFigures,
+  pipeline: pipelineFigure,
   // Creating drafts grows the collection: after the figures that depend on its size.
   create: createFigure,
   consumer: consumerFigure,
@@ -60,13 +66,16 @@ const RUNNERS: Record<StackFigure, (context: BenchContext) => Promise<Row[]>> = 
 };
 
 const USAGE = `npm run bench -- [options]
-  --dossiers N          dossiers stored before the figures (default 10000)
+  --dossiers N          dossiers stored through the API before the figures that use them (default 10000)
+  --sizes 1000,10000    calls of these sizes for list, search, counts and export (dossiers inserted straight), each
+                        figure at every size and how flat its cost stays from the smallest to the largest
   --only a,b            figures to run among ${FIGURES.join(', ')} (default all)
   --repetitions N       runs of each figure, product and baseline alternating (default 3)
   --seconds N           duration of each closed-loop run (default 8) with --connections N (default 10)
   --rates 20,50         submit rates requested (per second), each for --submit-seconds N (default 4)
   --submit-timeout S    a submit not answered within S seconds counts as failed (default 30)
   --settle S            how long to wait for the notifications after a submit run (default 30)
+  --pipeline-rate N     the pipeline figure's submits per second (default 20), for --pipeline-seconds N (default 60)
   --backlog N           events in the consumer backlog (default 20000), --backlog-timeout S (default 120)
   --idle-seconds N      the at-rest window (default 10)
   --organisations N     applicant organisations (default 20), --seed-concurrency N (default 8)
@@ -84,6 +93,9 @@ function parseOptions() {
   const { values } = parseArgs({
     options: {
       dossiers: { type: 'string', default: '10000' },
+      sizes: { type: 'string', default: '1000,10000' },
+      'pipeline-rate': { type: 'string', default: '20' },
+      'pipeline-seconds': { type: 'string', default: '60' },
       only: { type: 'string' },
       repetitions: { type: 'string', default: '3' },
       seconds: { type: 'string', default: '8' },
@@ -129,6 +141,12 @@ function parseOptions() {
     backlogTimeoutSeconds: positive('backlog-timeout', values['backlog-timeout']),
     idleSeconds: positive('idle-seconds', values['idle-seconds']),
     only: only ? new Set(only) : undefined,
+    sizes: values.sizes
+      .split(',')
+      .map((size) => Math.round(positive('sizes', size)))
+      .sort((a, b) => a - b),
+    pipelineRate: positive('pipeline-rate', values['pipeline-rate']),
+    pipelineSeconds: positive('pipeline-seconds', values['pipeline-seconds']),
   };
   return {
     options,
@@ -163,7 +181,8 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   /** The table of every figure and its JSON; `stack` when the figures that need Kafka and the database ran. */
   const report = (stack?: { dossiers: number; infrastructure: string; seedSeconds: number }) => {
-    const what = stack ? `${stack.dossiers} dossiers stored, ${options.repetitions} repetitions` : 'standalone figures only';
+    const staff = selected.some((figure) => ['list', 'search', 'counts', 'export'].includes(figure)) ? `, staff figures on calls of ${options.sizes.join(' and ')} dossiers` : '';
+    const what = stack ? `${stack.dossiers} dossiers stored through the API${staff}, ${options.repetitions} repetitions` : 'standalone figures only';
     const title = `AAP bench — ${what}, medians (commit ${commit()}, ${startedAt.toISOString()})`;
     console.log(`\n${title}\n${renderTable(rows)}`);
     const file = out ? path.resolve(out) : path.join(resultsDir, `${stamp}.json`);
@@ -180,7 +199,7 @@ async function main(): Promise<void> {
           infrastructure: stack?.infrastructure ?? 'none (standalone figures only)',
           machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageBefore: loadBefore, loadAverageAfter: loadavg() },
           ...(stack
-            ? { seed: { seconds: stack.seedSeconds, how: 'through the submission API (organisations, call, drafts; ready drafts completed with project, budget and 2 attachments)' } }
+            ? { seed: { seconds: stack.seedSeconds, how: 'through the submission API (organisations, call, drafts; ready drafts completed with project, budget and 2 attachments); the staff and pipeline figures: calls whose dossiers are generated and inserted straight (dossier-generator.ts), sizes ' + options.sizes.join(', ') } }
             : {}),
           rows,
         },
@@ -248,7 +267,13 @@ async function main(): Promise<void> {
         const process = await startNodeProcess(
           service,
           `apps/${service}-service/src/main.ts`,
-          { ...serviceEnv, KAFKA_TOPIC_PREFIX: prefix, MONGODB_DB: `${prefix}_${service.replace('-', '_')}` },
+          {
+            ...serviceEnv,
+            KAFKA_TOPIC_PREFIX: prefix,
+            MONGODB_DB: `${prefix}_${service.replace('-', '_')}`,
+            // The pipeline figure's webhook receiver listens on this machine.
+            ...(service === 'notification' ? { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } : {}),
+          },
           {
             port: await freePort(),
             logFile: path.join(logDir, `${service}.log`),
@@ -288,10 +313,12 @@ async function main(): Promise<void> {
       }
     }
     if (batch.length > 0) await baselineDossiers.insertMany(batch);
+    const webhooks = await startWebhookReceiver();
+    cleanups.push(() => webhooks.stop());
     const baseline: NodeProcess = await startNodeProcess(
       'bare baseline server',
       'tools/bench/baseline/server.ts',
-      { MONGODB_URI: infra.mongoUri, MONGODB_DB: `${prefix}_baseline`, KAFKA_BROKERS: infra.kafkaBrokers, BASELINE_TOPIC: baselineTopic },
+      { MONGODB_URI: infra.mongoUri, MONGODB_DB: `${prefix}_baseline`, KAFKA_BROKERS: infra.kafkaBrokers, BASELINE_TOPIC: baselineTopic, BASELINE_WEBHOOK_URL: `${webhooks.url}/baseline` },
       { port: await freePort(), logFile: path.join(logDir, 'baseline.log') },
     );
     cleanups.push(() => baseline.stop());
@@ -310,6 +337,7 @@ async function main(): Promise<void> {
       seed: seeded,
       database: (name) => mongo.db(`${prefix}_${name.replace('-', '_')}`),
       observer,
+      webhooks,
       logDir,
       serviceEnv,
       log: say,

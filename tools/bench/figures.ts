@@ -12,6 +12,8 @@ import type mongoose from 'mongoose';
 import { closedLoop, fixedRate, median, percentile, type FixedRateResult, type LoadSummary, type RequestSpec } from './load';
 import { PROJECT, type Seed, type SeededDossier } from './seed';
 import { createTopic, freePort, sampleProcess, startNodeProcess, type NodeProcess } from './stack';
+import { ratioAtLeast, TARGETS } from './targets';
+import type { WebhookReceiver } from './webhook-receiver';
 
 export interface BenchOptions {
   dossiers: number;
@@ -26,6 +28,11 @@ export interface BenchOptions {
   backlogTimeoutSeconds: number;
   idleSeconds: number;
   only: Set<string> | undefined;
+  /** Dossiers of the calls the staff figures (list, search, counts, export) are measured on, smallest first. */
+  sizes: number[];
+  /** The pipeline figure's submit rate (per second) and duration. */
+  pipelineRate: number;
+  pipelineSeconds: number;
 }
 
 export interface BenchContext {
@@ -42,6 +49,8 @@ export interface BenchContext {
   /** Database of a service of this run, or the baseline's. */
   database(name: string): mongoose.mongo.Db;
   observer: SubmitObserver;
+  /** The webhook receiver both sides of the pipeline figure deliver to. */
+  webhooks: WebhookReceiver;
   logDir: string;
   serviceEnv: Record<string, string>;
   log(line: string): void;
@@ -55,6 +64,9 @@ export interface Row {
   /** 1 = as good as the bare baseline; below 1, worse. */
   ratio: number | null;
   latency: string;
+  /** The issue's target for this figure (e.g. `p99 ≤ 150 ms`), when it has one, and whether it is met (undefined: not measured). */
+  target?: string;
+  pass?: boolean;
   /** Every repetition's raw figures, for the JSON. */
   details: unknown;
 }
@@ -143,18 +155,6 @@ export async function readFigures(context: BenchContext): Promise<Row[]> {
   ];
 }
 
-export async function listFigure(context: BenchContext): Promise<Row[]> {
-  const { seed, services, baseline } = context;
-  const query = `callId=${encodeURIComponent(seed.callId)}&status=draft&pageSize=50`;
-  const runs = await repeated(
-    context,
-    'list 50',
-    closed(context, services.submission, () => ({ method: 'GET', path: `/dossiers?${query}`, headers: { authorization: seed.manager } })),
-    closed(context, baseline, () => ({ method: 'GET', path: `/dossiers?${query}` })),
-  );
-  return [throughputRow('list', 'list 50 dossiers, manager, filters call + status (drafts)', runs)];
-}
-
 export async function updateFigure(context: BenchContext): Promise<Row[]> {
   const { seed, services, baseline } = context;
   const authorization = new Map(seed.organisations.map((o) => [o.organisationId, o.authorization]));
@@ -194,7 +194,8 @@ export async function createFigure(context: BenchContext): Promise<Row[]> {
       body: JSON.stringify({ callId: seed.callId, waveId: seed.waveId, organisationId: organisation(i).organisationId }),
     })),
   );
-  return [throughputRow('create', 'create a draft', runs)];
+  const row = throughputRow('create', 'create a draft', runs);
+  return [{ ...row, ...ratioAtLeast(row.ratio, TARGETS.createRatio) }];
 }
 
 /**
@@ -280,9 +281,10 @@ async function pipelineOf(
   };
 }
 
-async function storedIn(collection: mongoose.mongo.Collection, ids: string[], typePrefix: string): Promise<Map<string, number>> {
+/** The earliest `createdAt` of a document of each dossier whose `eventType` starts with `typePrefix` (and matching `filter`). */
+export async function storedIn(collection: mongoose.mongo.Collection, ids: string[], typePrefix: string, filter: Record<string, unknown> = {}): Promise<Map<string, number>> {
   const found = new Map<string, number>();
-  const documents = await collection.find({ dossierId: { $in: ids } }, { projection: { dossierId: 1, eventType: 1, createdAt: 1 } }).toArray();
+  const documents = await collection.find({ ...filter, dossierId: { $in: ids } }, { projection: { dossierId: 1, eventType: 1, createdAt: 1 } }).toArray();
   for (const document of documents) {
     if (!String(document.eventType ?? '').startsWith(typePrefix)) continue;
     const at = new Date(document.createdAt as Date).getTime();
@@ -485,13 +487,15 @@ export async function consumerFigure(context: BenchContext): Promise<Row[]> {
     const undrained = runs[side].filter((r) => !r.drained);
     return `${fmt(rate(side), 1)} msg/s${undrained.length ? ` (not drained within ${options.backlogTimeoutSeconds} s in ${undrained.length} run(s): ${undrained.map((r) => `${r.committed}/${r.messages}`).join(', ')})` : ''}`;
   };
+  const ratio = rate('baseline') > 0 ? rate('product') / rate('baseline') : null;
   return [
     {
+      ...ratioAtLeast(ratio, TARGETS.backlogRatio),
       id: 'consumer',
       figure: `a consumer draining ${fmt(options.backlog)} call.published (notification vs bare kafkajs + 1 insert/msg)`,
       product: describe('product'),
       baseline: describe('baseline'),
-      ratio: rate('baseline') > 0 ? rate('product') / rate('baseline') : null,
+      ratio,
       latency: `time to drain ${fmt(median(runs.product.map((r) => r.seconds)), 1)} s · ${fmt(median(runs.baseline.map((r) => r.seconds)), 1)} s`,
       details: runs,
     },

@@ -65,7 +65,8 @@ function communes(count: number): Array<{ siren: string; nom: string }> {
   return Array.from({ length: count }, (_, i) => all[(i * step) % all.length]! as { siren: string; nom: string });
 }
 
-async function call(url: string, init: RequestInit & { expect: number[]; what: string }): Promise<Response> {
+/** A request of the seeding, retried a few times on a lost race (409) or a refusal under load (503); any other unexpected status throws. */
+export async function apiCall(url: string, init: RequestInit & { expect: number[]; what: string }): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(120_000) });
     if (init.expect.includes(response.status)) return response;
@@ -74,6 +75,15 @@ async function call(url: string, init: RequestInit & { expect: number[]; what: s
     if ((response.status === 409 || response.status === 503) && attempt < 5) continue;
     throw new Error(`${init.what} answered ${response.status}: ${text.slice(0, 500)}`);
   }
+}
+
+/** Creates a call as the programme manager `manager` (its first team member) and publishes it; its id. */
+export async function publishCall(submissionUrl: string, manager: string, rules: object): Promise<string> {
+  const headers = { authorization: manager, 'content-type': 'application/json' };
+  const created = await apiCall(`${submissionUrl}/calls`, { method: 'POST', headers, body: JSON.stringify(rules), expect: [201], what: 'creating the call' });
+  const { callId } = (await created.json()) as { callId: string };
+  await apiCall(`${submissionUrl}/calls/${callId}/publish`, { method: 'POST', headers, body: '{}', expect: [200], what: 'publishing the call' });
+  return callId;
 }
 
 export async function seed(
@@ -86,7 +96,7 @@ export async function seed(
 
   const organisations = await mapLimit(communes(options.organisations), 4, async (commune) => {
     const authorization = await bearer(['applicant'], commune.siren);
-    await call(`${submissionUrl}/organisations`, {
+    await apiCall(`${submissionUrl}/organisations`, {
       method: 'POST',
       headers: json(authorization),
       body: JSON.stringify({ kind: 'commune', siren: commune.siren, contacts: [{ name: `Mairie de ${commune.nom}`, email: `mairie-${commune.siren}@bench.example.fr` }] }),
@@ -97,14 +107,12 @@ export async function seed(
   });
 
   const rules = passNumeriqueCallRules({ title: `Pass numérique — banc d’essai ${new Date().toISOString()}`, maxActiveDossiersPerApplicantPerWave: 1_000_000 });
-  const created = await call(`${submissionUrl}/calls`, { method: 'POST', headers: json(manager), body: JSON.stringify(rules), expect: [201], what: 'creating the call' });
-  const { callId } = (await created.json()) as { callId: string };
-  await call(`${submissionUrl}/calls/${callId}/publish`, { method: 'POST', headers: json(manager), body: '{}', expect: [200], what: 'publishing the call' });
+  const callId = await publishCall(submissionUrl, manager, rules);
   log(`call ${callId} published (wave ${WAVE_ID}), ${organisations.length} organisations registered`);
 
   const authorizationOf = new Map(organisations.map((o) => [o.organisationId, o.authorization]));
   const createDraft = async (organisationId: string): Promise<SeededDossier> => {
-    const response = await call(`${submissionUrl}/dossiers`, {
+    const response = await apiCall(`${submissionUrl}/dossiers`, {
       method: 'POST',
       headers: json(authorizationOf.get(organisationId)!),
       body: JSON.stringify({ callId, waveId: WAVE_ID }),
@@ -118,13 +126,13 @@ export async function seed(
   const complete = async (dossier: SeededDossier): Promise<SeededDossier> => {
     const authorization = authorizationOf.get(dossier.organisationId)!;
     const base = `${submissionUrl}/dossiers/${dossier.dossierId}`;
-    await call(`${base}/project`, { method: 'PATCH', headers: json(authorization), body: JSON.stringify(PROJECT), expect: [200], what: 'saving a project' });
-    await call(`${base}/budget`, { method: 'PUT', headers: json(authorization), body: JSON.stringify(BUDGET), expect: [200], what: 'saving a budget' });
+    await apiCall(`${base}/project`, { method: 'PATCH', headers: json(authorization), body: JSON.stringify(PROJECT), expect: [200], what: 'saving a project' });
+    await apiCall(`${base}/budget`, { method: 'PUT', headers: json(authorization), body: JSON.stringify(BUDGET), expect: [200], what: 'saving a budget' });
     for (const documentType of ['deliberation', 'budget-plan']) {
       const form = new FormData();
       form.append('documentType', documentType);
       form.append('file', new Blob([PDF], { type: 'application/pdf' }), `${documentType}.pdf`);
-      await call(`${base}/attachments`, { method: 'POST', headers: { authorization }, body: form, expect: [201], what: `uploading ${documentType}` });
+      await apiCall(`${base}/attachments`, { method: 'POST', headers: { authorization }, body: form, expect: [201], what: `uploading ${documentType}` });
     }
     return dossier;
   };

@@ -6,9 +6,16 @@
  * its own machinery costs.
  *
  * Environment: PORT, MONGODB_URI, MONGODB_DB, KAFKA_BROKERS, BASELINE_TOPIC (submit events; its
- * consumer stores one inbox document per event, the baseline of "notification stored").
+ * consumer stores one inbox document per event, the baseline of "notification stored" and of "e-mail
+ * recorded", then POSTs the event to BASELINE_WEBHOOK_URL when set: the bare submit → produce →
+ * consume → webhook chain of the pipeline figure).
+ *
+ * The staff figures' routes (list, search, counts, CSV export) do what a bare server does on the
+ * collection: `find` + `sort` + `limit` + `countDocuments`, regular expressions, an aggregate per
+ * status, a cursor streamed as CSV.
  */
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Kafka, logLevel } from 'kafkajs';
@@ -26,6 +33,7 @@ const env = z
     MONGODB_DB: z.string().min(1),
     KAFKA_BROKERS: z.string().min(1),
     BASELINE_TOPIC: z.string().min(1),
+    BASELINE_WEBHOOK_URL: z.url().optional(),
   })
   .parse(process.env);
 
@@ -74,10 +82,14 @@ await consumer.connect();
 await consumer.subscribe({ topic: env.BASELINE_TOPIC, fromBeginning: true });
 await consumer.run({
   eachMessage: async ({ message }) => {
-    const event = JSON.parse(message.value!.toString()) as { id: string; dossierId: string };
+    const event = JSON.parse(message.value!.toString()) as { id: string; type: string; dossierId: string };
     await inbox.insertOne({ _id: event.id as never, dossierId: event.dossierId, eventType: 'dossier.submitted', createdAt: new Date() }).catch((error) => {
       if ((error as { code?: number }).code !== 11000) throw error;
     });
+    if (env.BASELINE_WEBHOOK_URL) {
+      const response = await fetch(env.BASELINE_WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: event.type, subject: event.dossierId, data: event }) });
+      await response.arrayBuffer();
+    }
   },
 });
 
@@ -98,28 +110,91 @@ app.get('/dossiers/:dossierId', { schema: { params, headers: z.object({ 'x-organ
   return dossier;
 });
 
+/** What a staff list shows of a dossier (the product answers compact rows of these fields). */
+const ROW_FIELDS = 'number callId waveId status organisationId applicant.name applicant.kind applicant.territory project.title budget.requestedGrantCents decision.grantCents submittedAt createdAt updatedAt';
+const pageQuery = { page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(100).default(20) };
+const callParams = z.object({ callId: z.string().min(1).max(200) });
+
+/** A page of a call's dossiers by status and département: find + sort + skip + limit, and the count of the filter. */
 app.get(
-  '/dossiers',
-  {
-    schema: {
-      querystring: z.object({
-        callId: z.string().optional(),
-        status: z.string().optional(),
-        page: z.coerce.number().int().min(1).default(1),
-        pageSize: z.coerce.number().int().min(1).max(200).default(50),
-      }),
-    },
-  },
+  '/calls/:callId/dossiers',
+  { schema: { params: callParams, querystring: z.object({ status: z.string().max(40).optional(), departement: z.string().max(3).optional(), ...pageQuery }) } },
   async (request) => {
-    const { page, pageSize, ...filters } = request.query;
-    const filter = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
+    const { status, departement, page, pageSize } = request.query;
+    const filter = { callId: request.params.callId, status: status ?? { $ne: 'draft' }, ...(departement ? { 'applicant.territory.departements': departement } : {}) };
     const [items, total] = await Promise.all([
-      Dossier.find(filter).sort({ updatedAt: -1 }).skip((page - 1) * pageSize).limit(pageSize).lean(),
+      Dossier.find(filter).select(ROW_FIELDS).sort({ number: 1, _id: 1 }).skip((page - 1) * pageSize).limit(pageSize).lean(),
       Dossier.countDocuments(filter),
     ]);
     return { items, page, pageSize, total };
   },
 );
+
+/** Search in a call: a prefix of the number or of the organisation's id, a case-insensitive piece of the name or title. */
+app.get('/dossiers/search', { schema: { querystring: z.object({ q: z.string().min(1).max(100), callId: z.string().min(1).max(200), ...pageQuery }) } }, async (request) => {
+  const { q, callId, page, pageSize } = request.query;
+  const escaped = q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const filter = {
+    callId,
+    $or: [
+      { number: { $regex: `^${escaped}` } },
+      { organisationId: { $regex: `^${escaped}` } },
+      { 'applicant.name': { $regex: escaped, $options: 'i' } },
+      { 'project.title': { $regex: escaped, $options: 'i' } },
+    ],
+  };
+  const [items, total] = await Promise.all([
+    Dossier.find(filter).select(ROW_FIELDS).sort({ number: 1, _id: 1 }).skip((page - 1) * pageSize).limit(pageSize).lean(),
+    Dossier.countDocuments(filter),
+  ]);
+  return { items, page, pageSize, total };
+});
+
+/** A call's counts per status, with the amounts requested: one aggregate. */
+app.get('/calls/:callId/dossier-counts', { schema: { params: callParams } }, async (request) => {
+  const groups = await Dossier.aggregate<{ _id: string; count: number; requestedGrantCents: number }>([
+    { $match: { callId: request.params.callId } },
+    { $group: { _id: '$status', count: { $sum: 1 }, requestedGrantCents: { $sum: '$budget.requestedGrantCents' } } },
+  ]);
+  return { callId: request.params.callId, byStatus: Object.fromEntries(groups.map((g) => [g._id, g.count])), requestedGrantCents: Object.fromEntries(groups.map((g) => [g._id, g.requestedGrantCents])) };
+});
+
+const CSV_COLUMNS = [
+  'dossierId', 'number', 'status', 'waveId', 'organisationId', 'applicantName', 'applicantKind', 'departements', 'regions', 'communeCode',
+  'title', 'summary', 'description', 'beneficiaries', 'startDate', 'endDate', 'eligibleCostCents', 'requestedGrantCents', 'otherFunding',
+  'attachments', 'complementRequests', 'decision', 'decisionMotivation', 'grantedCents', 'submittedAt', 'createdAt', 'updatedAt',
+];
+const csvCell = (value: unknown) => {
+  const text = value === undefined || value === null ? '' : value instanceof Date ? value.toISOString() : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+type StoredDossier = Record<string, any>;
+const csvLine = (d: StoredDossier) =>
+  [
+    d._id, d.number, d.status, d.waveId, d.organisationId, d.applicant?.name, d.applicant?.kind, d.applicant?.territory?.departements?.join(' '), d.applicant?.territory?.regions?.join(' '), d.applicant?.territory?.communeCode,
+    d.project?.title, d.project?.summary, d.project?.description, d.project?.beneficiaries, d.project?.startDate, d.project?.endDate,
+    d.budget?.eligibleCostCents, d.budget?.requestedGrantCents, (d.budget?.otherFunding ?? []).map((f: StoredDossier) => `${f.kind}:${f.funder}:${f.amountCents}`).join('; '),
+    (d.attachments ?? []).map((a: StoredDossier) => `${a.fileName} (${a.sizeBytes})`).join('; '), (d.complementRequests ?? []).map((c: StoredDossier) => c.message).join('; '),
+    d.decision?.kind, d.decision?.motivation, d.decision?.grantCents, d.submittedAt, d.createdAt, d.updatedAt,
+  ].map(csvCell).join(',');
+
+/** Every submitted dossier of a call as CSV, streamed from a cursor (backpressure through the stream). */
+app.get('/calls/:callId/dossiers.csv', { schema: { params: callParams } }, async (request, reply) => {
+  const cursor = Dossier.find({ callId: request.params.callId, status: { $ne: 'draft' } }).lean<StoredDossier[]>().cursor({ batchSize: 500 });
+  async function* lines() {
+    yield `${CSV_COLUMNS.join(',')}\n`;
+    let chunk: string[] = [];
+    for await (const dossier of cursor) {
+      chunk.push(csvLine(dossier as StoredDossier));
+      if (chunk.length === 100) {
+        yield `${chunk.join('\n')}\n`;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield `${chunk.join('\n')}\n`;
+  }
+  return reply.type('text/csv; charset=utf-8').send(Readable.from(lines()));
+});
 
 app.post(
   '/dossiers',
