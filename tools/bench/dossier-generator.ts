@@ -11,18 +11,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { DOSSIER_STATUSES, type ApplicantKind, type ApplicantSnapshot, type DossierStatus } from '@aap/contracts';
 import { communeByCode, communeBySiren, epciBySiren } from '@aap/contracts/geography';
+import { prng } from './prng';
 
-/** A small fast PRNG (mulberry32): the same seed, the same call. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;

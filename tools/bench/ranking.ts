@@ -9,6 +9,7 @@ import { rank, type RankingEntry } from '../../apps/evaluation-service/src/scori
 import { weightedScore, type ScoredReview, type ScoringGrid } from '../../apps/evaluation-service/src/scoring/scoring';
 import { median } from './load';
 import type { Row } from './figures';
+import { prng } from './prng';
 
 export interface RankingFigureOptions {
   dossiers: number;
@@ -29,18 +30,6 @@ export const BENCH_GRID: ScoringGrid = {
   ],
   passThreshold: 20,
 };
-
-/** mulberry32: a small deterministic PRNG, so every run ranks the same call. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A call of `dossiers` dossiers, 3 distinct reviewers each among 200: a fifth of the reviewers

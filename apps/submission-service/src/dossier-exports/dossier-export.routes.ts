@@ -1,10 +1,10 @@
 import { channel } from 'node:diagnostics_channel';
 import { z } from 'zod';
-import { applicantKind, dossierStatus } from '@aap/contracts';
 import { callerOf, policies, ROLE_SETS, sendCsvStream, sendXlsxStream } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts, DossierStreamPort } from '../dossiers';
-import { EXPORT_LINE_COLUMNS, exported, type ExportFilter, type ExportLine } from './dossier-export';
+import { dossierFilterQuery } from '../dossier-index/dossier-lists.routes';
+import { EXPORT_LINE_COLUMNS, exportFilterOf, type ExportFilter, type ExportLine } from './dossier-export';
 import type { ExportLinesStore } from './export-lines.store';
 
 /** What the exports read: the calls (the team rule) and the dossiers of a call as a stream. */
@@ -22,26 +22,15 @@ export const DOSSIER_EXPORT_READ_CHANNEL = 'aap:submission:dossier-export:read';
 const reads = channel(DOSSIER_EXPORT_READ_CHANNEL);
 
 const callParams = z.object({ callId: z.string().min(1).max(100) });
-const exportQuery = z.object({
-  status: dossierStatus.optional(),
-  waveId: z.string().max(100).optional(),
-  departement: z.string().max(3).optional(),
-  region: z.string().max(3).optional(),
-  applicantKind: applicantKind.optional(),
-  includeDrafts: z
-    .enum(['true', 'false'])
-    .transform((value) => value === 'true')
-    .optional()
-    .describe('drafts are left out unless true (or status=draft)'),
-});
 
 /** The lines of the call that the filter keeps, as the store streams them (no order: see `ofCall`). */
 async function* exportedLines(ports: DossierExportPorts, lines: ExportLinesStore, callId: string, filter: ExportFilter): AsyncGenerator<ExportLine> {
   let read = 0;
+  const keep = exportFilterOf(filter);
   for await (const line of lines.ofCall(callId, { status: filter.status, waveId: filter.waveId }, () => ports.dossiers.ofCall(callId))) {
     read++;
     if (reads.hasSubscribers) reads.publish({ callId, read });
-    if (exported(line, filter)) yield line;
+    if (keep(line)) yield line;
   }
 }
 
@@ -61,7 +50,7 @@ export function registerDossierExportRoutes(context: ServiceContext, ports: Doss
           tags: ['dossiers'],
           summary: `Export of every field of a call’s dossiers, streamed, as ${format.summary}; amounts in integer cents, dates ISO 8601 (UTC), lists as JSON; rows in store order`,
           params: callParams,
-          querystring: exportQuery,
+          querystring: dossierFilterQuery,
         },
       },
       async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { ApplicantKind, DossierStatus } from '@aap/contracts';
 import type { CsvColumn } from '@aap/http';
 import type { Dossier } from '../dossiers';
+import { fieldsFilterOf, type DossierFilter } from '../dossier-index/dossier-queries';
 
 /**
  * The export of a call's dossiers, pure: which dossiers a filter keeps and every column of a line.
@@ -12,15 +13,7 @@ import type { Dossier } from '../dossiers';
  */
 
 /** The filters of the staff list, applied to the stream (the store filters only on `callId`, `status` and `waveId`). */
-export interface ExportFilter {
-  status?: DossierStatus;
-  waveId?: string;
-  departement?: string;
-  region?: string;
-  applicantKind?: ApplicantKind;
-  /** Drafts are left out unless asked for (or asked by `status=draft`). */
-  includeDrafts?: boolean;
-}
+export type ExportFilter = Omit<DossierFilter, 'q' | 'organisationId'>;
 
 /**
  * A dossier's line as the export read model keeps it (export-lines.store.ts): what the filters read,
@@ -36,15 +29,9 @@ export interface ExportLine {
   cells: readonly unknown[];
 }
 
-export function exported(line: ExportLine, filter: ExportFilter): boolean {
-  if (filter.status !== undefined && line.status !== filter.status) return false;
-  if (filter.status === undefined && !filter.includeDrafts && line.status === 'draft') return false;
-  if (filter.waveId !== undefined && line.waveId !== filter.waveId) return false;
-  if (filter.applicantKind !== undefined && line.applicantKind !== filter.applicantKind) return false;
-  if (filter.departement !== undefined && !line.departements.includes(filter.departement)) return false;
-  if (filter.region !== undefined && !line.regions.includes(filter.region)) return false;
-  return true;
-}
+/** The test of whether a line is exported: the staff list's filter, on the same fields. */
+export const exportFilterOf = (filter: ExportFilter): ((line: ExportLine) => boolean) => fieldsFilterOf(filter);
+export const exported = (line: ExportLine, filter: ExportFilter): boolean => exportFilterOf(filter)(line);
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 const spaced = (codes: readonly string[] | undefined) => codes?.join(' ');

@@ -33,8 +33,11 @@ const searchText = z
   .max(100)
   .refine((q) => searchWords(q).length > 0, 'must hold a letter or a digit')
   .describe('Words, each the start of a word of the number, the SIREN/SIRET, the applicant’s name or the title (accents and case ignored)');
-const listQuery = paginationQuery.extend(filters.shape).extend({
+/** The staff list's filters, as its exports take them too. */
+export const dossierFilterQuery = filters.extend({
   includeDrafts: z.enum(['true', 'false']).transform((flag) => flag === 'true').optional().describe('Drafts are hidden unless true (or status=draft)'),
+});
+const listQuery = paginationQuery.extend(dossierFilterQuery.shape).extend({
   q: searchText.optional(),
   sort: sortQuery(['number', 'submittedAt', 'requestedGrantCents'], 'number'),
 });

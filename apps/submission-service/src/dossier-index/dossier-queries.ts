@@ -55,11 +55,13 @@ const hasWordsStarting = (row: DossierRow, starts: readonly string[]): boolean =
   return starts.every((start) => text.includes(start));
 };
 
-/** The test of a filter, its constant parts worked out once for all the rows. */
-export function filterOf(filter: DossierFilter): (row: DossierRow) => boolean {
+/** What a filter other than the search reads of a row (an export line has the same fields). */
+export type FilteredFields = Pick<DossierRow, 'status' | 'waveId' | 'applicantKind' | 'departements' | 'regions'> & { organisationId?: string };
+
+/** The test of a filter's fields (drafts hidden unless asked), its constant parts worked out once for all the rows. */
+export function fieldsFilterOf(filter: Omit<DossierFilter, 'q'>): (row: FilteredFields) => boolean {
   const { status, waveId, departement, region, applicantKind, organisationId } = filter;
   const drafts = filter.includeDrafts === true || status === 'draft';
-  const starts = filter.q === undefined ? [] : searchWords(filter.q).map((word) => ` ${word}`);
   return (row) =>
     (drafts || row.status !== 'draft') &&
     (status === undefined || row.status === status) &&
@@ -67,8 +69,14 @@ export function filterOf(filter: DossierFilter): (row: DossierRow) => boolean {
     (applicantKind === undefined || row.applicantKind === applicantKind) &&
     (organisationId === undefined || row.organisationId === organisationId) &&
     (departement === undefined || row.departements.includes(departement)) &&
-    (region === undefined || row.regions.includes(region)) &&
-    (starts.length === 0 || hasWordsStarting(row, starts));
+    (region === undefined || row.regions.includes(region));
+}
+
+/** The test of a filter and its search. */
+export function filterOf(filter: DossierFilter): (row: DossierRow) => boolean {
+  const fields = fieldsFilterOf(filter);
+  const starts = filter.q === undefined ? [] : searchWords(filter.q).map((word) => ` ${word}`);
+  return (row) => fields(row) && (starts.length === 0 || hasWordsStarting(row, starts));
 }
 
 /**
