@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decodeHeaders, type ReadMessage, type TestEnvironment } from '@aap/test-harness';
+import { decodeHeaders, eventually, type ReadMessage, type TestEnvironment } from '@aap/test-harness';
 
 /**
  * What the service's integration tests share: reading a topic to a known point instead of waiting a
@@ -47,3 +47,15 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, { timeoutMs = 
     await consumer.disconnect();
   }
 }
+
+/**
+ * A dossier's stored document once its outbox is relayed (`outboxPending: false`): everything it
+ * recorded is then on the topic, and the relay will not touch the document again — what a test
+ * compares before and after a refused request.
+ */
+export const relayedDossier = (env: TestEnvironment, dossierId: string) =>
+  eventually(async () => {
+    const doc = await env.database('submission').collection('dossiers').findOne({ _id: dossierId as never });
+    if (doc?.outboxPending !== false) throw new Error(`dossier ${dossierId} not relayed yet`);
+    return doc;
+  });

@@ -3,6 +3,7 @@ import { authHeaders, useTestEnvironment } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service } from '../service';
 import { createPublishedCall, passNumeriqueCallRules } from '../calls/testing';
+import { relayedDossier } from '../testing';
 
 const env = useTestEnvironment();
 
@@ -39,7 +40,8 @@ describe('control characters in a request to a real route', () => {
     const draft = await call('POST', '/dossiers', { callId, waveId });
     expect(draft.status).toBe(201);
     const dossierId = draft.body.dossierId as string;
-    const before = await dossiers().findOne({ _id: dossierId as never });
+    // Once the draft's save is relayed: the relay empties the outbox on its own time.
+    const before = await relayedDossier(env, dossierId);
 
     const answer = await call('PATCH', `/dossiers/${dossierId}/project`, { title: 'Pass numérique\u0000', summary: 'Des pass', description: 'Par les CCAS', startDate: '2026-06-01', endDate: '2027-05-31' });
 

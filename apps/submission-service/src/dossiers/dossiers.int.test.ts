@@ -16,7 +16,7 @@ import { authHeaders, eventually, useTestEnvironment } from '@aap/test-harness';
 import type { RunningService } from '@aap/service-runtime';
 import { service } from '../service';
 import { createPublishedCall, passNumeriqueCallRules } from '../calls/testing';
-import { readTopicToEnd } from '../testing';
+import { readTopicToEnd, relayedDossier } from '../testing';
 
 const env = useTestEnvironment();
 
@@ -39,13 +39,7 @@ async function call(method: string, path: string, options: { headers?: Record<st
 }
 
 const dossiers = () => env.database('submission').collection('dossiers');
-/** The dossier's stored document once its outbox is relayed: everything it recorded is then on the topic. */
-const relayed = (dossierId: string) =>
-  eventually(async () => {
-    const doc = await dossiers().findOne({ _id: dossierId as never });
-    expect(doc).toMatchObject({ outboxPending: false });
-    return doc!;
-  });
+const relayed = (dossierId: string) => relayedDossier(env, dossierId);
 /**
  * Every event of the dossier on its topic but its drafts' saves (`dossier.draft-saved`, which the index's
  * test follows), once what it recorded is relayed (read to the topic's end: nothing can be missed).
