@@ -12,9 +12,16 @@ export interface HandlerUnit<Run> {
   waitsFor: HandlerUnit<Run>[];
 }
 
-/** Links each unit to the ones it waits for among `units` (one event type's), and refuses a cycle. */
+/**
+ * Links each unit to the ones it waits for among `units` (one event type's) — those it names in
+ * `after`, besides those it was given already (a consumer in registration order links each unit to
+ * the one registered before it) — and refuses a cycle.
+ */
 export function resolveOrder<Run>(type: string, units: HandlerUnit<Run>[]): void {
-  for (const unit of units) unit.waitsFor = units.filter((other) => other !== unit && other.name !== undefined && unit.after.includes(other.name));
+  for (const unit of units) {
+    const named = units.filter((other) => other !== unit && other.name !== undefined && unit.after.includes(other.name));
+    unit.waitsFor = [...new Set([...unit.waitsFor, ...named])];
+  }
   const state = new Map<HandlerUnit<Run>, 'visiting' | 'done'>();
   const visit = (unit: HandlerUnit<Run>) => {
     if (state.get(unit) === 'done') return;

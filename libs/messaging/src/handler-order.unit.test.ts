@@ -44,6 +44,16 @@ describe('handler order: side by side unless declared', () => {
     expect(retry.log).toEqual(['a:start', 'a:end', 'c:start', 'c:end']);
   });
 
+  it('keeps the order a unit was given before (a consumer in registration order) besides the one it names', async () => {
+    const [a, b, c] = [unit('a'), unit('b'), unit('c')];
+    b.waitsFor.push(a);
+    c.waitsFor.push(b);
+    resolveOrder('probe', [a, b, c]);
+    const { log, start } = runner();
+    await runInOrder([a, b, c], new Set(), start);
+    expect(log).toEqual(['a:start', 'a:end', 'b:start', 'b:end', 'c:start', 'c:end']);
+  });
+
   it('refuses a cyclic order', () => {
     expect(() => resolveOrder('probe', [unit('a', ['b']), unit('b', ['a'])])).toThrow('cyclic order');
   });
