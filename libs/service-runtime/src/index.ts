@@ -7,3 +7,4 @@ export * from './command-handler';
 export * from './local-copies';
 export * from './upgrades';
 export { isDuplicateKey } from '@aap/messaging';
+export * from './shared-reads';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema } from 'mongoose';
 import { accepted } from '@aap/contracts';
-import { documentStore, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
+import { documentStore, sharedReads, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import type { DossierStore } from '../dossiers/dossier.store';
 import { bucketId, bucketOf, INDEX_BUCKETS, rowOf, rowsOfLines, withRows } from './dossier-lines';
 import type { DossierIndex, DossierRow } from './dossier-row';
@@ -17,7 +17,8 @@ import { eachLimited } from '@aap/messaging';
  * A reader keeps the call's rows in process and revalidates them with ONE `_id` read of the head,
  * reading again by `_id` only the buckets whose version moved: a row written by any instance (bucket
  * then head, before `refresh` resolves) is seen by the next read on every instance. Memory is bounded:
- * the calls least recently read are dropped past `maxCachedRows` rows.
+ * the calls least recently read are dropped past `maxCachedRows` rows. Readers of one call at the same
+ * time share its reads (`sharedReads`).
  */
 
 interface BucketDocument {
@@ -179,7 +180,7 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
     }
   };
 
-  async function rowsOfCall(callId: string): Promise<readonly DossierRow[]> {
+  async function loadRowsOfCall(callId: string): Promise<readonly DossierRow[]> {
     const head = await Head.findById(callId).lean<HeadDocument>();
     if (!head) return [];
     const held = cache.get(callId);
@@ -202,8 +203,12 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
     return call.rows;
   }
 
+  // Staff reading one call at once share its head's read (and the buckets it finds stale), each still
+  // answered by a read started after it asked: 10 readers cost 2 round trips, not 10.
+  const loads = sharedReads(loadRowsOfCall);
+
   return {
-    rowsOfCall,
+    rowsOfCall: (callId) => loads.read(callId),
     async refresh(dossierId) {
       await refreshMany([dossierId]);
     },

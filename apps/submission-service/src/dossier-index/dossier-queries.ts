@@ -72,11 +72,17 @@ export function fieldsFilterOf(filter: Omit<DossierFilter, 'q'>): (row: Filtered
     (region === undefined || row.regions.includes(region));
 }
 
+/** Whether a row has a word starting with each word of a search. */
+function searchFilterOf(q: string): (row: DossierRow) => boolean {
+  const starts = searchWords(q).map((word) => ` ${word}`);
+  return (row) => hasWordsStarting(row, starts);
+}
+
 /** The test of a filter and its search. */
 export function filterOf(filter: DossierFilter): (row: DossierRow) => boolean {
   const fields = fieldsFilterOf(filter);
-  const starts = filter.q === undefined ? [] : searchWords(filter.q).map((word) => ` ${word}`);
-  return (row) => fields(row) && (starts.length === 0 || hasWordsStarting(row, starts));
+  const search = filter.q === undefined ? undefined : searchFilterOf(filter.q);
+  return (row) => fields(row) && (search === undefined || search(row));
 }
 
 /**
@@ -128,6 +134,32 @@ export function selectRows(rows: readonly DossierRow[], filter: DossierFilter, s
 }
 
 /**
+ * The rows of a sorted copy matching a filter's fields (not its search), kept beside the copy for the
+ * filters last asked (at most `FILTERS_KEPT`): paging through a list, or ten staff on the same screen,
+ * filter the call's rows once, not at every page. Dropped with the copy when a row of the call changes.
+ */
+const FILTERS_KEPT = 64;
+const matchesOfCopies = new WeakMap<readonly DossierRow[], Map<string, readonly DossierRow[]>>();
+function fieldsMatchingOf(sorted: readonly DossierRow[], filter: Omit<DossierFilter, 'q'>): readonly DossierRow[] {
+  const { status, waveId, departement, region, applicantKind, includeDrafts, organisationId } = filter;
+  const key = JSON.stringify([status, waveId, departement, region, applicantKind, includeDrafts, organisationId]);
+  let matches = matchesOfCopies.get(sorted);
+  if (matches === undefined) {
+    matches = new Map();
+    matchesOfCopies.set(sorted, matches);
+  }
+  let matching = matches.get(key);
+  if (matching === undefined) {
+    matching = sorted.filter(fieldsFilterOf(filter));
+    if (matches.size >= FILTERS_KEPT) matches.delete(matches.keys().next().value!);
+  } else {
+    matches.delete(key); // most recently asked last
+  }
+  matches.set(key, matching);
+  return matching;
+}
+
+/**
  * The `count` first rows in `compare`'s order, sorted: a bounded insertion that reads each row once
  * (a page near the start of a long list costs about one comparison per row, not a whole sort).
  */
@@ -153,7 +185,8 @@ export function firstInOrder(rows: readonly DossierRow[], count: number, compare
 /** One page of the rows matching a query, and how many match (`total`). */
 export function queryRows(rows: readonly DossierRow[], { page, pageSize, sort = 'number', ...filter }: DossierQuery): CountedPage<DossierRow> {
   const sorted = sortedCopyOf(rows, sort);
-  const matching = (sorted ?? rows).filter(filterOf(filter));
+  const { q, ...fields } = filter;
+  const matching = sorted ? (q === undefined ? fieldsMatchingOf(sorted, fields) : fieldsMatchingOf(sorted, fields).filter(searchFilterOf(q))) : rows.filter(filterOf(filter));
   const skip = skipOf({ page, pageSize });
   const ordered = sorted ? matching : firstInOrder(matching, skip + pageSize, comparatorOf(sort));
   return { items: ordered.slice(skip, skip + pageSize), page, pageSize, total: matching.length };
