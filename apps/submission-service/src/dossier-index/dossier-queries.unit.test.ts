@@ -135,7 +135,8 @@ describe('filtering, sorting and paging the rows of a call', () => {
   });
 
   it('the matches of each filter kept beside a sorted copy answer that filter only: many filters and searches in turn on one array give what a new array gives', () => {
-    const anySearch = fc.option(fc.constantFrom('ga', 'commune', '2169', 'AAP-2026', 'zzz'), { nil: undefined });
+    // Words that match whole words, prefixes, the middle of a word only (no match), and pairs where one word is missing.
+    const anySearch = fc.option(fc.constantFrom('ga', 'commune', '2169', 'AAP-2026', 'zzz', 'yon', 'LYON pass', 'numér', 'pass zzz', '2026 aap'), { nil: undefined });
     const fields = ['status', 'waveId', 'departement', 'region', 'applicantKind', 'includeDrafts', 'organisationId'] as const;
     // One sort per run (its sorted copy, hence its kept matches, serve every query of the run), and
     // filters that differ from one base filter by ONE field: a key that forgot a field would answer another's.
