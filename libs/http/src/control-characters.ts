@@ -1,4 +1,4 @@
-import { HttpProblem, type ProblemError } from './problem';
+import { invalidRequest, type HttpProblem, type ProblemError } from './problem';
 
 /**
  * C0 control characters and DEL, tab, line feed and carriage return aside (long texts keep their
@@ -59,5 +59,5 @@ function describe(text: string): string {
 
 /** The 400 answering a request whose strings hold control characters (same shape as a validation failure). */
 export function controlCharacterProblem(errors: ProblemError[]): HttpProblem {
-  return new HttpProblem(400, 'validation', 'The request is invalid', `${errors.length} field(s) hold control characters`, errors);
+  return invalidRequest(errors, `${errors.length} field(s) hold control characters`);
 }

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { HttpProblem, type Problem, type ProblemError } from './problem';
+import { HttpProblem, invalidRequest, type Problem, type ProblemError } from './problem';
 
 const PROBLEM_BASE = 'https://aap.anct.gouv.fr/problems/';
 const locations = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' } as const;
@@ -127,16 +127,7 @@ export function problemOf(error: FastifyError, instance: string): { problem: Pro
         },
       ];
     });
-    return {
-      problem: {
-        type: `${PROBLEM_BASE}validation`,
-        title: 'The request is invalid',
-        status: 400,
-        detail: `${errors.length} field(s) failed validation`,
-        instance,
-        errors,
-      },
-    };
+    return { problem: invalidRequest(errors).toProblem(instance) };
   }
   const unavailable = unavailablePartOf(error);
   if (unavailable) return databaseUnavailable(instance, unavailable);

@@ -50,6 +50,9 @@ export class HttpProblem extends Error {
   }
 }
 
+/** The 400 of a request whose fields fail validation, naming each (the shape of every validation failure). */
+export const invalidRequest = (errors: ProblemError[], detail = `${errors.length} field(s) failed validation`) =>
+  new HttpProblem(400, 'validation', 'The request is invalid', detail, errors);
 export const notFound = (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} was not found`);
 export const conflict = (detail: string, errors?: ProblemError[]) => new HttpProblem(409, 'conflict', 'Conflict', detail, errors);
 export const unprocessable = (detail: string, errors: ProblemError[]) =>

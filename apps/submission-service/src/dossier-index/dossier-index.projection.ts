@@ -61,6 +61,17 @@ const HEAD_MAPPING: DocumentMapping<HeadState, HeadDocument> = {
   toFields: ({ epoch, buckets }) => ({ epoch, buckets }),
 };
 
+function groupedBy<K>(rows: readonly DossierRow[], keyOf: (row: DossierRow) => K): Map<K, DossierRow[]> {
+  const groups = new Map<K, DossierRow[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
+
 /** A call as this process last read it: each bucket's rows at the version read, and all of them. */
 interface CachedCall {
   epoch: string;
@@ -132,23 +143,46 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
     );
   }
 
-  async function writeRows(rows: readonly DossierRow[]): Promise<void> {
-    const byCall = new Map<string, Map<number, DossierRow[]>>();
-    for (const row of rows) {
-      const ofCall = byCall.get(row.callId) ?? new Map<number, DossierRow[]>();
-      byCall.set(row.callId, ofCall);
-      const bucket = bucketOf(row.dossierId);
-      const inBucket = ofCall.get(bucket) ?? [];
-      ofCall.set(bucket, inBucket);
-      inBucket.push(row);
-    }
-    await eachLimited([...byCall], 1, async ([callId, ofCall]) => {
-      const versions = new Map<number, number>();
-      await eachLimited([...ofCall], WRITE_CONCURRENCY, async ([bucket, inBucket]) => {
-        versions.set(bucket, await writeBucket(callId, bucket, inBucket));
-      });
-      await raiseHead(callId, versions);
+  /** Writes rows of one call: each bucket touched once, then the head once. */
+  async function writeCall(callId: string, rows: readonly DossierRow[]): Promise<void> {
+    const byBucket = groupedBy(rows, (row) => bucketOf(row.dossierId));
+    const versions = new Map<number, number>();
+    await eachLimited([...byBucket], WRITE_CONCURRENCY, async ([bucket, inBucket]) => {
+      versions.set(bucket, await writeBucket(callId, bucket, inBucket));
     });
+    await raiseHead(callId, versions);
+  }
+
+  // Group commit per call: the handlers of a busy call (its partitions side by side) would each write
+  // its head, racing each other on its version. Rows given while a call's write is under way wait for
+  // its next write, which takes them all: one writer per call in this process, no race among its own.
+  const nextWrites = new Map<string, { rows: DossierRow[]; written: Promise<void> }>();
+  const lastWrites = new Map<string, Promise<void>>();
+  function writeRowsOfCall(callId: string, rows: readonly DossierRow[]): Promise<void> {
+    let next = nextWrites.get(callId);
+    if (next === undefined) {
+      const taken: DossierRow[] = [];
+      const written = (lastWrites.get(callId) ?? Promise.resolve())
+        .catch(() => undefined) // the previous write's callers have its error; this one starts afresh
+        .then(() => {
+          nextWrites.delete(callId);
+          return writeCall(callId, taken);
+        });
+      next = { rows: taken, written };
+      nextWrites.set(callId, next);
+      lastWrites.set(callId, written);
+      const forget = () => {
+        if (lastWrites.get(callId) === written) lastWrites.delete(callId);
+      };
+      written.then(forget, forget);
+    }
+    next.rows.push(...rows);
+    return next.written;
+  }
+
+  async function writeRows(rows: readonly DossierRow[]): Promise<void> {
+    const byCall = groupedBy(rows, (row) => row.callId);
+    await Promise.all([...byCall].map(([callId, ofCall]) => writeRowsOfCall(callId, ofCall)));
   }
 
   async function refreshMany(dossierIds: readonly string[]): Promise<number> {

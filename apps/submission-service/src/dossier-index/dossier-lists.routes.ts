@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { applicantKind, dossierStatus, TEAM_ROLES } from '@aap/contracts';
-import { applicantScope, callerOf, HttpProblem, paginate, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller } from '@aap/http';
+import { applicantScope, callerOf, invalidRequest, paginate, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts } from '../dossiers';
 import type { DossierDocument, DossierStore } from '../dossiers/dossier.store';
@@ -43,10 +43,7 @@ const listQuery = paginationQuery.extend(dossierFilterQuery.shape).extend({
 });
 
 /** An admin names the call it searches: admins are on no team, and every call at once is not a search. */
-const callIdRequired = () =>
-  new HttpProblem(400, 'validation', 'The request is invalid', '1 field(s) failed validation', [
-    { in: 'query', name: 'callId', pointer: '#/callId', detail: 'is required for an admin: a search is within one call' },
-  ]);
+const callIdRequired = () => invalidRequest([{ in: 'query', name: 'callId', pointer: '#/callId', detail: 'is required for an admin: a search is within one call' }]);
 
 export function registerDossierListRoutes(context: ServiceContext, { index, dossiers, calls }: DossierListPorts): void {
   const { http } = context;

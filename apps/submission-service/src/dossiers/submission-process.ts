@@ -66,7 +66,8 @@ export function submissionProcess({ dossiers, places, numbers, factsOf, logger }
     const now = new Date();
     // 1. The rules, on the stored dossier and the wave's places as they are now.
     const current = authorise(await dossiers.get(dossierId));
-    const [seen, factsBut] = await Promise.all([places.look(current, now), factsOf(current, 0)]);
+    const factsBut = await factsOf(current, 0); // the call's and organisation's local copies
+    const seen = await places.look(current, factsBut.call, now);
     const facts = { ...factsBut, otherActiveDossiersInWave: seen.otherActive };
     const checked = submit(current, facts, { ...command, number: NUMBER_NOT_TAKEN }, now);
     if (checked.outcome === 'accepted' && checked.state === current) return current; // the same submit, retried

@@ -2,7 +2,7 @@ import { Schema } from 'mongoose';
 import type { CallSnapshot, Decision, DossierStatus } from '@aap/contracts';
 import type { OutboxFields } from '@aap/messaging';
 import { documentStore, type ServiceContext } from '@aap/service-runtime';
-import { claimPlace, holdPlace, initialPlaces, otherLiveClaims, placesIdOf, releasePlace, type ClaimedStatuses, type WaveClaim, type WaveOf, type WavePlaces } from './wave-places';
+import { claimPlace, holdPlace, initialPlaces, otherLiveClaims, placesIdOf, releasePlace, statusesMatter, type ClaimedStatuses, type WaveClaim, type WaveOf, type WavePlaces } from './wave-places';
 
 /** The places of one organisation in one wave, as stored (`dossier_wave_guards`, `_id` = `<org>|<call>|<wave>`). */
 interface WavePlacesDocument extends OutboxFields {
@@ -17,12 +17,15 @@ export interface DossierStatusReader {
   inWave(wave: WaveOf): Promise<Array<{ dossierId: string; status: DossierStatus; submittedAt?: Date }>>;
 }
 
+/** The call's limit a claim is decided under. */
+type Limit = Pick<CallSnapshot, 'maxActiveDossiersPerApplicantPerWave'>;
+
 /** A wave's places as read before a claim (the stored document, or null before its first claim), handed to the claim so that its first attempt reads nothing again. */
 export interface PlacesSeen {
   stored: WavePlaces | null;
   places: WavePlaces;
   statuses: ClaimedStatuses;
-  /** How many other dossiers hold a place now. */
+  /** How many other dossiers hold a place now (every other claim, when their statuses cannot change the verdict). */
   otherActive: number;
 }
 
@@ -47,10 +50,14 @@ export function wavePlacesStore(context: ServiceContext, dossiers: DossierStatus
   });
   const commands = context.commands(store);
 
-  /** The stored places of `wave` (made once from the dossiers already there), with the claimed dossiers' statuses. */
-  async function placesWithStatuses(places: WavePlaces | null, wave: WaveOf): Promise<{ places: WavePlaces; statuses: ClaimedStatuses }> {
-    const current = places ?? initialPlaces(placesIdOf(wave), await dossiers.inWave(wave));
-    return { places: current, statuses: await dossiers.statuses(current.claims.map((c) => c.dossierId)) };
+  /**
+   * The stored places of `dossier`'s wave (made once from the dossiers already there), with the claimed
+   * dossiers' statuses when they matter to a claim under `call`'s limit (`statusesMatter`; null: not read).
+   */
+  async function placesWithStatuses(places: WavePlaces | null, dossier: WaveOf & { dossierId: string }, call: Limit | undefined): Promise<{ places: WavePlaces; statuses: ClaimedStatuses }> {
+    const current = places ?? initialPlaces(placesIdOf(dossier), await dossiers.inWave(dossier));
+    const matter = call !== undefined && statusesMatter(current, dossier.dossierId, call);
+    return { places: current, statuses: matter ? await dossiers.statuses(current.claims.map((c) => c.dossierId)) : null };
   }
 
   /**
@@ -58,11 +65,11 @@ export function wavePlacesStore(context: ServiceContext, dossiers: DossierStatus
    * With `seen`, the first attempt decides on what was just read; a change meanwhile (the guarded write
    * loses) reads everything again.
    */
-  const change = (dossier: WaveOf, decide: (places: WavePlaces, statuses: ClaimedStatuses) => Decision<WavePlaces>, seen?: PlacesSeen) =>
+  const change = (dossier: WaveOf & { dossierId: string }, call: Limit | undefined, decide: (places: WavePlaces, statuses: ClaimedStatuses) => Decision<WavePlaces>, seen?: PlacesSeen) =>
     commands.handle(
       placesIdOf(dossier),
       async (stored) => {
-        const { places, statuses } = seen && stored === seen.stored ? seen : await placesWithStatuses(stored, dossier);
+        const { places, statuses } = seen && stored === seen.stored ? seen : await placesWithStatuses(stored, dossier, call);
         return decide(places, statuses);
       },
       undefined,
@@ -71,17 +78,18 @@ export function wavePlacesStore(context: ServiceContext, dossiers: DossierStatus
 
   return {
     /** The places of the wave of `dossier` now and how many other dossiers hold one (read only: the claim decides). */
-    async look(dossier: WaveOf & { dossierId: string }, now: Date): Promise<PlacesSeen> {
+    async look(dossier: WaveOf & { dossierId: string }, call: Limit, now: Date): Promise<PlacesSeen> {
       const stored = await store.load(placesIdOf(dossier));
-      const { places, statuses } = await placesWithStatuses(stored, dossier);
+      const { places, statuses } = await placesWithStatuses(stored, dossier, call);
       return { stored, places, statuses, otherActive: otherLiveClaims(places, dossier.dossierId, statuses, now).length };
     },
 
     /** Takes a place for `dossier` unless its wave is full (then the refusal names the rule); `seen`: the places as `look` just read them. */
-    async claim(dossier: WaveOf & { dossierId: string }, call: Pick<CallSnapshot, 'maxActiveDossiersPerApplicantPerWave'>, now: Date, seen?: PlacesSeen): Promise<PlaceClaim> {
+    async claim(dossier: WaveOf & { dossierId: string }, call: Limit, now: Date, seen?: PlacesSeen): Promise<PlaceClaim> {
       let otherActive = 0;
       const handled = await change(
         dossier,
+        call,
         (places, statuses) => {
           otherActive = otherLiveClaims(places, dossier.dossierId, statuses, now).length;
           return claimPlace(places, { dossierId: dossier.dossierId, call }, statuses, now);
@@ -98,7 +106,7 @@ export function wavePlacesStore(context: ServiceContext, dossiers: DossierStatus
 
     /** `dossier` holds a place again (active again). */
     hold: async (dossier: WaveOf & { dossierId: string }, now: Date): Promise<void> => {
-      await change(dossier, (places) => holdPlace(places, dossier.dossierId, now));
+      await change(dossier, undefined, (places) => holdPlace(places, dossier.dossierId, now));
     },
   };
 }

@@ -36,8 +36,20 @@ export const placesIdOf = (d: WaveOf) => `${d.organisationId}|${d.callId}|${d.wa
 /** How long a claim counts while its dossier is still a draft: longer than any submit takes. */
 export const CLAIM_GRACE_MS = 60_000;
 
-/** The status of each claimed dossier, read before deciding (undefined: no such dossier). */
-export type ClaimedStatuses = Readonly<Record<string, DossierStatus | undefined>>;
+/**
+ * The status of each claimed dossier, read before deciding (undefined: no such dossier); null: not
+ * read, every claim counts (see `statusesMatter`).
+ */
+export type ClaimedStatuses = Readonly<Record<string, DossierStatus | undefined>> | null;
+
+/**
+ * Whether the claimed dossiers' statuses can change the verdict on `dossierId`'s claim: only when the
+ * other claims could fill the wave. Below that, every claim counting still leaves a place, so a
+ * submit reads no dossier (an organisation far from the limit pays nothing for the claims it holds).
+ */
+export function statusesMatter(places: WavePlaces, dossierId: string, call: Pick<CallSnapshot, 'maxActiveDossiersPerApplicantPerWave'>): boolean {
+  return places.claims.filter((claim) => claim.dossierId !== dossierId).length >= call.maxActiveDossiersPerApplicantPerWave;
+}
 
 /** The rule itself, given how many other dossiers of the organisation hold a place in the wave. */
 export function wavePlaceViolations(otherActive: number, call: Pick<CallSnapshot, 'maxActiveDossiersPerApplicantPerWave'>): Violation[] {
@@ -50,6 +62,7 @@ export function wavePlaceViolations(otherActive: number, call: Pick<CallSnapshot
 export function otherLiveClaims(places: WavePlaces, dossierId: string, statuses: ClaimedStatuses, now: Date): WaveClaim[] {
   return places.claims.filter((claim) => {
     if (claim.dossierId === dossierId) return false;
+    if (statuses === null) return true;
     const status = statuses[claim.dossierId];
     const fresh = now.getTime() - new Date(claim.claimedAt).getTime() < CLAIM_GRACE_MS;
     return status !== undefined && (isActive(status) || (fresh && status === 'draft'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decider } from '@aap/test-harness/decider-spec';
-import { CLAIM_GRACE_MS, claimPlace, holdPlace, initialPlaces, releasePlace, wavePlaceViolations, type ClaimedStatuses, type WavePlaces } from './wave-places';
+import { CLAIM_GRACE_MS, claimPlace, holdPlace, initialPlaces, releasePlace, statusesMatter, wavePlaceViolations, type ClaimedStatuses, type WavePlaces } from './wave-places';
 
 const NOW = new Date('2026-03-10T10:00:00Z');
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
@@ -52,6 +52,25 @@ describe('claiming a place', () => {
 
   it("given the dossier's own earlier claim (a retried submit), when it claims again, then the claim is renewed, not counted against it", () => {
     claim.given(placesWith(['d-1', ago(1_000)])).when({ dossierId: 'd-1', statuses: { 'd-1': 'draft' }, max: oneDossier }).thenState({ claims: [{ dossierId: 'd-1', claimedAt: NOW }] });
+  });
+});
+
+describe('when the claimed dossiers are worth reading', () => {
+  it('given other claims fewer than the call allows, then their statuses do not matter (every one counting still leaves a place); as many, then they do', () => {
+    const twoClaims = placesWith(['d-1', ago(1_000)], ['d-2', ago(2_000)]);
+    expect(statusesMatter(twoClaims, 'd-3', { maxActiveDossiersPerApplicantPerWave: 3 })).toBe(false);
+    expect(statusesMatter(twoClaims, 'd-3', twoDossiers)).toBe(true);
+    // The dossier's own claim (a retried submit) is not another's.
+    expect(statusesMatter(twoClaims, 'd-2', twoDossiers)).toBe(false);
+  });
+
+  it('given statuses not read (null), when a dossier claims a place, then every other claim counts and is kept', () => {
+    const places = placesWith(['d-1', ago(CLAIM_GRACE_MS * 10)]);
+    decider(claimPlace)
+      .given(places)
+      .when({ dossierId: 'd-2', call: twoDossiers }, null, NOW)
+      .thenState({ claims: [{ dossierId: 'd-1', claimedAt: ago(CLAIM_GRACE_MS * 10) }, { dossierId: 'd-2', claimedAt: NOW }] });
+    decider(claimPlace).given(places).when({ dossierId: 'd-2', call: oneDossier }, null, NOW).thenRefused('active-dossiers-per-wave');
   });
 });
 
