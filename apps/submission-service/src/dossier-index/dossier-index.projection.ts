@@ -176,7 +176,7 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
       };
       written.then(forget, forget);
     }
-    next.rows.push(...rows);
+    for (const row of rows) next.rows.push(row); // a rebuild gives a whole call at once: no spread of that many arguments
     return next.written;
   }
 
