@@ -28,7 +28,7 @@ export const submissionService = (ready: { index?(index: DossierIndexPort): void
     const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => {
       const index = registerDossierIndex(context, store);
       registerDossierListRoutes(context, { index, dossiers: store, calls });
-      return { index, exportLines: dossierExportLines(context, store) };
+      return { index, exportLines: dossierExportLines(context) };
     });
     const { index, exportLines } = dossiers.readModels;
     ready.index?.(index);

@@ -1,6 +1,6 @@
 import { eachLimited } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
-import type { DossierReadModel, DossierStore } from '../dossiers';
+import type { DossierReadModel } from '../dossiers';
 import { registerDossierExportRoutes, type DossierExportPorts } from './dossier-export.routes';
 import { exportLinesStore, type ExportLinesStore } from './export-lines.store';
 
@@ -8,15 +8,11 @@ export { DOSSIER_EXPORT_READ_CHANNEL, type DossierExportPorts } from './dossier-
 
 /**
  * The export read model (one line per dossier, export-lines.store.ts), kept by the dossiers slice like
- * the staff lists' index: rewritten from the stored dossier after each dossier fact (dossiers/read-models.ts).
+ * the staff lists' index: rewritten from the dossier as stored after each dossier fact (dossiers/read-models.ts).
  */
-export function dossierExportLines(context: ServiceContext, store: Pick<DossierStore, 'get'>): ExportLinesStore & DossierReadModel {
+export function dossierExportLines(context: ServiceContext): ExportLinesStore & DossierReadModel {
   const lines = exportLinesStore(context);
-  const refresh = async (dossierId: string) => {
-    const dossier = await store.get(dossierId);
-    if (dossier) await lines.put(dossier);
-  };
-  return { ...lines, refresh, refreshMany: (dossierIds) => eachLimited([...new Set(dossierIds)], LINES_AT_ONCE, refresh) };
+  return { ...lines, write: (dossiers) => eachLimited(dossiers, LINES_AT_ONCE, (dossier) => lines.put(dossier)) };
 }
 
 /** Lines rewritten side by side by a batch of facts. */

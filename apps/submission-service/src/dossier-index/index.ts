@@ -1,5 +1,7 @@
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierStore } from '../dossiers/dossier.store';
+import type { DossierReadModel } from '../dossiers/read-models';
+import { rowOf } from './dossier-lines';
 import { registerDossierIndexRebuildRoutes } from './dossier-index-rebuild.routes';
 import { dossierIndexStore } from './dossier-index.projection';
 import { dossierIndexRebuilds } from './dossier-index.rebuild';
@@ -10,7 +12,7 @@ export { foldForSearch } from './dossier-row';
 export { registerDossierListRoutes, type DossierListPorts } from './dossier-lists.routes';
 
 /** The index's port: the read side, and the bulk refresh (a rebuild, an upgrade). */
-export interface DossierIndexPort extends DossierIndex {
+export interface DossierIndexPort extends DossierIndex, DossierReadModel {
   /** Rewrites these dossiers' rows from the stored dossiers: one write per bucket touched, then each call's head once; answers how many rows. */
   refreshMany(dossierIds: readonly string[]): Promise<number>;
 }
@@ -28,6 +30,7 @@ export function registerDossierIndex(context: ServiceContext, store: Pick<Dossie
     rowsOfCall: index.rowsOfCall,
     refresh: index.refresh,
     refreshMany: index.refreshMany,
+    write: (dossiers) => index.writeRows(dossiers.map(rowOf)),
     upgrades: { 'dossier-index-from-dossiers': async () => void (await rebuilds.fromDossiers()) },
   };
 }

@@ -29,8 +29,8 @@ export function registerDossierHandlers(
       // a crash after the dossier's write is healed by it): an active dossier holds its place, an ended one gives it back.
       if (isActive(after!.status)) await places.hold(after!, new Date());
       else await places.release(after!);
-      // The read models' entries, read from the dossier just written (so never before it, whatever order this event's handlers run in).
-      await Promise.all(readModels.map((model) => model.refresh(data.dossierId)));
+      // The read models' entries, from the dossier as just written (so never before it, whatever order this event's handlers run in).
+      await Promise.all(readModels.map((model) => model.write([after!])));
     });
   }
 }

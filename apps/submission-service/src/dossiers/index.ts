@@ -49,7 +49,7 @@ export function registerDossiers<Models extends Record<string, DossierReadModel>
   const store = dossierStore(context);
   const places = wavePlacesStore(context, store);
   const models = readModels?.(store) ?? ({} as Models);
-  for (const model of Object.values(models)) keepFromOwnFacts(context, model);
+  keepFromOwnFacts(context, store, Object.values(models));
   registerDossierRoutes(context, store, ports, { places, numbers: receiptNumbers(context.db) });
   registerDossierHandlers(context, store, places, Object.values(models));
   scheduleDraftReminders(context, store, ports);
