@@ -3,6 +3,7 @@ import { Schema } from 'mongoose';
 import { accepted } from '@aap/contracts';
 import { documentStore, sharedReads, startingFrom, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import type { DossierStore } from '../dossiers/dossier.store';
+import { storedDossiers } from '../dossiers/read-models';
 import { bucketId, bucketOf, INDEX_BUCKETS, rowOf, rowsOfLines, withRows } from './dossier-lines';
 import type { DossierIndex, DossierRow } from './dossier-row';
 import { eachLimited } from '@aap/messaging';
@@ -79,8 +80,6 @@ interface CachedCall {
   rows: readonly DossierRow[];
 }
 
-/** At most this many dossiers are read at once by a bulk refresh (each by `_id`). */
-const LOAD_CONCURRENCY = 16;
 /** At most this many buckets are written at once by a bulk refresh. */
 const WRITE_CONCURRENCY = 8;
 
@@ -186,14 +185,11 @@ export function dossierIndexStore(context: ServiceContext, dossiers: Pick<Dossie
   }
 
   async function refreshMany(dossierIds: readonly string[]): Promise<number> {
-    const rows: DossierRow[] = [];
-    await eachLimited([...new Set(dossierIds)], LOAD_CONCURRENCY, async (dossierId) => {
-      const dossier = await dossiers.get(dossierId);
-      if (dossier) rows.push(rowOf(dossier));
-    });
+    const rows = (await storedDossiers(dossiers, dossierIds)).map(rowOf);
     await writeRows(rows);
     return rows.length;
   }
+
 
   // ── The read side: an in-process copy per call, LRU by rows ───────────────────────────────────
   const cache = new Map<string, CachedCall>();

@@ -20,8 +20,8 @@ export interface DossierReadModel {
  * healed by the redelivery. Taken a fetched batch at a time (`onBatch`): at 20 submissions a second a
  * call's bucket and head are written once per batch, not once per fact, and each dossier is read once for all
  * the read models. The evaluation's facts are not here: this slice applies them to the dossier,
- * then refreshes each read model itself (dossier.handlers.ts), so that an entry is read after that
- * write whatever order the handlers of one event run in.
+ * then writes each read model from the dossier it wrote (dossier.handlers.ts), so that an entry is
+ * never older than that write whatever order the handlers of one event run in.
  */
 const OWN_FACTS: readonly EventDefinition[] = [DossierDraftSaved, DossierSubmitted, DossierResubmitted, DossierWithdrawn];
 
@@ -29,14 +29,20 @@ export function keepFromOwnFacts(context: ServiceContext, store: Pick<DossierSto
   if (readModels.length === 0) return;
   context.consumer.onBatch(OWN_FACTS, async (events) => {
     // Each dossier read once, for every read model (a write is idempotent: a failed batch rewrites them all).
-    const dossiers: Dossier[] = [];
-    await eachLimited([...new Set(events.map((event) => (event.data as DossierEventReference).dossierId))], LOAD_CONCURRENCY, async (dossierId) => {
-      const dossier = await store.get(dossierId);
-      if (dossier) dossiers.push(dossier);
-    });
+    const dossiers = await storedDossiers(store, events.map((event) => (event.data as DossierEventReference).dossierId));
     await Promise.all(readModels.map((model) => model.write(dossiers)));
   });
 }
 
-/** At most this many dossiers read at once for a batch of facts (each by `_id`). */
+/** At most this many dossiers read at once (each by `_id`). */
 const LOAD_CONCURRENCY = 16;
+
+/** The stored dossiers of these ids (each once; an id without a dossier left out). */
+export async function storedDossiers(store: Pick<DossierStore, 'get'>, dossierIds: readonly string[]): Promise<Dossier[]> {
+  const dossiers: Dossier[] = [];
+  await eachLimited([...new Set(dossierIds)], LOAD_CONCURRENCY, async (dossierId) => {
+    const dossier = await store.get(dossierId);
+    if (dossier) dossiers.push(dossier);
+  });
+  return dossiers;
+}
