@@ -161,9 +161,9 @@ export function commandHandler<State extends Versioned>(
  * `decide` runs on the stored state, or on `initial` when there is none yet; a decision that leaves
  * `initial` as it is creates nothing (no empty document written by a command that changed nothing).
  */
-export function startingFrom<State>(initial: State, decide: (state: State) => Decision<State>): (stored: State | null) => Decision<State> {
-  return (stored) => {
-    const decision = decide(stored ?? initial);
+export function startingFrom<State>(initial: State, decide: (state: State) => Decision<State> | Promise<Decision<State>>): (stored: State | null) => Promise<Decision<State>> {
+  return async (stored) => {
+    const decision = await decide(stored ?? initial);
     if (!stored && decision.outcome === 'accepted' && decision.state === initial && decision.events.length === 0) return { outcome: 'accepted', state: stored as never, events: [] };
     return decision;
   };

@@ -1,4 +1,4 @@
-import { AwardAmountReleased, DossierWithdrawn } from '@aap/contracts';
+import { AwardAmountReleased, DossierDecisionReopened, DossierWithdrawn } from '@aap/contracts';
 import { causedBy } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
 import { awardReleaseId } from './envelope';
@@ -14,8 +14,10 @@ import type { EnvelopeProcess } from './envelope.process';
  *   back that amount from what the award's dossier holds, never more, once per release even under
  *   another event id (the release is recorded on the envelope with the money); nothing for an award
  *   cancelled because the committee reopened its decision (the reopening gave the money back).
+ * - a recorded reopening gives back what the dossier still holds unless it is approved again (the
+ *   reopening's own request does it first; this heals one whose request is gone).
  */
-export function registerCommitteeHandlers(context: ServiceContext, process: Pick<EnvelopeProcess, 'giveBack'>): void {
+export function registerCommitteeHandlers(context: ServiceContext, process: Pick<EnvelopeProcess, 'giveBack' | 'giveBackReopened'>): void {
   context.consumer.on(DossierWithdrawn, async (event) => {
     const { callId, dossierId, number } = event.data;
     await process.giveBack(callId, dossierId, `withdrawal of ${number}`, causedBy(event));
@@ -28,5 +30,10 @@ export function registerCommitteeHandlers(context: ServiceContext, process: Pick
       amountCents,
       freedByCommittee: cancellationCause === 'decision-reopened',
     });
+  });
+
+  context.consumer.on(DossierDecisionReopened, async (event) => {
+    const { callId, dossierId, number } = event.data;
+    await process.giveBackReopened(callId, dossierId, `decision-reopened of ${number}`, causedBy(event));
   });
 }

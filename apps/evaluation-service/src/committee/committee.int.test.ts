@@ -240,11 +240,32 @@ describe('committee: an approval whose request is gone finishes by itself', () =
     const recorded = await h.store.commands.handleExisting(reopened.dossierId, (state) => reopen(state, { motivation: 'Montant à revoir.', by: 'committee-7' }, at));
     expect(recorded?.after).toMatchObject({ stage: 'evaluated' });
 
-    const envelope = await eventually(async () => {
+    // The sweep may find the release before the reopening is recorded (and keep the money); the reopening's event then gives it back.
+    await eventually(async () => {
       const current = (await h.envelopes.get(call.callId))!;
-      expect(current.releases).toEqual([]);
-      return current;
+      expect(current).toMatchObject({ releases: [], reservedCents: 0 });
+      expect(current.reservations).toEqual({});
     });
-    expect(envelope).toMatchObject({ reservedCents: 0, reservations: {} });
+  });
+
+  it('gives the grant back when the sweep kept it before the reopening was recorded (a request slower than the sweep, gone after its step 2)', async () => {
+    const call = testCall({ budgetEnvelopeCents: 3 * GRANT });
+    const reopened = testDossier(call);
+    await h.publishCall(call);
+    await h.evaluated(call, reopened, uniformReviews(8));
+    expect((await decide(reopened.dossierId, { decision: 'approve' })).status).toBe(200);
+
+    // Step 1 long ago, step 2 not recorded yet: the sweep settles the release keeping the money (the dossier is still approved).
+    const at = new Date(Date.now() - UNFINISHED_AFTER_MS - 1_000);
+    await h.envelopes.decide(call, (envelope) => startRelease(envelope, { dossierId: reopened.dossierId, freedBy: `decision-reopened of ${reopened.number}`, at }));
+    await eventually(async () => expect((await h.envelopes.get(call.callId))!).toMatchObject({ releases: [], reservedCents: GRANT }));
+
+    // Step 2 lands after, and its request is gone: the reopening's event gives the money back.
+    await h.store.commands.handleExisting(reopened.dossierId, (state) => reopen(state, { motivation: 'Montant à revoir.', by: 'committee-7' }, at));
+    await eventually(async () => {
+      const current = (await h.envelopes.get(call.callId))!;
+      expect(current).toMatchObject({ releases: [], reservedCents: 0 });
+      expect(current.reservations).toEqual({});
+    });
   });
 });

@@ -78,12 +78,36 @@ export function envelopeProcess(
   const waitlistIfHolding = async (call: CallSnapshot, held: number) =>
     held > 0 ? waitlistOf(call, ...(await Promise.all([scoreboard.ofCall(call.callId), scores.normalisation(call.callId)]))) : [];
 
-  /** Step 3 of a reopening: the money back if the evaluation is no longer approved, the release ended. */
-  async function settleReleaseOf(call: CallSnapshot, release: ReleaseInProgress): Promise<void> {
-    const [state, envelope] = await Promise.all([evaluations.store.get(release.dossierId), envelopes.get(call.callId)]);
-    const recorded = state?.decision?.kind === 'approved' ? (state.decision.grantCents ?? 0) : 0;
-    const waitlist = recorded === 0 && envelope ? await waitlistIfHolding(call, heldBy(envelope, release.dossierId)) : [];
-    await envelopes.decide(call, (current) => settleRelease(current, release, recorded, waitlist, new Date()));
+  /**
+   * Step 3 of a reopening: the money back if the evaluation is no longer approved, the release ended.
+   * The evaluation is read inside the decision, after the envelope: an approval settled before that
+   * load is seen approved, one started after it makes this write lose its race and decide again, so
+   * a new approval's hold is never given back.
+   */
+  async function settleReleaseOf(call: CallSnapshot, release: ReleaseInProgress, metadata?: EventMetadata): Promise<void> {
+    const envelope = await envelopes.get(call.callId);
+    if (!envelope) return;
+    const waitlist = await waitlistIfHolding(call, heldBy(envelope, release.dossierId));
+    await envelopes.decide(
+      call,
+      async (current) => {
+        const state = await evaluations.store.get(release.dossierId);
+        const recorded = state?.decision?.kind === 'approved' ? (state.decision.grantCents ?? 0) : 0;
+        return settleRelease(current, release, recorded, waitlist, new Date());
+      },
+      metadata,
+    );
+  }
+
+  /**
+   * A reopening recorded (its event): what the dossier still holds comes back unless it is approved
+   * again. Heals a reopening whose request was gone after the sweep had found its release unfinished
+   * BEFORE the reopening was recorded (and so kept the money); idempotent (nothing held, nothing done).
+   */
+  async function giveBackReopened(callId: string, dossierId: string, freedBy: string, metadata?: EventMetadata): Promise<void> {
+    const envelope = await envelopes.get(callId);
+    if (!envelope || heldBy(envelope, dossierId) === 0) return;
+    await settleReleaseOf(await calls.forEvent(callId), { dossierId, freedBy, at: new Date() }, metadata);
   }
 
   /** The committee reopens a decision: steps 1 to 3 (an approval's grant comes back to the envelope). */
@@ -138,7 +162,7 @@ export function envelopeProcess(
     return { freedCents: (before ? heldBy(before, dossierId) : 0) - (after ? heldBy(after, dossierId) : 0), ...(proposed ? { proposed } : {}) };
   }
 
-  return { approveWithinEnvelope, reopenGivingBack, finishUnfinished, giveBack };
+  return { approveWithinEnvelope, reopenGivingBack, finishUnfinished, giveBack, giveBackReopened };
 }
 
 export type EnvelopeProcess = ReturnType<typeof envelopeProcess>;

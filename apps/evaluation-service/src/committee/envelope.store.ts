@@ -90,7 +90,7 @@ export function envelopeStore(context: ServiceContext) {
      * Decides on the call's envelope (created by its first change; its amount always the call copy's,
      * so a programme manager's change reaches the next decision) through the command handler.
      */
-    decide(call: CallSnapshot, decide: (envelope: EnvelopeState) => EnvelopeDecision, metadata?: EventMetadata) {
+    decide(call: CallSnapshot, decide: (envelope: EnvelopeState) => EnvelopeDecision | Promise<EnvelopeDecision>, metadata?: EventMetadata) {
       const amountOfCall = (envelope: EnvelopeState) => (envelope.envelopeCents === call.budgetEnvelopeCents ? envelope : { ...envelope, envelopeCents: call.budgetEnvelopeCents });
       return commands.handle(call.callId, startingFrom(openingEnvelopeOf(call), (envelope) => decide(amountOfCall(envelope))), metadata);
     },
