@@ -227,45 +227,42 @@ describe('committee: an approval whose request is gone finishes by itself', () =
     expect(accepted.filter((e) => e.dossierId === movedOn.dossierId)).toHaveLength(0);
   });
 
-  it("gives an approval's grant back when its reopening was recorded but the request is gone before the release", async () => {
+  /** An approved dossier whose reopening's request recorded step 1 (the release in progress) long enough ago for the sweep, then was gone. */
+  async function releaseStartedLongAgo() {
     const call = testCall({ budgetEnvelopeCents: 3 * GRANT });
-    const reopened = testDossier(call);
+    const dossier = testDossier(call);
     await h.publishCall(call);
-    await h.evaluated(call, reopened, uniformReviews(8));
-    expect((await decide(reopened.dossierId, { decision: 'approve' })).status).toBe(200);
-
-    // A request that crashed after steps 1 and 2: the release in progress (long enough ago), the reopening recorded, the grant still held.
+    await h.evaluated(call, dossier, uniformReviews(8));
+    expect((await decide(dossier.dossierId, { decision: 'approve' })).status).toBe(200);
     const at = new Date(Date.now() - UNFINISHED_AFTER_MS - 1_000);
-    await h.envelopes.decide(call, (envelope) => startRelease(envelope, { dossierId: reopened.dossierId, freedBy: `decision-reopened of ${reopened.number}`, at }));
-    const recorded = await h.store.commands.handleExisting(reopened.dossierId, (state) => reopen(state, { motivation: 'Montant à revoir.', by: 'committee-7' }, at));
-    expect(recorded?.after).toMatchObject({ stage: 'evaluated' });
+    await h.envelopes.decide(call, (envelope) => startRelease(envelope, { dossierId: dossier.dossierId, freedBy: `decision-reopened of ${dossier.number}`, at }));
+    const recordReopening = () => h.store.commands.handleExisting(dossier.dossierId, (state) => reopen(state, { motivation: 'Montant à revoir.', by: 'committee-7' }, at));
+    return { call, recordReopening };
+  }
 
-    // The sweep may find the release before the reopening is recorded (and keep the money); the reopening's event then gives it back.
-    await eventually(async () => {
-      const current = (await h.envelopes.get(call.callId))!;
+  const everythingGivenBack = (callId: string) =>
+    eventually(async () => {
+      const current = (await h.envelopes.get(callId))!;
       expect(current).toMatchObject({ releases: [], reservedCents: 0 });
       expect(current.reservations).toEqual({});
     });
+
+  it("gives an approval's grant back when its reopening was recorded but the request is gone before the release", async () => {
+    // A request that crashed after steps 1 and 2: the release in progress, the reopening recorded, the grant still held.
+    const { call, recordReopening } = await releaseStartedLongAgo();
+    expect((await recordReopening())?.after).toMatchObject({ stage: 'evaluated' });
+
+    // The sweep may find the release before the reopening is recorded (and keep the money); the reopening's event then gives it back.
+    await everythingGivenBack(call.callId);
   });
 
   it('gives the grant back when the sweep kept it before the reopening was recorded (a request slower than the sweep, gone after its step 2)', async () => {
-    const call = testCall({ budgetEnvelopeCents: 3 * GRANT });
-    const reopened = testDossier(call);
-    await h.publishCall(call);
-    await h.evaluated(call, reopened, uniformReviews(8));
-    expect((await decide(reopened.dossierId, { decision: 'approve' })).status).toBe(200);
-
-    // Step 1 long ago, step 2 not recorded yet: the sweep settles the release keeping the money (the dossier is still approved).
-    const at = new Date(Date.now() - UNFINISHED_AFTER_MS - 1_000);
-    await h.envelopes.decide(call, (envelope) => startRelease(envelope, { dossierId: reopened.dossierId, freedBy: `decision-reopened of ${reopened.number}`, at }));
+    // Step 2 not recorded yet: the sweep settles the release keeping the money (the dossier is still approved).
+    const { call, recordReopening } = await releaseStartedLongAgo();
     await eventually(async () => expect((await h.envelopes.get(call.callId))!).toMatchObject({ releases: [], reservedCents: GRANT }));
 
     // Step 2 lands after, and its request is gone: the reopening's event gives the money back.
-    await h.store.commands.handleExisting(reopened.dossierId, (state) => reopen(state, { motivation: 'Montant à revoir.', by: 'committee-7' }, at));
-    await eventually(async () => {
-      const current = (await h.envelopes.get(call.callId))!;
-      expect(current).toMatchObject({ releases: [], reservedCents: 0 });
-      expect(current.reservations).toEqual({});
-    });
+    await recordReopening();
+    await everythingGivenBack(call.callId);
   });
 });
