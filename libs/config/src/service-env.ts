@@ -29,6 +29,12 @@ export function serviceEnvSchema(service: ServiceName) {
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017/'),
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default(`aap_${service.replace('-', '_')}`),
+    /**
+     * Connections each service instance keeps to the database at most. FerretDB serves every client
+     * from one pool of 50 PostgreSQL connections: 4 services × 10 stay under it (100 each, the
+     * driver's default, let 600+ commands queue inside FerretDB under load until it stopped answering).
+     */
+    MONGODB_MAX_POOL_SIZE: positiveInt.default(10),
     KAFKA_BROKERS: commaList.default(['127.0.0.1:9092']),
     KAFKA_CLIENT_ID: z.string().default(`aap-${service}`),
     /** First segment of every topic and consumer group name: lets environments (and test runs) share a cluster. */

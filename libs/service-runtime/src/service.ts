@@ -88,6 +88,7 @@ async function connectDatabase(config: ServiceEnv, logger: Logger): Promise<Conn
   for (;;) {
     const db = mongoose.createConnection(config.MONGODB_URI, {
       dbName: config.MONGODB_DB,
+      maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
       serverSelectionTimeoutMS: DATABASE_OPERATION_TIMEOUT_MS,
       bufferCommands: false,
     });
