@@ -23,12 +23,14 @@ export const submissionService = (ready: { index?(index: DossierIndexPort): void
     const calls = registerCalls(context);
     const reviewers = registerReviewerAccess(context);
     // Dependencies flow one way: dossiers use the calls', organisations' and reviewers' ports, attachments the dossiers'.
-    // The staff lists' index and the export lines are built on the dossiers' store and kept by it (dossiers/read-models.ts).
+    // The staff lists' index and the export lines are built on the dossiers' store and kept by it (dossiers/read-models.ts);
+    // an admin's rebuild of the index rewrites the export lines too.
     // The staff lists, their search and counts are answered from the index.
     const dossiers = registerDossiers(context, { calls, organisations, reviewers }, (store) => {
-      const index = registerDossierIndex(context, store);
+      const exportLines = dossierExportLines(context);
+      const index = registerDossierIndex(context, store, [exportLines]);
       registerDossierListRoutes(context, { index, dossiers: store, calls });
-      return { index, exportLines: dossierExportLines(context) };
+      return { index, exportLines };
     });
     const { index, exportLines } = dossiers.readModels;
     ready.index?.(index);

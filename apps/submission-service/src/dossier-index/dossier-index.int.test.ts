@@ -201,13 +201,20 @@ describe('rebuilding the index', () => {
     );
   }
 
-  it('from the dossier topics: the same rows as the live index, on both instances', async () => {
+  /** The call's export lines as stored: dossier id → the version of the dossier each was written from. */
+  const exportLineVersions = async () =>
+    Object.fromEntries((await env.database('submission').collection('dossier_export_lines').find({ callId }, { projection: { version: 1 } }).toArray()).map((line) => [String(line._id), line.version]));
+  const dossierVersions = async () => Object.fromEntries((await dossiers().find({ callId }, { projection: { version: 1 } }).toArray()).map((d) => [String(d._id), d.version]));
+
+  it('from the dossier topics: the same rows as the live index, on both instances, and the export lines rewritten', async () => {
     const live = await caughtUp();
     await emptyIndex();
+    await env.database('submission').collection('dossier_export_lines').deleteMany({ callId });
     expect(await first.rowsOfCall(callId)).toEqual([]);
     expect((await rebuilt('topic')).rows).toBe(live.length);
     expect(byId(await first.rowsOfCall(callId))).toEqual(live);
     expect(byId(await second.rowsOfCall(callId))).toEqual(live);
+    expect(await exportLineVersions()).toEqual(await dossierVersions());
   });
 
   it('from the dossiers collection the same; a rebuild is for admins, an unknown one 404', async () => {

@@ -5,17 +5,19 @@ import { kafkaSecurityOf } from '@aap/config';
 import { eventTopicName, type LogicalTopic } from '@aap/contracts';
 import { createKafka, replayGroupId } from '@aap/messaging';
 import type { ServiceContext } from '@aap/service-runtime';
+import type { Dossier } from '../dossiers/dossier';
 import type { DossierStore } from '../dossiers/dossier.store';
+import type { DossierReadModel } from '../dossiers/read-models';
 import type { DossierIndexStore } from './dossier-index.projection';
 import { rowOf } from './dossier-lines';
-import type { DossierRow } from './dossier-row';
 
 /**
  * Rebuilding the index, in the background: from the dossier topics (`topic`: every dossier named on
  * them since their start) or from the dossiers collection (`dossiers`: legacy data, a database seeded
  * directly). Both end in bulk refreshes (one write per bucket touched). A rebuild's state is a small
  * document (`dossier_index_rebuilds`), so that any instance answers where it stands; one that stopped
- * beating (its instance stopped) is reported failed.
+ * beating (its instance stopped) is reported failed. An admin's rebuild also rewrites the other read
+ * models kept from the dossiers (`others`: the export lines), each entry from its dossier as stored.
  */
 
 export const REBUILD_SOURCES = ['topic', 'dossiers'] as const;
@@ -54,7 +56,7 @@ const BEAT_MS = 5_000;
 /** A running rebuild whose instance has not beaten for this long has stopped with it. */
 const STALE_MS = 60_000;
 
-export function dossierIndexRebuilds(context: ServiceContext, store: Pick<DossierStore, 'model' | 'toState'>, index: Pick<DossierIndexStore, 'writeRows'>) {
+export function dossierIndexRebuilds(context: ServiceContext, store: Pick<DossierStore, 'model' | 'toState'>, index: Pick<DossierIndexStore, 'writeRows'>, others: readonly DossierReadModel[] = []) {
   const schema = new Schema<RebuildDocument>(
     {
       _id: { type: String, required: true },
@@ -80,12 +82,14 @@ export function dossierIndexRebuilds(context: ServiceContext, store: Pick<Dossie
    * Walks the dossiers collection with a cursor, writing the rows of those `wanted` (all when not
    * given) in chunks: one pass over the collection costs less than an `_id` read per dossier once
    * most of them are wanted (a rebuild), since FerretDB's cost is per query and per document.
+   * `withOthers`: the other read models' entries too (an admin's rebuild; the start-up upgrade fills
+   * only the index, the export lines of a call being filled by its first export).
    */
-  async function fromDossiers(progress: (rows: number) => void = () => undefined, wanted?: ReadonlySet<string>): Promise<number> {
+  async function fromDossiers(progress: (rows: number) => void = () => undefined, wanted?: ReadonlySet<string>, withOthers = false): Promise<number> {
     let total = 0;
-    let chunk: DossierRow[] = [];
+    let chunk: Dossier[] = [];
     const flush = async () => {
-      await index.writeRows(chunk);
+      await Promise.all([index.writeRows(chunk.map(rowOf)), ...(withOthers ? others.map((model) => model.write(chunk)) : [])]);
       total += chunk.length;
       chunk = [];
       progress(total);
@@ -93,7 +97,7 @@ export function dossierIndexRebuilds(context: ServiceContext, store: Pick<Dossie
     for await (const doc of store.model.find({}, { outbox: 0 }).lean().cursor({ batchSize: 1_000 })) {
       if (stopping) throw new Error('the service stopped');
       if (wanted && !wanted.has(String(doc._id))) continue;
-      chunk.push(rowOf(store.toState(doc as never)));
+      chunk.push(store.toState(doc as never));
       if (chunk.length >= CHUNK) await flush();
     }
     await flush();
@@ -156,7 +160,7 @@ export function dossierIndexRebuilds(context: ServiceContext, store: Pick<Dossie
   /** The dossiers named on the topics, their rows from the collection (a dossier on a topic is always stored: its events come from its writes). */
   async function fromTopic(progress: (rows: number) => void): Promise<number> {
     const ids = await dossierIdsOnTopics();
-    return ids.size === 0 ? 0 : fromDossiers(progress, ids);
+    return ids.size === 0 ? 0 : fromDossiers(progress, ids, true);
   }
 
   const view = (doc: RebuildDocument): RebuildView => {
@@ -182,7 +186,7 @@ export function dossierIndexRebuilds(context: ServiceContext, store: Pick<Dossie
       let rows = 0;
       const beat = setInterval(() => void Rebuild.updateOne({ _id: rebuildId }, { $set: { beatAt: new Date(), rows } }).catch(() => undefined), BEAT_MS);
       const progress = (count: number) => (rows = count);
-      void (from === 'topic' ? fromTopic(progress) : fromDossiers(progress))
+      void (from === 'topic' ? fromTopic(progress) : fromDossiers(progress, undefined, true))
         .then((total) => Rebuild.updateOne({ _id: rebuildId }, { $set: { state: 'done', rows: total, endedAt: new Date(), beatAt: new Date() } }))
         .catch((error: unknown) => {
           context.logger.error({ err: error, rebuildId, from }, 'the dossier index rebuild failed');

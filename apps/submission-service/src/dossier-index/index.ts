@@ -19,12 +19,18 @@ export interface DossierIndexPort extends DossierIndex, DossierReadModel {
 
 /**
  * The staff lists' read model (dossier-index.projection.ts), kept by the dossiers slice (dossiers/read-models.ts:
- * after this service's own dossier facts and after each evaluation fact it applies); rebuilt on demand by an admin (dossier-index-rebuild.routes.ts), and filled from
+ * after this service's own dossier facts and after each evaluation fact it applies); rebuilt on demand by an admin (dossier-index-rebuild.routes.ts, with
+ * the other read models given), and filled from
  * the dossiers collection once, at the first start of a version that has it (`upgrades`).
  */
-export function registerDossierIndex(context: ServiceContext, store: Pick<DossierStore, 'get' | 'model' | 'toState'>): DossierIndexPort & { upgrades: Record<string, () => Promise<void>> } {
+export function registerDossierIndex(
+  context: ServiceContext,
+  store: Pick<DossierStore, 'get' | 'model' | 'toState'>,
+  /** The other read models kept from the dossiers, rewritten by an admin's rebuild with the index. */
+  rebuiltWith: readonly DossierReadModel[] = [],
+): DossierIndexPort & { upgrades: Record<string, () => Promise<void>> } {
   const index = dossierIndexStore(context, store);
-  const rebuilds = dossierIndexRebuilds(context, store, index);
+  const rebuilds = dossierIndexRebuilds(context, store, index, rebuiltWith);
   registerDossierIndexRebuildRoutes(context, rebuilds);
   return {
     rowsOfCall: index.rowsOfCall,
