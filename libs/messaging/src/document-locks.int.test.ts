@@ -5,7 +5,7 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import mongoose, { Schema } from 'mongoose';
 import { storesOfThisRun, useTestEnvironment, waitFor } from '@aap/test-harness';
 import { outboxPlugin } from './outbox';
-import { LEASE_MS, lockDocument, needsLeases } from './document-locks';
+import { giveBackLingeringLeases, LEASE_MS, lockDocument, needsLeases } from './document-locks';
 
 const env = useTestEnvironment();
 /** Each store of the run, asked what it is: the lock exists for FerretDB, so FerretDB must be among them. */
@@ -108,6 +108,24 @@ describe.each(stores)('on $kind $version: the lease of a document', (store) => {
     await release();
     // Given back without holding up the writer: deleted in the background.
     await waitFor(async () => (await leases.findOne({ _id: 'things/dead' })) === null, { what: 'the lease given back' });
+  });
+
+  it.runIf(store.kind === 'ferretdb')("kept a moment after a write, is taken as it is by this process's next write, then given back", async () => {
+    const leases = connection.collection<{ _id: string; owner: string; takenAt: Date }>('document_leases');
+    await (await lockDocument(connection, 'things', 'linger'))();
+    const kept = await leases.findOne({ _id: 'things/linger' });
+    expect(kept).not.toBeNull();
+
+    // The next write (the relay removing the events just written) finds it and takes no new one.
+    const release = await lockDocument(connection, 'things', 'linger');
+    expect(await leases.findOne({ _id: 'things/linger' })).toEqual(kept);
+    await release();
+    await waitFor(async () => (await leases.findOne({ _id: 'things/linger' })) === null, { what: 'the kept lease given back' });
+
+    // A stopping service gives back what it keeps at once.
+    await (await lockDocument(connection, 'things', 'stopping'))();
+    await giveBackLingeringLeases(connection);
+    expect(await leases.findOne({ _id: 'things/stopping' })).toBeNull();
   });
 
   it.runIf(store.kind === 'ferretdb')('held by another process makes a writer wait until it is given back', async () => {

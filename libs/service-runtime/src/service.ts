@@ -3,7 +3,7 @@ import { buildAsyncApiDocument, catalogue, type ServiceName } from '@aap/contrac
 import { clockOf, kafkaSecurityOf, type ServiceEnv } from '@aap/config';
 import { createHttpServer, databaseDeadlinePlugin, partBehindDatabase, resolveAuthOptions, type HttpServer, type ReadinessCheck } from '@aap/http';
 import {
-  assertConsumesDeclared, createIdempotentProducer, createKafka, ensureTopics, EventConsumer, OutboxRelay, serviceTopics, warnUnderPartitioned, withDeclaredPartitions, type Admin, type Producer,
+  assertConsumesDeclared, createIdempotentProducer, createKafka, ensureTopics, EventConsumer, giveBackLingeringLeases, OutboxRelay, serviceTopics, warnUnderPartitioned, withDeclaredPartitions, type Admin, type Producer,
 } from '@aap/messaging';
 import { createLogger, flushTelemetry, type Logger } from '@aap/observability';
 import { Scheduler } from './scheduler';
@@ -142,7 +142,8 @@ export async function startService(
 
   try {
     const db = await connectDatabase(config, logger);
-    stack.push({ step: 'database', stop: () => db.close() });
+    // The leases kept after the last writes are given back first: another instance need not wait for them.
+    stack.push({ step: 'database', stop: () => giveBackLingeringLeases(db).then(() => db.close()) });
 
     const kafka = createKafka({ clientId: config.KAFKA_CLIENT_ID, brokers: config.KAFKA_BROKERS, logger, ...kafkaSecurityOf(config) });
     const admin: Admin = kafka.admin();

@@ -56,7 +56,8 @@ export function registerEvaluations(context: ServiceContext, deps: { calls: Call
       return handled.after!;
     },
     async open(dossierId, open, metadata) {
-      const handled = await store.commands.handle(dossierId, (existing) => (existing ? accepted(existing) : open()), metadata);
+      // Inserted at once (an evaluation opens once per dossier); a redelivery loses the insert and finds it open.
+      const handled = await store.commands.handleNew(dossierId, (existing) => (existing ? accepted(existing) : open()), metadata);
       if (handled.decision.outcome !== 'accepted') throw new PermanentHandlerError(refusalReason(handled.decision));
     },
   };

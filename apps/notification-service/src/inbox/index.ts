@@ -20,7 +20,7 @@ export function registerInbox(context: ServiceContext): InboxPort {
   return {
     async receive(notice) {
       const now = new Date();
-      return (await store.items.handle(notice.id, (item) => receive(item, notice, now))).written;
+      return (await store.items.handleNew(notice.id, (item) => receive(item, notice, now))).written;
     },
     upgrades: { 'inbox-unread': store.upgradeUnread, 'inbox-version': store.upgradeVersion },
   };
