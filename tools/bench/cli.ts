@@ -10,8 +10,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import { MailDev } from 'maildev';
 import mongoose from 'mongoose';
 import {
   consumerFigure,
@@ -31,7 +29,7 @@ import { rankedListFigure } from './ranked-list';
 import { rankingFigure } from './ranking';
 import { seed } from './seed';
 import { countsFigure, exportFigure, listFigure, searchFigure } from './staff-lists';
-import { createTopic, freePort, provideInfrastructure, REPOSITORY_ROOT, startNodeProcess, type NodeProcess } from './stack';
+import { benchServiceEnv, createTopic, freePort, REPOSITORY_ROOT, runInfrastructure, startMailCatcher, startNodeProcess, type Cleanups, type NodeProcess } from './stack';
 import { renderTable } from './table';
 import { startWebhookReceiver } from './webhook-receiver';
 
@@ -170,7 +168,7 @@ async function main(): Promise<void> {
   const resultsDir = path.join(REPOSITORY_ROOT, 'tools/bench/results');
   const logDir = path.join(resultsDir, `${stamp}-logs`);
   const prefix = `bench${Date.now().toString(36)}`;
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Cleanups = [];
   // Last started, first stopped; each step once even when Ctrl-C and the end of main both clean up.
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => say(`clean-up: ${(error as Error).message}`));
@@ -223,44 +221,14 @@ async function main(): Promise<void> {
       return;
     }
 
-    mkdirSync(logDir, { recursive: true });
-    const infra = await provideInfrastructure(say);
-    cleanups.push(() => infra.stop());
-    say(`on ${infra.describe}; prefix ${prefix}; logs in ${path.relative(REPOSITORY_ROOT, logDir)}`);
-    const mongo = await new mongoose.mongo.MongoClient(infra.mongoUri).connect();
-    const kafka = new Kafka({ clientId: `${prefix}-bench`, brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
-    cleanups.push(async () => {
-      if (!keep) {
-        const databases = (await mongo.db().admin().listDatabases()).databases.filter((db) => db.name.startsWith(prefix));
-        await Promise.allSettled(databases.map((db) => mongo.db(db.name).dropDatabase()));
-        const admin = kafka.admin();
-        await admin.connect();
-        const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-        if (topics.length > 0) await admin.deleteTopics({ topics });
-        await admin.disconnect();
-        say(`dropped ${databases.length} databases and ${topics.length} topics of ${prefix}`);
-      }
-      await mongo.close();
-    });
-
-    const [smtpPort, mailWebPort] = [await freePort(), await freePort()];
-    const maildev = new MailDev({ smtp: smtpPort, web: mailWebPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
-    await maildev.start();
-    cleanups.push(() => maildev.stop());
+    const { infra, mongo, kafka } = await runInfrastructure({ prefix, clientId: `${prefix}-bench`, logDir, keep }, say, cleanups);
+    const smtpPort = await startMailCatcher(cleanups);
 
     const baselineTopic = `${prefix}.baseline.dossier`;
     await createTopic(kafka, baselineTopic);
 
-    // The services as configured for production apart from what a bench needs: the development
-    // secret (tokens minted here), no rate limit, a mail catcher, databases and topics of their own.
-    const serviceEnv: Record<string, string> = {
-      KAFKA_BROKERS: infra.kafkaBrokers,
-      MONGODB_URI: infra.mongoUri,
-      AAP_DEV_MODE: 'true',
-      RATE_LIMIT_PER_MINUTE: '0',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(smtpPort),
-    };
+    // The services as configured for production apart from what a bench needs, with databases and topics of their own.
+    const serviceEnv = benchServiceEnv(infra, smtpPort);
     say('starting the four services…');
     const started = await Promise.all(
       SERVICES.map(async (service) => {

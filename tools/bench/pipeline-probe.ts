@@ -24,19 +24,15 @@
  * and the CPU each process used during the run. Databases and topics of the run are dropped at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import { MailDev } from 'maildev';
-import mongoose from 'mongoose';
 import { fixedRate, percentile, type FixedRateResult } from './load';
 import { bearer, seed } from './seed';
-import { freePort, provideInfrastructure, REPOSITORY_ROOT, sampleProcess, startNodeProcess, type NodeProcess } from './stack';
+import { benchServiceEnv, freePort, REPOSITORY_ROOT, runInfrastructure, sampleProcess, startMailCatcher, startNodeProcess, type Cleanups, type NodeProcess } from './stack';
 
 const { values } = parseArgs({
   options: {
@@ -61,7 +57,7 @@ const say = (line: string) => console.log(`[probe ${new Date().toISOString().sli
 const epochNow = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Cleanups = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => say(`clean-up: ${(error as Error).message}`));
   };
@@ -69,28 +65,9 @@ async function main(): Promise<void> {
   try {
     const prefix = `probe${Date.now().toString(36)}`;
     const logDir = path.join(REPOSITORY_ROOT, 'tools/bench/results', `${prefix}-logs`);
-    mkdirSync(logDir, { recursive: true });
-    const infra = await provideInfrastructure(say);
-    cleanups.push(() => infra.stop());
-    say(`on ${infra.describe}; prefix ${prefix}; logs in ${path.relative(REPOSITORY_ROOT, logDir)}`);
-    const mongo = await new mongoose.mongo.MongoClient(infra.mongoUri).connect();
-    const kafka = new Kafka({ clientId: `${prefix}-probe`, brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
-    cleanups.push(async () => {
-      const databases = (await mongo.db().admin().listDatabases()).databases.filter((db) => db.name.startsWith(prefix));
-      await Promise.allSettled(databases.map((db) => mongo.db(db.name).dropDatabase()));
-      const admin = kafka.admin();
-      await admin.connect();
-      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-      if (topics.length > 0) await admin.deleteTopics({ topics });
-      await admin.disconnect();
-      await mongo.close();
-    });
-
+    const { infra, mongo, kafka } = await runInfrastructure({ prefix, clientId: `${prefix}-probe`, logDir }, say, cleanups);
     // The mail catcher, as the bench runs it (an e-mail's sentAt is its acceptance by the catcher).
-    const [smtpPort, mailWebPort] = [await freePort(), await freePort()];
-    const maildev = new MailDev({ smtp: smtpPort, web: mailWebPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
-    await maildev.start();
-    cleanups.push(() => maildev.stop());
+    const smtpPort = await startMailCatcher(cleanups);
 
     // The webhook receiver: the time each event's first delivery arrived, by event id (`webhook-id`).
     const received = new Map<string, number>();
@@ -108,16 +85,7 @@ async function main(): Promise<void> {
       receiver.close();
     });
 
-    const serviceEnv: Record<string, string> = {
-      KAFKA_BROKERS: infra.kafkaBrokers,
-      MONGODB_URI: infra.mongoUri,
-      AAP_DEV_MODE: 'true',
-      RATE_LIMIT_PER_MINUTE: '0',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(smtpPort),
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      ...extraEnv,
-    };
+    const serviceEnv = { ...benchServiceEnv(infra, smtpPort), WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...extraEnv };
     say(`starting ${services.join(', ')}${values.env.length ? ` with ${values.env.join(' ')}` : ''}…`);
     const started = Object.fromEntries(
       await Promise.all(

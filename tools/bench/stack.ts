@@ -1,16 +1,19 @@
 /**
  * What the bench runs on: the broker and database (given, running, or started through @aap/local-infra
  * as the test harness does), the platform's services as separate processes on free ports with
- * their own databases and topic prefix, and the bare baselines beside them. Also reads a process's
- * CPU time and resident memory from /proc.
+ * their own databases and topic prefix, a mail catcher, and the bare baselines beside them. Also reads
+ * a process's CPU time and resident memory from /proc. Shared by `npm run bench` (cli.ts) and the
+ * pipeline probe, so both run on the same stack set up the same way.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { MailDev } from 'maildev';
+import mongoose from 'mongoose';
 import { downLocalInfra, localInfraStatus, SERVICE_NAMES, upLocalInfra, type ServiceName } from '@aap/local-infra';
 
 export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,6 +53,76 @@ export async function provideInfrastructure(log: (line: string) => void): Promis
     stop: async () => {
       if (started.length > 0) await downLocalInfra({ only: [...started], log });
     },
+  };
+}
+
+/** What a run undoes at its end, run last first (pushed as each piece starts, so a failure half-way undoes what started). */
+export type Cleanups = Array<() => Promise<unknown>>;
+
+export interface RunInfrastructure {
+  infra: Infrastructure;
+  mongo: mongoose.mongo.MongoClient;
+  kafka: Kafka;
+}
+
+/**
+ * The broker and database of one run, with a database and a Kafka client on them. Every database and
+ * topic of the run is named with `prefix`: the clean-up drops them all (unless `keep`, to look at them
+ * afterwards), so runs on a shared broker and database leave nothing behind.
+ */
+export async function runInfrastructure(
+  run: { prefix: string; clientId: string; logDir: string; keep?: boolean },
+  say: (line: string) => void,
+  cleanups: Cleanups,
+): Promise<RunInfrastructure> {
+  const { prefix, clientId, logDir, keep = false } = run;
+  mkdirSync(logDir, { recursive: true });
+  const infra = await provideInfrastructure(say);
+  cleanups.push(() => infra.stop());
+  say(`on ${infra.describe}; prefix ${prefix}; logs in ${path.relative(REPOSITORY_ROOT, logDir)}`);
+  const mongo = await new mongoose.mongo.MongoClient(infra.mongoUri).connect();
+  const kafka = new Kafka({ clientId, brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  cleanups.push(async () => {
+    if (!keep) {
+      const databases = (await mongo.db().admin().listDatabases()).databases.filter((db) => db.name.startsWith(prefix));
+      await Promise.allSettled(databases.map((db) => mongo.db(db.name).dropDatabase()));
+      const admin = kafka.admin();
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+      await admin.disconnect();
+      say(`dropped ${databases.length} databases and ${topics.length} topics of ${prefix}`);
+    }
+    await mongo.close();
+  });
+  return { infra, mongo, kafka };
+}
+
+/**
+ * A mail catcher on free local ports for the services' e-mails (an e-mail's sentAt is its acceptance
+ * here, so no real mail server's latency or limits enter the figures). Returns its SMTP port.
+ */
+export async function startMailCatcher(cleanups: Cleanups): Promise<number> {
+  const [smtpPort, mailWebPort] = [await freePort(), await freePort()];
+  const maildev = new MailDev({ smtp: smtpPort, web: mailWebPort, ip: '127.0.0.1', webIp: '127.0.0.1', silent: true });
+  await maildev.start();
+  cleanups.push(() => maildev.stop());
+  return smtpPort;
+}
+
+/**
+ * The services' environment as configured for production apart from what a bench needs: the
+ * development secret (tokens minted here), no rate limit, the mail catcher. Each service adds its own
+ * topic prefix and database.
+ */
+export function benchServiceEnv(infra: Infrastructure, smtpPort: number): Record<string, string> {
+  return {
+    KAFKA_BROKERS: infra.kafkaBrokers,
+    MONGODB_URI: infra.mongoUri,
+    AAP_DEV_MODE: 'true',
+    RATE_LIMIT_PER_MINUTE: '0',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtpPort),
   };
 }
 

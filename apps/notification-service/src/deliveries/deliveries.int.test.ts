@@ -5,7 +5,7 @@ import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aa
 import { createNotificationService } from '../service';
 import { applicant, dossierSnapshot, submittedData } from '../testing/fixtures';
 import { startMailCatcher } from '../testing/mail-catcher';
-import { handled, settledDeliveries } from '../testing/known-points';
+import { handled, publisherOnceRegistered, settledDeliveries } from '../testing/known-points';
 import { startReceiver } from '../testing/webhook-receiver';
 
 const env = useTestEnvironment();
@@ -47,10 +47,7 @@ describe('deliveries: sent as soon as recorded; the scheduler retries', () => {
     flaky = await startReceiver([500, 200]);
     // No scheduler tick during this part of the file: whatever is sent was sent by the immediate path.
     notification = await env.startService(createNotificationService(settings()), { SCHEDULER_INTERVAL_MS: '3600000' });
-    publisher = await eventPublisher(env);
-    await publisher.publish(OrganisationRegistered, { organisation });
-    // The consumer is running once the organisation is in the directory.
-    await eventually(async () => expect(await env.database('notification').collection('directory_organisations').countDocuments({ _id: organisation.organisationId as never })).toBe(1));
+    publisher = await publisherOnceRegistered(env, organisation);
   });
 
   afterAll(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DossierSubmitted, OrganisationRegistered } from '@aap/contracts';
+import { DossierSubmitted } from '@aap/contracts';
 import { newEvent } from '@aap/messaging';
 import type { RunningService } from '@aap/service-runtime';
 import { authHeaders, eventPublisher, eventually, useTestEnvironment } from '@aap/test-harness';
 import { createNotificationService } from '../service';
 import { applicant, dossierSnapshot, submittedData } from '../testing/fixtures';
-import { handled, settledDeliveries } from '../testing/known-points';
+import { handled, publisherOnceRegistered, settledDeliveries } from '../testing/known-points';
 import { startMailCatcher } from '../testing/mail-catcher';
 import { startReceiver } from '../testing/webhook-receiver';
 
@@ -57,9 +57,7 @@ describe('deliveries claimed once across two instances', () => {
     // Answers after 5 s: more than three claims of 1.5 s.
     slow = await startReceiver([200], { delayMs: 5_000 });
     await startInstances();
-    publisher = await eventPublisher(env);
-    await publisher.publish(OrganisationRegistered, { organisation });
-    await eventually(async () => expect(await env.database('notification').collection('directory_organisations').countDocuments({ _id: organisation.organisationId as never })).toBe(1));
+    publisher = await publisherOnceRegistered(env, organisation);
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { eventTopicName, type EventDefinition } from '@aap/contracts';
-import { decodeHeaders, eventually, type TestEnvironment } from '@aap/test-harness';
+import { eventTopicName, OrganisationRegistered, type ApplicantSnapshot, type EventDefinition } from '@aap/contracts';
+import { decodeHeaders, eventPublisher, eventually, type TestEnvironment } from '@aap/test-harness';
 
 /**
  * Known points of the notification service to drive a test to, instead of sleeping and hoping that
@@ -12,6 +12,19 @@ import { decodeHeaders, eventually, type TestEnvironment } from '@aap/test-harne
 export async function handled(env: TestEnvironment, eventId: string, options: { timeoutMs?: number } = {}): Promise<void> {
   const processed = env.database('notification').collection('processed_events');
   await eventually(async () => expect(await processed.countDocuments({ _id: eventId as never })).toBe(1), options);
+}
+
+/**
+ * A publisher of test events, returned once the service knows `organisation` (published as registered,
+ * then listed by the directory): its consumer is running, and the organisation's contacts and
+ * subscriptions can be notified.
+ */
+export async function publisherOnceRegistered(env: TestEnvironment, organisation: ApplicantSnapshot) {
+  const publisher = await eventPublisher(env);
+  await publisher.publish(OrganisationRegistered, { organisation });
+  const directory = env.database('notification').collection('directory_organisations');
+  await eventually(async () => expect(await directory.countDocuments({ _id: organisation.organisationId as never })).toBe(1));
+  return publisher;
 }
 
 /**
