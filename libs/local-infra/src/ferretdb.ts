@@ -48,7 +48,8 @@ export const ferretdb: Service = {
         `--state-dir=${stateDir()}`,
         `--listen-addr=127.0.0.1:${ports().ferretdb}`,
         '--telemetry=disable',
-        '--debug-addr=-', // no debug HTTP server (it would need a port of its own)
+        // No debug HTTP server unless asked for (AAP_FERRETDB_DEBUG_ADDR, e.g. 127.0.0.1:8089: Go's pprof, to profile FerretDB under a bench).
+        `--debug-addr=${process.env.AAP_FERRETDB_DEBUG_ADDR ?? '-'}`,
         '--log-level=warn',
       ],
     };

@@ -5,7 +5,8 @@
  *
  * Environment (read at call time): AAP_INFRA_CACHE (provisioned binaries), AAP_INFRA_HOME
  * (runtime state), AAP_KAFKA_PORT, AAP_KAFKA_CONTROLLER_PORT, AAP_POSTGRES_PORT, AAP_FERRETDB_PORT,
- * AAP_FERRETDB_BACKEND (postgresql, the default, or sqlite).
+ * AAP_FERRETDB_BACKEND (postgresql, the default, or sqlite); for measuring only: AAP_FERRETDB_DEBUG_ADDR
+ * (FerretDB's pprof server), AAP_POSTGRES_STATEMENTS (pg_stat_statements preloaded).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

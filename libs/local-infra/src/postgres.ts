@@ -65,6 +65,8 @@ export const postgres: Service = {
         '-c', 'listen_addresses=127.0.0.1',
         // No Unix socket: FerretDB uses TCP, and the default directory (/tmp) is shared with any other PostgreSQL.
         '-c', 'unix_socket_directories=',
+        // AAP_POSTGRES_STATEMENTS=1: every statement FerretDB sends counted (`create extension pg_stat_statements`, then query it), to see what a bench costs the store.
+        ...(process.env.AAP_POSTGRES_STATEMENTS ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : []),
       ],
       runAs,
     };
