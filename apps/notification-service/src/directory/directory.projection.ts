@@ -92,7 +92,10 @@ function models(context: ServiceContext) {
     { collection: 'directory_dossiers', versionKey: false },
   );
   dossierSchema.index({ callId: 1, open: 1 });
-  const dossiers = context.db.model<DossierEntry>('DirectoryDossier', dossierSchema);
+  // With the per-document lock (context.model): an entry is written by the events of two topics (the
+  // submission's and the evaluation's dossier facts, consumed side by side), and FerretDB's
+  // find-then-replace would let one write undo the other (a status put back by a title's $set).
+  const dossiers = context.model<DossierEntry>('DirectoryDossier', dossierSchema, { collection: 'directory_dossiers' });
   return { organisations, dossiers };
 }
 
