@@ -33,6 +33,21 @@ function relay(options: { pollMs?: number; createProducer?: () => Producer } = {
   return created;
 }
 
+/** Counts the update commands sent to `collection` on the test's connection until `stop`. */
+function updatesOf(collection: string) {
+  let count = 0;
+  const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
+    if (event.commandName === 'update' && event.command.update === collection) count++;
+  };
+  connection.getClient().on('commandStarted', listener);
+  return {
+    stop: () => {
+      connection.getClient().off('commandStarted', listener);
+      return count;
+    },
+  };
+}
+
 const launched = (probeId: string, label = 'relay test'): PendingEvent =>
   newEvent('submission', ProbeLaunched, { probeId, label, hops: [{ service: 'submission', at: new Date().toISOString() }] });
 const stored = (id: string) => env.database('submission').collection('relay_probes').findOne({ _id: id as never });
@@ -44,7 +59,7 @@ beforeAll(async () => {
   await admin.connect();
   await ensureTopics(admin, [topic()], { partitions: 2, replicationFactor: -1 });
   await admin.disconnect();
-  connection = await mongoose.createConnection(env.mongoUri, { dbName: env.configFor('submission').MONGODB_DB }).asPromise();
+  connection = await mongoose.createConnection(env.mongoUri, { dbName: env.configFor('submission').MONGODB_DB, monitorCommands: true }).asPromise();
   const schema = new Schema<ProbeDoc>({ _id: String, label: String }, { collection: 'relay_probes', versionKey: false });
   schema.plugin(outboxPlugin);
   Probe = connection.model<ProbeDoc>('RelayProbe', schema);
@@ -79,10 +94,13 @@ describe('outbox relay: the pending flag', () => {
     expect(await Probe.collection.countDocuments({ _id: id, outboxPending: true } as never)).toBe(1);
     expect((await Probe.collection.indexes()).some((index) => Object.keys(index.key).join() === 'outboxPending')).toBe(true);
 
+    const updates = updatesOf('relay_probes');
     expect(await relay().relayOnce()).toBe(1);
 
     expect(await stored(id)).toMatchObject({ outboxPending: false, outbox: {} });
     expect(await publishedIds(id, 1)).toEqual([event.envelope.id]);
+    // Nothing was written since the relay read it: emptied with its flag lowered in one update.
+    expect(updates.stop()).toBe(1);
   });
 
   it('given an event written while the previous ones are being sent, then it keeps the flag raised and goes out at the next cycle', async () => {

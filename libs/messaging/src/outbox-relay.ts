@@ -15,7 +15,11 @@ import { withDocumentLock } from './document-locks';
 interface OutboxDocument {
   _id: unknown;
   outbox?: Record<string, PendingEvent>;
+  outboxWrites?: number;
 }
+
+/** What the relay reads of a document. */
+const OUTBOX_PROJECTION = { projection: { outbox: 1, outboxWrites: 1 } };
 
 export interface OutboxRelayOptions {
   /** Makes the relay's own idempotent producer (it replaces it after a failed request, see `produce`). */
@@ -170,7 +174,7 @@ export class OutboxRelay {
   private removeInBackground(model: Model<any>, collection: string, batch: Batch): void {
     const key = `${collection}/${String(batch.doc._id)}`;
     const removal: Promise<void> = (this.removals.get(key) ?? Promise.resolve())
-      .then(() => this.removeEntries(model, batch.doc._id, batch.outgoing))
+      .then(() => this.removeEntries(model, batch.doc._id, batch.outgoing, wholeOutbox(batch)))
       .catch((error: unknown) => {
         // Still flagged: the next sweep sends them again (a duplicate the consumers skip).
         this.options.logger.error({ err: error, collection, aggregateId: String(batch.doc._id) }, 'removing sent outbox entries failed; the next sweep re-sends them');
@@ -214,7 +218,7 @@ export class OutboxRelay {
       const size = this.options.batchSize ?? 100;
       for (let start = 0; start < ids.length; start += size) {
         const found = await Promise.all(
-          ids.slice(start, start + size).map((id) => model.collection.findOne({ _id: id, outboxPending: true } as never, { projection: { outbox: 1 } })),
+          ids.slice(start, start + size).map((id) => model.collection.findOne({ _id: id, outboxPending: true } as never, OUTBOX_PROJECTION)),
         );
         published += await this.relayDocuments(model, collection, found.filter((doc) => doc !== null) as OutboxDocument[]);
       }
@@ -229,7 +233,7 @@ export class OutboxRelay {
     let full = false;
     await this.removed();
     for (const [collection, model] of this.models) {
-      const docs = (await model.collection.find({ outboxPending: true }, { projection: { outbox: 1 } }).limit(size).toArray()) as OutboxDocument[];
+      const docs = (await model.collection.find({ outboxPending: true }, OUTBOX_PROJECTION).limit(size).toArray()) as OutboxDocument[];
       full ||= docs.length === size;
       published += await this.relayDocuments(model, collection, docs);
     }
@@ -422,10 +426,15 @@ export class OutboxRelay {
    * Removes sent (or set aside) entries, then lowers the flag only if the outbox is now empty: the
    * second update is guarded on `outbox: {}`, so an event written in between keeps its flag raised.
    */
-  private async removeEntries(model: Model<any>, id: unknown, entries: Array<{ event: PendingEvent }>): Promise<void> {
+  private async removeEntries(model: Model<any>, id: unknown, entries: Array<{ event: PendingEvent }>, whole?: { outboxWrites: number }): Promise<void> {
     const unset = Object.fromEntries(entries.map(({ event }) => [`outbox.${event.envelope.id}`, '']));
     // The same per-document lock as the aggregate's own writes, across processes (see document-locks.ts).
     await withDocumentLock(model.db, model.collection.collectionName, id, async () => {
+      if (whole) {
+        // Every entry read was sent and no write added events since: the outbox is all sent, emptied with the flag lowered in one update.
+        const { matchedCount } = await model.collection.updateOne({ _id: id, outboxWrites: whole.outboxWrites } as never, { $set: { outbox: {}, outboxPending: false } });
+        if (matchedCount === 1) return;
+      }
       await model.collection.updateOne({ _id: id } as never, { $unset: unset });
       await model.collection.updateOne({ _id: id, outbox: {} } as never, { $set: { outboxPending: false } });
     });
@@ -436,6 +445,10 @@ export class OutboxRelay {
     await withDocumentLock(model.db, model.collection.collectionName, id, () => model.collection.updateOne({ _id: id, outbox } as never, { $set: { outboxPending: false } }));
   }
 }
+
+/** The count of event-adding writes a batch was read at, when it sends every entry its document had then. */
+const wholeOutbox = ({ doc, outgoing }: Batch) =>
+  doc.outboxWrites !== undefined && outgoing.length === Object.keys(doc.outbox ?? {}).length ? { outboxWrites: doc.outboxWrites } : undefined;
 
 /** The broker's refusal of the records themselves (`TYPE: message`), or undefined for any other failure. */
 const refusalOf = (error: unknown) => messageRejectionOf(error, RECORD_REFUSALS);

@@ -14,6 +14,9 @@ import { documentLocksPlugin } from './document-locks';
  * `outboxPending` is a boolean flag, set in the write that adds events and cleared by the relay once
  * the outbox is empty, so the relay finds pending documents with an equality on an indexed field
  * (FerretDB hands `{outboxPending: true}` to its backend; a `$gt` reads and decodes every document).
+ * `outboxWrites` counts the writes that added events: the relay, having sent every entry it read,
+ * empties the outbox and lowers the flag in ONE update guarded on the count it read (nothing added
+ * since), instead of removing the entries then lowering the flag if nothing is left.
  */
 export interface PendingEvent {
   /** Publication order within the document. */
@@ -82,6 +85,8 @@ export function causedBy(event: Pick<EventEnvelope, 'id' | 'correlationid'>): Ev
 export interface OutboxFields {
   outbox?: Record<string, PendingEvent>;
   outboxPending?: boolean;
+  /** How many writes added events (absent on documents written before it was kept). */
+  outboxWrites?: number;
 }
 
 /**
@@ -117,6 +122,7 @@ export function outboxPlugin(schema: Schema): void {
   schema.add({
     outbox: { type: Schema.Types.Mixed },
     outboxPending: { type: Boolean, default: false, index: true },
+    outboxWrites: { type: Number },
   });
   type Written = { _id?: unknown; outboxPending?: unknown; db?: object; collection?: { collectionName: string } };
   const wake = (connection: object | undefined, collection: string | undefined, id: unknown) => {
@@ -137,11 +143,18 @@ export function outboxPlugin(schema: Schema): void {
   });
 }
 
+/** A stored document without its outbox fields: what a state is read from. */
+export function withoutOutbox<Doc extends object>(doc: Doc): Omit<Doc, keyof OutboxFields> {
+  const { outbox: _outbox, outboxPending: _pending, outboxWrites: _writes, ...fields } = doc as Doc & OutboxFields;
+  return fields;
+}
+
 /** Outbox fields of a new document carrying `events`. */
 export function outboxForInsert(events: PendingEvent[]): Required<OutboxFields> {
   return {
     outbox: Object.fromEntries(events.map((event) => [event.envelope.id, event])),
     outboxPending: events.length > 0,
+    outboxWrites: events.length > 0 ? 1 : 0,
   };
 }
 
@@ -151,5 +164,5 @@ export function withEvents<T = any>(update: UpdateQuery<NoInfer<T>>, events: Pen
   const set: Record<string, unknown> = { ...(update.$set as object | undefined) };
   for (const event of events) set[`outbox.${event.envelope.id}`] = event;
   set.outboxPending = true;
-  return { ...update, $set: set } as UpdateQuery<T>;
+  return { ...update, $set: set, $inc: { ...(update.$inc as object | undefined), outboxWrites: 1 } } as UpdateQuery<T>;
 }

@@ -144,17 +144,18 @@ describe('outboxForInsert', () => {
     const fields = outboxForInsert(events);
 
     expect(fields.outboxPending).toBe(true);
+    expect(fields.outboxWrites).toBe(1);
     expect(Object.keys(fields.outbox)).toEqual(events.map((e) => e.envelope.id));
     for (const event of events) expect(fields.outbox[event.envelope.id]).toBe(event);
   });
 
   it('given no event, when preparing a new document, then the outbox is empty with nothing pending', () => {
-    expect(outboxForInsert([])).toEqual({ outbox: {}, outboxPending: false });
+    expect(outboxForInsert([])).toEqual({ outbox: {}, outboxPending: false, outboxWrites: 0 });
   });
 });
 
 describe('withEvents', () => {
-  it('given an update with $set and $inc, when adding events, then they merge with existing keys kept and the flag is raised', () => {
+  it('given an update with $set and $inc, when adding events, then they merge with existing keys kept, the flag is raised and the write counted', () => {
     const events = [launched('a'), launched('b')];
     const update = { $set: { status: 'submitted' }, $inc: { version: 1 }, $push: { history: 'x' } };
 
@@ -167,15 +168,15 @@ describe('withEvents', () => {
         [`outbox.${events[1]!.envelope.id}`]: events[1],
         outboxPending: true,
       },
-      $inc: { version: 1 },
+      $inc: { version: 1, outboxWrites: 1 },
       $push: { history: 'x' },
     });
   });
 
-  it('given an update without $set, when adding one event, then $set is created with the entry and the flag', () => {
+  it('given an update without $set, when adding one event, then $set is created with the entry and the flag, and the write counted', () => {
     const event = launched();
 
-    expect(withEvents({}, [event])).toEqual({ $set: { [`outbox.${event.envelope.id}`]: event, outboxPending: true } });
+    expect(withEvents({}, [event])).toEqual({ $set: { [`outbox.${event.envelope.id}`]: event, outboxPending: true }, $inc: { outboxWrites: 1 } });
   });
 
   it('given no event, when adding them, then the update is unchanged (the flag is not raised for nothing)', () => {
@@ -201,7 +202,7 @@ describe('withEvents', () => {
     expect(update).toEqual(snapshot);
   });
 
-  it('property: existing $set and $inc keys are preserved, one outbox key is added per event and the flag is raised iff there are events', () => {
+  it('property: existing $set and $inc keys are preserved, one outbox key is added per event, the flag is raised and the write counted iff there are events', () => {
     const pool: PendingEvent[] = Array.from({ length: 8 }, () => launched());
     const fieldName = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !k.startsWith('outbox') && k !== '__proto__');
     fc.assert(
@@ -214,7 +215,7 @@ describe('withEvents', () => {
           const set = merged.$set as Record<string, unknown>;
 
           for (const [key, value] of Object.entries(existingSet)) expect(set[key]).toBe(value);
-          expect(merged.$inc).toEqual(existingInc);
+          expect(merged.$inc).toEqual(events.length > 0 ? { ...existingInc, outboxWrites: 1 } : existingInc);
           for (const event of events) expect(set[`outbox.${event.envelope.id}`]).toBe(event);
           expect(Object.keys(set)).toHaveLength(Object.keys(existingSet).length + events.length + (events.length > 0 ? 1 : 0));
           expect(set.outboxPending).toBe(events.length > 0 ? true : undefined);

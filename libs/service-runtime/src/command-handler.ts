@@ -1,6 +1,6 @@
 import type { Model, UpdateQuery } from 'mongoose';
 import type { Decision, Emitted, Versioned } from '@aap/contracts';
-import { outboxForInsert, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
+import { outboxForInsert, withoutOutbox, type EventMetadata, type OutboxFields, type PendingEvent } from '@aap/messaging';
 import { concurrentChange, insertOnce, record } from './guarded-write';
 
 /**
@@ -40,7 +40,8 @@ export interface DocumentMapping<State extends Versioned, Doc> {
  */
 export function documentStore<State extends Versioned, Doc extends object>(model: Model<Doc>, mapping: DocumentMapping<State, Doc>): AggregateStore<State> {
   const fieldsOf = (state: State) => {
-    const { version: _version, ...rest } = mapping.toFields(state) as Record<string, unknown> & { version?: number };
+    // The outbox's own fields are the outbox's to write (a state that carried them along would clash with its $inc).
+    const { version: _version, ...rest } = withoutOutbox(mapping.toFields(state)) as Record<string, unknown> & { version?: number };
     return Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   };
   return {
@@ -48,8 +49,7 @@ export function documentStore<State extends Versioned, Doc extends object>(model
     async load(id) {
       const doc = await model.findById(id).lean<Doc & { _id: string }>();
       if (!doc) return null;
-      const { outbox: _outbox, outboxPending: _pending, ...fields } = doc as Doc & { _id: string } & OutboxFields;
-      return mapping.toState(fields as Doc & { _id: string });
+      return mapping.toState(withoutOutbox(doc) as Doc & { _id: string });
     },
     async create(id, state, events) {
       const outcome = await insertOnce(model, { _id: id, ...fieldsOf(state), version: 1, ...outboxForInsert([...events]) } as never);

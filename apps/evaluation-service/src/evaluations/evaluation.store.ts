@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { OutboxFields } from '@aap/messaging';
+import { withoutOutbox, type OutboxFields } from '@aap/messaging';
 import { documentStore, type DocumentMapping, type ServiceContext } from '@aap/service-runtime';
 import { EVALUATION_STAGES, type EvaluationState } from './evaluation';
 
@@ -49,8 +49,7 @@ function evaluationModel(context: ServiceContext) {
 
 /** Dates inside Mixed fields come back as Date from MongoDB and FerretDB alike; these are typed ones. */
 function toState(doc: Omit<EvaluationDocument, 'outbox' | 'outboxPending'>): EvaluationState {
-  const { _id, ...fields } = doc as EvaluationDocument;
-  const { outbox: _outbox, outboxPending: _pending, ...state } = fields;
+  const { _id, ...state } = withoutOutbox(doc as EvaluationDocument);
   return { ...state, dossierId: _id, changes: state.changes ?? [], assignments: state.assignments ?? [], reviews: state.reviews ?? [], complements: state.complements ?? [], decisions: state.decisions ?? [] };
 }
 

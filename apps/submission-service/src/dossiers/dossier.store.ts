@@ -1,6 +1,6 @@
 import { Schema, type FilterQuery } from 'mongoose';
 import type { DossierStatus } from '@aap/contracts';
-import type { OutboxFields } from '@aap/messaging';
+import { withoutOutbox, type OutboxFields } from '@aap/messaging';
 import { documentStore, type ServiceContext } from '@aap/service-runtime';
 import type { Dossier } from './dossier';
 import { receiptNumberField } from './receipt-numbers';
@@ -53,7 +53,7 @@ const asDate = (value: Date | string) => new Date(value);
 const STREAM_BATCH_SIZE = 200;
 
 function toState(doc: DossierDocument): Dossier {
-  const { _id, outbox: _outbox, outboxPending: _pending, ...fields } = doc;
+  const { _id, ...fields } = withoutOutbox(doc);
   return {
     ...fields,
     dossierId: _id,
