@@ -202,7 +202,11 @@ export async function startService(
       },
     });
 
-    const databaseCheck: ReadinessCheck = { name: 'database', check: async () => void (await db.db!.admin().ping()), partOf: partBehindDatabase };
+    // The database's health is asked on a connection of its own: on the service's pool, a ping would
+    // queue behind the operations of a busy moment and take a slow database for one that is down.
+    const health = await connectDatabase({ ...config, MONGODB_MAX_POOL_SIZE: 1 }, logger);
+    stack.push({ step: 'database health connection', stop: () => health.close() });
+    const databaseCheck: ReadinessCheck = { name: 'database', check: async () => void (await health.db!.admin().ping()), partOf: partBehindDatabase };
     const http = await createHttpServer({
       service: module.name,
       description: module.description,
