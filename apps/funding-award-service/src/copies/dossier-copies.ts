@@ -47,7 +47,7 @@ export function registerDossierCopies(context: ServiceContext): DossierCopies {
   const DossierCopyModel = context.model<DossierCopyDocument>('DossierCopy', schema, { collection: 'dossier_copies' });
 
   for (const definition of [DossierSubmitted, DossierResubmitted]) {
-    context.consumer.on(definition, (event) => applyIfNotOlder(DossierCopyModel, event.data.dossierId, 'asOf', new Date(event.time), dossierCopyOf(event.data.dossier)));
+    context.consumer.on(definition, async (event) => void (await applyIfNotOlder(DossierCopyModel, event.data.dossierId, 'asOf', new Date(event.time), dossierCopyOf(event.data.dossier))));
   }
 
   const get = async (dossierId: string): Promise<DossierCopy | null> => {

@@ -121,7 +121,7 @@ export function registerDirectory(context: ServiceContext): Directory {
       contacts: organisation.contacts.map(({ name, email, role }) => ({ name, email, ...(role ? { role } : {}) })),
     });
   for (const definition of [OrganisationRegistered, OrganisationContactsUpdated]) {
-    consumer.on(definition, (event) => applyOrganisation(event.data.organisation, new Date(event.time)));
+    consumer.on(definition, async (event) => void (await applyOrganisation(event.data.organisation, new Date(event.time))));
   }
 
   // ── dossiers: every dossier event carries the dossier reference; its status is the lifecycle's ──
@@ -134,8 +134,9 @@ export function registerDirectory(context: ServiceContext): Directory {
       const { dossierId, number, callId, waveId, organisationId } = event.data as DossierEventReference;
       // A draft's event has no number (null): it never erases the number a later event brought.
       const known = { callId, waveId, organisationId, ...(number ? { number } : {}), ...(dossier ? { title: dossier.project.title } : title ? { title } : {}) };
-      await dossiers.updateOne({ _id: dossierId }, { $set: known }, { upsert: true });
-      await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { status, open: OPEN_DOSSIER_STATUSES.includes(status) });
+      // One write when the event is not older than the entry; an older one still brings what it knows (number, title).
+      const applied = await applyIfNotOlder(dossiers, dossierId, 'statusAsOf', new Date(event.time), { ...known, status, open: OPEN_DOSSIER_STATUSES.includes(status) });
+      if (!applied) await dossiers.updateOne({ _id: dossierId }, { $set: known }, { upsert: true });
     });
   }
 
