@@ -72,13 +72,15 @@ export const noContentAnswer = (description: string): z.ZodType<unknown> => z.nu
 /**
  * The error answers a route can give, from what every route of its kind answers and what it declares
  * (`config.problems`): 400 everywhere (every route refuses an unknown query parameter or a control
- * character), 401/403 behind roles, 404 with an id in the path, 429 where the rate limit applies, 503
- * wherever admission control and the database deadline apply (everywhere but the health probes).
+ * character), 401/403 behind roles, 404 with an id in the path, 413/415 with a body (too large, not
+ * JSON), 429 where the rate limit applies, 503 wherever admission control and the database deadline
+ * apply (everywhere but the health probes).
  */
-export function problemStatusesOf(route: Pick<RouteOptions, 'url' | 'config'>, rateLimited: boolean): ProblemStatus[] {
+export function problemStatusesOf(route: Pick<RouteOptions, 'url' | 'config' | 'schema'>, rateLimited: boolean): ProblemStatus[] {
   const access = route.config?.access;
   const statuses = new Set<ProblemStatus>([400, ...(route.config?.problems ?? [])]);
   if (access && 'roles' in access) [401, 403].forEach((status) => statuses.add(status as ProblemStatus));
+  if (route.schema?.body) [413, 415].forEach((status) => statuses.add(status as ProblemStatus));
   if (route.url.includes(':')) statuses.add(404);
   if (rateLimited && (route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== false) statuses.add(429);
   if (!isAdmissionExempt(route.url)) statuses.add(503);

@@ -11,6 +11,7 @@ describe('the error answers an operation documents', () => {
     expect(problemStatusesOf({ url: '/calls/:callId/publish', config: { access: { roles: ['programme-manager'] }, problems: COMMAND_REFUSALS } }, true)).toEqual([
       400, 401, 403, 404, 409, 422, 429, 503,
     ]);
+    expect(problemStatusesOf({ url: '/calls', config: { access: { roles: ['programme-manager'] } }, schema: { body: {} } }, true)).toEqual([400, 401, 403, 413, 415, 429, 503]);
     expect(problemStatusesOf({ url: '/calls', config: { access: { roles: ['admin'] } } }, false)).toEqual([400, 401, 403, 503]);
     // Probes are never rate-limited nor refused by admission control.
     expect(problemStatusesOf({ url: '/health/live', config: { access: { public: true }, rateLimit: false } as never }, true)).toEqual([400]);

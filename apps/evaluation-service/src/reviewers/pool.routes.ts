@@ -19,7 +19,7 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     '/calls/:callId/reviewers/:reviewerId',
     {
       config: { access: { roles: ROLE_SETS.managers }, problems: [409] },
-      schema: { operationId: 'putPoolReviewer', tags, summary: 'Add a reviewer to the call’s pool, or update their profile (idempotent)', params: reviewerParams, body: reviewerProfile, response: { 200: reviewerView } },
+      schema: { operationId: 'savePoolReviewer', tags, summary: 'Add a reviewer to the call’s pool, or update their profile (idempotent)', params: reviewerParams, body: reviewerProfile, response: { 200: reviewerView } },
     },
     async (request) => {
       const { callId, reviewerId } = request.params;
