@@ -1,10 +1,9 @@
-import type { FastifySchema, RouteOptions } from 'fastify';
-import type { SwaggerTransform } from '@fastify/swagger';
-import type { OpenAPIV3_1 } from 'openapi-types';
+import type { RouteOptions } from 'fastify';
+import type { OpenAPIV3_2, SwaggerTransform } from '@fastify/swagger';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isAdmissionExempt } from './admission';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { PROBLEM_CONTENT_TYPE, type Problem } from './problem';
 
 /** The error answers a route can document, each with what it means to a client. */
 const PROBLEM_ANSWERS = {
@@ -32,8 +31,8 @@ declare module 'fastify' {
   }
 }
 
-/** RFC 9457 problem details (problem.ts's `Problem`), the schema of every error answer. */
-const problemSchema = z.looseObject({
+/** RFC 9457 problem details, the schema of every error answer (typed as problem.ts's `Problem`, so the two cannot drift apart). */
+const problemSchema: z.ZodType<Problem> = z.looseObject({
   type: z.string().describe('URI naming the kind of problem, e.g. https://aap.anct.gouv.fr/problems/validation'),
   title: z.string(),
   status: z.number().int(),
@@ -54,7 +53,7 @@ const problemSchema = z.looseObject({
 
 const { $schema: _dialect, ...problemJsonSchema } = z.toJSONSchema(problemSchema, { io: 'output' });
 /** The document's components.schemas: the Problem every error answer refers to (one schema, not one copy per answer). */
-export const OPENAPI_SCHEMAS: Record<string, OpenAPIV3_1.SchemaObject> = { Problem: problemJsonSchema as OpenAPIV3_1.SchemaObject };
+export const OPENAPI_SCHEMAS = { Problem: problemJsonSchema } as NonNullable<OpenAPIV3_2.Document['components']>['schemas'];
 const problemAnswer = (status: ProblemStatus) => ({ description: PROBLEM_ANSWERS[status], content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } });
 
 /**
