@@ -63,6 +63,7 @@ export function registerJourneyProbe(context: ServiceContext, options: JourneyPr
       {
         config: { access: { roles: ['admin'] } },
         schema: {
+          operationId: 'launchJourneyProbe',
           tags: ['diagnostics'],
           summary: 'Launch a journey probe through the four services',
           body: z.object({ label: z.string().trim().min(1).max(200) }),
@@ -110,6 +111,7 @@ export function registerJourneyProbe(context: ServiceContext, options: JourneyPr
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'getJourneyProbe',
         tags: ['diagnostics'],
         summary: 'What this service recorded of a journey probe',
         params: z.object({ probeId: z.uuid() }),

@@ -22,10 +22,10 @@ const EXEMPT_PREFIXES = ['/health/'];
 /** The event-loop delay is sampled this often; a refusal decision reads the last sample, never measures. */
 const EVENT_LOOP_SAMPLE_MS = 1_000;
 
-const isExempt = (request: FastifyRequest) => {
-  const url = request.routeOptions.url ?? '';
-  return EXEMPT_PREFIXES.some((prefix) => url.startsWith(prefix));
-};
+/** A route admission control never refuses (its URL as declared, e.g. `/health/ready`). */
+export const isAdmissionExempt = (url: string) => EXEMPT_PREFIXES.some((prefix) => url.startsWith(prefix));
+
+const isExempt = (request: FastifyRequest) => isAdmissionExempt(request.routeOptions.url ?? '');
 
 function refuse(request: FastifyRequest, reply: FastifyReply, detail: string): void {
   reply.header('retry-after', String(ADMISSION_RETRY_AFTER_SECONDS));

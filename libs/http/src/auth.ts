@@ -166,9 +166,9 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
   app.addHook('onRoute', (route) => {
     if (route.config?.access) {
       if ('roles' in route.config.access) {
+        // The operation's security is documented with its error answers (openapi.ts).
         route.schema = {
           ...route.schema,
-          security: [{ bearer: [] }],
           description: [route.schema?.description, `Roles: ${route.config.access.roles.join(', ')}.`].filter(Boolean).join('\n\n'),
         };
       }

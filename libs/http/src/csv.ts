@@ -70,7 +70,9 @@ export function sendAttachment(reply: FastifyReply, fileName: string, contentTyp
   return reply.type(contentType).header('content-disposition', `attachment; filename="${safeName}"`).send(body);
 }
 
-const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+/** The media type of a CSV answer, as the OpenAPI document names it. */
+export const CSV_MEDIA_TYPE = 'text/csv';
+const CSV_CONTENT_TYPE = `${CSV_MEDIA_TYPE}; charset=utf-8`;
 
 /** Sends rows as a CSV attachment named `fileName` (see `sendAttachment`). */
 export function sendCsv<Row>(reply: FastifyReply, fileName: string, rows: Iterable<Row>, columns: readonly CsvColumn<Row>[], options: CsvOptions = {}): FastifyReply {

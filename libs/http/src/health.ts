@@ -53,7 +53,7 @@ export function registerHealthRoutes(app: FastifyInstance<any, any, any, any, an
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get(
     '/health/live',
-    { config: { rateLimit: false }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: healthResponse } } },
+    { config: { rateLimit: false }, schema: { operationId: 'getLiveness', tags: ['health'], summary: 'The process is up', response: { 200: healthResponse } } },
     async () => ({ status: 'ok' as const }),
   );
   typed.get(
@@ -62,6 +62,7 @@ export function registerHealthRoutes(app: FastifyInstance<any, any, any, any, an
       // Orchestrators probe often, from one address: never rate-limited.
       config: { rateLimit: false, databaseDeadline: false },
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'The service can reach its database and Kafka (which one is down, and the part behind it when known; not why)',
         response: { 200: healthResponse, 503: healthResponse },

@@ -1,5 +1,6 @@
 export * from './problem';
 export * from './server';
+export { COMMAND_REFUSALS, fileAnswer, noContentAnswer, type ProblemStatus } from './openapi';
 export * from './health';
 export { partBehindDatabase, unavailablePartOf, type DatabasePart } from './errors';
 export * from './auth';

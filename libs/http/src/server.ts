@@ -6,7 +6,6 @@ import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import {
   isResponseSerializationError,
-  jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -19,6 +18,7 @@ import { authPlugin, type AuthOptions } from './auth';
 import { problemOf } from './errors';
 import { admissionPlugin, type AdmissionOptions } from './admission';
 import { controlCharacterErrors, controlCharacterProblem } from './control-characters';
+import { documentRoute, OPENAPI_SCHEMAS } from './openapi';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
 
@@ -157,11 +157,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         version: options.version ?? '0.1.0',
         description: options.description,
       },
+      // The document is served by the service it describes: a client resolves paths against where it fetched it.
+      servers: [{ url: '/' }],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        schemas: OPENAPI_SCHEMAS,
       },
     },
-    transform: jsonSchemaTransform,
+    transform: documentRoute(Boolean(options.rateLimitPerMinute)),
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

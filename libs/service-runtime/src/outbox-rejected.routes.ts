@@ -38,6 +38,7 @@ export function registerOutboxRejectedRoute(http: HttpServer, db: Connection): v
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'listRejectedOutboxMessages',
         tags: ['diagnostics'],
         summary: 'Outbox entries set aside because they can never be published (unknown type, too large, refused by the broker)',
         querystring: paginationQuery.extend({

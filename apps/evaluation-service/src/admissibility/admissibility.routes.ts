@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
-import { callerOf, ROLE_SETS } from '@aap/http';
+import { callerOf, ROLE_SETS, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { andThen, CALL_MANAGERS, dossierParams, type EvaluationDecision, type EvaluationState, type Evaluations } from '../evaluations';
@@ -30,8 +30,9 @@ export function registerAdmissibilityRoutes(context: ServiceContext, deps: {
   context.http.post(
     '/evaluations/:dossierId/admissibility',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'recordAdmissibility',
         tags: ['admissibility'],
         summary: "Assess a dossier's admissibility on the call's checklist: admissible → reviewers assigned; inadmissible → rejected with the reasons",
         params: dossierParams,

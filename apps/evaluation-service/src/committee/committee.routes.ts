@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
-import { callerOf, HttpProblem, notFound, pageOf, paginationQuery, sendCsv, type Caller, type CsvColumn, type Role } from '@aap/http';
+import { callerOf, HttpProblem, notFound, pageOf, paginationQuery, sendCsv, type Caller, type CsvColumn, type Role, COMMAND_REFUSALS, CSV_MEDIA_TYPE, fileAnswer } from '@aap/http';
 import { acceptedOrThrow, violationErrors, type ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { CALL_COMMITTEE, teamCall, type EvaluationState, type Evaluations } from '../evaluations';
@@ -99,8 +99,9 @@ export function registerCommitteeRoutes(
   context.http.post(
     '/evaluations/:dossierId/decision',
     {
-      config: { access: { roles: DECIDERS } },
+      config: { access: { roles: DECIDERS }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'decideDossier',
         tags,
         summary: "The committee's decision on an evaluated (or waitlisted) dossier: approve within the cap and the call's envelope, reject with a motivation, or waitlist",
         params: dossierParams,
@@ -146,8 +147,9 @@ export function registerCommitteeRoutes(
   context.http.post(
     '/evaluations/:dossierId/decision/reopen',
     {
-      config: { access: { roles: DECIDERS } },
+      config: { access: { roles: DECIDERS }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'reopenDecision',
         tags,
         summary: "Reopen the committee's decision on a dossier (motivation required): it is evaluated again, an approval's grant goes back to the envelope",
         params: dossierParams,
@@ -187,6 +189,7 @@ export function registerCommitteeRoutes(
     {
       config: { access: { roles: RANKING_READERS } },
       schema: {
+        operationId: 'getWaveRanking',
         tags,
         summary: "A wave's ranked list: scores, flags, grant caps, the proposal with the running budget, decisions, eliminated dossiers after it, pending promotions",
         params: waveParams,
@@ -204,7 +207,7 @@ export function registerCommitteeRoutes(
     '/calls/:callId/waves/:waveId/ranking.csv',
     {
       config: { access: { roles: RANKING_READERS } },
-      schema: { tags, summary: "A wave's ranked list as CSV (every row)", params: waveParams },
+      schema: { operationId: 'exportWaveRankingCsv', tags, summary: "A wave's ranked list as CSV (every row)", params: waveParams, response: { 200: fileAnswer(CSV_MEDIA_TYPE, 'The ranked list') } },
     },
     async (request, reply) => {
       const { callId, waveId } = request.params;
@@ -217,7 +220,7 @@ export function registerCommitteeRoutes(
     '/calls/:callId/waves/:waveId/minutes.csv',
     {
       config: { access: { roles: RANKING_READERS } },
-      schema: { tags, summary: "The committee's minutes of a wave as CSV: every decision (reopened ones too), who decided, when, the amount and the motivation", params: waveParams },
+      schema: { operationId: 'exportWaveMinutesCsv', tags, summary: "The committee's minutes of a wave as CSV: every decision (reopened ones too), who decided, when, the amount and the motivation", params: waveParams, response: { 200: fileAnswer(CSV_MEDIA_TYPE, 'The minutes') } },
     },
     async (request, reply) => {
       const { callId, waveId } = request.params;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from '@aap/contracts';
-import { callerOf } from '@aap/http';
+import { callerOf, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { dossierParams, EVALUATION_READERS, type Evaluations } from '../evaluations';
 import { evaluationSummary, toSummary } from '../evaluations/evaluation.views';
@@ -17,8 +17,9 @@ export function registerComplementRoutes(context: ServiceContext, evaluations: E
     '/evaluations/:dossierId/complement-requests',
     {
       // The committee decides; asking for complements is for the dossier's reviewers and its managers.
-      config: { access: { roles: EVALUATION_READERS.filter((role) => role !== 'committee') } },
+      config: { access: { roles: EVALUATION_READERS.filter((role) => role !== 'committee') }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'requestComplement',
         tags: ['complements'],
         summary: 'Ask the applicant for a complement: the dossier goes back to the applicant and the evaluation pauses until it is resubmitted',
         params: dossierParams,

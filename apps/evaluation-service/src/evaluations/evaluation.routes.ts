@@ -10,6 +10,7 @@ export function registerEvaluationRoutes(context: ServiceContext, readable: (cal
     {
       config: { access: { roles: EVALUATION_READERS } },
       schema: {
+        operationId: 'getEvaluation',
         tags: ['evaluations'],
         summary: "A dossier's evaluation: the submitted dossier, what changed at its last resubmission, admissibility and complements",
         params: dossierParams,

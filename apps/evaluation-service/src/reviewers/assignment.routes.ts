@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallSnapshot } from '@aap/contracts';
-import { callerOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
+import { callerOf, paginated, paginationQuery, ROLE_SETS, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { andThen, CALL_MANAGERS, type Evaluations, type ReviewerAssigner } from '../evaluations';
@@ -29,8 +29,9 @@ export function registerAssignmentRoutes(context: ServiceContext, deps: { evalua
   context.http.post(
     '/evaluations/:dossierId/conflicts',
     {
-      config: { access: { roles: ['reviewer'] } },
+      config: { access: { roles: ['reviewer'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'declareConflictOfInterest',
         tags: ['reviewers'],
         summary: 'Declare a conflict of interest on an assigned dossier: the assignment ends at once and another reviewer is assigned',
         params: dossierParams,
@@ -53,8 +54,9 @@ export function registerAssignmentRoutes(context: ServiceContext, deps: { evalua
   context.http.post(
     '/evaluations/:dossierId/assignments',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'assignReviewers',
         tags: ['reviewers'],
         summary: 'Assign the reviewers a dossier still lacks (once the pool has grown); nothing changes when it lacks none',
         params: dossierParams,
@@ -81,6 +83,7 @@ export function registerAssignmentRoutes(context: ServiceContext, deps: { evalua
     {
       config: { access: { roles: ['reviewer'] } },
       schema: {
+        operationId: 'listMyAssignments',
         tags: ['reviewers'],
         summary: "The caller's work queue: their open and submitted assignments, the nearest deadline first",
         querystring: paginationQuery,

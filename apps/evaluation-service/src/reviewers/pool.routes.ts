@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerOf, notFound, pageOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
+import { callerOf, noContentAnswer, notFound, pageOf, paginated, paginationQuery, ROLE_SETS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { CALL_MANAGERS, EVALUATION_OVERSIGHT, READERS, teamCall } from '../evaluations';
@@ -18,8 +18,8 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
   context.http.put(
     '/calls/:callId/reviewers/:reviewerId',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: 'Add a reviewer to the call’s pool, or update their profile (idempotent)', params: reviewerParams, body: reviewerProfile, response: { 200: reviewerView } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: [409] },
+      schema: { operationId: 'savePoolReviewer', tags, summary: 'Add a reviewer to the call’s pool, or update their profile (idempotent)', params: reviewerParams, body: reviewerProfile, response: { 200: reviewerView } },
     },
     async (request) => {
       const { callId, reviewerId } = request.params;
@@ -34,7 +34,7 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
     '/calls/:callId/reviewers',
     {
       config: { access: { roles: EVALUATION_OVERSIGHT } },
-      schema: { tags, summary: 'The call’s reviewers with their open assignments (load), by reviewer id', params: callParams, querystring: paginationQuery, response: { 200: paginated(reviewerView) } },
+      schema: { operationId: 'listPoolReviewers', tags, summary: 'The call’s reviewers with their open assignments (load), by reviewer id', params: callParams, querystring: paginationQuery, response: { 200: paginated(reviewerView) } },
     },
     async (request) => {
       const { callId } = request.params;
@@ -49,8 +49,8 @@ export function registerPoolRoutes(context: ServiceContext, deps: { pools: PoolS
   context.http.delete(
     '/calls/:callId/reviewers/:reviewerId',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: 'Remove a reviewer from the call’s pool: no new assignments (the current ones go on)', params: reviewerParams },
+      config: { access: { roles: ROLE_SETS.managers }, problems: [409] },
+      schema: { operationId: 'removePoolReviewer', tags, summary: 'Remove a reviewer from the call’s pool: no new assignments (the current ones go on)', params: reviewerParams, response: { 204: noContentAnswer('The reviewer is out of the pool') } },
     },
     async (request, reply) => {
       const { callId, reviewerId } = request.params;

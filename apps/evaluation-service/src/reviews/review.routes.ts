@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerOf, notFound } from '@aap/http';
+import { callerOf, notFound, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import { EVALUATION_OVERSIGHT, EVALUATION_READERS, isAssignedReviewer, overseesCall, READERS, reviewsDossier, teamCall, type Evaluations } from '../evaluations';
@@ -40,8 +40,9 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
   context.http.post(
     '/evaluations/:dossierId/reviews',
     {
-      config: { access: { roles: ['reviewer'] } },
+      config: { access: { roles: ['reviewer'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'submitReview',
         tags: ['reviews'],
         summary: "The assigned reviewer's scores on every criterion of the call's grid, each with a comment; final once submitted (blind review)",
         params: dossierParams,
@@ -68,6 +69,7 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
     {
       config: { access: { roles: EVALUATION_READERS } },
       schema: {
+        operationId: 'getEvaluationSheet',
         tags: ['reviews'],
         summary: "A dossier's evaluation sheet: reviews (blind for a reviewer until they submit theirs), raw and normalised scores, criterion means, eliminations, disagreement, what changed",
         params: dossierParams,
@@ -90,6 +92,7 @@ export function registerReviewRoutes(context: ServiceContext, deps: { evaluation
     {
       config: { access: { roles: EVALUATION_OVERSIGHT } },
       schema: {
+        operationId: 'getReviewerStatistics',
         tags: ['reviews'],
         summary: "Per reviewer of a call: reviews, mean, standard deviation, deviation from the call's mean, lenient/harsh/neutral",
         params: callParams,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerOf, notFound, type Caller } from '@aap/http';
+import { callerOf, fileAnswer, notFound, type Caller, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, AWARD_READERS, awardParams, type Agreement, type AwardActor, type AwardDecision, type AwardState, type Awards } from '../awards';
 import { countersignAgreement, issueAgreement, signAgreement } from './agreement';
@@ -75,8 +75,9 @@ export function registerAgreementRoutes(context: ServiceContext, awards: Awards,
   http.post(
     '/awards/:awardId/agreement',
     {
-      config: { access: { roles: AWARD_ACTORS.manager.roles } },
+      config: { access: { roles: AWARD_ACTORS.manager.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'issueAgreement',
         tags,
         summary: 'The programme manager issues the agreement: its PDF made from the award and stored, the award records its SHA-256 (again before any signature: a corrected document; the same award gives the same document)',
         params: awardParams,
@@ -96,8 +97,9 @@ export function registerAgreementRoutes(context: ServiceContext, awards: Awards,
   http.post(
     '/awards/:awardId/agreement/signature',
     {
-      config: { access: { roles: AWARD_ACTORS.beneficiary.roles } },
+      config: { access: { roles: AWARD_ACTORS.beneficiary.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'signAgreement',
         tags,
         summary: 'The beneficiary signs the agreement it read, named by its SHA-256 (a simple electronic signature: who, when, which document); the signed version is the issued one with a signature page',
         params: awardParams,
@@ -111,8 +113,9 @@ export function registerAgreementRoutes(context: ServiceContext, awards: Awards,
   http.post(
     '/awards/:awardId/agreement/countersignature',
     {
-      config: { access: { roles: AWARD_ACTORS.manager.roles } },
+      config: { access: { roles: AWARD_ACTORS.manager.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'countersignAgreement',
         tags,
         summary: 'The programme manager countersigns the agreement the beneficiary signed (not the signer: four-eyes); it then binds both parties',
         params: awardParams,
@@ -127,7 +130,7 @@ export function registerAgreementRoutes(context: ServiceContext, awards: Awards,
     '/awards/:awardId/agreement',
     {
       config: { access: { roles: AWARD_READERS } },
-      schema: { tags, summary: 'The agreement of an award: its status, who signed when, and each version with its SHA-256 and download link', params: awardParams, response: { 200: agreementView } },
+      schema: { operationId: 'getAgreement', tags, summary: 'The agreement of an award: its status, who signed when, and each version with its SHA-256 and download link', params: awardParams, response: { 200: agreementView } },
     },
     async (request) => viewOf(await readable(callerOf(request), request.params.awardId)),
   );
@@ -136,7 +139,7 @@ export function registerAgreementRoutes(context: ServiceContext, awards: Awards,
     '/awards/:awardId/agreement/:version',
     {
       config: { access: { roles: AWARD_READERS } },
-      schema: { tags, summary: 'Download a version of the agreement (application/pdf; the ETag is its SHA-256): issued, signed or countersigned', params: versionParams },
+      schema: { operationId: 'downloadAgreement', tags, summary: 'Download a version of the agreement (application/pdf; the ETag is its SHA-256): issued, signed or countersigned', params: versionParams, response: { 200: fileAnswer('application/pdf', 'The PDF of that version') } },
     },
     async (request, reply) => {
       const { awardId, version } = request.params;

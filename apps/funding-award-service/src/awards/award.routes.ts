@@ -15,6 +15,7 @@ export function registerAwardRoutes(context: ServiceContext, awards: { readable(
     {
       config: { access: { roles: AWARD_READERS } },
       schema: {
+        operationId: 'getAward',
         tags: ['awards'],
         summary: 'An award: grant, exact rate, schedule and caps, what was paid, released and ordered back, its agreement, bank details (masked) and tranches',
         params: awardParams,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerOf } from '@aap/http';
+import { callerOf, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
 import { typedText } from '../awards/request-text';
@@ -19,8 +19,9 @@ export function registerBankDetailsRoutes(context: ServiceContext, awards: Award
   context.http.post(
     '/awards/:awardId/bank-details',
     {
-      config: { access: { roles: AWARD_ACTORS.beneficiary.roles } },
+      config: { access: { roles: AWARD_ACTORS.beneficiary.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'submitBankDetails',
         tags,
         summary: 'The beneficiary submits bank details (first ones or a change): they wait for a finance officer, and no tranche is released meanwhile',
         params: awardParams,
@@ -34,8 +35,8 @@ export function registerBankDetailsRoutes(context: ServiceContext, awards: Award
   context.http.post(
     '/awards/:awardId/bank-details/:bankDetailsId/validate',
     {
-      config: { access: { roles: AWARD_ACTORS.finance.roles } },
-      schema: { tags, summary: 'A finance officer validates the waiting bank details: payments go to them from now on', params: bankDetailsParams, response: { 200: awardView } },
+      config: { access: { roles: AWARD_ACTORS.finance.roles }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'validateBankDetails', tags, summary: 'A finance officer validates the waiting bank details: payments go to them from now on', params: bankDetailsParams, response: { 200: awardView } },
     },
     async (request) => {
       const { awardId, bankDetailsId } = request.params;
@@ -46,8 +47,8 @@ export function registerBankDetailsRoutes(context: ServiceContext, awards: Award
   context.http.post(
     '/awards/:awardId/bank-details/:bankDetailsId/refuse',
     {
-      config: { access: { roles: AWARD_ACTORS.finance.roles } },
-      schema: { tags, summary: 'A finance officer refuses the waiting bank details with a reason; those validated before stay in use', params: bankDetailsParams, body: bankDetailsRefusal, response: { 200: awardView } },
+      config: { access: { roles: AWARD_ACTORS.finance.roles }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'refuseBankDetails', tags, summary: 'A finance officer refuses the waiting bank details with a reason; those validated before stay in use', params: bankDetailsParams, body: bankDetailsRefusal, response: { 200: awardView } },
     },
     async (request) => {
       const { awardId, bankDetailsId } = request.params;

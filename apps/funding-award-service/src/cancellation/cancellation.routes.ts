@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerOf } from '@aap/http';
+import { callerOf, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
 import { typedText } from '../awards/request-text';
@@ -11,8 +11,9 @@ export function registerCancellationRoutes(context: ServiceContext, awards: Awar
   context.http.post(
     '/awards/:awardId/renunciation',
     {
-      config: { access: { roles: AWARD_ACTORS.beneficiary.roles } },
+      config: { access: { roles: AWARD_ACTORS.beneficiary.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'renounceAward',
         tags: ['awards'],
         summary: 'The beneficiary renounces its award: it is cancelled, nothing more is paid, the unpaid amount goes back to the call (409 once closed)',
         params: awardParams,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from '@aap/contracts';
-import { callerOf } from '@aap/http';
+import { callerOf, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
 import { typedText } from '../awards/request-text';
@@ -17,8 +17,9 @@ export function registerExecutionRoutes(context: ServiceContext, awards: Awards)
   context.http.post(
     '/awards/:awardId/execution-start',
     {
-      config: { access: { roles: AWARD_ACTORS.beneficiary.roles } },
+      config: { access: { roles: AWARD_ACTORS.beneficiary.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'recordExecutionStart',
         tags: ['awards'],
         summary: 'The beneficiary declares the start of execution (rules start-not-future, start-deadline); the advance may then be asked',
         params: awardParams,
@@ -32,8 +33,9 @@ export function registerExecutionRoutes(context: ServiceContext, awards: Awards)
   context.http.post(
     '/awards/:awardId/start-deadline-extension',
     {
-      config: { access: { roles: AWARD_ACTORS.manager.roles } },
+      config: { access: { roles: AWARD_ACTORS.manager.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'extendStartDeadline',
         tags: ['awards'],
         summary: 'The programme manager extends the start deadline of an award not yet started, once, by at most a year (décret 2018-514 art. 11)',
         params: awardParams,

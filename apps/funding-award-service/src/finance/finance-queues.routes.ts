@@ -42,6 +42,7 @@ export function registerFinanceQueueRoutes(context: ServiceContext, queues: Fina
     {
       config: finance,
       schema: {
+        operationId: 'listTranchesToProcess',
         tags,
         summary: 'Tranches of the caller’s calls waiting for a finance officer: `requested` to validate, `validated` to release (by another officer), oldest first',
         querystring: paginationQuery.extend({ status: z.enum(TRANCHE_QUEUES) }),
@@ -60,6 +61,7 @@ export function registerFinanceQueueRoutes(context: ServiceContext, queues: Fina
     {
       config: finance,
       schema: {
+        operationId: 'listBankDetailsToValidate',
         tags,
         summary: 'Bank-detail changes on the caller’s calls waiting for validation (no tranche of their award is released meanwhile), oldest first',
         querystring: paginationQuery.extend({ status: z.enum(BANK_DETAILS_QUEUES) }),

@@ -60,6 +60,7 @@ export function registerHistoryRoutes(context: ServiceContext, deps: { awards: A
     {
       config: { access: { roles: HISTORY_READERS } },
       schema: {
+        operationId: 'getAwardHistory',
         tags: ['awards'],
         summary: 'An award’s payment schedule (caps, what was asked and paid per tranche, deadlines) and the history of its events in order (who, what, when; IBANs masked)',
         params: awardParams,

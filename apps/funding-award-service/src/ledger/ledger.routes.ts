@@ -30,6 +30,7 @@ export function registerLedgerRoutes(context: ServiceContext, deps: { ledger: Le
     {
       config: { access: { roles: LEDGER_READERS } },
       schema: {
+        operationId: 'getCallLedger',
         tags: ['finance'],
         summary: 'The call’s ledger: envelope, committed, paid, recovered, released, outstanding and remaining, to the cent',
         params: callParams,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LEGAL_COMMITMENT_NUMBER } from '@aap/contracts';
-import { callerOf } from '@aap/http';
+import { callerOf, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
 import { recordLegalCommitment } from './legal-commitment';
@@ -13,8 +13,9 @@ export function registerLegalCommitmentRoutes(context: ServiceContext, awards: A
   context.http.post(
     '/awards/:awardId/legal-commitment',
     {
-      config: { access: { roles: AWARD_ACTORS.finance.roles } },
+      config: { access: { roles: AWARD_ACTORS.finance.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'recordLegalCommitment',
         tags: ['awards'],
         summary: 'A finance officer records the award’s legal commitment number (engagement juridique, Chorus), required before any release; the same number again changes nothing',
         params: awardParams,

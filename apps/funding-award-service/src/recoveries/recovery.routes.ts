@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from '@aap/contracts';
-import { callerOf } from '@aap/http';
+import { callerOf, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
 import { typedText } from '../awards/request-text';
@@ -20,8 +20,9 @@ export function registerRecoveryRoutes(context: ServiceContext, awards: Awards):
   context.http.post(
     '/awards/:awardId/recovery-orders',
     {
-      config: { access: { roles: AWARD_ACTORS.finance.roles } },
+      config: { access: { roles: AWARD_ACTORS.finance.roles }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'issueRecoveryOrder',
         tags: ['recoveries'],
         summary: 'A finance officer orders part of what was paid back, with an amount, a due date and a reason (award.recovery-ordered)',
         params: awardParams,

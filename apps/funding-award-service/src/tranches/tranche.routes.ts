@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from '@aap/contracts';
-import { callerOf } from '@aap/http';
+import { callerOf, COMMAND_REFUSALS } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import { AWARD_ACTORS, awardParams, awardView, type Awards } from '../awards';
 import { typedText } from '../awards/request-text';
@@ -30,18 +30,18 @@ const trancheParams = awardParams.extend({ trancheId: z.string().min(1).max(120)
 export function registerTrancheRoutes(context: ServiceContext, awards: Awards): void {
   const { http } = context;
   const tags = ['tranches'];
-  const beneficiary = { access: { roles: AWARD_ACTORS.beneficiary.roles } };
-  const finance = { access: { roles: AWARD_ACTORS.finance.roles } };
+  const beneficiary = { access: { roles: AWARD_ACTORS.beneficiary.roles }, problems: COMMAND_REFUSALS };
+  const finance = { access: { roles: AWARD_ACTORS.finance.roles }, problems: COMMAND_REFUSALS };
 
   http.post(
     '/awards/:awardId/tranches/advance',
-    { config: beneficiary, schema: { tags, summary: 'The beneficiary asks for the advance, after the declared start (≤ 30 % of the grant, once)', params: awardParams, body: advanceRequest, response: { 200: awardView } } },
+    { config: beneficiary, schema: { operationId: 'requestAdvanceTranche', tags, summary: 'The beneficiary asks for the advance, after the declared start (≤ 30 % of the grant, once)', params: awardParams, body: advanceRequest, response: { 200: awardView } } },
     async (request) => awards.command(callerOf(request), request.params.awardId, 'beneficiary', (award, by, now) => requestAdvance(award, { ...request.body, by }, now)),
   );
 
   http.post(
     '/awards/:awardId/tranches/interim',
-    { config: beneficiary, schema: { tags, summary: 'The beneficiary asks for an interim payment on an expense statement (cumulated ≤ 80 %)', params: awardParams, body: interimRequest, response: { 200: awardView } } },
+    { config: beneficiary, schema: { operationId: 'requestInterimTranche', tags, summary: 'The beneficiary asks for an interim payment on an expense statement (cumulated ≤ 80 %)', params: awardParams, body: interimRequest, response: { 200: awardView } } },
     async (request) => awards.command(callerOf(request), request.params.awardId, 'beneficiary', (award, by, now) => requestInterim(award, { ...request.body, by }, now)),
   );
 
@@ -49,14 +49,14 @@ export function registerTrancheRoutes(context: ServiceContext, awards: Awards): 
     '/awards/:awardId/tranches/balance',
     {
       config: beneficiary,
-      schema: { tags, summary: 'The beneficiary asks for the balance on the final report: rate × actual eligible expenses, capped at the grant, minus what was paid', params: awardParams, body: balanceRequest, response: { 200: awardView } },
+      schema: { operationId: 'requestBalanceTranche', tags, summary: 'The beneficiary asks for the balance on the final report: rate × actual eligible expenses, capped at the grant, minus what was paid', params: awardParams, body: balanceRequest, response: { 200: awardView } },
     },
     async (request) => awards.command(callerOf(request), request.params.awardId, 'beneficiary', (award, by, now) => requestBalance(award, { ...request.body, by }, now)),
   );
 
   http.post(
     '/awards/:awardId/tranches/:trancheId/validate',
-    { config: finance, schema: { tags, summary: 'A finance officer validates a requested tranche (for the balance, on the expenses retained)', params: trancheParams, body: trancheValidation, response: { 200: awardView } } },
+    { config: finance, schema: { operationId: 'validateTranche', tags, summary: 'A finance officer validates a requested tranche (for the balance, on the expenses retained)', params: trancheParams, body: trancheValidation, response: { 200: awardView } } },
     async (request) => {
       const { awardId, trancheId } = request.params;
       return awards.command(callerOf(request), awardId, 'finance', (award, by, now) => validateTranche(award, { trancheId, by, ...request.body }, now));
@@ -65,7 +65,7 @@ export function registerTrancheRoutes(context: ServiceContext, awards: Awards): 
 
   http.post(
     '/awards/:awardId/tranches/:trancheId/refuse',
-    { config: finance, schema: { tags, summary: 'A finance officer refuses a requested or validated tranche with a reason', params: trancheParams, body: trancheRefusal, response: { 200: awardView } } },
+    { config: finance, schema: { operationId: 'refuseTranche', tags, summary: 'A finance officer refuses a requested or validated tranche with a reason', params: trancheParams, body: trancheRefusal, response: { 200: awardView } } },
     async (request) => {
       const { awardId, trancheId } = request.params;
       return awards.command(callerOf(request), awardId, 'finance', (award, by, now) => refuseTranche(award, { trancheId, reason: request.body.reason, by }, now));
@@ -77,6 +77,7 @@ export function registerTrancheRoutes(context: ServiceContext, awards: Awards): 
     {
       config: finance,
       schema: {
+        operationId: 'releaseTranche',
         tags,
         summary: 'A second finance officer releases a validated tranche to the validated bank details (rules four-eyes, bank-details-validated, bank-details-pending, agreement-signed)',
         params: trancheParams,
@@ -91,7 +92,7 @@ export function registerTrancheRoutes(context: ServiceContext, awards: Awards): 
 
   http.post(
     '/awards/:awardId/tranches/:trancheId/payment',
-    { config: finance, schema: { tags, summary: 'A finance officer records the payment of a released tranche, once (rule paid-once)', params: trancheParams, body: paymentRecord, response: { 200: awardView } } },
+    { config: finance, schema: { operationId: 'recordTranchePayment', tags, summary: 'A finance officer records the payment of a released tranche, once (rule paid-once)', params: trancheParams, body: paymentRecord, response: { 200: awardView } } },
     async (request) => {
       const { awardId, trancheId } = request.params;
       return awards.command(callerOf(request), awardId, 'finance', (award, by, now) => recordPayment(award, { trancheId, ...request.body, by }, now));

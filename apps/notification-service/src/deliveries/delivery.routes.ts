@@ -12,6 +12,7 @@ export function deliveryRoutes(http: HttpServer, store: DeliveryStore): void {
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'listDeliveries',
         tags: ['deliveries'],
         summary: 'E-mail and webhook deliveries, newest first; `status=failed` lists what failed for good',
         querystring: paginationQuery.extend({

@@ -50,6 +50,7 @@ export function inboxRoutes(http: HttpServer, store: InboxStore): void {
       // Organisation-wide, so of no call's team (issue 16): its organisation, and admins (audited); not staff nor reviewers.
       config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
+        operationId: 'listInbox',
         tags: ['inbox'],
         summary: "An organisation's notifications, newest first (an applicant reads its own organisation's only; staff: admins only)",
         params,
@@ -74,6 +75,7 @@ export function inboxRoutes(http: HttpServer, store: InboxStore): void {
       // Organisation-wide, so of no call's team (issue 16): its organisation, and admins (audited); not staff nor reviewers.
       config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
+        operationId: 'countUnreadNotifications',
         tags: ['inbox'],
         summary: 'How many notifications of an organisation are unread',
         params,
@@ -90,8 +92,9 @@ export function inboxRoutes(http: HttpServer, store: InboxStore): void {
   http.post(
     '/organisations/:organisationId/inbox/:notificationId/read',
     {
-      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins }, problems: [409] },
       schema: {
+        operationId: 'markNotificationRead',
         tags: ['inbox'],
         summary: 'Mark a notification as read (idempotent: reading it again keeps the first reading time)',
         params: params.extend({ notificationId: z.string().min(1).max(300) }),
@@ -113,8 +116,9 @@ export function inboxRoutes(http: HttpServer, store: InboxStore): void {
   http.post(
     '/organisations/:organisationId/inbox/read-all',
     {
-      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins }, problems: [409] },
       schema: {
+        operationId: 'markAllNotificationsRead',
         tags: ['inbox'],
         summary: 'Mark every notification of an organisation as read',
         params,

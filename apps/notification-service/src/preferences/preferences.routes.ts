@@ -22,6 +22,7 @@ export function preferencesRoutes(http: HttpServer, store: PreferencesStore): vo
       // Organisation-wide, so of no call's team (issue 16): its organisation, and admins.
       config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
       schema: {
+        operationId: 'getNotificationPreferences',
         tags: ['preferences'],
         summary: 'Notification preferences of an organisation (e-mail on/off per category; on by default)',
         params,
@@ -38,8 +39,9 @@ export function preferencesRoutes(http: HttpServer, store: PreferencesStore): vo
   http.put(
     '/organisations/:organisationId/preferences',
     {
-      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins }, problems: [409] },
       schema: {
+        operationId: 'setNotificationPreferences',
         tags: ['preferences'],
         summary: 'Replace the notification preferences of an organisation (a category left out is on)',
         description: `Categories: ${CATEGORIES.join(', ')}. The in-app inbox receives every notification whatever the preferences.`,

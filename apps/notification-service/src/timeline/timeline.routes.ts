@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { applicantScope, callerOf, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn, type HttpServer } from '@aap/http';
+import { applicantScope, callerOf, CSV_MEDIA_TYPE, fileAnswer, notFound, policies, ROLE_SETS, sendCsv, type CsvColumn, type HttpServer } from '@aap/http';
 import type { CallCopies } from '@aap/service-runtime/call-copies';
 import type { TimelineEntry, TimelineProjection } from './timeline.projection';
 import { applicantDetails, summaryOf } from './timeline.views';
@@ -95,6 +95,7 @@ export function timelineRoutes(http: HttpServer, timeline: TimelineProjection, c
       // Not reviewers: they read the history of their assigned dossiers in the submission service.
       config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
+        operationId: 'getDossierTimeline',
         tags: ['timeline'],
         summary: 'Every step of a dossier’s history, oldest first, from every service (an applicant: its own dossiers, applicant view; staff: their teams’ calls’ dossiers)',
         description:
@@ -114,10 +115,12 @@ export function timelineRoutes(http: HttpServer, timeline: TimelineProjection, c
       // Not reviewers: they read the history of their assigned dossiers in the submission service.
       config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
+        operationId: 'exportDossierTimelineCsv',
         tags: ['timeline'],
         summary: 'The timeline of a dossier as CSV (UTF-8 with BOM, comma-separated; details as JSON)',
         params,
         querystring: query,
+        response: { 200: fileAnswer(CSV_MEDIA_TYPE, 'The timeline') },
       },
     },
     async (request, reply) => {

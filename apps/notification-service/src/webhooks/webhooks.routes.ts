@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Violation } from '@aap/contracts';
-import { applicantScope, callerOf, conflict, HttpProblem, notFound, paginated, paginationQuery, sendProblem, unprocessable, type Caller, type HttpServer, type ProblemError } from '@aap/http';
+import { applicantScope, callerOf, conflict, HttpProblem, notFound, paginated, paginationQuery, sendProblem, unprocessable, type Caller, type HttpServer, type ProblemError, COMMAND_REFUSALS, noContentAnswer } from '@aap/http';
 import { DELIVERY_STATUSES, deliveryView, toDeliveryView, type DeliveriesPort } from '../deliveries';
 import type { WebhookQuota } from './limits';
 import { generateSecret } from './signature';
@@ -84,8 +84,9 @@ export function webhookRoutes(http: HttpServer, store: SubscriptionStore, option
   http.post(
     '/webhooks',
     {
-      config: { access: { roles: ['applicant', 'admin'] } },
+      config: { access: { roles: ['applicant', 'admin'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'createWebhook',
         tags: ['webhooks'],
         summary: 'Subscribe a URL to events (an applicant: its organisation’s; an admin: a back-office system, every organisation)',
         description:
@@ -152,6 +153,7 @@ export function webhookRoutes(http: HttpServer, store: SubscriptionStore, option
     {
       config: { access: { roles: ['applicant', 'admin'] } },
       schema: {
+        operationId: 'listWebhooks',
         tags: ['webhooks'],
         summary: 'The webhooks of the caller’s organisation (every webhook for an admin); secrets are never shown again',
         querystring: paginationQuery,
@@ -167,8 +169,8 @@ export function webhookRoutes(http: HttpServer, store: SubscriptionStore, option
   http.delete(
     '/webhooks/:webhookId',
     {
-      config: { access: { roles: ['applicant', 'admin'] } },
-      schema: { tags: ['webhooks'], summary: 'Delete a webhook: nothing more is sent to it (its delivery log stays)', params: idParams },
+      config: { access: { roles: ['applicant', 'admin'] }, problems: [409] },
+      schema: { operationId: 'deleteWebhook', tags: ['webhooks'], summary: 'Delete a webhook: nothing more is sent to it (its delivery log stays)', params: idParams, response: { 204: noContentAnswer('The webhook is deleted') } },
     },
     async (request, reply) => {
       const subscription = await findFor(callerOf(request), request.params.webhookId);
@@ -184,6 +186,7 @@ export function webhookRoutes(http: HttpServer, store: SubscriptionStore, option
     {
       config: { access: { roles: ['applicant', 'admin'] } },
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags: ['webhooks'],
         summary: 'Delivery log of a webhook, newest first: status, attempts, response codes, errors',
         params: idParams,
@@ -202,8 +205,9 @@ export function webhookRoutes(http: HttpServer, store: SubscriptionStore, option
   http.post(
     '/webhooks/:webhookId/deliveries/:deliveryId/replay',
     {
-      config: { access: { roles: ['applicant', 'admin'] } },
+      config: { access: { roles: ['applicant', 'admin'] }, problems: [409] },
       schema: {
+        operationId: 'replayWebhookDelivery',
         tags: ['webhooks'],
         summary: 'Send a delivery again (sent or failed): same event, same webhook-id, a fresh timestamp and signature',
         description: 'At most `WEBHOOK_REPLAYS_PER_MINUTE` replays per webhook and minute; beyond, 429 with `Retry-After`.',

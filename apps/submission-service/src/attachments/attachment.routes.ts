@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { attachmentSnapshot, EDITABLE_STATUSES } from '@aap/contracts';
-import { callerOf, notFound, policies, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
+import { callerOf, fileAnswer, noContentAnswer, notFound, policies, ROLE_SETS, type Caller, type HttpServer } from '@aap/http';
 import type { Logger } from '@aap/observability';
 import type { AttachmentEntry, Dossier, DossierAttachmentsPort, DossierDecision } from '../dossiers';
 import { ALLOWED_CONTENT_TYPES, contentTypeRefusal, MAX_ATTACHMENTS_PER_DOSSIER, MAX_FILE_BYTES, officeContainerCheck } from './attachment-limits';
@@ -58,8 +58,9 @@ export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, 
   http.post(
     '/dossiers/:dossierId/attachments',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: [409, 413, 415, 422] },
       schema: {
+        operationId: 'uploadAttachment',
         tags: ['attachments'],
         summary: 'Upload an attachment to a dossier (multipart/form-data: documentType, then file)',
         description:
@@ -137,6 +138,7 @@ export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, 
     {
       config: { access: { roles: ROLE_SETS.readers } },
       schema: {
+        operationId: 'listAttachments',
         tags: ['attachments'],
         summary: "A dossier's attachments, oldest first",
         params: dossierParams,
@@ -154,9 +156,11 @@ export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, 
     {
       config: { access: { roles: ROLE_SETS.readers } },
       schema: {
+        operationId: 'downloadAttachment',
         tags: ['attachments'],
         summary: 'Download an attachment (its bytes, with a Repr-Digest header carrying its SHA-256)',
         params: attachmentParams,
+        response: { 200: fileAnswer(Object.keys(ALLOWED_CONTENT_TYPES), 'The attachment’s bytes, in the type it was accepted as') },
       },
     },
     async (request, reply) => {
@@ -172,11 +176,13 @@ export function registerAttachmentRoutes(http: HttpServer, { dossiers, storage, 
   http.delete(
     '/dossiers/:dossierId/attachments/:attachmentId',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: [409] },
       schema: {
+        operationId: 'deleteAttachment',
         tags: ['attachments'],
         summary: `Remove an attachment from a dossier (only while it is ${EDITABLE_STATUSES.join(' or ')})`,
         params: attachmentParams,
+        response: { 204: noContentAnswer('The attachment is removed') },
       },
     },
     async (request, reply) => {

@@ -15,7 +15,7 @@ import {
   type Decision,
   type TeamRole,
 } from '@aap/contracts';
-import { callerOf, HttpProblem, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller } from '@aap/http';
+import { callerOf, HttpProblem, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller, COMMAND_REFUSALS } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import {
   addTeamMember,
@@ -150,8 +150,8 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: 'Create a draft call', body: callRules, response: { 201: callView } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'createCall', tags, summary: 'Create a draft call', body: callRules, response: { 201: callView } },
     },
     async (request, reply) => {
       const callId = newCallId(request.body.title);
@@ -167,8 +167,8 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.put(
     '/calls/:callId',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: 'Replace the rules of a draft call', params, body: callRules, response: { 200: callView } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'updateCall', tags, summary: 'Replace the rules of a draft call', params, body: callRules, response: { 200: callView } },
     },
     async (request) => transition(request, (call) => editCall(call, request.body)),
   );
@@ -176,8 +176,8 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/publish',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: 'Publish a draft call (its closing time must be in the future)', params, response: { 200: callView } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'publishCall', tags, summary: 'Publish a draft call (its closing time must be in the future)', params, response: { 200: callView } },
     },
     async (request) => transition(request, (call) => publishCall(call, new Date())),
   );
@@ -185,8 +185,9 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/close',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'closeCall',
         tags,
         summary: 'Close a published call now',
         params,
@@ -200,8 +201,8 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/extend',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: "Move a published call's closing time (its last wave's) later", params, body: closingTimeChange, response: { 200: callView } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'extendCall', tags, summary: "Move a published call's closing time (its last wave's) later", params, body: closingTimeChange, response: { 200: callView } },
     },
     async (request) => transition(request, (call) => extendCall(call, request.body, new Date())),
   );
@@ -209,8 +210,8 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/reopen',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: 'Publish a closed call again with a later closing time', params, body: closingTimeChange, response: { 200: callView } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'reopenCall', tags, summary: 'Publish a closed call again with a later closing time', params, body: closingTimeChange, response: { 200: callView } },
     },
     async (request) => transition(request, (call) => reopenCall(call, request.body, new Date())),
   );
@@ -218,8 +219,9 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.post(
     '/calls/:callId/unpublish',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'unpublishCall',
         tags,
         summary: 'Withdraw a published call from publication',
         params,
@@ -235,6 +237,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
     {
       config: { access: { roles: ROLE_SETS.everyone } },
       schema: {
+        operationId: 'listCalls',
         tags,
         summary: 'List calls (staff: the calls of their teams; applicants and reviewers: published and closed calls)',
         description:
@@ -269,7 +272,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
     '/calls/:callId',
     {
       config: { access: { roles: ROLE_SETS.everyone } },
-      schema: { tags, summary: "One call (staff: their teams' calls only; a draft or unpublished call exists for its programme managers only)", params, response: { 200: callView } },
+      schema: { operationId: 'getCall', tags, summary: "One call (staff: their teams' calls only; a draft or unpublished call exists for its programme managers only)", params, response: { 200: callView } },
     },
     async (request) => {
       const caller = callerOf(request);
@@ -281,7 +284,7 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
     '/calls/:callId/team',
     {
       config: { access: { roles: ROLE_SETS.callOversight } },
-      schema: { tags, summary: "The call's team: its programme managers, committee members and finance officers (a member of the team, or an admin)", params, response: { 200: teamView } },
+      schema: { operationId: 'getCallTeam', tags, summary: "The call's team: its programme managers, committee members and finance officers (a member of the team, or an admin)", params, response: { 200: teamView } },
     },
     async (request) => {
       const { callId } = request.params;
@@ -303,8 +306,8 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.put(
     '/calls/:callId/team/:role/:member',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
-      schema: { tags, summary: "Put a person (their token's sub) on the call's team under a role", description: teamChangeDescription, params: teamParams, response: { 200: teamView } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
+      schema: { operationId: 'addCallTeamMember', tags, summary: "Put a person (their token's sub) on the call's team under a role", description: teamChangeDescription, params: teamParams, response: { 200: teamView } },
     },
     async (request) => toTeamView(await managed(callerOf(request), request.params.callId, (call) => addTeamMember(call, teamChangeOf(request)))),
   );
@@ -312,8 +315,9 @@ export function registerCallRoutes(context: ServiceContext, store: CallStore): v
   http.delete(
     '/calls/:callId/team/:role/:member',
     {
-      config: { access: { roles: ROLE_SETS.managers } },
+      config: { access: { roles: ROLE_SETS.managers }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'removeCallTeamMember',
         tags,
         summary: "Take a person off the call's team under a role (a call always keeps one programme manager: rule last-programme-manager)",
         description: teamChangeDescription,

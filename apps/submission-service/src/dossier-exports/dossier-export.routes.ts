@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { z } from 'zod';
-import { callerOf, policies, ROLE_SETS, sendCsvStream, sendXlsxStream } from '@aap/http';
+import { callerOf, CSV_MEDIA_TYPE, fileAnswer, policies, ROLE_SETS, sendCsvStream, sendXlsxStream, XLSX_CONTENT_TYPE } from '@aap/http';
 import type { ServiceContext } from '@aap/service-runtime';
 import type { DossierPorts, DossierStreamPort } from '../dossiers';
 import { dossierFilterQuery } from '../dossier-index/dossier-lists.routes';
@@ -37,8 +37,8 @@ async function* exportedLines(ports: DossierExportPorts, lines: ExportLinesStore
 export function registerDossierExportRoutes(context: ServiceContext, ports: DossierExportPorts, lines: ExportLinesStore): void {
   const { http } = context;
   const formats = [
-    { extension: 'csv', summary: 'CSV (UTF-8 with BOM, comma-separated, RFC 4180; a cell starting with = + - @ tab or CR gets a leading apostrophe)', send: sendCsvStream },
-    { extension: 'xlsx', summary: 'XLSX (one sheet; text cells are never formulas; a cell longer than 32 767 characters is cut there)', send: sendXlsxStream },
+    { extension: 'csv', operationId: 'exportCallDossiersCsv', mediaType: CSV_MEDIA_TYPE, summary: 'CSV (UTF-8 with BOM, comma-separated, RFC 4180; a cell starting with = + - @ tab or CR gets a leading apostrophe)', send: sendCsvStream },
+    { extension: 'xlsx', operationId: 'exportCallDossiersXlsx', mediaType: XLSX_CONTENT_TYPE, summary: 'XLSX (one sheet; text cells are never formulas; a cell longer than 32 767 characters is cut there)', send: sendXlsxStream },
   ] as const;
 
   for (const format of formats) {
@@ -47,10 +47,12 @@ export function registerDossierExportRoutes(context: ServiceContext, ports: Doss
       {
         config: { access: { roles: ROLE_SETS.callOversight } },
         schema: {
+          operationId: format.operationId,
           tags: ['dossiers'],
           summary: `Export of every field of a call’s dossiers, streamed, as ${format.summary}; amounts in integer cents, dates ISO 8601 (UTC), lists as JSON; rows in store order`,
           params: callParams,
           querystring: dossierFilterQuery,
+          response: { 200: fileAnswer(format.mediaType, `The dossiers as ${format.extension.toUpperCase()}`) },
         },
       },
       async (request, reply) => {

@@ -30,6 +30,7 @@ export function registerDossierIndexRebuildRoutes(context: ServiceContext, rebui
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'startDossierIndexRebuild',
         tags,
         summary: 'Rebuild the staff lists’ index, in the background, from the dossier topics or the dossiers collection',
         body: dossierIndexRebuildRequest,
@@ -44,6 +45,7 @@ export function registerDossierIndexRebuildRoutes(context: ServiceContext, rebui
     {
       config: { access: { roles: ['admin'] } },
       schema: {
+        operationId: 'getDossierIndexRebuild',
         tags,
         summary: 'Where a rebuild of the staff lists’ index stands (any instance answers)',
         params: z.object({ rebuildId: z.string().min(1).max(100) }),

@@ -81,6 +81,7 @@ export function registerDossierListRoutes(context: ServiceContext, { index, doss
     {
       config: { access: { roles: ROLE_SETS.callOversight } },
       schema: {
+        operationId: 'listCallDossiers',
         tags,
         summary: 'The dossiers of a call, filtered, searched, sorted and paged (from the staff lists’ index)',
         params: callParams,
@@ -99,6 +100,7 @@ export function registerDossierListRoutes(context: ServiceContext, { index, doss
     {
       config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
+        operationId: 'searchDossiers',
         tags,
         summary: 'Search dossiers by number, SIREN/SIRET, applicant name or title (staff: their teams’ calls, or the one named — required for admins; an applicant: its organisation’s, drafts included)',
         querystring: paginationQuery.extend({ q: searchText, callId: z.string().min(1).max(100).optional() }),
@@ -123,6 +125,7 @@ export function registerDossierListRoutes(context: ServiceContext, { index, doss
     {
       config: { access: { roles: ROLE_SETS.callOversight } },
       schema: {
+        operationId: 'countCallDossiers',
         tags,
         summary: 'A call’s counts: dossiers by status, département, région and applicant kind, grants requested and given (drafts counted apart)',
         params: callParams,
@@ -154,6 +157,7 @@ export function registerDossierListRoutes(context: ServiceContext, { index, doss
       // Not reviewers: they read only the dossiers assigned to them, one by one (their work queue is the evaluation service's).
       config: { access: { roles: ROLE_SETS.applicantsAndOversight } },
       schema: {
+        operationId: 'listDossiers',
         tags,
         summary: 'List dossiers (an applicant sees its own organisation’s only; staff the dossiers of their teams’ calls, drafts included)',
         querystring: paginationQuery.extend(filters.shape).extend({

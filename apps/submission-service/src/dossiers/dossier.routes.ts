@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { accepted, budgetSection, refused, type ApplicantSnapshot, type CallSnapshot, type TeamRole } from '@aap/contracts';
-import { applicantScope, callerOf, notFound, policies, ROLE_SETS, type Caller } from '@aap/http';
+import { applicantScope, callerOf, notFound, policies, ROLE_SETS, type Caller, COMMAND_REFUSALS } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import {
   answerComplement,
@@ -98,8 +98,9 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
   http.post(
     '/dossiers',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'createDossier',
         tags,
         summary: 'Start a draft dossier on a wave of a published call',
         headers: idempotencyHeaders,
@@ -135,6 +136,7 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
     {
       config: { access: { roles: ROLE_SETS.readers } },
       schema: {
+        operationId: 'getDossier',
         tags,
         summary: 'A dossier and its status',
         description: 'An applicant reads its own organisation’s dossiers; a reviewer only a submitted dossier assigned to it (404 otherwise, as for a missing one).',
@@ -151,8 +153,9 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
   http.patch(
     '/dossiers/:dossierId/project',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'updateDossierProject',
         tags,
         summary: 'Save project fields of a draft (only the fields sent change; saving the same again succeeds)',
         params: dossierParams,
@@ -166,8 +169,9 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
   http.put(
     '/dossiers/:dossierId/budget',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'replaceDossierBudget',
         tags,
         summary: 'Save the budget plan of a draft (amounts in euro cents; saving the same again succeeds)',
         params: dossierParams,
@@ -181,8 +185,9 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
   http.post(
     '/dossiers/:dossierId/submit',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'submitDossier',
         tags,
         summary: 'Submit a draft: every rule of the call is checked; the receipt attests what was submitted',
         description: 'Send an Idempotency-Key: a retried request returns the same receipt and publishes nothing twice.',
@@ -202,8 +207,9 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
   http.post(
     '/dossiers/:dossierId/withdraw',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'withdrawDossier',
         tags,
         summary: 'Withdraw a submitted dossier before a decision',
         params: dossierParams,
@@ -223,8 +229,9 @@ export function registerDossierRoutes(context: ServiceContext, store: DossierSto
   http.post(
     '/dossiers/:dossierId/complements/:complementRequestId/answer',
     {
-      config: { access: { roles: ['applicant'] } },
+      config: { access: { roles: ['applicant'] }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'answerComplementRequest',
         tags,
         summary: 'Answer a request for complements and resubmit the dossier',
         params: dossierParams.extend({ complementRequestId: z.string().min(1).max(100) }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accepted, applicantKind, applicantSnapshot, isoDateTime, organisationId, SIREN, SIRET } from '@aap/contracts';
-import { callerOf, conflict, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller } from '@aap/http';
+import { callerOf, conflict, notFound, paginated, paginationQuery, policies, ROLE_SETS, sortQuery, type Caller, COMMAND_REFUSALS } from '@aap/http';
 import { acceptedOrThrow, type ServiceContext } from '@aap/service-runtime';
 import { registerOrganisation, replaceContacts, snapshotOf, type Organisation } from './organisation';
 import type { OrganisationStore } from './organisation.store';
@@ -51,8 +51,9 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
   context.http.post(
     '/organisations',
     {
-      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'registerOrganisation',
         tags,
         summary: 'Register an applicant organisation (collectivité by SIREN, tiers-lieu by SIRET)',
         description:
@@ -85,7 +86,7 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
       // Organisation-wide, so of no call's team (issue 16): staff see an applicant in the dossiers of their
       // calls (the dossier carries it), reviewers in the dossiers assigned to them; admins every one.
       config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
-      schema: { tags, summary: 'An applicant organisation (an applicant reads only its own; staff: admins only)', params: organisationParams, response: { 200: organisationView } },
+      schema: { operationId: 'getOrganisation', tags, summary: 'An applicant organisation (an applicant reads only its own; staff: admins only)', params: organisationParams, response: { 200: organisationView } },
     },
     async (request) => viewOf(await visibleOrganisation(callerOf(request), request.params.organisationId)),
   );
@@ -96,7 +97,7 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
       // An applicant may call it too, and gets a list of only its own organisation (0 or 1 item); the
       // registry spans every call's applicants, so no call's team reads it whole: admins only (issue 16).
       config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
-      schema: { tags, summary: 'Registered organisations, filtered by kind, département or région (an applicant: its own; staff: admins only)', querystring: listQuery, response: { 200: paginated(organisationView) } },
+      schema: { operationId: 'listOrganisations', tags, summary: 'Registered organisations, filtered by kind, département or région (an applicant: its own; staff: admins only)', querystring: listQuery, response: { 200: paginated(organisationView) } },
     },
     async (request) => {
       const scope = policies.organisationFilter(callerOf(request), 'organisationId');
@@ -108,8 +109,9 @@ export function registerOrganisationRoutes(context: ServiceContext, store: Organ
   context.http.patch(
     '/organisations/:organisationId/contacts',
     {
-      config: { access: { roles: ROLE_SETS.applicantsAndAdmins } },
+      config: { access: { roles: ROLE_SETS.applicantsAndAdmins }, problems: COMMAND_REFUSALS },
       schema: {
+        operationId: 'updateOrganisationContacts',
         tags,
         summary: "Replace an organisation's contacts (its own applicant, or an admin)",
         params: organisationParams,
