@@ -24,6 +24,7 @@ describe('serviceEnvSchema defaults', () => {
       LOG_LEVEL: 'info',
       MONGODB_URI: 'mongodb://127.0.0.1:27017/',
       MONGODB_DB: 'aap_submission',
+      MONGODB_MAX_POOL_SIZE: 100,
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       KAFKA_CLIENT_ID: 'aap-submission',
       KAFKA_TOPIC_PREFIX: 'aap',

@@ -8,3 +8,4 @@ export * from './local-copies';
 export * from './upgrades';
 export { isDuplicateKey } from '@aap/messaging';
 export * from './shared-reads';
+export * from './one-at-a-time';

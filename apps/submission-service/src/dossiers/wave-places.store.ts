@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 import type { CallSnapshot, Decision, DossierStatus } from '@aap/contracts';
 import type { OutboxFields } from '@aap/messaging';
-import { documentStore, type ServiceContext } from '@aap/service-runtime';
+import { documentStore, oneAtATime, type ServiceContext } from '@aap/service-runtime';
 import { claimPlace, holdPlace, initialPlaces, otherLiveClaims, placesIdOf, releasePlace, statusesMatter, type ClaimedStatuses, type WaveClaim, type WaveOf, type WavePlaces } from './wave-places';
 
 /** The places of one organisation in one wave, as stored (`dossier_wave_guards`, `_id` = `<org>|<call>|<wave>`). */
@@ -60,21 +60,28 @@ export function wavePlacesStore(context: ServiceContext, dossiers: DossierStatus
     return { places: current, statuses: matter ? await dossiers.statuses(current.claims.map((c) => c.dossierId)) : null };
   }
 
+  // An organisation submitting many dossiers at once changes one places document many times: one change at a time here.
+  const changes = oneAtATime();
+
   /**
    * Runs a decision on the places of `dossier`'s wave (made on first use, then stored with the decision).
-   * With `seen`, the first attempt decides on what was just read; a change meanwhile (the guarded write
-   * loses) reads everything again.
+   * With `seen`, the first attempt decides on what was just read, unless another change of these places
+   * ran first in this process (then read again); a change meanwhile by another process (the guarded
+   * write loses) reads everything again.
    */
   const change = (dossier: WaveOf & { dossierId: string }, call: Limit | undefined, decide: (places: WavePlaces, statuses: ClaimedStatuses) => Decision<WavePlaces>, seen?: PlacesSeen) =>
-    commands.handle(
-      placesIdOf(dossier),
-      async (stored) => {
-        const { places, statuses } = seen && stored === seen.stored ? seen : await placesWithStatuses(stored, dossier, call);
-        return decide(places, statuses);
-      },
-      undefined,
-      seen ? { loaded: seen.stored } : {},
-    );
+    changes.run(placesIdOf(dossier), (queued) => {
+      const fresh = queued ? undefined : seen;
+      return commands.handle(
+        placesIdOf(dossier),
+        async (stored) => {
+          const { places, statuses } = fresh && stored === fresh.stored ? fresh : await placesWithStatuses(stored, dossier, call);
+          return decide(places, statuses);
+        },
+        undefined,
+        fresh ? { loaded: fresh.stored } : {},
+      );
+    });
 
   return {
     /** The places of the wave of `dossier` now and how many other dossiers hold one (read only: the claim decides). */
