@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AwardGranted, eventTopicName } from '@aap/contracts';
 import { eventPublisher, eventually, httpClient, startServiceProcess, useTestEnvironment, type ServiceProcess } from '@aap/test-harness';
-import { acceptDossier, wholeTopic } from '../int-fixtures';
+import { acceptDossier, settledAward, wholeTopic } from '../int-fixtures';
 
 /**
  * A separately started process (its real entry point) takes its clock from AAP_CLOCK_OFFSET: the
@@ -30,6 +30,8 @@ describe('AAP_CLOCK_OFFSET in a service process', () => {
     await acceptDossier(env, publisher, awardId).finally(() => publisher.disconnect());
     await eventually(async () => expect((await httpClient(child.url).as('finance').get(`/awards/${awardId}`)).status).toBe(200), { timeoutMs: 30_000 });
 
+    // The award is stored before its relay publishes award.granted: read the topic once its outbox is published.
+    await settledAward(env, awardId);
     const granted = (await wholeTopic(env, eventTopicName(env.prefix, AwardGranted.topic))).find((m) => m.key === awardId && m.headers.ce_type === AwardGranted.type);
     const after = new Date();
     const twoYearsAndADayOn = (instant: Date) => {
